@@ -1,0 +1,25 @@
+namespace CollapseCheck.Errors;
+
+/// <summary>
+/// A failure the user can act on. Codes are stable: CC0xxx is bad input or environment
+/// (exit 2), CC1xxx a gate failure (exit 1). Create these through <see cref="Errors"/>.
+/// </summary>
+public sealed class CollapseCheckException : Exception
+{
+    public CollapseCheckException(string code, string message, SourceLocation? location = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+        Location = location;
+    }
+
+    public string Code { get; }
+
+    public SourceLocation? Location { get; }
+
+    public int ExitCode => Code.StartsWith("CC1", StringComparison.Ordinal) ? 1 : 2;
+
+    /// <summary>The canonical one-line form: <c>file(line,col): error CC0001: message</c>.</summary>
+    public string ToDiagnosticLine() =>
+        Location is { } at ? $"{at}: error {Code}: {Message}" : $"error {Code}: {Message}";
+}

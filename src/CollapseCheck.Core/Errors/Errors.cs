@@ -1,0 +1,62 @@
+namespace CollapseCheck.Errors;
+
+/// <summary>
+/// Every user-facing error, one factory each, so a code never changes meaning.
+/// CC00xx policy file, CC001x corpus, CC002x native/device, CC003x output, CC004x command line.
+/// </summary>
+public static class Errors
+{
+    public static CollapseCheckException PolicyNotFound(string path) =>
+        new("CC0001", $"policy file '{path}' was not found; create one with 'collapsecheck init' or omit the argument to use the embedded default");
+
+    public static CollapseCheckException PolicySyntax(SourceLocation at, string detail) =>
+        new("CC0002", $"the policy is not valid JSON: {detail}", at);
+
+    public static CollapseCheckException UnknownField(SourceLocation at, string field, string parent, IEnumerable<string> known) =>
+        new("CC0003", $"unknown field '{field}' in {parent}; expected one of: {string.Join(", ", known)}", at);
+
+    public static CollapseCheckException WrongType(SourceLocation at, string field, string expected, string actual) =>
+        new("CC0004", $"'{field}' must be {expected}, but is {actual}", at);
+
+    public static CollapseCheckException OutOfRange(SourceLocation at, string field, string expected, string actual) =>
+        new("CC0005", $"'{field}' must be {expected}, but is {actual}", at);
+
+    public static CollapseCheckException UnknownValue(SourceLocation at, string field, string actual, IEnumerable<string> allowed) =>
+        new("CC0006", $"'{field}' is '{actual}'; expected one of: {string.Join(", ", allowed)}", at);
+
+    public static CollapseCheckException Inconsistent(SourceLocation? at, string message) =>
+        new("CC0007", message, at);
+
+    public static CollapseCheckException CorpusNoFiles(SourceLocation? at, string pattern, string baseDirectory) =>
+        new("CC0010", $"corpus pattern '{pattern}' matched no files under '{baseDirectory}'", at);
+
+    public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
+        new("CC0011", $"corpus file '{path}' was not found", at);
+
+    public static CollapseCheckException CorpusEmpty(SourceLocation? at, string detail) =>
+        new("CC0012", $"the corpus holds no text: {detail}", at);
+
+    public static CollapseCheckException CorpusBadRecord(SourceLocation at, string detail) =>
+        new("CC0013", detail, at);
+
+    public static CollapseCheckException CorpusTooSmall(SourceLocation? at, string detail) =>
+        new("CC0014", $"the corpus is too small for this policy: {detail}", at);
+
+    public static CollapseCheckException DotnetDocsNotFound(string searched) =>
+        new("CC0015", $"builtin:dotnet-docs needs the .NET SDK's reference packs (packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml); none found under {searched}. Install the .NET SDK, set DOTNET_ROOT, or point 'corpus.include' at text files");
+
+    public static CollapseCheckException LibTorchNotFound(string searched) =>
+        new("CC0020", $"libtorch was not found (searched: {searched}); restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
+
+    public static CollapseCheckException NativeIncompatible(string detail) =>
+        new("CC0021", detail);
+
+    public static CollapseCheckException CudaUnavailable(string detail) =>
+        new("CC0022", $"--device cuda was requested but CUDA is not available: {detail}. Use --device cpu, or --libtorch DIR with a CUDA build of libtorch (a PyTorch install's torch/lib)");
+
+    public static CollapseCheckException OutputNotWritable(string path, string detail) =>
+        new("CC0030", $"cannot write to '{path}': {detail}");
+
+    public static CollapseCheckException BadArgument(string detail) =>
+        new("CC0040", detail);
+}
