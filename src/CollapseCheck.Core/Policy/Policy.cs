@@ -1,4 +1,4 @@
-using CollapseCheck.Errors;
+using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Policy;
 

@@ -1,4 +1,4 @@
-namespace CollapseCheck.Errors;
+namespace CollapseCheck.Diagnostics;
 
 /// <summary>
 /// Every user-facing error, one factory each, so a code never changes meaning.

@@ -1,4 +1,4 @@
-namespace CollapseCheck.Errors;
+namespace CollapseCheck.Diagnostics;
 
 /// <summary>
 /// A failure the user can act on. Codes are stable: CC0xxx is bad input or environment

@@ -1,0 +1,159 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using CollapseCheck.Diagnostics;
+
+namespace CollapseCheck.Native;
+
+/// <summary>What was loaded from where, and why: the facts `doctor` and the run manifest print.</summary>
+public sealed record NativeSetup(
+    string LibTorchFolder,
+    string LibTorchSource,
+    string? LibTorchSharpOriginal,
+    string? LibTorchSharpLoaded,
+    string? LibStdCxx,
+    NativeLoadDecision? Decision,
+    bool PatchWrittenNow)
+{
+    public bool Patched => Decision?.Action == NativeLoadAction.PatchedCopy;
+}
+
+/// <summary>
+/// Loads libtorch and libLibTorchSharp.so before TorchSharp first touches them, so TorchSharp's own
+/// initialisation finds them already mapped. On Linux this is where the GLIBCXX_3.4.32 problem is
+/// solved: <see cref="NativeCompatibility"/> decides, and a patched copy goes into the user's cache
+/// (never into the NuGet cache, which other projects share).
+/// </summary>
+public static class TorchNative
+{
+    public const string LibTorchEnvironmentVariable = "COLLAPSECHECK_LIBTORCH";
+
+    private static readonly Lock s_gate = new();
+    private static NativeSetup? s_setup;
+
+    public static NativeSetup? Current => s_setup;
+
+    /// <param name="libTorchFolder">An explicit libtorch folder (--libtorch), e.g. a PyTorch install's torch/lib.</param>
+    public static NativeSetup EnsureLoaded(string? libTorchFolder = null)
+    {
+        lock (s_gate)
+        {
+            if (s_setup is not null)
+            {
+                return s_setup;
+            }
+
+            s_setup = OperatingSystem.IsLinux()
+                ? LoadOnLinux(libTorchFolder)
+                : new NativeSetup("(TorchSharp's own search)", "platform default", null, null, null, null, false);
+            return s_setup;
+        }
+    }
+
+    private static NativeSetup LoadOnLinux(string? explicitFolder)
+    {
+        var (folder, source) = ResolveLibTorchFolder(explicitFolder);
+        PreloadLibTorch(folder);
+
+        var original = NativeLocations.LibTorchSharpCandidates().FirstOrDefault(File.Exists)
+            ?? throw Errors.LibTorchNotFound(string.Join(", ", NativeLocations.LibTorchSharpCandidates()));
+        var libStdCxx = NativeLocations.SystemLibStdCxx();
+        var available = libStdCxx is null
+            ? new HashSet<string>()
+            : ElfVersionInfo.Read(libStdCxx).Definitions.ToHashSet();
+        var image = File.ReadAllBytes(original);
+        var info = ElfVersionInfo.Parse(image, original);
+        var decision = NativeCompatibility.Decide(info, available);
+
+        switch (decision.Action)
+        {
+            case NativeLoadAction.AsShipped:
+                Load(original);
+                return new NativeSetup(folder, source, original, original, libStdCxx, decision, false);
+            case NativeLoadAction.PatchedCopy:
+                var (copy, written) = EnsurePatchedCopy(image, info, decision);
+                Load(copy);
+                return new NativeSetup(folder, source, original, copy, libStdCxx, decision, written);
+            default:
+                throw Errors.NativeIncompatible(decision.Explanation);
+        }
+    }
+
+    private static (string Folder, string Source) ResolveLibTorchFolder(string? explicitFolder)
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable(LibTorchEnvironmentVariable);
+        var (requested, source) = !string.IsNullOrEmpty(explicitFolder)
+            ? (explicitFolder, "--libtorch")
+            : !string.IsNullOrEmpty(fromEnvironment) ? (fromEnvironment, LibTorchEnvironmentVariable) : (null, null);
+        if (requested is not null)
+        {
+            var full = Path.GetFullPath(requested);
+            if (!File.Exists(Path.Combine(full, NativeLocations.LibTorchFile)))
+            {
+                throw Errors.LibTorchNotFound($"{source} points at '{full}', which has no {NativeLocations.LibTorchFile}");
+            }
+
+            return (full, source!);
+        }
+
+        var packaged = NativeLocations.PackagedLibTorchFolders()
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, NativeLocations.LibTorchFile)));
+        return packaged is null
+            ? throw Errors.LibTorchNotFound(string.Join(", ", NativeLocations.PackagedLibTorchFolders()))
+            : (packaged, $"package {NativeLocations.LibTorchPackage} {NativeLocations.LibTorchPackageVersion}");
+    }
+
+    /// <summary>
+    /// libc10 and libtorch_cpu first so a folder without an $ORIGIN run path still resolves; the CUDA
+    /// libraries when present, so TorchSharp's later load of libtorch_cuda.so finds them by soname.
+    /// </summary>
+    private static void PreloadLibTorch(string folder)
+    {
+        string[] order = ["libc10.so", "libtorch_cpu.so", "libtorch.so", "libc10_cuda.so", "libtorch_cuda.so"];
+        foreach (var file in order)
+        {
+            var path = Path.Combine(folder, file);
+            if (File.Exists(path))
+            {
+                Load(path);
+            }
+        }
+    }
+
+    private static (string Path, bool Written) EnsurePatchedCopy(byte[] image, ElfVersionInfo info, NativeLoadDecision decision)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(image))[..16];
+        var folder = Path.Combine(NativeLocations.CacheFolder(), "native", key);
+        var target = Path.Combine(folder, NativeLocations.LibTorchSharpFile);
+        var patched = NativeCompatibility.Patch(image, info, decision.Missing);
+        if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))
+        {
+            return (target, false);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var temp = Path.Combine(folder, $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllBytes(temp, patched);
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.OutputNotWritable(folder, $"{e.Message} (set COLLAPSECHECK_CACHE to a writable folder for the patched libLibTorchSharp.so)");
+        }
+
+        return (target, true);
+    }
+
+    private static void Load(string path)
+    {
+        try
+        {
+            NativeLibrary.Load(path);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw Errors.NativeIncompatible($"cannot load '{path}': {e.Message}");
+        }
+    }
+}
