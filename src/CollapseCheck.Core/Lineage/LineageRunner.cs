@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using CollapseCheck.Common;
+using CollapseCheck.Metrics;
+using CollapseCheck.Modeling;
+using CollapseCheck.Policy;
+using CollapseCheck.Sampling;
+using CollapseCheck.Training;
+using static TorchSharp.torch;
+
+namespace CollapseCheck.Lineage;
+
+/// <summary>
+/// The recursive loop: generation 0 trains on the real pool; every generation g then samples m tokens
+/// (synthetic@g+1) for its successor, which trains on what the policy composes from real, fresh and
+/// synthetic text. Each generation starts from fresh random weights unless the policy warm-starts.
+/// </summary>
+public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpus, Device device, ILineageProgress? progress = null)
+{
+    private readonly ILineageProgress _progress = progress ?? SilentProgress.Instance;
+
+    public LineageResult Run(int seed, CancellationToken cancellation = default)
+    {
+        var lineage = policy.Lineage;
+        var tokenizer = corpus.Tokenizer;
+        var config = new GptConfig(tokenizer.VocabularySize, policy.Model.Layers, policy.Model.Width, policy.Model.Heads, policy.Model.Context);
+        var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
+        var results = new List<GenerationResult>();
+        var timings = new List<PhaseTimings>();
+        Gpt? previous = null;
+        long parameters = 0;
+
+        try
+        {
+            for (var g = 0; g <= lineage.Generations; g++)
+            {
+                var set = CorpusComposer.Compose(lineage, g, corpus.RealPool, synthetic, corpus.Fresh, seed);
+                var clock = Stopwatch.StartNew();
+
+                manual_seed(SplitMix64.For(seed, "init", g).NextSeed());
+                var model = new Gpt(config).to(device);
+                parameters = model.ParameterCount;
+                if (policy.Training.WarmStart && previous is not null)
+                {
+                    CopyWeights(previous, model);
+                }
+
+                _progress.PhaseStarted(g, LineagePhase.Train, policy.Training.Steps);
+                var training = Trainer.Train(model, new TokenStream(set.Documents.Select(d => d.Ids), tokenizer.EndOfDocumentId),
+                    policy.Training, device, SplitMix64.For(seed, "batches", g), step =>
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        _progress.Advanced(g, LineagePhase.Train, step);
+                    });
+                var trainSeconds = clock.Elapsed.TotalSeconds;
+
+                _progress.PhaseStarted(g, LineagePhase.Evaluate, corpus.HeldOut.Length);
+                var heldOut = Evaluator.Evaluate(model, corpus.HeldOut, tokenizer.ByteLength, device);
+                var evaluateSeconds = clock.Elapsed.TotalSeconds - trainSeconds;
+                cancellation.ThrowIfCancellationRequested();
+
+                _progress.PhaseStarted(g, LineagePhase.Sample, lineage.SyntheticTokensPerGeneration);
+                var sampler = new Sampler(model, lineage.Sampling, tokenizer.EndOfDocumentId, device);
+                var sample = sampler.SampleTokens(lineage.SyntheticTokensPerGeneration, SplitMix64.For(seed, "sample", g).NextSeed(), lineage.Filters.Dedupe);
+                synthetic.Add(sample);
+                var generated = TextStatistics.Measure(sample, corpus.Reference, tokenizer.ByteLength);
+                var sampleSeconds = clock.Elapsed.TotalSeconds - trainSeconds - evaluateSeconds;
+
+                var result = new GenerationResult(g, set.TokensBySource, training, heldOut, generated);
+                var timing = new PhaseTimings(trainSeconds, evaluateSeconds, sampleSeconds);
+                results.Add(result);
+                timings.Add(timing);
+                _progress.GenerationFinished(result, timing);
+
+                previous?.Dispose();
+                previous = model;
+            }
+        }
+        finally
+        {
+            previous?.Dispose();
+        }
+
+        var realSample = PreparedCorpus.Take(corpus.HeldOutDocuments, lineage.SyntheticTokensPerGeneration);
+        return new LineageResult(corpus, config, parameters, seed, device.type.ToString().ToLowerInvariant(),
+            TextStatistics.Measure(realSample, corpus.Reference, tokenizer.ByteLength), results, timings);
+    }
+
+    private static void CopyWeights(Gpt from, Gpt to)
+    {
+        using var _ = no_grad();
+        foreach (var (source, target) in from.parameters().Zip(to.parameters()))
+        {
+            target.copy_(source);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using CollapseCheck.Corpus;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Metrics;
+using CollapseCheck.Policy;
+using CollapseCheck.Training;
+
+namespace CollapseCheck.Lineage;
+
+/// <summary>
+/// The real corpus tokenized once for a whole lineage: the real pool, the fresh-real draws reserved
+/// for generations 1..G, the held-out stream every generation is scored on, and the real statistics
+/// generated text is compared with.
+/// </summary>
+public sealed class PreparedCorpus
+{
+    private PreparedCorpus(
+        LoadedCorpus source,
+        ITextTokenizer tokenizer,
+        IReadOnlyList<int[]> realPool,
+        IReadOnlyList<IReadOnlyList<int[]>> fresh,
+        IReadOnlyList<int[]> heldOut,
+        RealReference reference)
+    {
+        Source = source;
+        Tokenizer = tokenizer;
+        RealPool = realPool;
+        Fresh = fresh;
+        HeldOutDocuments = heldOut;
+        HeldOut = new TokenStream(heldOut, tokenizer.EndOfDocumentId);
+        Reference = reference;
+    }
+
+    public LoadedCorpus Source { get; }
+
+    public ITextTokenizer Tokenizer { get; }
+
+    public IReadOnlyList<int[]> RealPool { get; }
+
+    public long RealPoolTokens => RealPool.Sum(d => (long)d.Length);
+
+    /// <summary>Fresh[g] for g = 1..G; Fresh[0] is empty.</summary>
+    public IReadOnlyList<IReadOnlyList<int[]>> Fresh { get; }
+
+    public IReadOnlyList<int[]> HeldOutDocuments { get; }
+
+    public TokenStream HeldOut { get; }
+
+    public RealReference Reference { get; }
+
+    public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus)
+    {
+        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, corpus.Train.Select(d => d.Text));
+        var train = corpus.Train.Select(d => tokenizer.Encode(d.Text)).Where(d => d.Length > 0).ToList();
+        var heldOut = Take(corpus.HeldOut.Select(d => tokenizer.Encode(d.Text)).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
+
+        var lineage = policy.Lineage;
+        var freshPerGeneration = (long)lineage.FreshRealTokensPerGeneration;
+        var (pool, fresh) = ReserveFresh(train, lineage.Generations, freshPerGeneration);
+        var poolTokens = pool.Sum(d => (long)d.Length);
+        var minimum = policy.Model.Context + 1L;
+        if (poolTokens < minimum)
+        {
+            throw Errors.CorpusTooSmall(policy.LocationOf(freshPerGeneration > 0 ? "lineage.freshRealTokensPerGeneration" : "corpus"),
+                $"the real pool holds {poolTokens} tokens after reserving {freshPerGeneration} fresh tokens for each of {lineage.Generations} generations; at least {minimum} (context + 1) are needed");
+        }
+
+        if (lineage.Mode == LineageMode.Mix && CorpusComposer.MixRealTokens(lineage) > poolTokens)
+        {
+            throw Errors.CorpusTooSmall(policy.LocationOf("lineage.realFraction"),
+                $"mix with realFraction {lineage.RealFraction} beside {lineage.SyntheticTokensPerGeneration} synthetic tokens needs {CorpusComposer.MixRealTokens(lineage)} real tokens per generation, but the real pool holds {poolTokens}");
+        }
+
+        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool, tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
+    }
+
+    /// <summary>Fresh draws come from the end of the training split, so the pool is the same whatever f is beyond what it gives up.</summary>
+    private static (List<int[]> Pool, List<IReadOnlyList<int[]>> Fresh) ReserveFresh(List<int[]> train, int generations, long perGeneration)
+    {
+        var fresh = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
+        if (perGeneration == 0)
+        {
+            return (train, fresh);
+        }
+
+        var remaining = new List<int[]>(train);
+        var reversedDraws = new List<IReadOnlyList<int[]>>();
+        for (var g = 0; g < generations; g++)
+        {
+            var draw = new List<int[]>();
+            long need = perGeneration;
+            while (need > 0 && remaining.Count > 0)
+            {
+                var last = remaining[^1];
+                remaining.RemoveAt(remaining.Count - 1);
+                if (last.Length <= need)
+                {
+                    draw.Add(last);
+                    need -= last.Length;
+                }
+                else
+                {
+                    // Cut the document: its tail joins the draw, its head stays in the pool.
+                    draw.Add(last[^(int)need..]);
+                    remaining.Add(last[..^(int)need]);
+                    need = 0;
+                }
+            }
+
+            draw.Reverse();
+            reversedDraws.Add(draw);
+        }
+
+        fresh.AddRange(reversedDraws);
+        return (remaining, fresh);
+    }
+
+    /// <summary>Documents in order until <paramref name="tokens"/> is reached, the last one cut.</summary>
+    public static List<int[]> Take(IEnumerable<int[]> documents, long tokens)
+    {
+        var taken = new List<int[]>();
+        long total = 0;
+        foreach (var doc in documents)
+        {
+            if (total >= tokens)
+            {
+                break;
+            }
+
+            var take = (int)Math.Min(doc.Length, tokens - total);
+            taken.Add(take == doc.Length ? doc : doc[..take]);
+            total += take;
+        }
+
+        return taken;
+    }
+}

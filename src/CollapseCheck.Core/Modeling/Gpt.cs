@@ -1,0 +1,156 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace CollapseCheck.Modeling;
+
+public sealed record GptConfig(int VocabularySize, int Layers, int Width, int Heads, int Context)
+{
+    public int HeadSize => Width / Heads;
+}
+
+/// <summary>
+/// A small GPT: token + position embeddings, pre-norm blocks of causal self-attention and an MLP,
+/// a final norm and an output head tied to the token embedding. <see cref="forward"/> scores a whole
+/// window for training; <see cref="Decode"/> extends sequences one step at a time through a <see cref="KvCache"/>.
+/// </summary>
+public sealed class Gpt : Module<Tensor, Tensor>
+{
+    private readonly Embedding _tokens;
+    private readonly Embedding _positions;
+    private readonly ModuleList<Block> _blocks;
+    private readonly LayerNorm _finalNorm;
+
+    public Gpt(GptConfig config) : base(nameof(Gpt))
+    {
+        Config = config;
+        _tokens = Embedding(config.VocabularySize, config.Width);
+        _positions = Embedding(config.Context, config.Width);
+        _blocks = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(_ => new Block(config)).ToArray());
+        _finalNorm = LayerNorm(config.Width);
+        RegisterComponents();
+        InitializeWeights();
+    }
+
+    public GptConfig Config { get; }
+
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>Logits [B, T, V] for token ids [B, T], T ≤ context.</summary>
+    public override Tensor forward(Tensor ids) => Run(ids, cache: null);
+
+    /// <summary>
+    /// Feeds ids [B, T] that continue the sequences held in <paramref name="cache"/> and returns the
+    /// logits of the last position, [B, V]. Cost per call depends on T, not on what is already cached.
+    /// </summary>
+    public Tensor Decode(Tensor ids, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var logits = Run(ids, cache);
+        return logits.select(1, -1).MoveToOuterDisposeScope();
+    }
+
+    public KvCache NewCache(int batch, Device device) =>
+        new(Config.Layers, batch, Config.Heads, Config.Context, Config.HeadSize, device);
+
+    private Tensor Run(Tensor ids, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var length = ids.shape[1];
+        var start = cache?.Length ?? 0;
+        var positions = arange(start, start + length, dtype: ScalarType.Int64, device: ids.device);
+        var x = _tokens.forward(ids) + _positions.forward(positions);
+        for (var i = 0; i < _blocks.Count; i++)
+        {
+            x = _blocks[i].Forward(x, cache, i);
+        }
+
+        cache?.Advance((int)length);
+        x = _finalNorm.forward(x);
+        return F.linear(x, _tokens.weight!).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>GPT-2's scheme: N(0, 0.02), residual projections scaled by 1/√(2·layers), zero biases.</summary>
+    private void InitializeWeights()
+    {
+        using var _ = no_grad();
+        var residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                init.zeros_(p);
+            }
+            else if (name.Contains("norm", StringComparison.Ordinal))
+            {
+                init.ones_(p);
+            }
+            else
+            {
+                init.normal_(p, 0, name.EndsWith("projection.weight", StringComparison.Ordinal) ? residualStd : 0.02);
+            }
+        }
+    }
+
+    private sealed class Block : Module
+    {
+        private readonly LayerNorm _attentionNorm;
+        private readonly CausalSelfAttention _attention;
+        private readonly LayerNorm _mlpNorm;
+        private readonly Linear _expand;
+        private readonly Linear _projection;
+
+        public Block(GptConfig config) : base(nameof(Block))
+        {
+            _attentionNorm = LayerNorm(config.Width);
+            _attention = new CausalSelfAttention(config);
+            _mlpNorm = LayerNorm(config.Width);
+            _expand = Linear(config.Width, 4 * config.Width);
+            _projection = Linear(4 * config.Width, config.Width);
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor x, KvCache? cache, int layer)
+        {
+            x = x + _attention.Forward(_attentionNorm.forward(x), cache, layer);
+            return x + _projection.forward(F.gelu(_expand.forward(_mlpNorm.forward(x))));
+        }
+    }
+
+    private sealed class CausalSelfAttention : Module
+    {
+        private readonly int _heads;
+        private readonly Linear _queryKeyValue;
+        private readonly Linear _projection;
+
+        public CausalSelfAttention(GptConfig config) : base(nameof(CausalSelfAttention))
+        {
+            _heads = config.Heads;
+            _queryKeyValue = Linear(config.Width, 3 * config.Width);
+            _projection = Linear(config.Width, config.Width);
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor x, KvCache? cache, int layer)
+        {
+            var (batch, length, width) = (x.shape[0], x.shape[1], x.shape[2]);
+            var qkv = _queryKeyValue.forward(x).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
+            var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+            Tensor attended;
+            if (cache is null)
+            {
+                attended = F.scaled_dot_product_attention(q, k, v, is_casual: true);
+            }
+            else
+            {
+                // A prefill from position 0 is causal within itself; a one-token step sees everything cached.
+                var (keys, values) = cache.Append(layer, k, v);
+                attended = F.scaled_dot_product_attention(q, keys, values, is_casual: length > 1);
+            }
+
+            return _projection.forward(attended.transpose(1, 2).reshape(batch, length, width));
+        }
+    }
+}

@@ -1,0 +1,96 @@
+namespace CollapseCheck.Reporting;
+
+/// <summary>
+/// collapsecheck-report.json, schema version 1. Everything here is a function of the policy, the corpus,
+/// the seed and the tool version; timings, paths and machine names live in <see cref="RunManifest"/>.
+/// </summary>
+public sealed record LineageReport(
+    int SchemaVersion,
+    string Tool,
+    string ToolVersion,
+    PolicyEcho Policy,
+    int Seed,
+    string Device,
+    CorpusSummary Corpus,
+    ModelSummary Model,
+    ReferenceRows Reference,
+    IReadOnlyList<GenerationRow> Generations,
+    IReadOnlyList<MetricDefinition> Metrics);
+
+public sealed record PolicyEcho(
+    string Source,
+    IReadOnlyList<string> CorpusInclude,
+    IReadOnlyList<string> CorpusExclude,
+    double HeldOutFraction,
+    long? MaxBytes,
+    string Tokenizer,
+    int Layers,
+    int Width,
+    int Heads,
+    int Context,
+    int Steps,
+    int Batch,
+    double LearningRate,
+    double WeightDecay,
+    int WarmupSteps,
+    double GradientClip,
+    bool WarmStart,
+    int Generations,
+    string Mode,
+    int SyntheticTokensPerGeneration,
+    double? RealFraction,
+    int FreshRealTokensPerGeneration,
+    long? TrainingTokens,
+    double Temperature,
+    int TopK,
+    double TopP,
+    int? MaxSampleLength,
+    bool Dedupe,
+    int? HeldOutTokens);
+
+public sealed record CorpusSummary(
+    string Description,
+    string Tokenizer,
+    int VocabularySize,
+    int TrainDocuments,
+    int HeldOutDocuments,
+    long RealPoolTokens,
+    long FreshRealTokensReserved,
+    long HeldOutTokensScored,
+    long HeldOutBytesScored);
+
+public sealed record ModelSummary(long Parameters, int Layers, int Width, int Heads, int Context, int VocabularySize);
+
+/// <param name="UniformPerplexity">Perplexity of a model that spreads probability evenly over the vocabulary: the worst sensible value.</param>
+/// <param name="RealText">The generated-text metrics measured on held-out real text of the same size as each generation's sample.</param>
+public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, TextMetricsRow RealText);
+
+public sealed record GenerationRow(
+    int Generation,
+    TrainingSetRow TrainingSet,
+    double TrainingLoss,
+    HeldOutRow HeldOut,
+    TextMetricsRow Generated,
+    RatioRow RelativeToGeneration0);
+
+public sealed record TrainingSetRow(long Tokens, IReadOnlyDictionary<string, long> Sources);
+
+public sealed record HeldOutRow(double Perplexity, double BitsPerByte, double NatsPerToken, long Tokens);
+
+public sealed record TextMetricsRow(
+    long Tokens,
+    long Bytes,
+    int Documents,
+    double UnigramEntropyBits,
+    double EntropyBitsPerByte,
+    double Distinct1,
+    double Distinct2,
+    double Distinct3,
+    double TailCoverage,
+    double KlRealToGeneratedBits);
+
+/// <summary>Degradation rather than level: what the theory predicts and the gate compares.</summary>
+public sealed record RatioRow(double Perplexity, double UnigramEntropy, double Distinct2, double TailCoverage);
+
+/// <param name="Better">"lower" or "higher": which direction is an improvement.</param>
+public sealed record MetricDefinition(string Name, string Unit, string Better, string Meaning);

@@ -1,0 +1,101 @@
+using CollapseCheck.Lineage;
+using CollapseCheck.Metrics;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Reporting;
+
+/// <summary>Turns a lineage result into the report: rounded numbers, fixed order, units stated once in <see cref="Definitions"/>.</summary>
+public static class ReportBuilder
+{
+    public const int SchemaVersion = 1;
+
+    public static LineageReport Build(LineagePolicyFile policy, LineageResult result)
+    {
+        var corpus = result.Corpus;
+        var baseline = result.Generations[0];
+        var vocabulary = corpus.Tokenizer.VocabularySize;
+        return new LineageReport(
+            SchemaVersion,
+            "collapsecheck",
+            ToolInfo.Version,
+            Echo(policy),
+            result.Seed,
+            result.Device,
+            new CorpusSummary(
+                corpus.Source.Description,
+                corpus.Tokenizer.Name,
+                vocabulary,
+                corpus.Source.Train.Count,
+                corpus.Source.HeldOut.Count,
+                corpus.RealPoolTokens,
+                corpus.Fresh.Sum(d => d.Sum(x => (long)x.Length)),
+                result.Generations[0].HeldOut.Tokens,
+                result.Generations[0].HeldOut.Bytes),
+            new ModelSummary(result.Parameters, result.Model.Layers, result.Model.Width, result.Model.Heads, result.Model.Context, vocabulary),
+            new ReferenceRows(vocabulary, Numbers.Round(Math.Log2(vocabulary)), Row(result.RealSample)),
+            result.Generations.Select(g => new GenerationRow(
+                g.Generation,
+                new TrainingSetRow(g.TrainingTokens, g.TrainingTokensBySource.ToDictionary(kv => kv.Key, kv => kv.Value)),
+                Numbers.Round(g.Training.FinalLoss),
+                new HeldOutRow(Numbers.Round(g.HeldOut.Perplexity), Numbers.Round(g.HeldOut.BitsPerByte), Numbers.Round(g.HeldOut.NatsPerToken), g.HeldOut.Tokens),
+                Row(g.Generated),
+                new RatioRow(
+                    Ratio(g.HeldOut.Perplexity, baseline.HeldOut.Perplexity),
+                    Ratio(g.Generated.UnigramEntropyBits, baseline.Generated.UnigramEntropyBits),
+                    Ratio(g.Generated.Distinct2, baseline.Generated.Distinct2),
+                    Ratio(g.Generated.TailCoverage, baseline.Generated.TailCoverage)))).ToList(),
+            Definitions);
+    }
+
+    public static readonly IReadOnlyList<MetricDefinition> Definitions =
+    [
+        new("heldOut.perplexity", "per token", "lower", "exp of the mean negative log-likelihood of held-out real text, which no generation trains on"),
+        new("heldOut.bitsPerByte", "bits per UTF-8 byte", "lower", "the same loss spread over the bytes of the text, comparable across tokenizers"),
+        new("trainingLoss", "nats per token", "lower", "mean training cross-entropy over the last tenth of the steps"),
+        new("generated.unigramEntropyBits", "bits per token", "higher", "Shannon entropy of the token distribution of the generation's sample"),
+        new("generated.entropyBitsPerByte", "bits per byte", "higher", "that entropy times tokens over bytes, comparable across tokenizers"),
+        new("generated.distinct1/2/3", "ratio 0..1", "higher", "unique n-grams over all n-grams in the sample, within documents"),
+        new("generated.tailCoverage", "ratio 0..1", "higher", $"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses"),
+        new("generated.klRealToGeneratedBits", "bits", "lower", $"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count"),
+        new("relativeToGeneration0", "ratio", "perplexity: lower; others: higher", "each metric over generation 0's value: degradation with capacity effects cancelled"),
+    ];
+
+    public static PolicyEcho Echo(LineagePolicyFile p) => new(
+        p.SourcePath is null ? "embedded default" : Path.GetFileName(p.SourcePath),
+        p.Corpus.Include,
+        p.Corpus.Exclude,
+        p.Corpus.HeldOutFraction,
+        p.Corpus.MaxBytes,
+        PolicyNames.Of(p.Tokenizer),
+        p.Model.Layers,
+        p.Model.Width,
+        p.Model.Heads,
+        p.Model.Context,
+        p.Training.Steps,
+        p.Training.Batch,
+        p.Training.LearningRate,
+        p.Training.WeightDecay,
+        p.Training.WarmupSteps,
+        p.Training.GradientClip,
+        p.Training.WarmStart,
+        p.Lineage.Generations,
+        PolicyNames.Of(p.Lineage.Mode),
+        p.Lineage.SyntheticTokensPerGeneration,
+        p.Lineage.Mode == LineageMode.Mix ? p.Lineage.RealFraction : null,
+        p.Lineage.FreshRealTokensPerGeneration,
+        p.Lineage.TrainingTokens,
+        p.Lineage.Sampling.Temperature,
+        p.Lineage.Sampling.TopK,
+        p.Lineage.Sampling.TopP,
+        p.Lineage.Sampling.MaxLength,
+        p.Lineage.Filters.Dedupe,
+        p.Evaluation.HeldOutTokens);
+
+    private static TextMetricsRow Row(TextMetrics m) => new(
+        m.Tokens, m.Bytes, m.Documents,
+        Numbers.Round(m.UnigramEntropyBits), Numbers.Round(m.EntropyBitsPerByte),
+        Numbers.Round(m.Distinct1), Numbers.Round(m.Distinct2), Numbers.Round(m.Distinct3),
+        Numbers.Round(m.TailCoverage), Numbers.Round(m.KlRealToGeneratedBits));
+
+    private static double Ratio(double value, double baseline) => Numbers.Round(baseline == 0 ? double.NaN : value / baseline);
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using CollapseCheck.Lineage;
+using CollapseCheck.Native;
+
+namespace CollapseCheck.Reporting;
+
+/// <summary>
+/// collapsecheck-run.json: everything about this particular run that must stay out of the snapshot —
+/// when, where, how long, which native libraries.
+/// </summary>
+public sealed record RunManifest(
+    string ToolVersion,
+    string StartedUtc,
+    double ElapsedSeconds,
+    string? PolicyPath,
+    string Machine,
+    string OperatingSystem,
+    string Runtime,
+    int ProcessorCount,
+    int TorchThreads,
+    string Device,
+    NativeManifest? Native,
+    IReadOnlyList<string> CorpusFiles,
+    IReadOnlyList<GenerationTiming> Generations)
+{
+    public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, LineageResult result, NativeSetup? native, int threads) => new(
+        ToolInfo.Version,
+        started.UtcDateTime.ToString("O"),
+        Math.Round(elapsed, 3),
+        policyPath is null ? null : Path.GetFullPath(policyPath),
+        Environment.MachineName,
+        RuntimeInformation.OSDescription,
+        RuntimeInformation.FrameworkDescription,
+        Environment.ProcessorCount,
+        threads,
+        result.Device,
+        native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
+        result.Corpus.Source.Files,
+        result.Timings.Select((t, g) => new GenerationTiming(g, Math.Round(t.TrainSeconds, 3), Math.Round(t.EvaluateSeconds, 3), Math.Round(t.SampleSeconds, 3))).ToList());
+}
+
+public sealed record NativeManifest(string LibTorchFolder, string LibTorchSource, string? LibTorchSharp, bool Patched, string? Decision);
+
+public sealed record GenerationTiming(int Generation, double TrainSeconds, double EvaluateSeconds, double SampleSeconds);

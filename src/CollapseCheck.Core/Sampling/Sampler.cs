@@ -1,0 +1,100 @@
+using CollapseCheck.Modeling;
+using CollapseCheck.Policy;
+using static TorchSharp.torch;
+
+namespace CollapseCheck.Sampling;
+
+/// <summary>
+/// Generates documents from a model: every row starts from the end-of-document id and runs until it
+/// emits end-of-document or reaches the length limit. Batched, seeded, KV-cached.
+/// </summary>
+public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentId, Device device, int batch = 64)
+{
+    private readonly int _maxLength = Math.Min(policy.MaxLength ?? model.Config.Context, model.Config.Context);
+
+    /// <summary>
+    /// Documents whose lengths add up to exactly <paramref name="tokens"/> ids (the last one cut),
+    /// not counting end-of-document ids. Empty documents are dropped. With dedupe, a document equal to an
+    /// earlier one is dropped too.
+    /// </summary>
+    public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000)
+    {
+        using var generator = new Generator((ulong)seed, device);
+        var documents = new List<int[]>();
+        var seen = dedupe ? new HashSet<string>() : null;
+        long total = 0;
+        for (var round = 0; total < tokens; round++)
+        {
+            if (round == maxBatches)
+            {
+                throw new InvalidOperationException($"the sampler produced {total} of {tokens} tokens in {maxBatches} batches");
+            }
+
+            foreach (var doc in SampleBatch(generator))
+            {
+                if (doc.Length == 0 || (seen is not null && !seen.Add(string.Join(',', doc))))
+                {
+                    continue;
+                }
+
+                var take = (int)Math.Min(doc.Length, tokens - total);
+                documents.Add(take == doc.Length ? doc : doc[..take]);
+                total += take;
+                if (total == tokens)
+                {
+                    break;
+                }
+            }
+        }
+
+        return documents;
+    }
+
+    /// <summary>One batch of rows, each cut at its first end-of-document.</summary>
+    public List<int[]> SampleBatch(Generator generator)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var cache = model.NewCache(batch, device);
+        var next = full(batch, 1, endOfDocumentId, dtype: ScalarType.Int64, device: device);
+        var finished = zeros(batch, dtype: ScalarType.Bool, device: device);
+        var steps = new List<Tensor>(_maxLength);
+        for (var position = 0; position < _maxLength; position++)
+        {
+            var logits = model.Decode(next, cache);
+            var filtered = LogitFilters.Apply(logits, policy.Temperature, policy.TopK, policy.TopP);
+            next = filtered.softmax(1).multinomial(1, replacement: true, generator: generator);
+            steps.Add(next);
+            finished = finished.logical_or(next.squeeze(1).eq(endOfDocumentId));
+
+            // Checking costs a device sync, so look only every few steps.
+            if (position % 8 == 7 && finished.all().item<bool>())
+            {
+                break;
+            }
+        }
+
+        var ids = cat(steps, 1).cpu().data<long>().ToArray();
+        var length = steps.Count;
+        var rows = new List<int[]>(batch);
+        for (var r = 0; r < batch; r++)
+        {
+            var row = new List<int>(length);
+            for (var i = 0; i < length; i++)
+            {
+                var id = (int)ids[r * length + i];
+                if (id == endOfDocumentId)
+                {
+                    break;
+                }
+
+                row.Add(id);
+            }
+
+            rows.Add(row.ToArray());
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,24 @@
+namespace CollapseCheck.Training;
+
+/// <summary>
+/// Training or evaluation text as one id array: documents joined by the end-of-document id, which
+/// also opens the stream, so every document starts from the same state the sampler starts from.
+/// </summary>
+public sealed class TokenStream
+{
+    public TokenStream(IEnumerable<int[]> documents, int endOfDocumentId)
+    {
+        var ids = new List<int> { endOfDocumentId };
+        foreach (var doc in documents)
+        {
+            ids.AddRange(doc);
+            ids.Add(endOfDocumentId);
+        }
+
+        Ids = ids.ToArray();
+    }
+
+    public int[] Ids { get; }
+
+    public int Length => Ids.Length;
+}

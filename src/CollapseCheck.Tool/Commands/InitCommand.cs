@@ -1,0 +1,35 @@
+using System.CommandLine;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
+using CollapseCheck.Reporting;
+
+namespace CollapseCheck.Tool.Commands;
+
+internal static class InitCommand
+{
+    public static Command Create(ToolOutput output)
+    {
+        var path = new Argument<string>("path")
+        {
+            Description = "Where to write the starter policy.",
+            DefaultValueFactory = _ => "collapsecheck.json",
+        };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
+        var command = new Command("init", "Write a commented starter policy (the embedded default, every field explained).") { path, force };
+        command.SetAction(parsed =>
+        {
+            var target = Path.GetFullPath(parsed.GetValue(path)!);
+            if (File.Exists(target) && !parsed.GetValue(force))
+            {
+                throw Errors.BadArgument($"'{target}' already exists; pass --force to overwrite it");
+            }
+
+            AtomicFile.WriteAll(Path.GetDirectoryName(target)!, [(Path.GetFileName(target), PolicyLoader.StarterPolicyText)]);
+            output.Out.WriteLine($"Wrote {target}");
+            output.Out.WriteLine("Next: collapsecheck run " + Path.GetFileName(target));
+            output.Out.WriteLine("Snapshots: add '*.verified.* text eol=lf' to .gitattributes so reports compare byte for byte on every OS.");
+            return 0;
+        });
+        return command;
+    }
+}

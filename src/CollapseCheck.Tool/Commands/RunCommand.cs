@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Globalization;
+using CollapseCheck.Running;
+
+namespace CollapseCheck.Tool.Commands;
+
+internal static class RunCommand
+{
+    public static Command Create(ToolOutput output)
+    {
+        var policy = CommonOptions.Policy();
+        var outFolder = new Option<string?>("--out", "-o") { Description = "Folder for the reports (default: collapsecheck-out beside the policy)." };
+        var device = CommonOptions.Device();
+        var seed = new Option<int?>("--seed") { Description = "Overrides training.seed." };
+        var libTorch = CommonOptions.LibTorch();
+        var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
+        {
+            policy, outFolder, device, seed, libTorch,
+        };
+
+        command.SetAction((parsed, cancellation) =>
+        {
+            var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch));
+            if (options.Seed is < 0)
+            {
+                throw Diagnostics.Errors.BadArgument($"--seed must be 0 or more, but is {options.Seed}");
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation));
+            SummaryTable.Write(output.Out, outcome.Report);
+            output.Out.WriteLine($"Report:   {outcome.Files[0]}");
+            output.Out.WriteLine($"Manifest: {outcome.Files[1]}");
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Finished in {clock.Elapsed.TotalSeconds:F1} s on {outcome.Report.Device}."));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

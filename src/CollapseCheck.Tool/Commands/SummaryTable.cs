@@ -1,0 +1,27 @@
+using System.Globalization;
+using CollapseCheck.Reporting;
+
+namespace CollapseCheck.Tool.Commands;
+
+/// <summary>The per-generation numbers a person wants first, as plain aligned text (stable in CI logs).</summary>
+internal static class SummaryTable
+{
+    public static void Write(TextWriter writer, LineageReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        writer.WriteLine($"Policy: {report.Policy.Source} — mode {report.Policy.Mode}, {report.Policy.Generations} generations, m = {report.Policy.SyntheticTokensPerGeneration} synthetic tokens/generation, tokenizer {report.Corpus.Tokenizer}");
+        writer.WriteLine($"Corpus: {report.Corpus.Description}; real pool {report.Corpus.RealPoolTokens} tokens, held-out {report.Corpus.HeldOutTokensScored} tokens");
+        writer.WriteLine();
+        writer.WriteLine("gen  train tokens  held-out ppl ↓  bits/byte ↓  ppl ×gen0 ↓  entropy bits ↑  distinct-2 ↑  tail cov ↑  KL bits ↓");
+        foreach (var g in report.Generations)
+        {
+            writer.WriteLine(string.Create(c,
+                $"{g.Generation,3}  {g.TrainingSet.Tokens,12}  {g.HeldOut.Perplexity,14:F3}  {g.HeldOut.BitsPerByte,11:F4}  {g.RelativeToGeneration0.Perplexity,11:F4}  {g.Generated.UnigramEntropyBits,14:F4}  {g.Generated.Distinct2,12:F4}  {g.Generated.TailCoverage,10:F4}  {g.Generated.KlRealToGeneratedBits,9:F4}"));
+        }
+
+        var real = report.Reference.RealText;
+        writer.WriteLine(string.Create(c,
+            $"real held-out text (same size): entropy {real.UnigramEntropyBits:F4} bits, distinct-2 {real.Distinct2:F4}, tail coverage {real.TailCoverage:F4}; uniform-model perplexity {report.Reference.UniformPerplexity:F0}"));
+        writer.WriteLine();
+    }
+}

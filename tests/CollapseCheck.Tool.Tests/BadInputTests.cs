@@ -1,0 +1,85 @@
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>Every class of bad input: exit 2, a located diagnostic, and no report written.</summary>
+public class BadInputTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    private void AssertRejected(string policyText, string code, int line, int column, string mentions)
+    {
+        var policy = _tool.Write("collapsecheck.json", policyText);
+        var (exit, _, error) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains($"collapsecheck.json({line},{column}): error {code}:", error);
+        Assert.Contains(mentions, error);
+        Assert.False(Directory.Exists(_tool.PathOf("out")), "a rejected run must not create the output folder");
+    }
+
+    [Fact]
+    public void Unknown_field() =>
+        AssertRejected("{\n  \"lineage\": { \"generation\": 3 }\n}", "CC0003", 2, 16, "'generation'");
+
+    [Fact]
+    public void Wrong_type() =>
+        AssertRejected("{\n  \"lineage\": { \"generations\": \"five\" }\n}", "CC0004", 2, 31, "an integer");
+
+    [Fact]
+    public void Out_of_range_value() =>
+        AssertRejected("{\n  \"corpus\": { \"heldOutFraction\": 1.5 }\n}", "CC0005", 2, 34, "heldOutFraction");
+
+    [Fact]
+    public void Unknown_mode() =>
+        AssertRejected("{\n  \"lineage\": {\n    \"mode\": \"recycle\"\n  }\n}", "CC0006", 3, 13, "accumulate-subsample");
+
+    [Fact]
+    public void Syntax_error() =>
+        AssertRejected("{\n  \"lineage\": { \"generations\": 3 \n  \"mode\": \"replace\" }\n}", "CC0002", 3, 3, "not valid JSON");
+
+    [Fact]
+    public void Missing_corpus_file()
+    {
+        var policy = "{\n  \"corpus\": { \"include\": [\"data/missing.txt\"] }\n}";
+        AssertRejected(policy, "CC0011", 2, 3, "missing.txt");
+    }
+
+    [Fact]
+    public void Corpus_glob_matching_nothing()
+    {
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"data/**/*.txt\"] }\n}", "CC0010", 2, 3, "data/**/*.txt");
+    }
+
+    [Fact]
+    public void Empty_corpus()
+    {
+        _tool.Write("data/a.txt", "\n\n   \n");
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"data/*.txt\"] }\n}", "CC0012", 2, 3, "no text");
+    }
+
+    [Fact]
+    public void Missing_policy_file()
+    {
+        var (exit, _, error) = _tool.Run("run", _tool.PathOf("nope.json"), "--out", _tool.PathOf("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0001:", error);
+        Assert.Contains("nope.json", error);
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
+    [Fact]
+    public void Unknown_command_line_option_is_exit_2()
+    {
+        var (exit, _, error) = _tool.Run("run", "--devise", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0040:", error);
+    }
+
+    [Fact]
+    public void Unknown_device_is_exit_2()
+    {
+        var (exit, _, error) = _tool.Run("run", "--device", "tpu");
+        Assert.Equal(2, exit);
+        Assert.Contains("tpu", error);
+    }
+}

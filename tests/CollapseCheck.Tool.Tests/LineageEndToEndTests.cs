@@ -1,0 +1,92 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>Real lineages through the real CLI: TorchSharp training on the SDK's docs, tiny sizes.</summary>
+public class LineageEndToEndTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    private (string Report, JsonDocument Json) RunTo(string policy, string outFolder, params string[] extra)
+    {
+        var (exit, stdout, stderr) = _tool.Run(["run", policy, "--out", _tool.PathOf(outFolder), "--device", "cpu", .. extra]);
+        Assert.True(exit == 0, $"exit {exit}\n{stdout}\n{stderr}");
+        var text = File.ReadAllText(Path.Combine(_tool.PathOf(outFolder), "collapsecheck-report.json"));
+        return (text, JsonDocument.Parse(text));
+    }
+
+    [Fact]
+    public void Same_policy_and_seed_give_a_byte_identical_report_and_a_different_seed_does_not()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (first, _) = RunTo(policy, "a");
+        var (second, _) = RunTo(policy, "b");
+        var (reseeded, _) = RunTo(policy, "c", "--seed", "4");
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, reseeded);
+    }
+
+    [Fact]
+    public void The_report_has_every_generation_with_its_measurements_and_the_manifest_holds_the_machine_facts()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace"));
+        var (text, json) = RunTo(policy, "out");
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        var generations = root.GetProperty("generations").EnumerateArray().ToList();
+        Assert.Equal(3, generations.Count);
+        foreach (var g in generations)
+        {
+            var perplexity = g.GetProperty("heldOut").GetProperty("perplexity").GetDouble();
+            Assert.InRange(perplexity, 1.0, root.GetProperty("reference").GetProperty("uniformPerplexity").GetDouble() * 1.5);
+            Assert.InRange(g.GetProperty("generated").GetProperty("unigramEntropyBits").GetDouble(), 0.5, 8.1);
+            Assert.Equal(1500, g.GetProperty("generated").GetProperty("tokens").GetInt64());
+        }
+
+        Assert.Equal(1500, generations[2].GetProperty("trainingSet").GetProperty("sources").GetProperty("synthetic@2").GetInt64());
+        Assert.Equal(1.0, generations[0].GetProperty("relativeToGeneration0").GetProperty("perplexity").GetDouble());
+        Assert.DoesNotContain(Environment.MachineName, text);
+        Assert.DoesNotContain(_tool.Folder, text);
+
+        var manifest = File.ReadAllText(Path.Combine(_tool.PathOf("out"), "collapsecheck-run.json"));
+        Assert.Contains(Environment.MachineName, manifest);
+        Assert.Contains("trainSeconds", manifest);
+    }
+
+    [Fact]
+    public void A_cancelled_run_leaves_no_report()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            CollapseCheck.Running.RunJob.Execute(new CollapseCheck.Running.RunOptions(policy, _tool.PathOf("out"), "cpu"), null, cancel.Token));
+        Assert.False(File.Exists(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
+    }
+
+    [Fact]
+    public void Init_writes_a_starter_policy_that_runs_and_refuses_to_overwrite()
+    {
+        var target = _tool.PathOf("collapsecheck.json");
+        var (exit, stdout, _) = _tool.Run("init", target);
+        Assert.Equal(0, exit);
+        Assert.Contains("eol=lf", stdout);
+        Assert.Contains("//", File.ReadAllText(target));
+
+        var (again, _, error) = _tool.Run("init", target);
+        Assert.Equal(2, again);
+        Assert.Contains("--force", error);
+    }
+
+    [Fact]
+    public void Doctor_reports_the_native_setup()
+    {
+        var (exit, stdout, stderr) = _tool.Run("doctor");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("libtorch:", stdout);
+        Assert.Contains("native patch:", stdout);
+        Assert.Contains("tensor check: ok", stdout);
+    }
+}

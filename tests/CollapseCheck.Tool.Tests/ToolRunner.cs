@@ -1,0 +1,58 @@
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>Runs the CLI in process with captured output, in a temp folder of its own.</summary>
+public sealed class ToolRunner : IDisposable
+{
+    public ToolRunner()
+    {
+        Folder = Directory.CreateTempSubdirectory("collapsecheck-test-").FullName;
+    }
+
+    public string Folder { get; }
+
+    public string PathOf(string name) => Path.Combine(Folder, name);
+
+    public string Write(string name, string content)
+    {
+        var path = PathOf(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    public (int Exit, string Out, string Error) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = Cli.Invoke(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; a failing cleanup must not hide the test's result.
+        }
+    }
+}
+
+/// <summary>Policies small enough that a whole lineage trains in a few seconds on 2 cores.</summary>
+public static class TinyPolicies
+{
+    public static string OnDotnetDocs(string mode = "accumulate", int generations = 2, string extraLineage = "") => $$"""
+        {
+          // A real corpus every SDK machine has, cut to 30 kB so the test stays fast.
+          "corpus": { "include": ["builtin:dotnet-docs"], "maxBytes": 30000, "heldOutFraction": 0.1 },
+          "tokenizer": "byte",
+          "model": { "layers": 1, "width": 32, "heads": 2, "context": 32 },
+          "training": { "steps": 25, "batch": 8, "learningRate": 0.003, "warmupSteps": 5, "seed": 3 },
+          "lineage": { "generations": {{generations}}, "mode": "{{mode}}", "syntheticTokensPerGeneration": 1500{{extraLineage}} },
+          "evaluation": { "heldOutTokens": 2000 }
+        }
+        """;
+}
