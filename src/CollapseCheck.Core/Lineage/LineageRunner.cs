@@ -5,6 +5,7 @@ using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
 using CollapseCheck.Sampling;
 using CollapseCheck.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Lineage;
@@ -37,7 +38,8 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 var clock = Stopwatch.StartNew();
 
                 manual_seed(SplitMix64.For(seed, "init", g).NextSeed());
-                var model = new Gpt(config).to(device);
+                var model = new Gpt(config);
+                model.to(device);
                 parameters = model.ParameterCount;
                 if (policy.Training.WarmStart && previous is not null)
                 {

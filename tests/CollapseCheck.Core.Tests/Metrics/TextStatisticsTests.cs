@@ -38,7 +38,7 @@ public class TextStatisticsTests
     public void The_tail_is_the_rarest_types_up_to_ten_percent_of_the_mass()
     {
         // Counts: id0 = 80, id1 = 10, id2 = 5, id3 = 3, id4 = 2 (total 100): the tail takes 2 + 3 + 5 = 10.
-        var docs = new List<int[]> { [.. Enumerable.Repeat(0, 80), .. Enumerable.Repeat(1, 10), .. Enumerable.Repeat(2, 5), 3, 3, 3, 4, 4] };
+        List<int[]> docs = [[.. Enumerable.Repeat(0, 80), .. Enumerable.Repeat(1, 10), .. Enumerable.Repeat(2, 5), 3, 3, 3, 4, 4]];
         var reference = new RealReference(docs, 10, Eod);
         Assert.Equal([4, 3, 2], reference.Tail);
 

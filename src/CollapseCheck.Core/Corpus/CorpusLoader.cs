@@ -1,0 +1,168 @@
+using System.Text;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace CollapseCheck.Corpus;
+
+/// <summary>
+/// The policy's corpus section → documents in a deterministic order → byte budget → held-out split.
+/// Text files become one document per paragraph (blank-line separated); *.jsonl one per line.
+/// </summary>
+public static class CorpusLoader
+{
+    public static LoadedCorpus Load(CorpusPolicy policy, string baseDirectory, LineagePolicyFile? policyForLocations = null)
+    {
+        var at = policyForLocations?.LocationOf("corpus.include");
+        var documents = new List<Document>();
+        var files = new List<string>();
+        var descriptions = new List<string>();
+        var patterns = new List<string>();
+        foreach (var include in policy.Include)
+        {
+            if (include.StartsWith("builtin:", StringComparison.Ordinal))
+            {
+                if (include != PolicyNames.DotnetDocs)
+                {
+                    throw Errors.UnknownValue(at ?? new SourceLocation("(policy)", 1, 1), "corpus.include", include, [PolicyNames.DotnetDocs, "a glob pattern such as data/**/*.txt"]);
+                }
+
+                var docs = DotnetDocsCorpus.Load();
+                documents.AddRange(docs.Documents);
+                files.AddRange(docs.Files);
+                descriptions.Add($"{PolicyNames.DotnetDocs} ({docs.Pack})");
+            }
+            else
+            {
+                patterns.Add(include);
+            }
+        }
+
+        foreach (var file in Match(patterns, policy.Exclude, baseDirectory, at))
+        {
+            var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
+            documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
+                ? JsonLines.Read(file, relative, policy.TextField)
+                : Paragraphs(File.ReadAllText(file, Encoding.UTF8), relative));
+            files.Add(file);
+        }
+
+        if (patterns.Count > 0)
+        {
+            descriptions.Add($"{files.Count(f => !f.EndsWith(".xml", StringComparison.Ordinal))} file(s) matching {string.Join(", ", patterns)}");
+        }
+
+        if (documents.Count == 0)
+        {
+            throw Errors.CorpusEmpty(at, $"{string.Join(", ", policy.Include)} gave no non-blank document");
+        }
+
+        return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at);
+    }
+
+    /// <summary>Ordinal order of relative paths, so every OS and file system sees the same sequence.</summary>
+    private static List<string> Match(IReadOnlyList<string> patterns, IReadOnlyList<string> exclude, string baseDirectory, SourceLocation? at)
+    {
+        var all = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var pattern in patterns)
+        {
+            var isGlob = pattern.IndexOfAny(['*', '?', '[']) >= 0;
+            if (!isGlob)
+            {
+                var path = Path.GetFullPath(Path.Combine(baseDirectory, pattern));
+                if (!File.Exists(path))
+                {
+                    throw Errors.CorpusFileNotFound(at, path);
+                }
+
+                if (!IsExcluded(path))
+                {
+                    all.Add(path);
+                }
+
+                continue;
+            }
+
+            var matcher = new Matcher(StringComparison.Ordinal);
+            matcher.AddInclude(pattern);
+            matcher.AddExcludePatterns(exclude);
+            var found = matcher.GetResultsInFullPath(baseDirectory).ToList();
+            if (found.Count == 0)
+            {
+                throw Errors.CorpusNoFiles(at, pattern, baseDirectory);
+            }
+
+            all.UnionWith(found);
+        }
+
+        return all.ToList();
+
+        bool IsExcluded(string path)
+        {
+            var matcher = new Matcher(StringComparison.Ordinal);
+            matcher.AddInclude(Path.GetRelativePath(baseDirectory, path).Replace('\\', '/'));
+            matcher.AddExcludePatterns(exclude);
+            return !matcher.GetResultsInFullPath(baseDirectory).Any();
+        }
+    }
+
+    public static IEnumerable<Document> Paragraphs(string text, string id)
+    {
+        var index = 0;
+        foreach (var paragraph in text.Replace("\r\n", "\n").Split("\n\n"))
+        {
+            var trimmed = paragraph.Trim();
+            if (trimmed.Length > 0)
+            {
+                yield return new Document($"{id}#{index++}", trimmed);
+            }
+        }
+    }
+
+    /// <summary>Documents in order while the total stays within the budget; at least one.</summary>
+    private static List<Document> Budget(List<Document> documents, long? maxBytes)
+    {
+        if (maxBytes is null)
+        {
+            return documents;
+        }
+
+        var taken = new List<Document>();
+        long total = 0;
+        foreach (var doc in documents)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(doc.Text);
+            if (taken.Count > 0 && total + bytes > maxBytes)
+            {
+                break;
+            }
+
+            taken.Add(doc);
+            total += bytes;
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// Document i is held out when ⌊(i+1)·f⌋ > ⌊i·f⌋: exactly ⌊N·f⌋ documents, spread evenly through the
+    /// order rather than taken from one end, and independent of anything but N and f.
+    /// </summary>
+    public static LoadedCorpus Split(IReadOnlyList<Document> documents, double fraction, string description, IReadOnlyList<string> files, SourceLocation? at)
+    {
+        var train = new List<Document>();
+        var heldOut = new List<Document>();
+        for (var i = 0; i < documents.Count; i++)
+        {
+            (Math.Floor((i + 1) * fraction) > Math.Floor(i * fraction) ? heldOut : train).Add(documents[i]);
+        }
+
+        if (train.Count == 0 || heldOut.Count == 0)
+        {
+            throw Errors.CorpusTooSmall(at,
+                $"{documents.Count} document(s) with heldOutFraction {fraction} leave {train.Count} for training and {heldOut.Count} held out; both need at least one (add text or raise heldOutFraction)");
+        }
+
+        return new LoadedCorpus(train, heldOut, description, files);
+    }
+}

@@ -1,0 +1,180 @@
+using CollapseCheck.Diagnostics;
+
+namespace CollapseCheck.Policy;
+
+/// <summary>
+/// collapsecheck.json → <see cref="LineagePolicyFile"/>. Every field is optional (<c>{}</c> is the default
+/// policy); every error names the file, line and column and says what was expected.
+/// </summary>
+public static class PolicyLoader
+{
+    /// <summary>The builtin corpus is ~10 MB of text; without a cap the default would train on a thin slice of a huge pool.</summary>
+    public const long DotnetDocsDefaultMaxBytes = 400_000;
+
+    public static LineagePolicyFile Default { get; } = Parse("{}", "(embedded default)") with { SourcePath = null, Locations = new Dictionary<string, SourceLocation>() };
+
+    /// <summary>What `collapsecheck init` writes: the default policy with every field explained.</summary>
+    public static string StarterPolicyText { get; } = ReadStarter();
+
+    public static LineagePolicyFile Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw Errors.PolicyNotFound(path);
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static LineagePolicyFile Parse(string json, string sourcePath)
+    {
+        var locations = new Dictionary<string, SourceLocation>();
+        var root = new PolicyObject(PositionedJson.Parse(json, sourcePath), "", locations);
+
+        var corpus = ReadCorpus(root, locations);
+        var tokenizer = root.Enum("tokenizer", TokenizerKind.Byte, PolicyNames.Tokenizers);
+        var model = ReadModel(root.Child("model"));
+        var training = ReadTraining(root.Child("training"));
+        var lineage = ReadLineage(root.Child("lineage"), model);
+        var evaluationObject = root.Child("evaluation");
+        var evaluation = new EvaluationPolicy(
+            evaluationObject.Find("heldOutTokens") is { Kind: JsonKind.Null } ? null : (int?)(evaluationObject.LongOrNull("heldOutTokens", 100, int.MaxValue) ?? 20_000));
+        evaluationObject.RejectUnknown();
+        var gate = ReadGate(root.Child("gate"));
+        root.RejectUnknown();
+
+        return new LineagePolicyFile(corpus, tokenizer, model, training, lineage, evaluation, gate)
+        {
+            SourcePath = sourcePath,
+            Locations = locations,
+        };
+    }
+
+    private static CorpusPolicy ReadCorpus(PolicyObject root, Dictionary<string, SourceLocation> locations)
+    {
+        var value = root.Find("corpus");
+        if (value is { Kind: JsonKind.String })
+        {
+            // "corpus": "data/*.txt" is short for { "include": ["data/*.txt"] }.
+            locations["corpus.include"] = value.Location;
+            var single = root.Strings("corpus", allowEmpty: false)!;
+            return new CorpusPolicy(single, [], "text", 0.1, single.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null);
+        }
+
+        var c = root.Child("corpus");
+        var include = c.Strings("include", allowEmpty: false) ?? [PolicyNames.DotnetDocs];
+        var corpus = new CorpusPolicy(
+            include,
+            c.Strings("exclude", allowEmpty: true) ?? [],
+            c.String("textField") ?? "text",
+            c.Double("heldOutFraction", 0.1, x => x > 0 && x < 0.5, "greater than 0 and less than 0.5"),
+            c.LongOrNull("maxBytes", 1000, long.MaxValue) ?? (include.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null));
+        c.RejectUnknown();
+        return corpus;
+    }
+
+    private static ModelPolicy ReadModel(PolicyObject m)
+    {
+        var model = new ModelPolicy(
+            m.Int("layers", 2, 1, 48),
+            m.Int("width", 64, 8, 4096),
+            m.Int("heads", 4, 1, 64),
+            m.Int("context", 64, 8, 4096));
+        m.RejectUnknown();
+        if (model.Width % model.Heads != 0)
+        {
+            throw Errors.Inconsistent(m.LocationOf("heads") ?? m.LocationOf("width"),
+                $"'model.width' ({model.Width}) must be divisible by 'model.heads' ({model.Heads})");
+        }
+
+        return model;
+    }
+
+    private static TrainingPolicy ReadTraining(PolicyObject t)
+    {
+        var steps = t.Int("steps", 300, 1, 1_000_000);
+        var training = new TrainingPolicy(
+            steps,
+            t.Int("batch", 16, 1, 4096),
+            t.Double("learningRate", 0.003, x => x > 0 && x <= 1, "greater than 0 and at most 1"),
+            t.Double("weightDecay", 0.1, x => x is >= 0 and <= 1, "from 0 to 1"),
+            t.Int("warmupSteps", Math.Min(30, steps), 0, 1_000_000),
+            t.Double("gradientClip", 1.0, x => x > 0, "greater than 0"),
+            t.Int("seed", 1, 0, int.MaxValue),
+            t.Bool("warmStart", false));
+        t.RejectUnknown();
+        if (training.WarmupSteps > training.Steps)
+        {
+            throw Errors.Inconsistent(t.LocationOf("warmupSteps"), $"'training.warmupSteps' ({training.WarmupSteps}) must not exceed 'training.steps' ({training.Steps})");
+        }
+
+        return training;
+    }
+
+    private static LineagePolicy ReadLineage(PolicyObject l, ModelPolicy model)
+    {
+        var mode = l.Enum("mode", LineageMode.AccumulateSubsample, PolicyNames.Modes);
+        var realFraction = l.DoubleOrNull("realFraction", x => x > 0 && x < 1, "greater than 0 and less than 1");
+        if (realFraction is not null && mode != LineageMode.Mix)
+        {
+            throw Errors.Inconsistent(l.LocationOf("realFraction"), $"'lineage.realFraction' applies to mode 'mix' only; this policy's mode is '{PolicyNames.Of(mode)}'");
+        }
+
+        var trainingTokens = l.LongOrNull("trainingTokens", 100, int.MaxValue);
+        if (trainingTokens is not null && mode != LineageMode.AccumulateSubsample)
+        {
+            throw Errors.Inconsistent(l.LocationOf("trainingTokens"), $"'lineage.trainingTokens' applies to mode 'accumulate-subsample' only; this policy's mode is '{PolicyNames.Of(mode)}'");
+        }
+
+        var s = l.Child("sampling");
+        var maxLength = s.LongOrNull("maxLength", 1, 4096);
+        if (maxLength > model.Context)
+        {
+            throw Errors.Inconsistent(s.LocationOf("maxLength"), $"'lineage.sampling.maxLength' ({maxLength}) must not exceed 'model.context' ({model.Context})");
+        }
+
+        var sampling = new SamplingPolicy(
+            s.Double("temperature", 1.0, x => x > 0 && x <= 10, "greater than 0 and at most 10"),
+            s.Int("topK", 0, 0, int.MaxValue),
+            s.Double("topP", 1.0, x => x > 0 && x <= 1, "greater than 0 and at most 1"),
+            (int?)maxLength);
+        s.RejectUnknown();
+        var f = l.Child("filters");
+        var filters = new FilterPolicy(f.Bool("dedupe", false));
+        f.RejectUnknown();
+
+        var lineage = new LineagePolicy(
+            l.Int("generations", 5, 1, 50),
+            mode,
+            l.Int("syntheticTokensPerGeneration", 20_000, 100, 100_000_000),
+            realFraction ?? 0.5,
+            l.Int("freshRealTokensPerGeneration", 0, 0, int.MaxValue),
+            (int?)trainingTokens,
+            sampling,
+            filters);
+        l.RejectUnknown();
+        return lineage;
+    }
+
+    private static GatePolicy ReadGate(PolicyObject g)
+    {
+        var b = g.Child("budget");
+        var budget = new BudgetPolicy(
+            b.DoubleOrNull("perplexityIncrease", x => x >= 0, "0 or more"),
+            b.DoubleOrNull("entropyRatio", x => x is >= 0 and <= 1, "from 0 to 1"));
+        b.RejectUnknown();
+        var gate = new GatePolicy(
+            g.Double("tolerance", 0.25, x => x >= 0, "0 or more"),
+            g.Int("seeds", 1, 1, 16),
+            budget);
+        g.RejectUnknown();
+        return gate;
+    }
+
+    private static string ReadStarter()
+    {
+        using var stream = typeof(PolicyLoader).Assembly.GetManifestResourceStream("CollapseCheck.StarterPolicy.jsonc")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,174 @@
+using System.Globalization;
+using CollapseCheck.Diagnostics;
+
+namespace CollapseCheck.Policy;
+
+/// <summary>
+/// Reads one JSON object of the policy with typed, range-checked getters. Each getter names its field,
+/// so the set of known fields is exactly the set of fields read: <see cref="RejectUnknown"/> runs last.
+/// </summary>
+internal sealed class PolicyObject
+{
+    private readonly JsonValue? _value;
+    private readonly string _path;
+    private readonly Dictionary<string, SourceLocation> _locations;
+    private readonly List<string> _known = [];
+
+    public PolicyObject(JsonValue? value, string path, Dictionary<string, SourceLocation> locations)
+    {
+        _value = value;
+        _path = path;
+        _locations = locations;
+        if (value is { Kind: not JsonKind.Object })
+        {
+            throw Errors.WrongType(value.Location, path.Length == 0 ? "the policy" : path, "an object", value.Describe());
+        }
+
+        if (value is not null)
+        {
+            foreach (var (name, at, _) in value.Members)
+            {
+                _locations[Qualify(name)] = at;
+            }
+        }
+    }
+
+    public string Qualify(string name) => _path.Length == 0 ? name : $"{_path}.{name}";
+
+    public JsonValue? Find(string name)
+    {
+        _known.Add(name);
+        return _value?.Members.FirstOrDefault(m => m.Name == name).Value;
+    }
+
+    public PolicyObject Child(string name) => new(Find(name) is { Kind: not JsonKind.Null } v ? v : null, Qualify(name), _locations);
+
+    public int Int(string name, int fallback, int min, int max) => (int)(LongOrNull(name, min, max) ?? fallback);
+
+    public long? LongOrNull(string name, long min, long max)
+    {
+        var v = Find(name);
+        if (v is null || v.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        if (v.Kind != JsonKind.Number)
+        {
+            throw Errors.WrongType(v.Location, Qualify(name), "an integer", v.Describe());
+        }
+
+        if (!decimal.TryParse(v.RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d != decimal.Truncate(d))
+        {
+            throw Errors.WrongType(v.Location, Qualify(name), "an integer", $"the fractional number {v.RawNumber}");
+        }
+
+        if (d < min || d > max)
+        {
+            throw Errors.OutOfRange(v.Location, Qualify(name), $"an integer from {min} to {max}", v.RawNumber!);
+        }
+
+        return (long)d;
+    }
+
+    /// <param name="range">Says what is allowed, in words, for the error message.</param>
+    public double Double(string name, double fallback, Func<double, bool> valid, string range) => DoubleOrNull(name, valid, range) ?? fallback;
+
+    public double? DoubleOrNull(string name, Func<double, bool> valid, string range)
+    {
+        var v = Find(name);
+        if (v is null || v.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        if (v.Kind != JsonKind.Number)
+        {
+            throw Errors.WrongType(v.Location, Qualify(name), "a number", v.Describe());
+        }
+
+        var d = double.Parse(v.RawNumber!, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
+    }
+
+    public bool Bool(string name, bool fallback)
+    {
+        var v = Find(name);
+        return v?.Kind switch
+        {
+            null or JsonKind.Null => fallback,
+            JsonKind.True => true,
+            JsonKind.False => false,
+            _ => throw Errors.WrongType(v.Location, Qualify(name), "true or false", v.Describe()),
+        };
+    }
+
+    public string? String(string name)
+    {
+        var v = Find(name);
+        if (v is null || v.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        return v.Kind == JsonKind.String && v.Text!.Length > 0
+            ? v.Text
+            : throw Errors.WrongType(v.Location, Qualify(name), "a non-empty string", v.Kind == JsonKind.String ? "empty" : v.Describe());
+    }
+
+    public T Enum<T>(string name, T fallback, IReadOnlyDictionary<string, T> names)
+    {
+        var v = Find(name);
+        if (v is null || v.Kind == JsonKind.Null)
+        {
+            return fallback;
+        }
+
+        if (v.Kind != JsonKind.String)
+        {
+            throw Errors.WrongType(v.Location, Qualify(name), "a string", v.Describe());
+        }
+
+        return names.TryGetValue(v.Text!, out var value) ? value : throw Errors.UnknownValue(v.Location, Qualify(name), v.Text!, names.Keys);
+    }
+
+    /// <summary>A string or an array of non-empty strings.</summary>
+    public IReadOnlyList<string>? Strings(string name, bool allowEmpty)
+    {
+        var v = Find(name);
+        if (v is null || v.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        var items = v.Kind switch
+        {
+            JsonKind.String => [v],
+            JsonKind.Array => v.Items,
+            _ => throw Errors.WrongType(v.Location, Qualify(name), "a string or an array of strings", v.Describe()),
+        };
+        if (items.Count == 0 && !allowEmpty)
+        {
+            throw Errors.OutOfRange(v.Location, Qualify(name), "at least one pattern", "an empty array");
+        }
+
+        return items.Select(i => i is { Kind: JsonKind.String, Text.Length: > 0 }
+            ? i.Text!
+            : throw Errors.WrongType(i.Location, Qualify(name), "an array of non-empty strings", $"an array holding {i.Describe()}")).ToList();
+    }
+
+    public SourceLocation? LocationOf(string name) => _value?.Members.FirstOrDefault(m => m.Name == name).Value?.Location;
+
+    public void RejectUnknown()
+    {
+        if (_value is null)
+        {
+            return;
+        }
+
+        foreach (var (name, at, _) in _value.Members.Where(m => !_known.Contains(m.Name)))
+        {
+            throw Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using CollapseCheck.Diagnostics;
+
+namespace CollapseCheck.Policy;
+
+public enum JsonKind { Object, Array, String, Number, True, False, Null }
+
+/// <summary>A JSON value that remembers where it was written, so validation errors can point at it.</summary>
+public sealed class JsonValue
+{
+    public required JsonKind Kind { get; init; }
+
+    public required SourceLocation Location { get; init; }
+
+    /// <summary>Object members in file order, each with the location of its name.</summary>
+    public IReadOnlyList<(string Name, SourceLocation NameLocation, JsonValue Value)> Members { get; init; } = [];
+
+    public IReadOnlyList<JsonValue> Items { get; init; } = [];
+
+    public string? Text { get; init; }
+
+    /// <summary>The number as written, so "3.0" and "3" both read as integers but "2.5" does not.</summary>
+    public string? RawNumber { get; init; }
+
+    public string Describe() => Kind switch
+    {
+        JsonKind.Object => "an object",
+        JsonKind.Array => "an array",
+        JsonKind.String => $"a string \"{Text}\"",
+        JsonKind.Number => $"the number {RawNumber}",
+        JsonKind.True or JsonKind.False => "true/false",
+        _ => "null",
+    };
+}
+
+/// <summary>Reads JSON with comments and trailing commas into <see cref="JsonValue"/>s with 1-based line/column positions.</summary>
+public static class PositionedJson
+{
+    public static JsonValue Parse(string text, string file)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var lines = new LineMap(bytes);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        try
+        {
+            if (!reader.Read())
+            {
+                throw Errors.PolicySyntax(new SourceLocation(file, 1, 1), "the file is empty; write {} for the default policy");
+            }
+
+            var value = ReadValue(ref reader, lines, file);
+            if (reader.Read())
+            {
+                throw Errors.PolicySyntax(lines.At(file, reader.TokenStartIndex), "unexpected content after the policy object");
+            }
+
+            return value;
+        }
+        catch (JsonException e)
+        {
+            var at = new SourceLocation(file, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
+            throw Errors.PolicySyntax(at, Clean(e.Message));
+        }
+    }
+
+    private static JsonValue ReadValue(ref Utf8JsonReader reader, LineMap lines, string file)
+    {
+        var at = lines.At(file, reader.TokenStartIndex);
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                var members = new List<(string, SourceLocation, JsonValue)>();
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var name = reader.GetString()!;
+                    var nameAt = lines.At(file, reader.TokenStartIndex);
+                    if (!seen.Add(name))
+                    {
+                        throw Errors.Inconsistent(nameAt, $"duplicate field '{name}'");
+                    }
+
+                    reader.Read();
+                    members.Add((name, nameAt, ReadValue(ref reader, lines, file)));
+                }
+
+                return new JsonValue { Kind = JsonKind.Object, Location = at, Members = members };
+            case JsonTokenType.StartArray:
+                var items = new List<JsonValue>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    items.Add(ReadValue(ref reader, lines, file));
+                }
+
+                return new JsonValue { Kind = JsonKind.Array, Location = at, Items = items };
+            case JsonTokenType.String:
+                return new JsonValue { Kind = JsonKind.String, Location = at, Text = reader.GetString() };
+            case JsonTokenType.Number:
+                return new JsonValue { Kind = JsonKind.Number, Location = at, RawNumber = Encoding.UTF8.GetString(reader.ValueSpan) };
+            case JsonTokenType.True:
+                return new JsonValue { Kind = JsonKind.True, Location = at };
+            case JsonTokenType.False:
+                return new JsonValue { Kind = JsonKind.False, Location = at };
+            default:
+                return new JsonValue { Kind = JsonKind.Null, Location = at };
+        }
+    }
+
+    /// <summary>System.Text.Json appends its own position ("LineNumber: 2 | BytePositionInLine: 4."); ours is in front already.</summary>
+    private static string Clean(string message)
+    {
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+    }
+
+    /// <summary>Byte offset to line and column, the column counted in characters (UTF-8 continuation bytes skipped).</summary>
+    private sealed class LineMap(byte[] bytes)
+    {
+        public SourceLocation At(string file, long offset)
+        {
+            int line = 1, column = 1;
+            for (var i = 0; i < offset && i < bytes.Length; i++)
+            {
+                if (bytes[i] == (byte)'\n')
+                {
+                    line++;
+                    column = 1;
+                }
+                else if ((bytes[i] & 0xC0) != 0x80)
+                {
+                    column++;
+                }
+            }
+
+            return new SourceLocation(file, line, column);
+        }
+    }
+}
