@@ -43,14 +43,25 @@ internal sealed class TiktokenVocabulary
             ?? throw new InvalidOperationException($"{assemblyName} has no resource {resource}");
         using var inflated = new DeflateStream(stream, CompressionMode.Decompress);
         using var reader = new StreamReader(inflated, Encoding.ASCII);
+        // The packaged form: a "Capacity: N" header, then one base64 token per line, its rank the line's
+        // index (the classic "base64 rank" form is read too).
         var bytes = new Dictionary<int, byte[]>();
+        var rank = 0;
         while (reader.ReadLine() is { } line)
         {
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var space = line.IndexOf(' ');
             if (space > 0)
             {
-                bytes[int.Parse(line.AsSpan(space + 1), System.Globalization.CultureInfo.InvariantCulture)] = Convert.FromBase64String(line[..space]);
+                rank = int.Parse(line.AsSpan(space + 1), System.Globalization.CultureInfo.InvariantCulture);
+                line = line[..space];
             }
+
+            bytes[rank++] = Convert.FromBase64String(line);
         }
 
         return new TiktokenVocabulary(name, tokenizer, bytes);

@@ -1,0 +1,120 @@
+using CollapseCheck.Corpus;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Core.Tests.Corpus;
+
+public sealed class CorpusLoaderTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("collapsecheck-corpus-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_folder, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static CorpusPolicy Policy(string[] include, string[]? exclude = null, double heldOut = 0.1, long? maxBytes = null, string field = "text") =>
+        new(include, exclude ?? [], field, heldOut, maxBytes);
+
+    private static string Paragraphs(string prefix, int count) =>
+        string.Join("\n\n", Enumerable.Range(0, count).Select(i => $"{prefix} paragraph {i:D2}."));
+
+    private LoadedCorpus Load(CorpusPolicy policy) => CorpusLoader.Load(policy, _folder);
+
+    [Fact]
+    public void Globs_in_ordinal_path_order_with_exclusions_and_paragraph_documents()
+    {
+        Write("data/b.txt", Paragraphs("b", 10));
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/skip/c.txt", Paragraphs("c", 10));
+        var corpus = Load(Policy(["data/**/*.txt"], exclude: ["data/skip/**"]));
+
+        var all = corpus.Train.Concat(corpus.HeldOut).OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
+        Assert.Equal(20, all.Count);
+        Assert.DoesNotContain(all, d => d.Text.StartsWith('c'));
+        Assert.Equal("data/a.txt#0", corpus.Train[0].Id);
+        Assert.Equal(2, corpus.Files.Count);
+        Assert.Equal(2, corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void Held_out_split_is_exactly_floor_N_f_documents_spread_through_the_order()
+    {
+        Write("d.txt", Paragraphs("x", 20));
+        var corpus = Load(Policy(["d.txt"], heldOut: 0.1));
+        Assert.Equal(["d.txt#9", "d.txt#19"], corpus.HeldOut.Select(d => d.Id));
+        Assert.Equal(18, corpus.Train.Count);
+        Assert.Empty(corpus.Train.Select(d => d.Id).Intersect(corpus.HeldOut.Select(d => d.Id)));
+    }
+
+    [Fact]
+    public void Max_bytes_keeps_whole_documents_in_order()
+    {
+        Write("d.txt", Paragraphs("x", 20)); // each paragraph is 15 bytes
+        var corpus = Load(Policy(["d.txt"], maxBytes: 150, heldOut: 0.2));
+        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+        Assert.True(corpus.TrainBytes + corpus.HeldOutBytes <= 150);
+    }
+
+    [Fact]
+    public void Jsonl_takes_the_named_field_one_document_per_line()
+    {
+        Write("d.jsonl", string.Join("\n", Enumerable.Range(0, 10).Select(i => $"{{\"body\": \"record {i}\", \"n\": {i}}}")) + "\n\n");
+        var corpus = Load(Policy(["*.jsonl"], field: "body"));
+        Assert.Equal("d.jsonl:1", corpus.Train[0].Id);
+        Assert.Equal("record 0", corpus.Train[0].Text);
+        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Theory]
+    [InlineData("{\"text\": \"ok\"}\n[1, 2]", 2, 1, "found an array")]
+    [InlineData("{\"text\": \"ok\"}\n{\"body\": \"x\"}", 2, 1, "has none (fields: body)")]
+    [InlineData("{\"text\": \"ok\"}\n  {\"text\": 5}", 2, 3, "it is a number")]
+    [InlineData("{\"text\": \"ok\"}\n{\"text\": \"x\"", 2, 13, "not valid JSON")]
+    public void Bad_jsonl_records_name_file_line_and_column(string content, int line, int column, string says)
+    {
+        var path = Write("d.jsonl", content);
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["d.jsonl"])));
+        Assert.Equal("CC0013", e.Code);
+        Assert.Equal(new SourceLocation(path, line, column), e.Location);
+        Assert.Contains(says, e.Message);
+    }
+
+    [Fact]
+    public void Missing_file_glob_without_matches_and_empty_text_have_their_own_codes()
+    {
+        Assert.Equal("CC0011", Assert.Throws<CollapseCheckException>(() => Load(Policy(["nope.txt"]))).Code);
+        Assert.Equal("CC0010", Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"]))).Code);
+        Write("blank.txt", "\n \n\n");
+        Assert.Equal("CC0012", Assert.Throws<CollapseCheckException>(() => Load(Policy(["blank.txt"]))).Code);
+        Write("one.txt", "only one paragraph");
+        Assert.Equal("CC0014", Assert.Throws<CollapseCheckException>(() => Load(Policy(["one.txt"]))).Code);
+    }
+
+    [Fact]
+    public void Unknown_builtin_is_rejected_with_the_known_ones()
+    {
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["builtin:wikipedia"])));
+        Assert.Equal("CC0006", e.Code);
+        Assert.Contains("builtin:dotnet-docs", e.Message);
+    }
+
+    [Fact]
+    public void Dotnet_docs_are_real_prose_without_markup_and_load_identically_twice()
+    {
+        var first = Load(Policy(["builtin:dotnet-docs"], maxBytes: 200_000));
+        var second = Load(Policy(["builtin:dotnet-docs"], maxBytes: 200_000));
+        var all = first.Train.Concat(first.HeldOut).ToList();
+        Assert.True(all.Count > 500, $"{all.Count} documents");
+        Assert.DoesNotContain(all, d => d.Text.Contains('<') && d.Text.Contains("cref"));
+        Assert.Contains(all, d => d.Text.Contains(" the ", StringComparison.Ordinal));
+        Assert.Equal(all.Select(d => d.Id), second.Train.Concat(second.HeldOut).Select(d => d.Id));
+        Assert.Contains("Microsoft.NETCore.App.Ref", first.Description);
+        Assert.True(DotnetDocsCorpus.Load().Documents.Count > 10_000);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text;
+using CollapseCheck.Corpus;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Core.Tests.Corpus;
+
+public class TokenizerTests
+{
+    private static readonly string[] s_fitting =
+    [
+        "Returns a value indicating whether the specified string occurs within this string.",
+        "Gets the number of elements contained in the collection. Größe und Länge — naïve café 🙂.",
+        "Initializes a new instance of the class with the specified capacity.",
+    ];
+
+    [Theory]
+    [InlineData("plain ASCII")]
+    [InlineData("Größe — naïve café")]
+    [InlineData("emoji 🙂 and CJK 漢字")]
+    public void Byte_round_trips_any_text_and_counts_one_byte_per_id(string text)
+    {
+        var t = new ByteTokenizer();
+        var ids = t.Encode(text);
+        Assert.Equal(Encoding.UTF8.GetByteCount(text), ids.Length);
+        Assert.Equal(text, t.Decode(ids));
+        Assert.All(ids, id => Assert.Equal(1, t.ByteLength(id)));
+        Assert.Equal(256, t.EndOfDocumentId);
+        Assert.Equal(0, t.ByteLength(t.EndOfDocumentId));
+        Assert.Equal(-1, t.UnknownId);
+    }
+
+    [Theory]
+    [InlineData(TokenizerKind.Cl100k)]
+    [InlineData(TokenizerKind.O200k)]
+    public void Tiktoken_vocabularies_compact_to_the_fitted_ids_and_round_trip(TokenizerKind kind)
+    {
+        var t = TokenizerFactory.Create(kind, s_fitting);
+        Assert.InRange(t.VocabularySize, 20, 200);
+        Assert.Equal(t.VocabularySize - 1, t.EndOfDocumentId);
+        Assert.Equal(t.VocabularySize - 2, t.UnknownId);
+        foreach (var text in s_fitting)
+        {
+            var ids = t.Encode(text);
+            Assert.DoesNotContain(t.UnknownId, ids);
+            Assert.All(ids, id => Assert.InRange(id, 0, t.UnknownId - 1));
+            Assert.Equal(text, t.Decode(ids));
+            Assert.Equal(Encoding.UTF8.GetByteCount(text), ids.Sum(t.ByteLength));
+        }
+    }
+
+    [Fact]
+    public void Unseen_tokens_map_to_unknown_and_decode_as_replacement_characters()
+    {
+        var t = TokenizerFactory.Create(TokenizerKind.Cl100k, s_fitting);
+        var ids = t.Encode("Returns the specified zebra");
+        Assert.Contains(t.UnknownId, ids);
+        Assert.Contains("\uFFFD", t.Decode(ids));
+        Assert.StartsWith("Returns the specified", t.Decode(ids));
+    }
+
+    [Fact]
+    public void Compaction_is_deterministic_for_the_same_fitting_text()
+    {
+        var a = TokenizerFactory.Create(TokenizerKind.O200k, s_fitting);
+        var b = TokenizerFactory.Create(TokenizerKind.O200k, s_fitting);
+        Assert.Equal(a.VocabularySize, b.VocabularySize);
+        Assert.Equal(a.Encode(s_fitting[1]), b.Encode(s_fitting[1]));
+        Assert.Contains("compacted to", a.ToString());
+    }
+}

@@ -1,0 +1,144 @@
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Core.Tests.Policy;
+
+public class PolicyLoaderTests
+{
+    private static CollapseCheckException Reject(string json) =>
+        Assert.Throws<CollapseCheckException>(() => PolicyLoader.Parse(json, "p.json"));
+
+    private static void AssertAt(CollapseCheckException e, string code, int line, int column)
+    {
+        Assert.Equal(code, e.Code);
+        Assert.Equal(new SourceLocation("p.json", line, column), e.Location);
+        Assert.StartsWith($"p.json({line},{column}): error {code}: ", e.ToDiagnosticLine());
+        Assert.Equal(2, e.ExitCode);
+    }
+
+    [Fact]
+    public void An_empty_object_is_the_default_policy()
+    {
+        var p = PolicyLoader.Parse("{}", "p.json");
+        Assert.Equal(PolicyLoader.Default.Lineage, p.Lineage);
+        Assert.Equal(LineageMode.AccumulateSubsample, p.Lineage.Mode);
+        Assert.Equal(["builtin:dotnet-docs"], p.Corpus.Include);
+        Assert.Equal(PolicyLoader.DotnetDocsDefaultMaxBytes, p.Corpus.MaxBytes);
+        Assert.Equal(new ModelPolicy(2, 64, 4, 64), p.Model);
+        Assert.Equal(20_000, p.Evaluation.HeldOutTokens);
+    }
+
+    [Fact]
+    public void The_starter_policy_is_the_default_with_comments()
+    {
+        var starter = PolicyLoader.Parse(PolicyLoader.StarterPolicyText, "collapsecheck.json");
+        var d = PolicyLoader.Default;
+        Assert.Contains("//", PolicyLoader.StarterPolicyText);
+        Assert.Equal(d.Corpus.Include, starter.Corpus.Include);
+        Assert.Equal(d.Corpus with { Include = [], Exclude = [] }, starter.Corpus with { Include = [], Exclude = [] });
+        Assert.Equal((d.Tokenizer, d.Model, d.Training, d.Evaluation), (starter.Tokenizer, starter.Model, starter.Training, starter.Evaluation));
+        Assert.Equal(d.Lineage, starter.Lineage);
+        Assert.Equal(d.Gate with { Budget = null! }, starter.Gate with { Budget = null! });
+        Assert.Equal(d.Gate.Budget, starter.Gate.Budget);
+    }
+
+    [Fact]
+    public void Comments_trailing_commas_and_the_corpus_shorthand_are_accepted()
+    {
+        var p = PolicyLoader.Parse("""
+            {
+              // real text
+              "corpus": "data/*.txt",
+              "lineage": { "mode": "mix", "realFraction": 0.25, },
+            }
+            """, "p.json");
+        Assert.Equal(["data/*.txt"], p.Corpus.Include);
+        Assert.Null(p.Corpus.MaxBytes);
+        Assert.Equal(0.25, p.Lineage.RealFraction);
+        Assert.Equal(new SourceLocation("p.json", 4, 3), p.Locations["lineage"]);
+        Assert.Equal(new SourceLocation("p.json", 4, 31), p.Locations["lineage.realFraction"]);
+    }
+
+    [Fact]
+    public void Unknown_field_at_the_root_points_at_its_name_and_lists_the_known_ones()
+    {
+        var e = Reject("{\n  \"linage\": {}\n}");
+        AssertAt(e, "CC0003", 2, 3);
+        Assert.Contains("'linage'", e.Message);
+        Assert.Contains("lineage", e.Message.Split("expected one of:")[1]);
+    }
+
+    [Fact]
+    public void Unknown_nested_field_names_its_parent()
+    {
+        var e = Reject("{ \"lineage\": { \"sampling\": { \"topk\": 5 } } }");
+        AssertAt(e, "CC0003", 1, 30);
+        Assert.Contains("'lineage.sampling'", e.Message);
+        Assert.Contains("topK", e.Message);
+    }
+
+    /// <summary>The column is where <paramref name="marker"/> first occurs: the value the error is about.</summary>
+    [Theory]
+    [InlineData("{ \"model\": { \"layers\": \"2\" } }", "CC0004", "\"2\"", "an integer")]
+    [InlineData("{ \"model\": { \"layers\": 2.5 } }", "CC0004", "2.5", "fractional number 2.5")]
+    [InlineData("{ \"training\": { \"learningRate\": true } }", "CC0004", "true", "a number")]
+    [InlineData("{ \"training\": { \"warmStart\": 1 } }", "CC0004", "1 }", "true or false")]
+    [InlineData("{ \"corpus\": { \"include\": 3 } }", "CC0004", "3", "a string or an array")]
+    [InlineData("{ \"model\": { \"layers\": 0 } }", "CC0005", "0", "from 1 to 48")]
+    [InlineData("{ \"corpus\": { \"heldOutFraction\": 0.5 } }", "CC0005", "0.5", "less than 0.5")]
+    [InlineData("{ \"lineage\": { \"sampling\": { \"topP\": 0 } } }", "CC0005", "0 }", "greater than 0")]
+    [InlineData("{ \"corpus\": { \"include\": [] } }", "CC0005", "[]", "at least one pattern")]
+    [InlineData("{ \"lineage\": { \"mode\": \"recycle\" } }", "CC0006", "\"recycle\"", "accumulate-subsample")]
+    [InlineData("{ \"tokenizer\": \"gpt2\" }", "CC0006", "\"gpt2\"", "cl100k")]
+    [InlineData("{ \"model\": { \"width\": 64, \"heads\": 5 } }", "CC0007", "5 }", "divisible")]
+    [InlineData("{ \"lineage\": { \"mode\": \"replace\", \"realFraction\": 0.5 } }", "CC0007", "0.5", "mode 'mix' only")]
+    [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"trainingTokens\": 500 } }", "CC0007", "500", "accumulate-subsample")]
+    [InlineData("{ \"training\": { \"steps\": 10, \"warmupSteps\": 20 } }", "CC0007", "20", "must not exceed")]
+    [InlineData("{ \"model\": { \"context\": 32 }, \"lineage\": { \"sampling\": { \"maxLength\": 64 } } }", "CC0007", "64", "model.context")]
+    public void Bad_values_point_at_the_value_and_say_what_was_expected(string json, string code, string marker, string expected)
+    {
+        var e = Reject(json);
+        AssertAt(e, code, 1, json.IndexOf(marker, StringComparison.Ordinal) + 1);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Syntax_errors_carry_the_position_of_the_problem()
+    {
+        var e = Reject("{\n  \"model\": { \"layers\": 2 \n  \"width\": 64 }\n}");
+        AssertAt(e, "CC0002", 3, 3);
+        Assert.DoesNotContain("LineNumber", e.Message);
+    }
+
+    [Fact]
+    public void Duplicate_fields_are_rejected_at_the_second_one()
+    {
+        var e = Reject("{ \"tokenizer\": \"byte\",\n  \"tokenizer\": \"cl100k\" }");
+        AssertAt(e, "CC0007", 2, 3);
+        Assert.Contains("duplicate field 'tokenizer'", e.Message);
+    }
+
+    [Fact]
+    public void Column_counts_characters_not_bytes()
+    {
+        var e = Reject("{ \"corpus\": { \"textField\": \"é\", \"x\": 1 } }");
+        AssertAt(e, "CC0003", 1, 33);
+    }
+
+    [Fact]
+    public void A_missing_file_is_CC0001_and_suggests_init()
+    {
+        var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/collapsecheck.json"));
+        Assert.Equal("CC0001", e.Code);
+        Assert.Contains("collapsecheck init", e.Message);
+    }
+
+    [Fact]
+    public void Location_lookup_falls_back_to_the_nearest_written_parent()
+    {
+        var p = PolicyLoader.Parse("{\n  \"lineage\": { \"generations\": 2 }\n}", "p.json");
+        Assert.Equal(new SourceLocation("p.json", 2, 3), p.LocationOf("lineage.mode"));
+        Assert.Equal(new SourceLocation("p.json", 2, 16), p.LocationOf("lineage.generations"));
+        Assert.Equal(new SourceLocation("p.json", 1, 1), p.LocationOf("gate.tolerance"));
+    }
+}
