@@ -31,7 +31,8 @@ public static class Cli
 
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = output.Out, Error = output.Error });
+            // Our exceptions carry their own exit codes; System.CommandLine's handler would turn them all into 1.
+            return parsed.Invoke(new InvocationConfiguration { Output = output.Out, Error = output.Error, EnableDefaultExceptionHandler = false });
         }
         catch (CollapseCheckException e)
         {

@@ -41,20 +41,20 @@ public class BadInputTests : IDisposable
     public void Missing_corpus_file()
     {
         var policy = "{\n  \"corpus\": { \"include\": [\"data/missing.txt\"] }\n}";
-        AssertRejected(policy, "CC0011", 2, 3, "missing.txt");
+        AssertRejected(policy, "CC0011", 2, 27, "missing.txt");
     }
 
     [Fact]
     public void Corpus_glob_matching_nothing()
     {
-        AssertRejected("{\n  \"corpus\": { \"include\": [\"data/**/*.txt\"] }\n}", "CC0010", 2, 3, "data/**/*.txt");
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"data/**/*.txt\"] }\n}", "CC0010", 2, 27, "data/**/*.txt");
     }
 
     [Fact]
     public void Empty_corpus()
     {
         _tool.Write("data/a.txt", "\n\n   \n");
-        AssertRejected("{\n  \"corpus\": { \"include\": [\"data/*.txt\"] }\n}", "CC0012", 2, 3, "no text");
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"data/*.txt\"] }\n}", "CC0012", 2, 15, "no text");
     }
 
     [Fact]

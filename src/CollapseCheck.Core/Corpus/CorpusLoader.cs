@@ -18,13 +18,16 @@ public static class CorpusLoader
         var files = new List<string>();
         var descriptions = new List<string>();
         var patterns = new List<string>();
-        foreach (var include in policy.Include)
+        var patternAt = new Dictionary<string, SourceLocation?>();
+        for (var i = 0; i < policy.Include.Count; i++)
         {
+            var include = policy.Include[i];
+            var itemAt = policyForLocations?.LocationOf($"corpus.include[{i}]");
             if (include.StartsWith("builtin:", StringComparison.Ordinal))
             {
                 if (include != PolicyNames.DotnetDocs)
                 {
-                    throw Errors.UnknownValue(at ?? new SourceLocation("(policy)", 1, 1), "corpus.include", include, [PolicyNames.DotnetDocs, "a glob pattern such as data/**/*.txt"]);
+                    throw Errors.UnknownValue(itemAt ?? new SourceLocation("(policy)", 1, 1), "corpus.include", include, [PolicyNames.DotnetDocs, "a glob pattern such as data/**/*.txt"]);
                 }
 
                 var docs = DotnetDocsCorpus.Load();
@@ -35,10 +38,11 @@ public static class CorpusLoader
             else
             {
                 patterns.Add(include);
+                patternAt[include] = itemAt;
             }
         }
 
-        foreach (var file in Match(patterns, policy.Exclude, baseDirectory, at))
+        foreach (var file in Match(patterns, policy.Exclude, baseDirectory, p => patternAt.GetValueOrDefault(p) ?? at))
         {
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
             documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
@@ -61,7 +65,7 @@ public static class CorpusLoader
     }
 
     /// <summary>Ordinal order of relative paths, so every OS and file system sees the same sequence.</summary>
-    private static List<string> Match(IReadOnlyList<string> patterns, IReadOnlyList<string> exclude, string baseDirectory, SourceLocation? at)
+    private static List<string> Match(IReadOnlyList<string> patterns, IReadOnlyList<string> exclude, string baseDirectory, Func<string, SourceLocation?> locate)
     {
         var all = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var pattern in patterns)
@@ -72,7 +76,7 @@ public static class CorpusLoader
                 var path = Path.GetFullPath(Path.Combine(baseDirectory, pattern));
                 if (!File.Exists(path))
                 {
-                    throw Errors.CorpusFileNotFound(at, path);
+                    throw Errors.CorpusFileNotFound(locate(pattern), path);
                 }
 
                 if (!IsExcluded(path))
@@ -89,7 +93,7 @@ public static class CorpusLoader
             var found = matcher.GetResultsInFullPath(baseDirectory).ToList();
             if (found.Count == 0)
             {
-                throw Errors.CorpusNoFiles(at, pattern, baseDirectory);
+                throw Errors.CorpusNoFiles(locate(pattern), pattern, baseDirectory);
             }
 
             all.UnionWith(found);

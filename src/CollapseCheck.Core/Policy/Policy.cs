@@ -24,7 +24,7 @@ public sealed record LineagePolicyFile(
     /// <summary>Location of a field for diagnostics: the field itself, else the nearest written parent, else the file.</summary>
     public SourceLocation? LocationOf(string jsonPath)
     {
-        for (var path = jsonPath; path.Length > 0; path = path.Contains('.') ? path[..path.LastIndexOf('.')] : "")
+        for (var path = jsonPath; path.Length > 0; path = Parent(path))
         {
             if (Locations.TryGetValue(path, out var at))
             {
@@ -33,6 +33,10 @@ public sealed record LineagePolicyFile(
         }
 
         return SourcePath is null ? null : new SourceLocation(SourcePath, 1, 1);
+
+        // "corpus.include[2]" → "corpus.include" → "corpus".
+        static string Parent(string path) =>
+            path.EndsWith(']') ? path[..path.LastIndexOf('[')] : path.Contains('.') ? path[..path.LastIndexOf('.')] : "";
     }
 }
 

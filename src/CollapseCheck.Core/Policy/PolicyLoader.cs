@@ -37,8 +37,7 @@ public static class PolicyLoader
         var training = ReadTraining(root.Child("training"));
         var lineage = ReadLineage(root.Child("lineage"), model);
         var evaluationObject = root.Child("evaluation");
-        var evaluation = new EvaluationPolicy(
-            evaluationObject.Find("heldOutTokens") is { Kind: JsonKind.Null } ? null : (int?)(evaluationObject.LongOrNull("heldOutTokens", 100, int.MaxValue) ?? 20_000));
+        var evaluation = new EvaluationPolicy((int?)evaluationObject.LimitOrNull("heldOutTokens", 100, int.MaxValue, whenAbsent: 20_000));
         evaluationObject.RejectUnknown();
         var gate = ReadGate(root.Child("gate"));
         root.RejectUnknown();
@@ -68,7 +67,7 @@ public static class PolicyLoader
             c.Strings("exclude", allowEmpty: true) ?? [],
             c.String("textField") ?? "text",
             c.Double("heldOutFraction", 0.1, x => x > 0 && x < 0.5, "greater than 0 and less than 0.5"),
-            c.LongOrNull("maxBytes", 1000, long.MaxValue) ?? (include.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null));
+            c.LimitOrNull("maxBytes", 1000, long.MaxValue, whenAbsent: include.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null));
         c.RejectUnknown();
         return corpus;
     }

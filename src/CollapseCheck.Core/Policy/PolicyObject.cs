@@ -45,6 +45,15 @@ internal sealed class PolicyObject
 
     public int Int(string name, int fallback, int min, int max) => (int)(LongOrNull(name, min, max) ?? fallback);
 
+    /// <summary>Absent: <paramref name="whenAbsent"/>; written as null: null (no limit); otherwise the checked value.</summary>
+    public long? LimitOrNull(string name, long min, long max, long? whenAbsent) =>
+        Find(name) switch
+        {
+            null => whenAbsent,
+            { Kind: JsonKind.Null } => null,
+            _ => LongOrNull(name, min, max),
+        };
+
     public long? LongOrNull(string name, long min, long max)
     {
         var v = Find(name);
@@ -150,6 +159,11 @@ internal sealed class PolicyObject
         if (items.Count == 0 && !allowEmpty)
         {
             throw Errors.OutOfRange(v.Location, Qualify(name), "at least one pattern", "an empty array");
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            _locations[$"{Qualify(name)}[{i}]"] = items[i].Location;
         }
 
         return items.Select(i => i is { Kind: JsonKind.String, Text.Length: > 0 }

@@ -126,6 +126,23 @@ public class PolicyLoaderTests
     }
 
     [Fact]
+    public void Null_limits_mean_no_limit_and_absent_ones_take_the_default()
+    {
+        var p = PolicyLoader.Parse("{ \"corpus\": { \"maxBytes\": null }, \"evaluation\": { \"heldOutTokens\": null } }", "p.json");
+        Assert.Null(p.Corpus.MaxBytes);
+        Assert.Null(p.Evaluation.HeldOutTokens);
+        Assert.Equal(20_000, PolicyLoader.Parse("{ \"evaluation\": {} }", "p.json").Evaluation.HeldOutTokens);
+    }
+
+    [Fact]
+    public void Array_items_have_their_own_locations()
+    {
+        var p = PolicyLoader.Parse("{ \"corpus\": { \"include\": [\"a.txt\", \"b/*.txt\"] } }", "p.json");
+        Assert.Equal(new SourceLocation("p.json", 1, 36), p.LocationOf("corpus.include[1]"));
+        Assert.Equal(p.Locations["corpus.include"], p.LocationOf("corpus.include[7]"));
+    }
+
+    [Fact]
     public void A_missing_file_is_CC0001_and_suggests_init()
     {
         var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/collapsecheck.json"));
