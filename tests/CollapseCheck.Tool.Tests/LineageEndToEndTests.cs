@@ -35,6 +35,8 @@ public class LineageEndToEndTests : IDisposable
         var (text, json) = RunTo(policy, "out");
         var root = json.RootElement;
         Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("replace", root.GetProperty("policy").GetProperty("lineage").GetProperty("mode").GetString());
+        Assert.Equal(25, root.GetProperty("policy").GetProperty("training").GetProperty("steps").GetInt32());
         var generations = root.GetProperty("generations").EnumerateArray().ToList();
         Assert.Equal(3, generations.Count);
         foreach (var g in generations)

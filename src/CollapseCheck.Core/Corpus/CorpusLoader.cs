@@ -154,11 +154,13 @@ public static class CorpusLoader
     /// </summary>
     public static LoadedCorpus Split(IReadOnlyList<Document> documents, double fraction, string description, IReadOnlyList<string> files, SourceLocation? at)
     {
+        // In decimal: 0.29 * 100 is 28.999... in double, which would hold out one document too few.
+        var f = (decimal)fraction;
         var train = new List<Document>();
         var heldOut = new List<Document>();
         for (var i = 0; i < documents.Count; i++)
         {
-            (Math.Floor((i + 1) * fraction) > Math.Floor(i * fraction) ? heldOut : train).Add(documents[i]);
+            (decimal.Floor((i + 1) * f) > decimal.Floor(i * f) ? heldOut : train).Add(documents[i]);
         }
 
         if (train.Count == 0 || heldOut.Count == 0)

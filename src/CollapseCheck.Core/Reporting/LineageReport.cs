@@ -1,3 +1,5 @@
+using CollapseCheck.Policy;
+
 namespace CollapseCheck.Reporting;
 
 /// <summary>
@@ -17,36 +19,27 @@ public sealed record LineageReport(
     IReadOnlyList<GenerationRow> Generations,
     IReadOnlyList<MetricDefinition> Metrics);
 
+/// <summary>The policy as it was applied, defaults filled in, in the policy file's own shape and spellings.</summary>
 public sealed record PolicyEcho(
     string Source,
-    IReadOnlyList<string> CorpusInclude,
-    IReadOnlyList<string> CorpusExclude,
-    double HeldOutFraction,
-    long? MaxBytes,
+    CorpusPolicy Corpus,
     string Tokenizer,
-    int Layers,
-    int Width,
-    int Heads,
-    int Context,
-    int Steps,
-    int Batch,
-    double LearningRate,
-    double WeightDecay,
-    int WarmupSteps,
-    double GradientClip,
-    bool WarmStart,
+    ModelPolicy Model,
+    TrainingPolicy Training,
+    LineageEcho Lineage,
+    EvaluationPolicy Evaluation,
+    GatePolicy Gate);
+
+/// <param name="RealFraction">Mix only; null otherwise.</param>
+public sealed record LineageEcho(
     int Generations,
     string Mode,
     int SyntheticTokensPerGeneration,
     double? RealFraction,
     int FreshRealTokensPerGeneration,
-    long? TrainingTokens,
-    double Temperature,
-    int TopK,
-    double TopP,
-    int? MaxSampleLength,
-    bool Dedupe,
-    int? HeldOutTokens);
+    int? TrainingTokens,
+    SamplingPolicy Sampling,
+    FilterPolicy Filters);
 
 public sealed record CorpusSummary(
     string Description,

@@ -9,7 +9,7 @@ internal static class SummaryTable
     public static void Write(TextWriter writer, LineageReport report)
     {
         var c = CultureInfo.InvariantCulture;
-        writer.WriteLine($"Policy: {report.Policy.Source} — mode {report.Policy.Mode}, {report.Policy.Generations} generations, m = {report.Policy.SyntheticTokensPerGeneration} synthetic tokens/generation, tokenizer {report.Corpus.Tokenizer}");
+        writer.WriteLine($"Policy: {report.Policy.Source} — mode {report.Policy.Lineage.Mode}, {report.Policy.Lineage.Generations} generations, m = {report.Policy.Lineage.SyntheticTokensPerGeneration} synthetic tokens/generation, tokenizer {report.Corpus.Tokenizer}");
         writer.WriteLine($"Corpus: {report.Corpus.Description}; real pool {report.Corpus.RealPoolTokens} tokens, held-out {report.Corpus.HeldOutTokensScored} tokens");
         writer.WriteLine();
         writer.WriteLine("gen  train tokens  held-out ppl ↓  bits/byte ↓  ppl ×gen0 ↓  entropy bits ↑  distinct-2 ↑  tail cov ↑  KL bits ↓");

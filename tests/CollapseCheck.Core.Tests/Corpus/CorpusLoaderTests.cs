@@ -53,6 +53,14 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Held_out_count_is_exact_where_binary_floating_point_is_not()
+    {
+        var docs = Enumerable.Range(0, 100).Select(i => new Document($"d{i}", "x")).ToList();
+        var corpus = CorpusLoader.Split(docs, 0.29, "test", [], null);
+        Assert.Equal(29, corpus.HeldOut.Count);
+    }
+
+    [Fact]
     public void Max_bytes_keeps_whole_documents_in_order()
     {
         Write("d.txt", Paragraphs("x", 20)); // each paragraph is 15 bytes
