@@ -7,6 +7,9 @@ namespace CollapseCheck.Tool;
 /// <summary>Exit codes: 0 ok, 1 gate failed, 2 bad input or environment (including bad arguments).</summary>
 public static class Cli
 {
+    /// <summary>What shells report for a run stopped by Ctrl+C (128 + SIGINT).</summary>
+    public const int CancelledExitCode = 130;
+
     public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = new ToolOutput(stdout ?? Console.Out, stderr ?? Console.Error);
@@ -38,6 +41,18 @@ public static class Cli
         {
             output.Error.WriteLine(e.ToDiagnosticLine());
             return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            output.Error.WriteLine("collapsecheck: cancelled; no report was written.");
+            return CancelledExitCode;
+        }
+        catch (Exception e)
+        {
+            // Not the user's fault: say so, keep the stack for the bug report, and stay within the documented codes.
+            var error = Errors.Internal(e);
+            output.Error.WriteLine(error.ToDiagnosticLine());
+            return error.ExitCode;
         }
     }
 }

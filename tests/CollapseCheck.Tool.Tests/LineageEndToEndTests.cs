@@ -69,6 +69,17 @@ public class LineageEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void An_unwritable_output_folder_is_exit_2_and_names_the_folder()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var blocker = _tool.Write("out", "a file where the output folder should be");
+        var (exit, _, error) = _tool.Run("run", policy, "--out", blocker, "--device", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0030:", error);
+        Assert.Contains(blocker, error);
+    }
+
+    [Fact]
     public void Init_writes_a_starter_policy_that_runs_and_refuses_to_overwrite()
     {
         var target = _tool.PathOf("collapsecheck.json");

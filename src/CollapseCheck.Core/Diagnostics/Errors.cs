@@ -2,7 +2,7 @@ namespace CollapseCheck.Diagnostics;
 
 /// <summary>
 /// Every user-facing error, one factory each, so a code never changes meaning.
-/// CC00xx policy file, CC001x corpus, CC002x native/device, CC003x output, CC004x command line.
+/// CC00xx policy file, CC001x corpus, CC002x native/device, CC003x output, CC004x command line, CC0099 internal.
 /// </summary>
 public static class Errors
 {
@@ -59,4 +59,8 @@ public static class Errors
 
     public static CollapseCheckException BadArgument(string detail) =>
         new("CC0040", detail);
+
+    /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
+    public static CollapseCheckException Internal(Exception inner) =>
+        new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);
 }
