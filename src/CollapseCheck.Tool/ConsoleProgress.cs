@@ -46,17 +46,19 @@ internal static class ConsoleProgress
 
         public void PhaseStarted(int generation, LineagePhase phase, long total)
         {
-            _task?.StopTask();
+            Complete();
             _task = context.AddTask($"gen {generation} {phase.ToString().ToLowerInvariant()}", maxValue: Math.Max(1, total));
         }
 
         public void Advanced(int generation, LineagePhase phase, long done) => _task?.Value(done);
 
-        public void GenerationFinished(GenerationResult result, PhaseTimings timings)
+        public void GenerationFinished(GenerationResult result, PhaseTimings timings) => Complete();
+
+        // Only training reports steps; a phase that has ended is complete whatever it reported.
+        private void Complete()
         {
             _task?.Value(_task.MaxValue);
             _task?.StopTask();
-            AnsiConsole.Console.Profile.Out.Writer.Flush();
         }
     }
 
