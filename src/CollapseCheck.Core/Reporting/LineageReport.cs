@@ -1,3 +1,4 @@
+using CollapseCheck.Metrics;
 using CollapseCheck.Policy;
 
 namespace CollapseCheck.Reporting;
@@ -56,31 +57,19 @@ public sealed record ModelSummary(long Parameters, int Layers, int Width, int He
 
 /// <param name="UniformPerplexity">Perplexity of a model that spreads probability evenly over the vocabulary: the worst sensible value.</param>
 /// <param name="RealText">The generated-text metrics measured on held-out real text of the same size as each generation's sample.</param>
-public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, TextMetricsRow RealText);
+public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, TextMetrics RealText);
 
 public sealed record GenerationRow(
     int Generation,
     TrainingSetRow TrainingSet,
     double TrainingLoss,
     HeldOutRow HeldOut,
-    TextMetricsRow Generated,
+    TextMetrics Generated,
     RatioRow RelativeToGeneration0);
 
 public sealed record TrainingSetRow(long Tokens, IReadOnlyDictionary<string, long> Sources);
 
 public sealed record HeldOutRow(double Perplexity, double BitsPerByte, double NatsPerToken, long Tokens);
-
-public sealed record TextMetricsRow(
-    long Tokens,
-    long Bytes,
-    int Documents,
-    double UnigramEntropyBits,
-    double EntropyBitsPerByte,
-    double Distinct1,
-    double Distinct2,
-    double Distinct3,
-    double TailCoverage,
-    double KlRealToGeneratedBits);
 
 /// <summary>Degradation rather than level: what the theory predicts and the gate compares.</summary>
 public sealed record RatioRow(double Perplexity, double UnigramEntropy, double Distinct2, double TailCoverage);

@@ -4,7 +4,7 @@ using CollapseCheck.Policy;
 
 namespace CollapseCheck.Reporting;
 
-/// <summary>Turns a lineage result into the report: rounded numbers, fixed order, units stated once in <see cref="Definitions"/>.</summary>
+/// <summary>Turns a lineage result into the report: fixed order, units stated once in <see cref="Definitions"/>; <see cref="ReportJson"/> rounds.</summary>
 public static class ReportBuilder
 {
     public const int SchemaVersion = 1;
@@ -32,13 +32,13 @@ public static class ReportBuilder
                 result.Generations[0].HeldOut.Tokens,
                 result.Generations[0].HeldOut.Bytes),
             new ModelSummary(result.Parameters, result.Model.Layers, result.Model.Width, result.Model.Heads, result.Model.Context, vocabulary),
-            new ReferenceRows(vocabulary, Numbers.Round(Math.Log2(vocabulary)), Row(result.RealSample)),
+            new ReferenceRows(vocabulary, Math.Log2(vocabulary), result.RealSample),
             result.Generations.Select(g => new GenerationRow(
                 g.Generation,
                 new TrainingSetRow(g.TrainingTokens, g.TrainingTokensBySource.ToDictionary(kv => kv.Key, kv => kv.Value)),
-                Numbers.Round(g.Training.FinalLoss),
-                new HeldOutRow(Numbers.Round(g.HeldOut.Perplexity), Numbers.Round(g.HeldOut.BitsPerByte), Numbers.Round(g.HeldOut.NatsPerToken), g.HeldOut.Tokens),
-                Row(g.Generated),
+                g.Training.FinalLoss,
+                new HeldOutRow(g.HeldOut.Perplexity, g.HeldOut.BitsPerByte, g.HeldOut.NatsPerToken, g.HeldOut.Tokens),
+                g.Generated,
                 new RatioRow(
                     Ratio(g.HeldOut.Perplexity, baseline.HeldOut.Perplexity),
                     Ratio(g.Generated.UnigramEntropyBits, baseline.Generated.UnigramEntropyBits),
@@ -78,11 +78,5 @@ public static class ReportBuilder
         p.Evaluation,
         p.Gate);
 
-    private static TextMetricsRow Row(TextMetrics m) => new(
-        m.Tokens, m.Bytes, m.Documents,
-        Numbers.Round(m.UnigramEntropyBits), Numbers.Round(m.EntropyBitsPerByte),
-        Numbers.Round(m.Distinct1), Numbers.Round(m.Distinct2), Numbers.Round(m.Distinct3),
-        Numbers.Round(m.TailCoverage), Numbers.Round(m.KlRealToGeneratedBits));
-
-    private static double Ratio(double value, double baseline) => Numbers.Round(baseline == 0 ? double.NaN : value / baseline);
+    private static double Ratio(double value, double baseline) => baseline == 0 ? double.NaN : value / baseline;
 }

@@ -26,7 +26,7 @@ public sealed record RunManifest(
     public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, LineageResult result, NativeSetup? native, int threads) => new(
         ToolInfo.Version,
         started.UtcDateTime.ToString("O"),
-        Math.Round(elapsed, 3),
+        elapsed,
         policyPath is null ? null : Path.GetFullPath(policyPath),
         Environment.MachineName,
         RuntimeInformation.OSDescription,
@@ -36,7 +36,7 @@ public sealed record RunManifest(
         result.Device,
         native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
         result.Corpus.Source.Files,
-        result.Timings.Select((t, g) => new GenerationTiming(g, Math.Round(t.TrainSeconds, 3), Math.Round(t.EvaluateSeconds, 3), Math.Round(t.SampleSeconds, 3))).ToList());
+        result.Timings.Select((t, g) => new GenerationTiming(g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds)).ToList());
 }
 
 public sealed record NativeManifest(string LibTorchFolder, string LibTorchSource, string? LibTorchSharp, bool Patched, string? Decision);
