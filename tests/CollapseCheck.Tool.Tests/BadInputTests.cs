@@ -76,6 +76,17 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_libtorch_folder_without_libtorch_is_exit_2_with_what_to_do()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var (exit, _, error) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--libtorch", _tool.Folder);
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0020:", error);
+        Assert.Contains("torch/lib", error);
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
+    [Fact]
     public void Unknown_device_is_exit_2()
     {
         var (exit, _, error) = _tool.Run("run", "--device", "tpu");

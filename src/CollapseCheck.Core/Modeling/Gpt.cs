@@ -60,6 +60,11 @@ public sealed class Gpt : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var length = ids.shape[1];
         var start = cache?.Length ?? 0;
+        if (start + length > Config.Context)
+        {
+            throw new InvalidOperationException($"the model has {Config.Context} positions; {start + length} requested");
+        }
+
         var positions = arange(start, start + length, dtype: ScalarType.Int64, device: ids.device);
         var x = _tokens.forward(ids) + _positions.forward(positions);
         for (var i = 0; i < _blocks.Count; i++)

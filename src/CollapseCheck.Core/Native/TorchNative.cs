@@ -39,6 +39,16 @@ public static class TorchNative
         {
             if (s_setup is not null)
             {
+                // A process loads one libtorch; a different explicit folder later cannot be honoured.
+                if (OperatingSystem.IsLinux() && !string.IsNullOrEmpty(libTorchFolder))
+                {
+                    var (folder, source) = ResolveLibTorchFolder(libTorchFolder);
+                    if (folder != s_setup.LibTorchFolder)
+                    {
+                        throw Errors.NativeIncompatible($"{source} asks for libtorch from '{folder}', but this process already loaded it from '{s_setup.LibTorchFolder}'");
+                    }
+                }
+
                 return s_setup;
             }
 

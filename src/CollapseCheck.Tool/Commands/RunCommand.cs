@@ -28,6 +28,11 @@ internal static class RunCommand
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation));
+            if (Native.TorchNative.Current is { PatchWrittenNow: true } native)
+            {
+                output.Error.WriteLine($"collapsecheck: {native.Decision!.Explanation}; the copy is cached at {native.LibTorchSharpLoaded}");
+            }
+
             SummaryTable.Write(output.Out, outcome.Report);
             output.Out.WriteLine($"Report:   {outcome.Files[0]}");
             output.Out.WriteLine($"Manifest: {outcome.Files[1]}");

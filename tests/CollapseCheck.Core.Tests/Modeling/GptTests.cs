@@ -1,0 +1,90 @@
+using CollapseCheck.Modeling;
+using CollapseCheck.Native;
+using CollapseCheck.Policy;
+using CollapseCheck.Sampling;
+using static TorchSharp.torch;
+
+namespace CollapseCheck.Core.Tests.Modeling;
+
+public class GptTests
+{
+    private static readonly GptConfig s_config = new(VocabularySize: 50, Layers: 2, Width: 32, Heads: 4, Context: 16);
+
+    public GptTests() => TorchNative.EnsureLoaded();
+
+    private static Gpt NewModel(int seed = 1)
+    {
+        manual_seed(seed);
+        var model = new Gpt(s_config);
+        model.eval();
+        return model;
+    }
+
+    [Fact]
+    public void Decoding_through_the_KV_cache_gives_the_full_forward_pass_logits_at_every_position()
+    {
+        using var model = NewModel();
+        using var _ = no_grad();
+        using var ids = randint(0, 50, [3, 12], dtype: ScalarType.Int64);
+        using var full = model.forward(ids);
+
+        using var cache = model.NewCache(3, CPU);
+        using var prefill = model.Decode(ids.narrow(1, 0, 5), cache);
+        Assert.True(prefill.allclose(full.select(1, 4), rtol: 1e-4, atol: 1e-5));
+        for (var t = 5; t < 12; t++)
+        {
+            using var step = model.Decode(ids.narrow(1, t, 1), cache);
+            Assert.True(step.allclose(full.select(1, t), rtol: 1e-4, atol: 1e-5), $"position {t}");
+        }
+
+        Assert.Equal(12, cache.Length);
+    }
+
+    [Fact]
+    public void The_output_head_is_tied_to_the_token_embedding()
+    {
+        using var model = NewModel();
+        var expected = 16 * 32 + 50 * 32 + 2 * (4 * 32 + 3 * 32 * 32 + 3 * 32 + 32 * 32 + 32 + 32 * 128 + 128 + 128 * 32 + 32) + 2 * 32;
+        Assert.Equal(expected, model.ParameterCount);
+    }
+
+    [Fact]
+    public void The_cache_refuses_to_grow_past_the_context()
+    {
+        using var model = NewModel();
+        using var _ = no_grad();
+        using var cache = model.NewCache(1, CPU);
+        using var ids = zeros(1, 16, dtype: ScalarType.Int64);
+        using var full = model.Decode(ids, cache);
+        using var one = zeros(1, 1, dtype: ScalarType.Int64);
+        Assert.Throws<InvalidOperationException>(() => model.Decode(one, cache));
+    }
+
+    [Fact]
+    public void Sampling_gives_exactly_the_requested_tokens_and_repeats_with_the_seed()
+    {
+        using var model = NewModel();
+        var policy = new SamplingPolicy(1.0, 0, 1.0, MaxLength: 10);
+        var sampler = new Sampler(model, policy, endOfDocumentId: 49, CPU, batch: 8);
+        var a = sampler.SampleTokens(333, seed: 5);
+        var b = sampler.SampleTokens(333, seed: 5);
+        var c = sampler.SampleTokens(333, seed: 6);
+
+        Assert.Equal(333, a.Sum(d => d.Length));
+        Assert.All(a, d => Assert.InRange(d.Length, 1, 10));
+        Assert.All(a, d => Assert.DoesNotContain(49, d));
+        Assert.Equal(a.SelectMany(d => d), b.SelectMany(d => d));
+        Assert.NotEqual(a.SelectMany(d => d), c.SelectMany(d => d));
+    }
+
+    [Fact]
+    public void Dedupe_drops_documents_seen_before()
+    {
+        using var model = NewModel();
+        // Top-k 1 makes every row the same greedy document: after dedupe only one can remain per distinct text.
+        var sampler = new Sampler(model, new SamplingPolicy(1.0, 1, 1.0, MaxLength: 4), endOfDocumentId: 49, CPU, batch: 8);
+        var greedy = sampler.SampleBatch(new Generator(1));
+        Assert.Single(greedy.Select(d => string.Join(',', d)).Distinct());
+        Assert.Throws<InvalidOperationException>(() => sampler.SampleTokens(100, seed: 1, dedupe: true, maxBatches: 3));
+    }
+}
