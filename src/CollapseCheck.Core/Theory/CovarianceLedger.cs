@@ -1,0 +1,49 @@
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Theory;
+
+/// <summary>Token counts of one context: N₀ real pool, m synthetic per generation, n training set, f fresh real per generation.</summary>
+public sealed record LedgerCounts(double RealTokens, double SyntheticTokens, double TrainingTokens, double FreshRealTokens, double MixRealTokens);
+
+/// <summary>
+/// THEORY.md's covariance ledger for the policies <see cref="Lineage.CorpusComposer"/> builds, in the same terms:
+/// model₀ = real pool R; synthetic@g = m tokens drawn from model g−1; fresh@g = f new real tokens; then
+/// replace: synthetic@g (+ fresh@g); mix: r tokens subsampled from R without replacement + synthetic@g (+ fresh@g);
+/// accumulate: R + fresh@1..g + synthetic@1..g; accumulate-subsample: n tokens drawn without replacement from that.
+/// Returns c_g = c(model_g, model_g) for g = 0..G; the expected diversity ratio is 1 − c_g.
+/// </summary>
+public static class CovarianceLedger
+{
+    public static double[] Run(LineageMode mode, LedgerCounts n, int generations)
+    {
+        var c = new CovarianceMatrix();
+        var real = c.Independent(n.RealTokens);
+        var models = new List<int> { real };
+        var accumulated = new List<(int, double)> { (real, n.RealTokens) };
+
+        for (var g = 1; g <= generations; g++)
+        {
+            var synthetic = c.Draw([(models[g - 1], 1)], n.SyntheticTokens);
+            var current = new List<(int, double)> { (synthetic, n.SyntheticTokens) };
+            if (n.FreshRealTokens > 0)
+            {
+                var fresh = c.Independent(n.FreshRealTokens);
+                current.Add((fresh, n.FreshRealTokens));
+                accumulated.Add((fresh, n.FreshRealTokens));
+            }
+
+            accumulated.Add((synthetic, n.SyntheticTokens));
+            var pool = accumulated.Sum(a => a.Item2);
+            models.Add(mode switch
+            {
+                LineageMode.Replace => c.Mixture(current),
+                LineageMode.Mix => c.Mixture([(c.Draw([(real, 1)], n.MixRealTokens, n.RealTokens), n.MixRealTokens), .. current]),
+                LineageMode.Accumulate => c.Mixture(accumulated),
+                LineageMode.AccumulateSubsample => c.Draw(accumulated, Math.Min(n.TrainingTokens, pool), pool),
+                _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+            });
+        }
+
+        return models.Select(m => c[m, m]).ToArray();
+    }
+}

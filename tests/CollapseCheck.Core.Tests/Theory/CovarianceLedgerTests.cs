@@ -1,0 +1,146 @@
+using CollapseCheck.Common;
+using CollapseCheck.Policy;
+using CollapseCheck.Theory;
+
+namespace CollapseCheck.Core.Tests.Theory;
+
+public class CovarianceLedgerTests
+{
+    [Theory]
+    [InlineData(40, 30)]
+    [InlineData(1000, 200)]
+    public void Replace_is_Wright_Fisher_decay(double n0, double m)
+    {
+        var c = CovarianceLedger.Run(LineageMode.Replace, new LedgerCounts(n0, m, n0, 0, 0), 12);
+        for (var g = 0; g <= 12; g++)
+        {
+            Assert.Equal((1 - 1 / n0) * Math.Pow(1 - 1 / m, g), 1 - c[g], 12);
+        }
+    }
+
+    [Fact]
+    public void Accumulate_converges_to_a_limit_below_one()
+    {
+        var c = CovarianceLedger.Run(LineageMode.Accumulate, new LedgerCounts(40, 30, 40, 0, 0), 400);
+        Assert.All(c.Zip(c.Skip(1)), pair => Assert.True(pair.Second >= pair.First - 1e-15));
+        Assert.True(c[400] < 0.2, $"c_400 = {c[400]}");
+        Assert.True(c[400] - c[200] < 1e-3, "still growing");
+        var replace = CovarianceLedger.Run(LineageMode.Replace, new LedgerCounts(40, 30, 40, 0, 0), 400);
+        Assert.True(replace[400] > 0.99999);
+    }
+
+    [Fact]
+    public void Mix_converges_to_its_fixed_point()
+    {
+        const double n0 = 200, m = 30, r = 30;
+        var lambda = r / (r + m);
+        var c = CovarianceLedger.Run(LineageMode.Mix, new LedgerCounts(n0, m, n0, 0, r), 300);
+        // c(R, model_g) stays 1/N0, so c* = [λ²/r + (1−λ)²/m + 2λ(1−λ)/N0] / [1 − (1−λ)²(1 − 1/m)].
+        var fixedPoint = (lambda * lambda / r + (1 - lambda) * (1 - lambda) / m + 2 * lambda * (1 - lambda) / n0)
+            / (1 - (1 - lambda) * (1 - lambda) * (1 - 1 / m));
+        Assert.Equal(fixedPoint, c[300], 12);
+        Assert.True(fixedPoint < 1);
+    }
+
+    [Fact]
+    public void Accumulate_subsample_with_n_equal_to_the_whole_pool_is_accumulate()
+    {
+        var sub = CovarianceLedger.Run(LineageMode.AccumulateSubsample, new LedgerCounts(40, 30, 1e9, 0, 0), 6);
+        var all = CovarianceLedger.Run(LineageMode.Accumulate, new LedgerCounts(40, 30, 40, 0, 0), 6);
+        Assert.Equal(all, sub, (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
+    /// <summary>
+    /// The policies simulated token by token, as the lineage composes them (K = 5, N₀ = 40, m = 30, f = 10),
+    /// with MLE "models": the mean Gini–Simpson ratio must match 1 − c_g within Monte Carlo error.
+    /// </summary>
+    [Theory]
+    [InlineData(LineageMode.Replace, 0)]
+    [InlineData(LineageMode.Mix, 0)]
+    [InlineData(LineageMode.Accumulate, 0)]
+    [InlineData(LineageMode.AccumulateSubsample, 0)]
+    [InlineData(LineageMode.Replace, 10)]
+    [InlineData(LineageMode.AccumulateSubsample, 10)]
+    public void The_ledger_matches_a_token_level_simulation(LineageMode mode, int fresh)
+    {
+        double[] p = [0.4, 0.25, 0.15, 0.12, 0.08];
+        const int n0 = 40, m = 30, n = 40, r = 20, generations = 6, runs = 6000;
+        var ledger = CovarianceLedger.Run(mode, new LedgerCounts(n0, m, n, fresh, r), generations);
+        var trueGini = 1 - p.Sum(x => x * x);
+        var sums = new double[generations + 1];
+        var squares = new double[generations + 1];
+        var rng = new SplitMix64(42);
+
+        for (var run = 0; run < runs; run++)
+        {
+            var real = Draw(p, n0, rng);
+            var model = real;
+            var pool = new List<int>(real);
+            for (var g = 0; g <= generations; g++)
+            {
+                if (g > 0)
+                {
+                    var synthetic = Draw(Distribution(model, p.Length), m, rng);
+                    var freshDraw = fresh > 0 ? Draw(p, fresh, rng) : [];
+                    pool.AddRange(freshDraw);
+                    pool.AddRange(synthetic);
+                    model = mode switch
+                    {
+                        LineageMode.Replace => [.. synthetic, .. freshDraw],
+                        LineageMode.Mix => [.. Subsample(real, r, rng), .. synthetic, .. freshDraw],
+                        LineageMode.Accumulate => [.. pool],
+                        _ => Subsample(pool, n, rng),
+                    };
+                }
+
+                var gini = 1 - Distribution(model, p.Length).Sum(x => x * x);
+                sums[g] += gini / trueGini;
+                squares[g] += gini / trueGini * (gini / trueGini);
+            }
+        }
+
+        for (var g = 0; g <= generations; g++)
+        {
+            var mean = sums[g] / runs;
+            var standardError = Math.Sqrt((squares[g] / runs - mean * mean) / runs);
+            Assert.True(Math.Abs(mean - (1 - ledger[g])) < 4 * standardError + 1e-9,
+                $"generation {g}: simulated {mean:F5} ± {standardError:F5}, ledger {1 - ledger[g]:F5}");
+        }
+    }
+
+    private static List<int> Draw(double[] p, int count, SplitMix64 rng)
+    {
+        var tokens = new List<int>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var u = (rng.NextUInt64() >> 11) * (1.0 / (1UL << 53));
+            var k = 0;
+            while (k < p.Length - 1 && (u -= p[k]) >= 0)
+            {
+                k++;
+            }
+
+            tokens.Add(k);
+        }
+
+        return tokens;
+    }
+
+    private static List<int> Subsample(List<int> tokens, int count, SplitMix64 rng)
+    {
+        var copy = new List<int>(tokens);
+        rng.Shuffle(copy);
+        return copy.Take(Math.Min(count, copy.Count)).ToList();
+    }
+
+    private static double[] Distribution(List<int> tokens, int k)
+    {
+        var d = new double[k];
+        foreach (var t in tokens)
+        {
+            d[t] += 1.0 / tokens.Count;
+        }
+
+        return d;
+    }
+}
