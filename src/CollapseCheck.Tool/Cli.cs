@@ -16,6 +16,7 @@ public static class Cli
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")
         {
             RunCommand.Create(output),
+            PredictCommand.Create(output),
             InitCommand.Create(output),
             DoctorCommand.Create(output),
         };

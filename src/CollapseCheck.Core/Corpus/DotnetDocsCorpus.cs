@@ -52,7 +52,7 @@ public static class DotnetDocsCorpus
         {
             if (!s_cache.TryGetValue(folder, out var loaded))
             {
-                loaded = Read(folder);
+                loaded = DotnetDocsCache.TryRead(folder) ?? DotnetDocsCache.Write(folder, Read(folder));
                 s_cache[folder] = loaded;
             }
 
@@ -85,7 +85,7 @@ public static class DotnetDocsCorpus
         }
     }
 
-    private static Loaded Read(string folder)
+    internal static Loaded Read(string folder)
     {
         var files = Directory.GetFiles(folder, "*.xml").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);

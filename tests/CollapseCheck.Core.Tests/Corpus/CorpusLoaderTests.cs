@@ -113,6 +113,18 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void The_docs_cache_gives_back_exactly_what_parsing_gives()
+    {
+        var folder = DotnetDocsCorpus.Locate();
+        var parsed = DotnetDocsCorpus.Read(folder);
+        DotnetDocsCache.Write(folder, parsed);
+        var cached = DotnetDocsCache.TryRead(folder)!;
+        Assert.Equal(parsed.Pack, cached.Pack);
+        Assert.Equal(parsed.Files, cached.Files);
+        Assert.Equal(parsed.Documents, cached.Documents);
+    }
+
+    [Fact]
     public void Dotnet_docs_are_real_prose_without_markup_and_load_identically_twice()
     {
         var first = Load(Policy(["builtin:dotnet-docs"], maxBytes: 200_000));

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text;
+using CollapseCheck.Native;
+
+namespace CollapseCheck.Corpus;
+
+/// <summary>
+/// The extracted docs text (~4 MB) kept in the user cache, so a run or a prediction does not parse 31 MB of XML
+/// each time. Keyed by the pack folder, every file's name, size and time stamp, and the extractor's version.
+/// A cache that cannot be read or written is skipped, never an error.
+/// </summary>
+internal static class DotnetDocsCache
+{
+    // Bump when the extraction rules change, so old caches are not reused.
+    private const int ExtractorVersion = 1;
+
+    public static DotnetDocsCorpus.Loaded? TryRead(string folder)
+    {
+        var path = PathFor(folder);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            var lines = File.ReadAllLines(path, Encoding.UTF8);
+            var pack = lines[0];
+            var documents = lines.Skip(1).Select(line =>
+            {
+                var tab = line.IndexOf('\t');
+                return new Document(line[..tab], line[(tab + 1)..]);
+            }).ToList();
+            return new DotnetDocsCorpus.Loaded(documents, Files(folder), pack);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    public static DotnetDocsCorpus.Loaded Write(string folder, DotnetDocsCorpus.Loaded loaded)
+    {
+        var path = PathFor(folder);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temp = $"{path}.{Environment.ProcessId}.tmp";
+            // Normalized text holds no tabs or newlines, so one line per document with a tab after the id is unambiguous.
+            File.WriteAllLines(temp, loaded.Documents.Select(d => $"{d.Id}\t{d.Text}").Prepend(loaded.Pack), new UTF8Encoding(false));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Caching is an optimisation only.
+        }
+
+        return loaded;
+    }
+
+    private static List<string> Files(string folder) =>
+        Directory.GetFiles(folder, "*.xml").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
+
+    private static string PathFor(string folder)
+    {
+        var key = new StringBuilder($"{ExtractorVersion}\n{folder}\n");
+        foreach (var file in Files(folder))
+        {
+            var info = new FileInfo(file);
+            key.Append($"{info.Name}\t{info.Length}\t{info.LastWriteTimeUtc.Ticks}\n");
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..16];
+        return Path.Combine(NativeLocations.CacheFolder(), "corpus", $"dotnet-docs-{hash}.tsv");
+    }
+}

@@ -1,0 +1,66 @@
+using CollapseCheck.Corpus;
+using CollapseCheck.Lineage;
+using CollapseCheck.Policy;
+using CollapseCheck.Reporting;
+using CollapseCheck.Theory;
+
+namespace CollapseCheck.Running;
+
+/// <summary>`collapsecheck predict`: the theory at the policy's own token counts and corpus statistics; no training.</summary>
+public static class PredictJob
+{
+    public static PredictionReport Execute(string? policyPath)
+    {
+        var policy = RunJob.LoadPolicy(policyPath);
+        var baseFolder = policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
+        var corpus = PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, baseFolder, policy));
+        var statistics = ContextStatistics.FromDocuments(corpus.RealPool, corpus.Tokenizer.EndOfDocumentId);
+        var prediction = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
+        return PredictionReport.Create(policy, corpus, statistics, prediction);
+    }
+}
+
+/// <summary>What `predict --json` prints (schema version 1): the single-context ledger first, then the corpus-level predictions.</summary>
+public sealed record PredictionReport(
+    int SchemaVersion,
+    string Mode,
+    LedgerSection Ledger,
+    PredictionCorpus Corpus,
+    IReadOnlyList<GenerationPrediction> Generations,
+    LongRunSection LongRun,
+    string Exactness)
+{
+    public static PredictionReport Create(LineagePolicyFile policy, PreparedCorpus corpus, ContextStatistics statistics, TheoryPrediction prediction)
+    {
+        var n = prediction.Counts;
+        var sampling = policy.Lineage.Sampling;
+        var unbiased = sampling is { Temperature: 1.0, TopK: 0, TopP: 1.0 } && !policy.Lineage.Filters.Dedupe;
+        return new PredictionReport(
+            ReportBuilder.SchemaVersion,
+            PolicyNames.Of(policy.Lineage.Mode),
+            new LedgerSection(n.RealTokens, n.SyntheticTokens, n.TrainingTokens, n.FreshRealTokens,
+                prediction.Generations.Select(g => new LedgerRow(g.Generation, g.C, g.UnigramDiversityRatio)).ToList()),
+            new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
+            prediction.Generations,
+            new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, prediction.LongRun.Sentence),
+            unbiased
+                ? "exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations)"
+                : "approximate: the sampler is biased (temperature, top-k, top-p or dedupe), which the ledger does not model; these are the unbiased sampler's predictions");
+    }
+
+    public static readonly IReadOnlyDictionary<LongRunBehaviour, string> Names = new Dictionary<LongRunBehaviour, string>
+    {
+        [LongRunBehaviour.Collapses] = "collapses",
+        [LongRunBehaviour.ConvergesToFloor] = "converges-to-floor",
+        [LongRunBehaviour.Stationary] = "stationary",
+    };
+}
+
+public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations);
+
+/// <param name="DiversityRatio">1 − c: expected Gini–Simpson diversity of model g over the truth's.</param>
+public sealed record LedgerRow(int Generation, double C, double DiversityRatio);
+
+public sealed record PredictionCorpus(string Description, string Tokenizer, long RealPoolTokens, int UnigramSupport, int BigramContexts, double UnigramEntropyBits);
+
+public sealed record LongRunSection(string Behaviour, double FloorDiversityRatio, int HorizonGenerations, string Sentence);

@@ -1,0 +1,67 @@
+using CollapseCheck.Policy;
+using CollapseCheck.Theory;
+
+namespace CollapseCheck.Core.Tests.Theory;
+
+public class TheoryPredictorTests
+{
+    private static LineagePolicy Lineage(LineageMode mode, int fresh = 0, double realFraction = 0.5) =>
+        new(5, mode, 2000, realFraction, fresh, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+
+    // A small "corpus": two kinds of documents so contexts differ in weight and diversity.
+    private static readonly ContextStatistics s_statistics = ContextStatistics.FromDocuments(
+        Enumerable.Range(0, 200).Select(i => i % 3 == 0 ? new[] { 1, 2, 3, 1, 2, 4 } : new[] { 5, 1, 2, 3, 6, i % 7 + 1 }), 0);
+
+    [Theory]
+    [InlineData(LineageMode.Replace, 0, LongRunBehaviour.Collapses)]
+    [InlineData(LineageMode.Replace, 500, LongRunBehaviour.ConvergesToFloor)]
+    [InlineData(LineageMode.Mix, 0, LongRunBehaviour.ConvergesToFloor)]
+    [InlineData(LineageMode.Accumulate, 0, LongRunBehaviour.ConvergesToFloor)]
+    [InlineData(LineageMode.AccumulateSubsample, 0, LongRunBehaviour.ConvergesToFloor)]
+    public void Long_run_behaviour_follows_from_whether_real_data_keeps_entering(LineageMode mode, int fresh, LongRunBehaviour expected)
+    {
+        var longRun = TheoryPredictor.Classify(Lineage(mode, fresh), TheoryPredictor.CountsFor(Lineage(mode, fresh), 10_000));
+        Assert.Equal(expected, longRun.Behaviour);
+        Assert.Contains(PolicyNames.Of(mode), longRun.Sentence);
+        Assert.Equal(expected == LongRunBehaviour.Collapses, longRun.FloorDiversityRatio == 0);
+    }
+
+    [Fact]
+    public void Replace_degrades_every_prediction_faster_than_accumulate()
+    {
+        var replace = TheoryPredictor.Predict(Lineage(LineageMode.Replace), s_statistics.Tokens, s_statistics).Generations;
+        var accumulate = TheoryPredictor.Predict(Lineage(LineageMode.Accumulate), s_statistics.Tokens, s_statistics).Generations;
+        for (var g = 1; g <= 5; g++)
+        {
+            Assert.True(replace[g].PerplexityRatio > accumulate[g].PerplexityRatio, $"ppl at {g}");
+            Assert.True(replace[g].BigramDiversityRatio < accumulate[g].BigramDiversityRatio, $"diversity at {g}");
+            Assert.True(replace[g].EntropyRatio < accumulate[g].EntropyRatio, $"entropy at {g}");
+            Assert.True(replace[g].PerplexityRatio > replace[g - 1].PerplexityRatio, $"replace ppl must rise at {g}");
+        }
+    }
+
+    [Fact]
+    public void Generation_0_is_the_reference_and_the_single_context_row_is_the_ledger()
+    {
+        var lineage = Lineage(LineageMode.Mix, realFraction: 0.25);
+        var prediction = TheoryPredictor.Predict(lineage, s_statistics.Tokens, s_statistics);
+        var ledger = CovarianceLedger.Run(LineageMode.Mix, prediction.Counts, 5);
+        Assert.Equal(1.0, prediction.Generations[0].PerplexityRatio);
+        Assert.Equal(1.0, prediction.Generations[0].EntropyRatio);
+        Assert.Equal(ledger, prediction.Generations.Select(g => g.C));
+        Assert.All(prediction.Generations, g => Assert.Equal(1 - g.C, g.UnigramDiversityRatio, 15));
+        Assert.Equal(667, prediction.Counts.MixRealTokens); // λ = 0.25 beside m = 2000: round(2000·0.25/0.75)
+    }
+
+    [Fact]
+    public void Context_statistics_count_unigrams_and_previous_token_contexts()
+    {
+        var stats = ContextStatistics.FromDocuments([[1, 1, 2], [2]], endOfDocumentId: 0);
+        Assert.Equal(4, stats.Tokens);
+        Assert.Equal(2, stats.Unigram.Support);
+        Assert.Equal(0.5, stats.Unigram.GiniSimpson, 12);
+        // Contexts: end-of-document → {1, 2}, 1 → {1, 2}, ordered by context id.
+        Assert.Equal([0.5, 0.5], stats.Bigram.Select(b => b.Weight));
+        Assert.All(stats.Bigram, b => Assert.Equal(2, b.Support));
+    }
+}

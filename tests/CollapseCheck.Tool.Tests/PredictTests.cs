@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tool.Tests;
+
+public class PredictTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    [Fact]
+    public void Json_goes_to_stdout_alone_with_the_ledger_per_generation()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 3));
+        var (exit, stdout, _) = _tool.Run("predict", policy, "--json");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        var ledger = root.GetProperty("ledger");
+        Assert.Equal(1500, ledger.GetProperty("syntheticTokensPerGeneration").GetDouble());
+        var rows = ledger.GetProperty("generations").EnumerateArray().ToList();
+        Assert.Equal([0, 1, 2, 3], rows.Select(r => r.GetProperty("generation").GetInt32()));
+        var n0 = ledger.GetProperty("realTokens").GetDouble();
+        for (var g = 0; g <= 3; g++)
+        {
+            var c = rows[g].GetProperty("c").GetDouble();
+            Assert.Equal(1 - c, rows[g].GetProperty("diversityRatio").GetDouble(), 6);
+            Assert.Equal((1 - 1 / n0) * Math.Pow(1 - 1 / 1500.0, g), 1 - c, 6);
+        }
+
+        Assert.Equal("collapses", root.GetProperty("longRun").GetProperty("behaviour").GetString());
+    }
+
+    [Fact]
+    public void Human_output_ends_with_the_long_run_sentence()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "accumulate"));
+        var (exit, stdout, _) = _tool.Run("predict", policy);
+        Assert.Equal(0, exit);
+        Assert.Contains("ppl ×gen0", stdout);
+        Assert.Contains("Long run (converges-to-floor): accumulate converges to a floor", stdout.TrimEnd().Split('\n')[^1]);
+    }
+
+    [Fact]
+    public void Predict_rejects_bad_policies_like_run()
+    {
+        var policy = _tool.Write("collapsecheck.json", "{ \"lineage\": { \"mode\": \"recycle\" } }");
+        var (exit, stdout, error) = _tool.Run("predict", policy, "--json");
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains("error CC0006:", error);
+    }
+}
