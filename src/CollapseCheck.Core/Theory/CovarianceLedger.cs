@@ -14,10 +14,14 @@ public sealed record LedgerCounts(double RealTokens, double SyntheticTokens, dou
 /// </summary>
 public static class CovarianceLedger
 {
-    public static double[] Run(LineageMode mode, LedgerCounts n, int generations)
+    /// <param name="givenRealPool">
+    /// Condition on the real pool instead of averaging over it: the pool is the "truth" and carries no noise.
+    /// That is the Monte Carlo surrogate's setting, which starts from the pool itself.
+    /// </param>
+    public static double[] Run(LineageMode mode, LedgerCounts n, int generations, bool givenRealPool = false)
     {
         var c = new CovarianceMatrix();
-        var real = c.Independent(n.RealTokens);
+        var real = c.Independent(givenRealPool ? double.PositiveInfinity : n.RealTokens);
         var models = new List<int> { real };
         var accumulated = new List<(int, double)> { (real, n.RealTokens) };
 

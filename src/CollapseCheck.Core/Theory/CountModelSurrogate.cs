@@ -1,0 +1,152 @@
+using CollapseCheck.Common;
+using CollapseCheck.Lineage;
+using CollapseCheck.Metrics;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Theory;
+
+/// <summary>Mean, its standard error, and 10th/50th/90th percentiles (nearest rank) over the surrogate's runs.</summary>
+public sealed record Spread(double Mean, double StandardError, double P10, double P50, double P90)
+{
+    public static Spread Of(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        double At(double q) => sorted[(int)Math.Clamp(Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+        var mean = sorted.Average();
+        var variance = sorted.Length > 1 ? sorted.Sum(v => (v - mean) * (v - mean)) / (sorted.Length - 1) : 0;
+        return new Spread(mean, Math.Sqrt(variance / sorted.Length), At(0.1), At(0.5), At(0.9));
+    }
+}
+
+/// <param name="DiversityRatio">Gini–Simpson of model g's unigram distribution over generation 0's.</param>
+/// <param name="GeneratedEntropyBits">Unigram entropy of the m tokens model g samples, bits per token.</param>
+/// <param name="HeldOutCrossEntropyNats">Held-out real text under model g, add-δ smoothed, nats per token.</param>
+public sealed record SurrogateGeneration(
+    int Generation,
+    Spread DiversityRatio,
+    Spread GeneratedEntropyBits,
+    Spread EntropyRatio,
+    Spread HeldOutCrossEntropyNats,
+    Spread PerplexityRatio);
+
+public sealed record SurrogateResult(int Runs, string Context, double Smoothing, IReadOnlyList<SurrogateGeneration> Generations);
+
+/// <summary>
+/// THEORY.md's Monte Carlo surrogate: the same policy run on the MLE count model itself, with the policy's
+/// sampler (temperature, top-k, top-p, dedupe) and the lineage's own composition rules, seeded. It covers what
+/// the ledger cannot: a biased sampler. Generation 0 is the real pool's count model; fresh real tokens are
+/// drawn from it. Unigram order treats every token as its own document (iid tokens, the ledger's setting).
+/// </summary>
+public static class CountModelSurrogate
+{
+    /// <summary>δ added to every count when scoring held-out text, so a token the model lost costs a finite amount.</summary>
+    public const double Smoothing = 0.01;
+
+    public static SurrogateResult Run(
+        LineagePolicy lineage,
+        IReadOnlyList<int[]> realPool,
+        IReadOnlyList<int[]> heldOut,
+        int vocabularySize,
+        int endOfDocumentId,
+        int maxDocumentLength,
+        bool bigram,
+        int runs,
+        int seed)
+    {
+        var pool = bigram ? realPool : realPool.SelectMany(d => d).Select(id => new[] { id }).ToList();
+        var perRun = Enumerable.Range(0, runs)
+            .Select(run => RunOnce(lineage, pool, heldOut, vocabularySize, endOfDocumentId, maxDocumentLength, bigram, SplitMix64.For(seed, "surrogate", run)))
+            .ToList();
+
+        var generations = Enumerable.Range(0, lineage.Generations + 1).Select(g => new SurrogateGeneration(
+            g,
+            Spread.Of(perRun.Select(r => r[g].Diversity / r[0].Diversity)),
+            Spread.Of(perRun.Select(r => r[g].EntropyBits)),
+            Spread.Of(perRun.Select(r => r[g].EntropyBits / r[0].EntropyBits)),
+            Spread.Of(perRun.Select(r => r[g].CrossEntropy)),
+            Spread.Of(perRun.Select(r => Math.Exp(r[g].CrossEntropy - r[0].CrossEntropy))))).ToList();
+        return new SurrogateResult(runs, bigram ? "bigram (previous token)" : "unigram (iid tokens)", Smoothing, generations);
+    }
+
+    private sealed record Measured(double Diversity, double EntropyBits, double CrossEntropy);
+
+    private static List<Measured> RunOnce(LineagePolicy lineage, IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut,
+        int vocabularySize, int eod, int maxLength, bool bigram, SplitMix64 rng)
+    {
+        var truth = new CountModel(pool, eod, bigram);
+        var unbiased = new SamplingPolicy(1.0, 0, 1.0, null);
+        var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
+        var fresh = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
+        var measured = new List<Measured>();
+        var model = truth;
+        var composeSeed = (int)(rng.NextUInt64() & int.MaxValue);
+        for (var g = 0; g <= lineage.Generations; g++)
+        {
+            if (g > 0)
+            {
+                fresh.Add(lineage.FreshRealTokensPerGeneration > 0
+                    ? Sample(truth, unbiased, false, lineage.FreshRealTokensPerGeneration, maxLength, rng)
+                    : []);
+                var set = CorpusComposer.Compose(lineage, g, pool, synthetic, fresh, composeSeed);
+                model = new CountModel(set.Documents.Select(d => d.Ids), eod, bigram);
+            }
+
+            var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng);
+            synthetic.Add(sample);
+            var unigram = model.Unigram();
+            double total = unigram.Values.Sum();
+            measured.Add(new Measured(
+                1 - unigram.Values.Sum(c => c / total * (c / total)),
+                TextStatistics.EntropyBits(TextStatistics.Count(sample, vocabularySize)),
+                model.CrossEntropy(heldOut, vocabularySize, Smoothing)));
+        }
+
+        return measured;
+    }
+
+    /// <summary>Documents adding up to exactly <paramref name="tokens"/> tokens, like the neural sampler's.</summary>
+    private static List<int[]> Sample(CountModel model, SamplingPolicy sampling, bool dedupe, long tokens, int maxLength, SplitMix64 rng)
+    {
+        var tables = new Dictionary<int, SamplingTable>();
+        SamplingTable TableFor(int context) => tables.TryGetValue(context, out var t)
+            ? t
+            : tables[context] = new SamplingTable(model.Next(context), sampling.Temperature, sampling.TopK, sampling.TopP);
+
+        var seen = dedupe ? new HashSet<string>() : null;
+        var documents = new List<int[]>();
+        long total = 0;
+        for (var attempts = 0; total < tokens; attempts++)
+        {
+            if (attempts > 100 * tokens)
+            {
+                throw new InvalidOperationException($"the count model produced {total} of {tokens} tokens; dedupe leaves too few distinct documents");
+            }
+
+            var doc = new List<int>();
+            var context = model.EndOfDocumentId;
+            var length = model.Bigram ? maxLength : 1;
+            while (doc.Count < length)
+            {
+                var next = TableFor(context).Draw(rng);
+                if (next == model.EndOfDocumentId)
+                {
+                    break;
+                }
+
+                doc.Add(next);
+                context = next;
+            }
+
+            if (doc.Count == 0 || (seen is not null && !seen.Add(string.Join(',', doc))))
+            {
+                continue;
+            }
+
+            var take = (int)Math.Min(doc.Count, tokens - total);
+            documents.Add(doc.Take(take).ToArray());
+            total += take;
+        }
+
+        return documents;
+    }
+}

@@ -1,0 +1,76 @@
+using CollapseCheck.Common;
+using CollapseCheck.Policy;
+using CollapseCheck.Theory;
+
+namespace CollapseCheck.Core.Tests.Theory;
+
+public class CountModelSurrogateTests
+{
+    private const int Eod = 0;
+
+    // 240 real tokens over ids 1..6 with unequal frequencies, as 40 documents of 6.
+    private static readonly IReadOnlyList<int[]> s_pool = Documents(40, 6, 1);
+    private static readonly IReadOnlyList<int[]> s_heldOut = Documents(10, 6, 2);
+
+    private static List<int[]> Documents(int count, int length, int seed)
+    {
+        var rng = new SplitMix64((ulong)seed);
+        double[] p = [0.35, 0.25, 0.15, 0.12, 0.08, 0.05];
+        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, length).Select(_ =>
+        {
+            var u = (rng.NextUInt64() >> 11) * (1.0 / (1UL << 53));
+            var k = 0;
+            while (k < p.Length - 1 && (u -= p[k]) >= 0)
+            {
+                k++;
+            }
+
+            return k + 1;
+        }).ToArray()).ToList();
+    }
+
+    private static LineagePolicy Lineage(LineageMode mode, int fresh = 0, double temperature = 1.0, double topP = 1.0, double realFraction = 0.5) =>
+        new(5, mode, 60, realFraction, fresh, mode == LineageMode.AccumulateSubsample ? 200 : null,
+            new SamplingPolicy(temperature, 0, topP, null), new FilterPolicy(false));
+
+    [Theory]
+    [InlineData(LineageMode.Replace, 0)]
+    [InlineData(LineageMode.Mix, 0)]
+    [InlineData(LineageMode.Accumulate, 0)]
+    [InlineData(LineageMode.AccumulateSubsample, 0)]
+    [InlineData(LineageMode.Replace, 20)]
+    [InlineData(LineageMode.Accumulate, 20)]
+    public void At_temperature_1_without_truncation_the_surrogate_agrees_with_the_ledger(LineageMode mode, int fresh)
+    {
+        var lineage = Lineage(mode, fresh, realFraction: 0.4);
+        var surrogate = CountModelSurrogate.Run(lineage, s_pool, s_heldOut, 7, Eod, 8, bigram: false, runs: 3000, seed: 11);
+        var ledger = CovarianceLedger.Run(mode, TheoryPredictor.CountsFor(lineage, 240), 5, givenRealPool: true);
+        foreach (var g in surrogate.Generations)
+        {
+            var expected = 1 - ledger[g.Generation];
+            Assert.True(Math.Abs(g.DiversityRatio.Mean - expected) <= 4 * g.DiversityRatio.StandardError + 1e-12,
+                $"generation {g.Generation}: surrogate {g.DiversityRatio.Mean:F5} ± {g.DiversityRatio.StandardError:F5}, ledger {expected:F5}");
+        }
+    }
+
+    [Fact]
+    public void A_biased_sampler_collapses_replace_faster_than_the_unbiased_one()
+    {
+        var unbiased = CountModelSurrogate.Run(Lineage(LineageMode.Replace), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 200, seed: 3);
+        var biased = CountModelSurrogate.Run(Lineage(LineageMode.Replace, temperature: 0.7, topP: 0.9), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 200, seed: 3);
+        var last = 5;
+        Assert.True(biased.Generations[last].DiversityRatio.Mean < unbiased.Generations[last].DiversityRatio.Mean - 0.05);
+        Assert.True(biased.Generations[last].PerplexityRatio.Mean > unbiased.Generations[last].PerplexityRatio.Mean);
+        Assert.True(biased.Generations[last].EntropyRatio.Mean < 1.0);
+    }
+
+    [Fact]
+    public void Runs_are_seeded_and_quantiles_are_ordered()
+    {
+        var a = CountModelSurrogate.Run(Lineage(LineageMode.Accumulate, temperature: 0.8), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 20, seed: 5);
+        var b = CountModelSurrogate.Run(Lineage(LineageMode.Accumulate, temperature: 0.8), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 20, seed: 5);
+        Assert.Equal(a.Generations, b.Generations);
+        Assert.All(a.Generations, g => Assert.True(g.PerplexityRatio.P10 <= g.PerplexityRatio.P50 && g.PerplexityRatio.P50 <= g.PerplexityRatio.P90));
+        Assert.Equal(1.0, a.Generations[0].PerplexityRatio.Mean);
+    }
+}
