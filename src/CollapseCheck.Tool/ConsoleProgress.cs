@@ -33,6 +33,14 @@ internal static class ConsoleProgress
 
     private sealed class PlainProgress(TextWriter error) : ILineageProgress
     {
+        public void LineageStarted(int seed, int index, int count)
+        {
+            if (count > 1)
+            {
+                error.WriteLine($"collapsecheck: lineage {index + 1} of {count} (seed {seed})");
+            }
+        }
+
         public void PhaseStarted(int generation, LineagePhase phase, long total) =>
             error.WriteLine($"collapsecheck: generation {generation}: {phase.ToString().ToLowerInvariant()} ({total} {Unit(phase)})");
 

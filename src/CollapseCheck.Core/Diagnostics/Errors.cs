@@ -60,6 +60,10 @@ public static class Errors
     public static CollapseCheckException BadArgument(string detail) =>
         new("CC0040", detail);
 
+    /// <summary>A gate check that did not hold; CC1xxx, so exit code 1.</summary>
+    public static CollapseCheckException GateFailed(string code, SourceLocation? at, string message) =>
+        new(code, message, at);
+
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>
         new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);

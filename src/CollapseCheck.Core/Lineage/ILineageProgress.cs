@@ -5,6 +5,9 @@ public enum LineagePhase { Train, Evaluate, Sample }
 /// <summary>Where a running lineage is; the tool shows it on stderr.</summary>
 public interface ILineageProgress
 {
+    /// <summary>A lineage begins; gate.seeds > 1 runs several, one per seed.</summary>
+    void LineageStarted(int seed, int index, int count) { }
+
     void PhaseStarted(int generation, LineagePhase phase, long total) { }
 
     void Advanced(int generation, LineagePhase phase, long done) { }

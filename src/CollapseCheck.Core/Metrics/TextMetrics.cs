@@ -3,6 +3,7 @@ namespace CollapseCheck.Metrics;
 /// <summary>Measured on a set of documents of token ids (end-of-document ids excluded).</summary>
 /// <param name="UnigramEntropyBits">Plug-in Shannon entropy of the token distribution, bits per token; higher = more diverse.</param>
 /// <param name="EntropyBitsPerByte">The same entropy spread over the bytes the tokens stand for, so tokenizers compare.</param>
+/// <param name="GiniSimpson">1 − Σ q² of the token distribution: the diversity the theory predicts exactly; higher = more diverse.</param>
 /// <param name="Distinct1">Unique unigrams / total unigrams; higher = more diverse.</param>
 /// <param name="Distinct2">Unique bigrams / total bigrams, within documents.</param>
 /// <param name="Distinct3">Unique trigrams / total trigrams, within documents.</param>
@@ -14,6 +15,7 @@ public sealed record TextMetrics(
     int Documents,
     double UnigramEntropyBits,
     double EntropyBitsPerByte,
+    double GiniSimpson,
     double Distinct1,
     double Distinct2,
     double Distinct3,
@@ -87,6 +89,7 @@ public static class TextStatistics
             documents.Count,
             entropy,
             bytes == 0 ? 0 : entropy * tokens / bytes,
+            tokens == 0 ? 0 : 1 - counts.Sum(c => (double)c / tokens * ((double)c / tokens)),
             Distinct(documents, 1),
             Distinct(documents, 2),
             Distinct(documents, 3),

@@ -93,7 +93,8 @@ public sealed record FilterPolicy(bool Dedupe);
 /// <param name="HeldOutTokens">Cap on held-out tokens scored for perplexity (null: all).</param>
 public sealed record EvaluationPolicy(int? HeldOutTokens);
 
-public sealed record GatePolicy(double Tolerance, int Seeds, BudgetPolicy Budget);
+/// <param name="FailOnPredictedCollapse">Fail when the theory classifies the policy as collapsing, whatever was measured.</param>
+public sealed record GatePolicy(double Tolerance, int Seeds, BudgetPolicy Budget, bool FailOnPredictedCollapse = true);
 
 /// <param name="PerplexityIncrease">Max relative held-out perplexity increase at the last generation (0.10 = +10 %).</param>
 /// <param name="EntropyRatio">Min generated-entropy ratio, last generation over generation 0.</param>

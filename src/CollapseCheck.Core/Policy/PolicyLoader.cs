@@ -165,7 +165,8 @@ public static class PolicyLoader
         var gate = new GatePolicy(
             g.Double("tolerance", 0.25, x => x >= 0, "0 or more"),
             g.Int("seeds", 1, 1, 16),
-            budget);
+            budget,
+            g.Bool("failOnPredictedCollapse", true));
         g.RejectUnknown();
         return gate;
     }

@@ -1,3 +1,4 @@
+using CollapseCheck.Gate;
 using CollapseCheck.Metrics;
 using CollapseCheck.Policy;
 
@@ -18,6 +19,7 @@ public sealed record LineageReport(
     ModelSummary Model,
     ReferenceRows Reference,
     IReadOnlyList<GenerationRow> Generations,
+    GateVerdict Gate,
     IReadOnlyList<MetricDefinition> Metrics);
 
 /// <summary>The policy as it was applied, defaults filled in, in the policy file's own shape and spellings.</summary>
@@ -65,14 +67,18 @@ public sealed record GenerationRow(
     double TrainingLoss,
     HeldOutRow HeldOut,
     TextMetrics Generated,
-    RatioRow RelativeToGeneration0);
+    RatioRow RelativeToGeneration0,
+    PredictedRow Predicted);
 
 public sealed record TrainingSetRow(long Tokens, IReadOnlyDictionary<string, long> Sources);
 
 public sealed record HeldOutRow(double Perplexity, double BitsPerByte, double NatsPerToken, long Tokens);
 
 /// <summary>Degradation rather than level: what the theory predicts and the gate compares.</summary>
-public sealed record RatioRow(double Perplexity, double UnigramEntropy, double Distinct2, double TailCoverage);
+public sealed record RatioRow(double Perplexity, double UnigramEntropy, double GiniSimpson, double Distinct2, double TailCoverage);
+
+/// <summary>What the theory expects of the ratios, from <see cref="Source"/>; the gate's thresholds derive from these.</summary>
+public sealed record PredictedRow(string Source, double Perplexity, double UnigramEntropy, double GiniSimpson);
 
 /// <param name="Better">"lower" or "higher": which direction is an improvement.</param>
 public sealed record MetricDefinition(string Name, string Unit, string Better, string Meaning);

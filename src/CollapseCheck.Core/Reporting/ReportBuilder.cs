@@ -1,6 +1,8 @@
+using CollapseCheck.Gate;
 using CollapseCheck.Lineage;
 using CollapseCheck.Metrics;
 using CollapseCheck.Policy;
+using CollapseCheck.Theory;
 
 namespace CollapseCheck.Reporting;
 
@@ -9,8 +11,9 @@ public static class ReportBuilder
 {
     public const int SchemaVersion = 1;
 
-    public static LineageReport Build(LineagePolicyFile policy, LineageResult result)
+    public static LineageReport Build(LineagePolicyFile policy, LineageResult result, PolicyTheory theory, GateVerdict verdict)
     {
+        var source = theory.UsesSurrogate ? "surrogate" : "ledger";
         var corpus = result.Corpus;
         var baseline = result.Generations[0];
         var vocabulary = corpus.Tokenizer.VocabularySize;
@@ -42,8 +45,11 @@ public static class ReportBuilder
                 new RatioRow(
                     Ratio(g.HeldOut.Perplexity, baseline.HeldOut.Perplexity),
                     Ratio(g.Generated.UnigramEntropyBits, baseline.Generated.UnigramEntropyBits),
+                    Ratio(g.Generated.GiniSimpson, baseline.Generated.GiniSimpson),
                     Ratio(g.Generated.Distinct2, baseline.Generated.Distinct2),
-                    Ratio(g.Generated.TailCoverage, baseline.Generated.TailCoverage)))).ToList(),
+                    Ratio(g.Generated.TailCoverage, baseline.Generated.TailCoverage)),
+                new PredictedRow(source, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation)))).ToList(),
+            verdict,
             Definitions);
     }
 
@@ -54,6 +60,7 @@ public static class ReportBuilder
         new("trainingLoss", "nats per token", "lower", "mean training cross-entropy over the last tenth of the steps"),
         new("generated.unigramEntropyBits", "bits per token", "higher", "Shannon entropy of the token distribution of the generation's sample"),
         new("generated.entropyBitsPerByte", "bits per byte", "higher", "that entropy times tokens over bytes, comparable across tokenizers"),
+        new("generated.giniSimpson", "probability 0..1", "higher", "1 − Σ q² over the sample's token distribution: the diversity THEORY.md's ledger predicts exactly"),
         new("generated.distinct1/2/3", "ratio 0..1", "higher", "unique n-grams over all n-grams in the sample, within documents"),
         new("generated.tailCoverage", "ratio 0..1", "higher", $"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses"),
         new("generated.klRealToGeneratedBits", "bits", "lower", $"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count"),

@@ -23,7 +23,7 @@ public sealed record RunManifest(
     IReadOnlyList<string> CorpusFiles,
     IReadOnlyList<GenerationTiming> Generations)
 {
-    public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, LineageResult result, NativeSetup? native, int threads) => new(
+    public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, IReadOnlyList<LineageResult> results, NativeSetup? native, int threads) => new(
         ToolInfo.Version,
         started.UtcDateTime.ToString("O"),
         elapsed,
@@ -33,12 +33,12 @@ public sealed record RunManifest(
         RuntimeInformation.FrameworkDescription,
         Environment.ProcessorCount,
         threads,
-        result.Device,
+        results[0].Device,
         native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
-        result.Corpus.Source.Files,
-        result.Timings.Select((t, g) => new GenerationTiming(g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds)).ToList());
+        results[0].Corpus.Source.Files,
+        results.SelectMany(r => r.Timings.Select((t, g) => new GenerationTiming(r.Seed, g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds))).ToList());
 }
 
 public sealed record NativeManifest(string LibTorchFolder, string LibTorchSource, string? LibTorchSharp, bool Patched, string? Decision);
 
-public sealed record GenerationTiming(int Generation, double TrainSeconds, double EvaluateSeconds, double SampleSeconds);
+public sealed record GenerationTiming(int Seed, int Generation, double TrainSeconds, double EvaluateSeconds, double SampleSeconds);

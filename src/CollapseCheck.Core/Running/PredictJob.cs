@@ -14,9 +14,7 @@ public static class PredictJob
         var policy = RunJob.LoadPolicy(policyPath);
         var baseFolder = policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
         var corpus = PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, baseFolder, policy));
-        var statistics = ContextStatistics.FromDocuments(corpus.RealPool, corpus.Tokenizer.EndOfDocumentId);
-        var prediction = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
-        return PredictionReport.Create(policy, corpus, statistics, prediction);
+        return PredictionReport.Create(policy, corpus, PolicyTheory.For(policy, corpus));
     }
 }
 
@@ -28,13 +26,14 @@ public sealed record PredictionReport(
     PredictionCorpus Corpus,
     IReadOnlyList<GenerationPrediction> Generations,
     LongRunSection LongRun,
-    string Exactness)
+    string Exactness,
+    SurrogateResult? Surrogate)
 {
-    public static PredictionReport Create(LineagePolicyFile policy, PreparedCorpus corpus, ContextStatistics statistics, TheoryPrediction prediction)
+    public static PredictionReport Create(LineagePolicyFile policy, PreparedCorpus corpus, PolicyTheory theory)
     {
+        var prediction = theory.Ledger;
+        var statistics = theory.Statistics;
         var n = prediction.Counts;
-        var sampling = policy.Lineage.Sampling;
-        var unbiased = sampling is { Temperature: 1.0, TopK: 0, TopP: 1.0 } && !policy.Lineage.Filters.Dedupe;
         return new PredictionReport(
             ReportBuilder.SchemaVersion,
             PolicyNames.Of(policy.Lineage.Mode),
@@ -43,9 +42,10 @@ public sealed record PredictionReport(
             new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
             prediction.Generations,
             new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, prediction.LongRun.Sentence),
-            unbiased
-                ? "exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations)"
-                : "approximate: the sampler is biased (temperature, top-k, top-p or dedupe), which the ledger does not model; these are the unbiased sampler's predictions");
+            theory.UsesSurrogate
+                ? "the sampler is biased (temperature, top-k, top-p or dedupe), which the ledger does not model: the ledger rows are the unbiased sampler's, the surrogate's are this policy's"
+                : "exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations)",
+            theory.Surrogate);
     }
 
     public static readonly IReadOnlyDictionary<LongRunBehaviour, string> Names = new Dictionary<LongRunBehaviour, string>

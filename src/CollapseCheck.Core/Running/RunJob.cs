@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using CollapseCheck.Corpus;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Gate;
 using CollapseCheck.Lineage;
 using CollapseCheck.Native;
 using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
+using CollapseCheck.Theory;
 using CollapseCheck.Training;
 
 namespace CollapseCheck.Running;
@@ -12,7 +15,14 @@ namespace CollapseCheck.Running;
 /// <param name="OutputFolder">Where reports go; null: collapsecheck-out beside the policy (or in the current folder).</param>
 public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null);
 
-public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files);
+public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files)
+{
+    public GateVerdict Verdict => Report.Gate;
+
+    /// <summary>Each gate failure as a diagnostic at the policy field it concerns (exit code 1).</summary>
+    public IReadOnlyList<CollapseCheckException> Failures =>
+        Verdict.Failures.Select(f => Errors.GateFailed(f.Code, Policy.LocationOf(f.PolicyField), f.Message)).ToList();
+}
 
 /// <summary>`collapsecheck run`: policy → corpus → lineage → reports. Nothing is written unless everything before succeeded.</summary>
 public static class RunJob
@@ -33,13 +43,22 @@ public static class RunJob
         var baseFolder = options.PolicyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(options.PolicyPath))!;
         var corpus = PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, baseFolder, policy));
 
+        var theory = PolicyTheory.For(policy, corpus);
+
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
         var seed = options.Seed ?? policy.Training.Seed;
-        var result = new LineageRunner(policy, corpus, device, progress).Run(seed, cancellation);
+        var results = new List<LineageResult>();
+        for (var i = 0; i < policy.Gate.Seeds; i++)
+        {
+            progress?.LineageStarted(seed + i, i, policy.Gate.Seeds);
+            results.Add(new LineageRunner(policy, corpus, device, progress).Run(seed + i, cancellation));
+        }
+
         cancellation.ThrowIfCancellationRequested();
 
-        var report = ReportBuilder.Build(policy, result);
-        var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, result, TorchNative.Current, TorchSharp.torch.get_num_threads());
+        var verdict = CollapseGate.Evaluate(policy, theory, results);
+        var report = ReportBuilder.Build(policy, results[0], theory, verdict);
+        var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, results, TorchNative.Current, TorchSharp.torch.get_num_threads());
         var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
         AtomicFile.WriteAll(folder, [(ReportFile, ReportJson.Serialize(report)), (ManifestFile, ReportJson.Serialize(manifest))]);
         return new RunOutcome(policy, report, manifest, folder, [Path.Combine(folder, ReportFile), Path.Combine(folder, ManifestFile)]);

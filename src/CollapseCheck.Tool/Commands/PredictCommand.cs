@@ -41,6 +41,18 @@ internal static class PredictCommand
                 $"{g.Generation,3}  {g.C,15:E4}  {g.UnigramDiversityRatio,15:F8}  {g.BigramDiversityRatio,18:F6}  {g.EntropyLossBits,19:E3}  {g.KlBits,9:F5}  {g.PerplexityRatio,11:F5}  {g.EntropyRatio,15:F6}"));
         }
 
+        if (r.Surrogate is { } s)
+        {
+            o.WriteLine();
+            o.WriteLine($"Surrogate: {s.Runs} seeded runs of the {s.Context} count model with this policy's sampler; held-out text add-{s.Smoothing} smoothed. Mean [10th–90th percentile]:");
+            o.WriteLine("gen  diversity ×gen0 ↑          generated entropy bits ↑     held-out ppl ×gen0 ↓");
+            foreach (var g in s.Generations)
+            {
+                o.WriteLine(string.Create(c,
+                    $"{g.Generation,3}  {g.DiversityRatio.Mean,7:F4} [{g.DiversityRatio.P10:F4}–{g.DiversityRatio.P90:F4}]  {g.GeneratedEntropyBits.Mean,7:F4} [{g.GeneratedEntropyBits.P10:F4}–{g.GeneratedEntropyBits.P90:F4}]  {g.PerplexityRatio.Mean,8:F4} [{g.PerplexityRatio.P10:F4}–{g.PerplexityRatio.P90:F4}]"));
+            }
+        }
+
         o.WriteLine();
         o.WriteLine($"Long run ({r.LongRun.Behaviour}): {r.LongRun.Sentence}");
     }

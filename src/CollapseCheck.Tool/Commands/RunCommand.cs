@@ -34,10 +34,16 @@ internal static class RunCommand
             }
 
             SummaryTable.Write(output.Out, outcome.Report);
+            output.Out.WriteLine($"Gate: {outcome.Verdict.Summary}");
             output.Out.WriteLine($"Report:   {outcome.Files[0]}");
             output.Out.WriteLine($"Manifest: {outcome.Files[1]}");
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Finished in {clock.Elapsed.TotalSeconds:F1} s on {outcome.Report.Device}."));
-            return Task.FromResult(0);
+            foreach (var failure in outcome.Failures)
+            {
+                output.Error.WriteLine(failure.ToDiagnosticLine());
+            }
+
+            return Task.FromResult(outcome.Verdict.Passed ? 0 : 1);
         });
         return command;
     }

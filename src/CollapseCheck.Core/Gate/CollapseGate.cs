@@ -1,0 +1,143 @@
+using System.Globalization;
+using CollapseCheck.Lineage;
+using CollapseCheck.Policy;
+using CollapseCheck.Running;
+using CollapseCheck.Theory;
+
+namespace CollapseCheck.Gate;
+
+/// <summary>
+/// The verdict: per generation, measured degradation (relative to generation 0, averaged over seeds) against the
+/// theory's prediction × (1 + tolerance), widened by twice the standard deviation across seeds; then the policy's
+/// absolute budgets; then the theory's long-run classification.
+/// </summary>
+public static class CollapseGate
+{
+    public const string PerplexityCode = "CC1001";
+    public const string EntropyCode = "CC1002";
+    public const string DiversityCode = "CC1003";
+    public const string PerplexityBudgetCode = "CC1010";
+    public const string EntropyBudgetCode = "CC1011";
+    public const string PredictedCollapseCode = "CC1020";
+
+    private static readonly CultureInfo s_inv = CultureInfo.InvariantCulture;
+
+    public static GateVerdict Evaluate(LineagePolicyFile policy, PolicyTheory theory, IReadOnlyList<LineageResult> lineages)
+    {
+        var gate = policy.Gate;
+        var checks = new List<GateCheck>();
+        var generations = policy.Lineage.Generations;
+        for (var g = 1; g <= generations; g++)
+        {
+            var generation = g;
+            checks.Add(Ceiling(PerplexityCode, "held-out perplexity ×gen0", g,
+                Ratios(lineages, r => r.Generations[generation].HeldOut.Perplexity / r.Generations[0].HeldOut.Perplexity), theory.PerplexityRatio(g), gate.Tolerance));
+            checks.Add(Floor(EntropyCode, "generated entropy ×gen0", g,
+                Ratios(lineages, r => r.Generations[generation].Generated.UnigramEntropyBits / r.Generations[0].Generated.UnigramEntropyBits), theory.EntropyRatio(g), gate.Tolerance));
+            checks.Add(Floor(DiversityCode, "generated diversity (Gini–Simpson) ×gen0", g,
+                Ratios(lineages, r => r.Generations[generation].Generated.GiniSimpson / r.Generations[0].Generated.GiniSimpson), theory.DiversityRatio(g), gate.Tolerance));
+        }
+
+        var failures = checks.Where(c => !c.Passed)
+            .Select(c => new GateFailure(c.Code, "gate.tolerance", Line(c)))
+            .ToList();
+
+        var last = generations;
+        if (gate.Budget.PerplexityIncrease is { } maxIncrease)
+        {
+            var measured = Ratios(lineages, r => r.Generations[last].HeldOut.Perplexity / r.Generations[0].HeldOut.Perplexity);
+            var check = Budget(PerplexityBudgetCode, "held-out perplexity ×gen0 (budget)", last, "lower", measured, 1 + maxIncrease);
+            checks.Add(check);
+            if (!check.Passed)
+            {
+                failures.Add(new GateFailure(check.Code, "gate.budget.perplexityIncrease", Line(check)));
+            }
+        }
+
+        if (gate.Budget.EntropyRatio is { } minRatio)
+        {
+            var measured = Ratios(lineages, r => r.Generations[last].Generated.UnigramEntropyBits / r.Generations[0].Generated.UnigramEntropyBits);
+            var check = Budget(EntropyBudgetCode, "generated entropy ×gen0 (budget)", last, "higher", measured, minRatio);
+            checks.Add(check);
+            if (!check.Passed)
+            {
+                failures.Add(new GateFailure(check.Code, "gate.budget.entropyRatio", Line(check)));
+            }
+        }
+
+        var longRun = theory.Ledger.LongRun;
+        if (longRun.Behaviour == LongRunBehaviour.Collapses && gate.FailOnPredictedCollapse)
+        {
+            failures.Add(new GateFailure(PredictedCollapseCode, "lineage.mode",
+                $"the theory says this policy collapses: {longRun.Sentence} (set gate.failOnPredictedCollapse to false to accept it)"));
+        }
+
+        var seeds = lineages.Select(l => l.Seed).ToList();
+        var summary = failures.Count == 0
+            ? $"pass: every generation within the theory's thresholds ({checks.Count} checks); {longRun.Sentence}"
+            : $"fail: {failures.Count} finding(s); first: {failures[0].Message}";
+        return new GateVerdict(
+            failures.Count == 0,
+            summary,
+            theory.Source,
+            seeds.Count > 1
+                ? $"2 × the sample standard deviation of each ratio across {seeds.Count} seeds ({string.Join(", ", seeds)})"
+                : "none: one seed gives no spread; set gate.seeds to 2 or more for a measured noise margin",
+            gate.Tolerance,
+            seeds,
+            PredictionReport.Names[longRun.Behaviour],
+            longRun.Sentence,
+            checks,
+            failures);
+    }
+
+    private static double[] Ratios(IReadOnlyList<LineageResult> lineages, Func<LineageResult, double> ratio) =>
+        lineages.Select(ratio).ToArray();
+
+    private static double Margin(double[] perSeed)
+    {
+        if (perSeed.Length < 2)
+        {
+            return 0;
+        }
+
+        var mean = perSeed.Average();
+        return 2 * Math.Sqrt(perSeed.Sum(v => (v - mean) * (v - mean)) / (perSeed.Length - 1));
+    }
+
+    private static GateCheck Ceiling(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
+    {
+        var margin = Margin(perSeed);
+        var threshold = predicted * (1 + tolerance) + margin;
+        var measured = perSeed.Average();
+        var passed = measured <= threshold;
+        return new GateCheck(code, metric, g, "lower", measured, perSeed, predicted, threshold, margin, passed,
+            passed
+                ? FormattableString.Invariant($"{measured:F4} is within the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:F2} + margin {margin:F4})")
+                : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:F2} + margin {margin:F4}): it degrades more than the theory allows"));
+    }
+
+    private static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
+    {
+        var margin = Margin(perSeed);
+        var threshold = predicted / (1 + tolerance) - margin;
+        var measured = perSeed.Average();
+        var passed = measured >= threshold;
+        return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
+            passed
+                ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:F2} − margin {margin:F4})")
+                : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:F2} − margin {margin:F4}): it loses more than the theory allows"));
+    }
+
+    private static GateCheck Budget(string code, string metric, int g, string better, double[] perSeed, double limit)
+    {
+        var measured = perSeed.Average();
+        var passed = better == "lower" ? measured <= limit : measured >= limit;
+        return new GateCheck(code, metric, g, better, measured, perSeed, null, limit, 0, passed, string.Create(s_inv,
+            $"{measured:F4} against the policy's budget {(better == "lower" ? "of at most" : "of at least")} {limit:F4}"));
+    }
+
+    /// <summary>The message of an MSBuild/GitHub error line: "metric at generation g is X, threshold Y (predicted Z)".</summary>
+    private static string Line(GateCheck c) => string.Create(s_inv,
+        $"{c.Metric} at generation {c.Generation} is {c.Measured:F4}, threshold {c.Threshold:F4}{(c.Predicted is { } p ? $" (predicted {p:F4})" : " (budget)")}; {(c.Better == "lower" ? "lower" : "higher")} is better");
+}

@@ -1,0 +1,44 @@
+using CollapseCheck.Lineage;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Theory;
+
+/// <summary>
+/// The theory for one policy on its prepared corpus: the ledger always; the surrogate as well when the sampler
+/// is biased, and then the gate takes the surrogate's means as the prediction (the ledger is exact only unbiased).
+/// </summary>
+public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surrogate, ContextStatistics Statistics)
+{
+    /// <summary>Seeded count-model runs per surrogate prediction: enough for percentiles, cheap beside one training.</summary>
+    public const int SurrogateRuns = 16;
+
+    public bool UsesSurrogate => Surrogate is not null;
+
+    public string Source => UsesSurrogate
+        ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler)"
+        : "covariance ledger (exact at temperature 1 without truncation or filters)";
+
+    public static bool SamplerIsBiased(LineagePolicy lineage) =>
+        lineage.Sampling is not { Temperature: 1.0, TopK: 0, TopP: 1.0 } || lineage.Filters.Dedupe;
+
+    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus)
+    {
+        var statistics = ContextStatistics.FromDocuments(corpus.RealPool, corpus.Tokenizer.EndOfDocumentId);
+        var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
+        var surrogate = SamplerIsBiased(policy.Lineage)
+            ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
+                corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed)
+            : null;
+        return new PolicyTheory(ledger, surrogate, statistics);
+    }
+
+    /// <summary>Predicted held-out perplexity relative to generation 0.</summary>
+    public double PerplexityRatio(int g) => Surrogate?.Generations[g].PerplexityRatio.Mean ?? Ledger.Generations[g].PerplexityRatio;
+
+    /// <summary>Predicted generated-text entropy relative to generation 0.</summary>
+    public double EntropyRatio(int g) => Surrogate?.Generations[g].EntropyRatio.Mean ?? Ledger.Generations[g].EntropyRatio;
+
+    /// <summary>Predicted unigram Gini–Simpson diversity relative to generation 0: what the gate measures on generated text.</summary>
+    public double DiversityRatio(int g) => Surrogate?.Generations[g].DiversityRatio.Mean
+        ?? Ledger.Generations[g].UnigramDiversityRatio / Ledger.Generations[0].UnigramDiversityRatio;
+}
