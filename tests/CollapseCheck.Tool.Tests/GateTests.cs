@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>The gate on real tiny lineages: pass, budget failure with its diagnostic line, and seeds.</summary>
+public class GateTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    private (int Exit, string Error, JsonElement Gate, string Text) Run(string policyText, string name = "collapsecheck.json")
+    {
+        var policy = _tool.Write(name, policyText);
+        var outFolder = _tool.PathOf("out-" + Path.GetFileNameWithoutExtension(name));
+        var (exit, _, error) = _tool.Run("run", policy, "--out", outFolder, "--device", "cpu");
+        var text = File.ReadAllText(Path.Combine(outFolder, "collapsecheck-report.json"));
+        using var json = JsonDocument.Parse(text);
+        return (exit, error, json.RootElement.GetProperty("gate").Clone(), text);
+    }
+
+    [Fact]
+    public void Accumulate_at_temperature_1_passes_with_every_check_explained()
+    {
+        var (exit, error, gate, _) = Run(TinyPolicies.OnDotnetDocs(mode: "accumulate"));
+        Assert.True(exit == 0, error);
+        Assert.True(gate.GetProperty("passed").GetBoolean());
+        var checks = gate.GetProperty("checks").EnumerateArray().ToList();
+        Assert.Equal(2 * 3, checks.Count); // 2 generations × perplexity, entropy, diversity
+        Assert.All(checks, c => Assert.False(string.IsNullOrEmpty(c.GetProperty("reason").GetString())));
+        Assert.Contains("ledger", gate.GetProperty("predictionSource").GetString());
+        Assert.Equal("converges-to-floor", gate.GetProperty("longRun").GetString());
+    }
+
+    [Fact]
+    public void A_broken_budget_fails_with_an_msbuild_line_at_the_budget_field()
+    {
+        var policy = """
+            {
+              "corpus": { "include": ["builtin:dotnet-docs"], "maxBytes": 30000 },
+              "model": { "layers": 1, "width": 32, "heads": 2, "context": 32 },
+              "training": { "steps": 25, "batch": 8, "warmupSteps": 5, "seed": 3 },
+              "lineage": { "generations": 2, "mode": "replace", "syntheticTokensPerGeneration": 1500, "sampling": { "temperature": 0.5 } },
+              "evaluation": { "heldOutTokens": 2000 },
+              "gate": { "failOnPredictedCollapse": false, "budget": { "perplexityIncrease": 0.01 } }
+            }
+            """;
+        var (exit, error, gate, _) = Run(policy);
+        Assert.Equal(1, exit);
+        Assert.False(gate.GetProperty("passed").GetBoolean());
+        Assert.Contains("surrogate", gate.GetProperty("predictionSource").GetString());
+        var column = policy.Split('\n')[6].IndexOf("\"perplexityIncrease\"", StringComparison.Ordinal) + 1;
+        Assert.Matches($@"collapsecheck\.json\(7,{column}\): error CC1010: held-out perplexity ×gen0 \(budget\) at generation 2 is \d+\.\d{{4}}, threshold 1\.0100 \(budget\); lower is better", error);
+        Assert.DoesNotContain("CC1020", error);
+    }
+
+    [Fact]
+    public void Several_seeds_give_per_seed_values_a_margin_and_the_same_bytes_twice()
+    {
+        var policy = TinyPolicies.OnDotnetDocs(mode: "accumulate").Replace("\"evaluation\"", "\"gate\": { \"seeds\": 2 },\n  \"evaluation\"");
+        var first = Run(policy, "a.json");
+        var second = Run(policy, "b.json");
+        Assert.Equal(first.Text.Replace("a.json", "b.json"), second.Text);
+        Assert.Equal([3, 4], first.Gate.GetProperty("seeds").EnumerateArray().Select(s => s.GetInt32()));
+        Assert.Contains("standard deviation", first.Gate.GetProperty("marginMethod").GetString());
+        var check = first.Gate.GetProperty("checks").EnumerateArray().First();
+        Assert.Equal(2, check.GetProperty("perSeed").GetArrayLength());
+        Assert.True(check.GetProperty("margin").GetDouble() > 0);
+        Assert.Equal(first.Exit, second.Exit);
+    }
+}
