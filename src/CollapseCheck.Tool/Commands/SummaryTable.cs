@@ -23,5 +23,27 @@ internal static class SummaryTable
         writer.WriteLine(string.Create(c,
             $"real held-out text (same size): entropy {real.UnigramEntropyBits:F4} bits, distinct-2 {real.Distinct2:F4}, tail coverage {real.TailCoverage:F4}; uniform-model perplexity {report.Reference.UniformPerplexity:F0}"));
         writer.WriteLine();
+        WriteGate(writer, report);
+    }
+
+    private static void WriteGate(TextWriter writer, LineageReport report)
+    {
+        var gate = report.Gate;
+        writer.WriteLine($"Gate ({gate.PredictionSource}; tolerance {gate.Tolerance.ToString(CultureInfo.InvariantCulture)}; margin: {gate.MarginMethod}):");
+        writer.WriteLine("gen  ppl ×gen0 ↓ measured / ceiling    entropy ×gen0 ↑ measured / floor    diversity ×gen0 ↑ measured / floor");
+        foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
+        {
+            var cells = row.Select(check => string.Create(CultureInfo.InvariantCulture,
+                $"{check.Measured,8:F4} / {check.Threshold,-8:F4} {(check.Passed ? "ok  " : "FAIL")}"));
+            writer.WriteLine($"{row.Key,3}  {string.Join("         ", cells)}");
+        }
+
+        foreach (var budget in gate.Checks.Where(c => c.Predicted is null))
+        {
+            writer.WriteLine($"budget: {budget.Metric} at generation {budget.Generation}: {budget.Reason} {(budget.Passed ? "ok" : "FAIL")}");
+        }
+
+        writer.WriteLine($"long run: {gate.LongRun}");
+        writer.WriteLine();
     }
 }
