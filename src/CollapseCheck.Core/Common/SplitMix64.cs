@@ -44,6 +44,22 @@ public sealed class SplitMix64(ulong seed)
 
     public long NextSeed() => (long)(NextUInt64() >> 1);
 
+    /// <summary>Uniform in [0, 1) from the top 53 bits, every value a multiple of 2⁻⁵³.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>An index drawn with the given probabilities (summing to 1; the last index absorbs rounding).</summary>
+    public int NextCategorical(IReadOnlyList<double> probabilities)
+    {
+        var u = NextDouble();
+        var k = 0;
+        while (k < probabilities.Count - 1 && (u -= probabilities[k]) >= 0)
+        {
+            k++;
+        }
+
+        return k;
+    }
+
     /// <summary>Fisher–Yates, in place.</summary>
     public void Shuffle<T>(IList<T> items)
     {

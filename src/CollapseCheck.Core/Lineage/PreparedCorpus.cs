@@ -1,3 +1,4 @@
+using CollapseCheck.Common;
 using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Metrics;
@@ -117,20 +118,17 @@ public sealed class PreparedCorpus
     /// <summary>Documents in order until <paramref name="tokens"/> is reached, the last one cut.</summary>
     public static List<int[]> Take(IEnumerable<int[]> documents, long tokens)
     {
-        var taken = new List<int[]>();
-        long total = 0;
+        var budget = new TokenBudget(tokens);
         foreach (var doc in documents)
         {
-            if (total >= tokens)
+            if (budget.IsFull)
             {
                 break;
             }
 
-            var take = (int)Math.Min(doc.Length, tokens - total);
-            taken.Add(take == doc.Length ? doc : doc[..take]);
-            total += take;
+            budget.Offer(doc);
         }
 
-        return taken;
+        return budget.Documents;
     }
 }

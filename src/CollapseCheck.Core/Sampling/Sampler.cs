@@ -1,3 +1,4 @@
+using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
 using static TorchSharp.torch;
@@ -20,34 +21,21 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000)
     {
         using var generator = new Generator((ulong)seed, device);
-        var documents = new List<int[]>();
-        var seen = dedupe ? new HashSet<string>() : null;
-        long total = 0;
-        for (var round = 0; total < tokens; round++)
+        var budget = new TokenBudget(tokens, dedupe);
+        for (var round = 0; !budget.IsFull; round++)
         {
             if (round == maxBatches)
             {
-                throw new InvalidOperationException($"the sampler produced {total} of {tokens} tokens in {maxBatches} batches");
+                throw new InvalidOperationException($"the sampler produced {budget.Total} of {tokens} tokens in {maxBatches} batches");
             }
 
             foreach (var doc in SampleBatch(generator))
             {
-                if (doc.Length == 0 || (seen is not null && !seen.Add(string.Join(',', doc))))
-                {
-                    continue;
-                }
-
-                var take = (int)Math.Min(doc.Length, tokens - total);
-                documents.Add(take == doc.Length ? doc : doc[..take]);
-                total += take;
-                if (total == tokens)
-                {
-                    break;
-                }
+                budget.Offer(doc);
             }
         }
 
-        return documents;
+        return budget.Documents;
     }
 
     /// <summary>One batch of rows, each cut at its first end-of-document.</summary>

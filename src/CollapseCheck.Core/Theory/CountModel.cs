@@ -127,8 +127,7 @@ internal sealed class SamplingTable
 
     public int Draw(SplitMix64 rng)
     {
-        var u = (rng.NextUInt64() >> 11) * (1.0 / (1UL << 53));
-        var i = Array.BinarySearch(_cumulative, u);
+        var i = Array.BinarySearch(_cumulative, rng.NextDouble());
         i = i < 0 ? ~i : i;
         return _ids[Math.Min(i, _ids.Length - 1)];
     }

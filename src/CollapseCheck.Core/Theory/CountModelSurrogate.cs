@@ -112,14 +112,12 @@ public static class CountModelSurrogate
             ? t
             : tables[context] = new SamplingTable(model.Next(context), sampling.Temperature, sampling.TopK, sampling.TopP);
 
-        var seen = dedupe ? new HashSet<string>() : null;
-        var documents = new List<int[]>();
-        long total = 0;
-        for (var attempts = 0; total < tokens; attempts++)
+        var budget = new TokenBudget(tokens, dedupe);
+        for (var attempts = 0; !budget.IsFull; attempts++)
         {
             if (attempts > 100 * tokens)
             {
-                throw new InvalidOperationException($"the count model produced {total} of {tokens} tokens; dedupe leaves too few distinct documents");
+                throw new InvalidOperationException($"the count model produced {budget.Total} of {tokens} tokens; dedupe leaves too few distinct documents");
             }
 
             var doc = new List<int>();
@@ -137,16 +135,9 @@ public static class CountModelSurrogate
                 context = next;
             }
 
-            if (doc.Count == 0 || (seen is not null && !seen.Add(string.Join(',', doc))))
-            {
-                continue;
-            }
-
-            var take = (int)Math.Min(doc.Count, tokens - total);
-            documents.Add(doc.Take(take).ToArray());
-            total += take;
+            budget.Offer(doc.ToArray());
         }
 
-        return documents;
+        return budget.Documents;
     }
 }

@@ -16,17 +16,7 @@ public class CountModelSurrogateTests
     {
         var rng = new SplitMix64((ulong)seed);
         double[] p = [0.35, 0.25, 0.15, 0.12, 0.08, 0.05];
-        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, length).Select(_ =>
-        {
-            var u = (rng.NextUInt64() >> 11) * (1.0 / (1UL << 53));
-            var k = 0;
-            while (k < p.Length - 1 && (u -= p[k]) >= 0)
-            {
-                k++;
-            }
-
-            return k + 1;
-        }).ToArray()).ToList();
+        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, length).Select(_ => rng.NextCategorical(p) + 1).ToArray()).ToList();
     }
 
     private static LineagePolicy Lineage(LineageMode mode, int fresh = 0, double temperature = 1.0, double topP = 1.0, double realFraction = 0.5) =>

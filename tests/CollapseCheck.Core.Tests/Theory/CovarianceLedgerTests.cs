@@ -110,20 +110,7 @@ public class CovarianceLedgerTests
 
     private static List<int> Draw(double[] p, int count, SplitMix64 rng)
     {
-        var tokens = new List<int>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var u = (rng.NextUInt64() >> 11) * (1.0 / (1UL << 53));
-            var k = 0;
-            while (k < p.Length - 1 && (u -= p[k]) >= 0)
-            {
-                k++;
-            }
-
-            tokens.Add(k);
-        }
-
-        return tokens;
+        return Enumerable.Range(0, count).Select(_ => rng.NextCategorical(p)).ToList();
     }
 
     private static List<int> Subsample(List<int> tokens, int count, SplitMix64 rng)
