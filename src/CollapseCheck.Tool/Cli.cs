@@ -17,6 +17,8 @@ public static class Cli
         {
             RunCommand.Create(output),
             PredictCommand.Create(output),
+            VerifyCommand.Create(output),
+            AcceptCommand.Create(output),
             InitCommand.Create(output),
             DoctorCommand.Create(output),
         };

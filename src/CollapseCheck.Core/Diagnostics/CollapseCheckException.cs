@@ -2,7 +2,7 @@ namespace CollapseCheck.Diagnostics;
 
 /// <summary>
 /// A failure the user can act on. Codes are stable: CC0xxx is bad input or environment
-/// (exit 2), CC1xxx a gate failure (exit 1). Create these through <see cref="Errors"/>.
+/// (exit 2), CC1xxx a gate failure and CC2xxx a snapshot mismatch (both exit 1). Create these through <see cref="Errors"/>.
 /// </summary>
 public sealed class CollapseCheckException : Exception
 {
@@ -17,7 +17,7 @@ public sealed class CollapseCheckException : Exception
 
     public SourceLocation? Location { get; }
 
-    public int ExitCode => Code.StartsWith("CC1", StringComparison.Ordinal) ? 1 : 2;
+    public int ExitCode => Code.StartsWith("CC1", StringComparison.Ordinal) || Code.StartsWith("CC2", StringComparison.Ordinal) ? 1 : 2;
 
     /// <summary>The canonical one-line form: <c>file(line,col): error CC0001: message</c>.</summary>
     public string ToDiagnosticLine() =>

@@ -64,6 +64,18 @@ public static class Errors
     public static CollapseCheckException GateFailed(string code, SourceLocation? at, string message) =>
         new(code, message, at);
 
+    public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail) =>
+        new("CC2001", $"the report differs from the verified snapshot: {detail}", at);
+
+    public static CollapseCheckException SnapshotMissing(string verified, string received) =>
+        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run 'collapsecheck accept' to make it the snapshot", new SourceLocation(received, 1, 1));
+
+    public static CollapseCheckException NothingToAccept(string received) =>
+        new("CC2003", $"there is nothing to accept: '{received}' does not exist; run 'collapsecheck verify' first");
+
+    public static CollapseCheckException ReportMissing(string path) =>
+        new("CC2004", $"there is no report at '{path}' to verify; run 'collapsecheck run' (or 'run --verify') first");
+
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>
         new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);

@@ -15,6 +15,9 @@ public sealed record LineagePolicyFile(
     EvaluationPolicy Evaluation,
     GatePolicy Gate)
 {
+    /// <summary>How `verify` compares measured values: relative tolerance on CPU and on CUDA.</summary>
+    public VerifyPolicy Verify { get; init; } = new(1e-5, 0.05);
+
     /// <summary>The policy file this came from, or null for the embedded default.</summary>
     public string? SourcePath { get; init; }
 
@@ -94,6 +97,10 @@ public sealed record FilterPolicy(bool Dedupe);
 public sealed record EvaluationPolicy(int? HeldOutTokens);
 
 /// <param name="FailOnPredictedCollapse">Fail when the theory classifies the policy as collapsing, whatever was measured.</param>
+/// <param name="Tolerance">Relative tolerance for measured values when both reports come from a CPU.</param>
+/// <param name="CudaTolerance">The same when either comes from CUDA, whose kernels are not bit-reproducible.</param>
+public sealed record VerifyPolicy(double Tolerance, double CudaTolerance);
+
 public sealed record GatePolicy(double Tolerance, int Seeds, BudgetPolicy Budget, bool FailOnPredictedCollapse = true);
 
 /// <param name="PerplexityIncrease">Max relative held-out perplexity increase at the last generation (0.10 = +10 %).</param>

@@ -40,12 +40,18 @@ public static class PolicyLoader
         var evaluation = new EvaluationPolicy((int?)evaluationObject.LimitOrNull("heldOutTokens", 100, int.MaxValue, whenAbsent: 20_000));
         evaluationObject.RejectUnknown();
         var gate = ReadGate(root.Child("gate"));
+        var v = root.Child("verify");
+        var verify = new VerifyPolicy(
+            v.Double("tolerance", 1e-5, x => x is >= 0 and < 1, "from 0 to less than 1"),
+            v.Double("cudaTolerance", 0.05, x => x is >= 0 and < 1, "from 0 to less than 1"));
+        v.RejectUnknown();
         root.RejectUnknown();
 
         return new LineagePolicyFile(corpus, tokenizer, model, training, lineage, evaluation, gate)
         {
             SourcePath = sourcePath,
             Locations = locations,
+            Verify = verify,
         };
     }
 

@@ -20,7 +20,8 @@ public sealed record LineageReport(
     ReferenceRows Reference,
     IReadOnlyList<GenerationRow> Generations,
     GateVerdict Gate,
-    IReadOnlyList<MetricDefinition> Metrics);
+    IReadOnlyList<MetricDefinition> Metrics,
+    IReadOnlyList<string> MeasuredFields);
 
 /// <summary>The policy as it was applied, defaults filled in, in the policy file's own shape and spellings.</summary>
 public sealed record PolicyEcho(
@@ -31,7 +32,8 @@ public sealed record PolicyEcho(
     TrainingPolicy Training,
     LineageEcho Lineage,
     EvaluationPolicy Evaluation,
-    GatePolicy Gate);
+    GatePolicy Gate,
+    VerifyPolicy Verify);
 
 /// <param name="RealFraction">Mix only; null otherwise.</param>
 public sealed record LineageEcho(

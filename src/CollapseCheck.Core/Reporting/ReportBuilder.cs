@@ -50,8 +50,29 @@ public static class ReportBuilder
                     Ratio(g.Generated.TailCoverage, baseline.Generated.TailCoverage)),
                 new PredictedRow(source, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation)))).ToList(),
             verdict,
-            Definitions);
+            Definitions,
+            MeasuredFields);
     }
+
+    /// <summary>
+    /// The fields whose values come from training and sampling and so vary with hardware (`*` matches one path
+    /// segment or array index); `verify` compares these with the policy's tolerance and all others exactly.
+    /// Text under these paths quotes measured numbers and is compared only when no tolerance is in play.
+    /// </summary>
+    public static readonly IReadOnlyList<string> MeasuredFields =
+    [
+        "generations.*.trainingLoss",
+        "generations.*.heldOut.*",
+        "generations.*.generated.*",
+        "generations.*.relativeToGeneration0.*",
+        "gate.summary",
+        "gate.checks.*.measured",
+        "gate.checks.*.perSeed.*",
+        "gate.checks.*.threshold",
+        "gate.checks.*.margin",
+        "gate.checks.*.reason",
+        "gate.failures.*.message",
+    ];
 
     public static readonly IReadOnlyList<MetricDefinition> Definitions =
     [
@@ -83,7 +104,8 @@ public static class ReportBuilder
             p.Lineage.Sampling,
             p.Lineage.Filters),
         p.Evaluation,
-        p.Gate);
+        p.Gate,
+        p.Verify);
 
     private static double Ratio(double value, double baseline) => baseline == 0 ? double.NaN : value / baseline;
 }

@@ -28,6 +28,8 @@ public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, 
 public static class RunJob
 {
     public const string ReportFile = "collapsecheck-report.json";
+    public const string MarkdownFile = "collapsecheck-report.md";
+    public const string ChartFile = "collapsecheck-report.svg";
     public const string ManifestFile = "collapsecheck-run.json";
 
     public static LineagePolicyFile LoadPolicy(string? path) => path is null ? PolicyLoader.Default : PolicyLoader.Load(path);
@@ -60,7 +62,14 @@ public static class RunJob
         var report = ReportBuilder.Build(policy, results[0], theory, verdict);
         var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, results, TorchNative.Current, TorchSharp.torch.get_num_threads());
         var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
-        AtomicFile.WriteAll(folder, [(ReportFile, ReportJson.Serialize(report)), (ManifestFile, ReportJson.Serialize(manifest))]);
-        return new RunOutcome(policy, report, manifest, folder, [Path.Combine(folder, ReportFile), Path.Combine(folder, ManifestFile)]);
+        (string Name, string Content)[] files =
+        [
+            (ReportFile, ReportJson.Serialize(report)),
+            (MarkdownFile, MarkdownReport.Render(report)),
+            (ChartFile, SvgChart.Render(report)),
+            (ManifestFile, ReportJson.Serialize(manifest)),
+        ];
+        AtomicFile.WriteAll(folder, files);
+        return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList());
     }
 }

@@ -11,6 +11,11 @@ internal static class CommonOptions
         Arity = ArgumentArity.ZeroOrOne,
     };
 
+    public static Option<string?> Out() => new("--out", "-o")
+    {
+        Description = "Folder of the reports (default: collapsecheck-out beside the policy).",
+    };
+
     public static Option<string> Device()
     {
         var option = new Option<string>("--device")

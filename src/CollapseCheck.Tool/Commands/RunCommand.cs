@@ -9,13 +9,14 @@ internal static class RunCommand
     public static Command Create(ToolOutput output)
     {
         var policy = CommonOptions.Policy();
-        var outFolder = new Option<string?>("--out", "-o") { Description = "Folder for the reports (default: collapsecheck-out beside the policy)." };
+        var outFolder = CommonOptions.Out();
+        var verify = new Option<bool>("--verify") { Description = "Then compare the report with the verified snapshot, as 'collapsecheck verify' does." };
         var device = CommonOptions.Device();
         var seed = new Option<int?>("--seed") { Description = "Overrides training.seed." };
         var libTorch = CommonOptions.LibTorch();
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {
-            policy, outFolder, device, seed, libTorch,
+            policy, outFolder, device, seed, libTorch, verify,
         };
 
         command.SetAction((parsed, cancellation) =>
@@ -35,15 +36,23 @@ internal static class RunCommand
 
             SummaryTable.Write(output.Out, outcome.Report);
             output.Out.WriteLine($"Gate: {outcome.Verdict.Summary}");
-            output.Out.WriteLine($"Report:   {outcome.Files[0]}");
-            output.Out.WriteLine($"Manifest: {outcome.Files[1]}");
+            output.Out.WriteLine($"Report:   {outcome.Files[0]} (+ .md, .svg)");
+            output.Out.WriteLine($"Manifest: {outcome.Files[^1]}");
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Finished in {clock.Elapsed.TotalSeconds:F1} s on {outcome.Report.Device}."));
             foreach (var failure in outcome.Failures)
             {
                 output.Error.WriteLine(failure.ToDiagnosticLine());
             }
 
-            return Task.FromResult(outcome.Verdict.Passed ? 0 : 1);
+            GitHubActions.Annotate(output, outcome.Failures);
+            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)));
+            var exit = outcome.Verdict.Passed ? 0 : 1;
+            if (parsed.GetValue(verify))
+            {
+                exit = Math.Max(exit, VerifyCommand.Run(output, options.PolicyPath, outcome.OutputFolder));
+            }
+
+            return Task.FromResult(exit);
         });
         return command;
     }

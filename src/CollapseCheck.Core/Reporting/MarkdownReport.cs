@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using CollapseCheck.Gate;
+
+namespace CollapseCheck.Reporting;
+
+/// <summary>
+/// collapsecheck-report.md: what a reviewer reads in a pull request. Verdict first, then per generation the
+/// measurements, then the gate's comparison with the theory, so the generation that crossed a threshold and
+/// why is on one line. Every number is formatted here with fixed decimals and the invariant culture.
+/// </summary>
+public static class MarkdownReport
+{
+    public static string Render(LineageReport r)
+    {
+        var md = new StringBuilder();
+        var gate = r.Gate;
+        var lineage = r.Policy.Lineage;
+        md.Append($"# CollapseCheck report: {r.Policy.Source}\n\n");
+        md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {gate.Summary}\n\n");
+        md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generations after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}.  \n"));
+        md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
+        md.Append(F($"Model: {r.Model.Parameters:N0} parameters ({r.Model.Layers} layers, width {r.Model.Width}, {r.Model.Heads} heads, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.\n\n"));
+
+        md.Append($"## Generations (seed {r.Seed})\n\n");
+        md.Append("| gen | training tokens | held-out perplexity ↓ | bits/byte ↓ | training loss (nats) ↓ | entropy (bits) ↑ | Gini–Simpson ↑ | distinct-1 / 2 / 3 ↑ | tail coverage ↑ | KL real‖gen (bits) ↓ |\n");
+        md.Append("|---:|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
+        foreach (var g in r.Generations)
+        {
+            var sources = string.Join(" + ", g.TrainingSet.Sources.Select(kv => F($"{kv.Value:N0} {kv.Key}")));
+            var t = g.Generated;
+            md.Append(F($"| {g.Generation} | {sources} | {g.HeldOut.Perplexity:F3} | {g.HeldOut.BitsPerByte:F4} | {g.TrainingLoss:F4} | {t.UnigramEntropyBits:F4} | {t.GiniSimpson:F4} | {t.Distinct1:F4} / {t.Distinct2:F4} / {t.Distinct3:F4} | {t.TailCoverage:F4} | {t.KlRealToGeneratedBits:F4} |\n"));
+        }
+
+        var real = r.Reference.RealText;
+        md.Append(F($"| real | held-out text, same size | uniform model: {r.Reference.UniformPerplexity:F0} | | | {real.UnigramEntropyBits:F4} | {real.GiniSimpson:F4} | {real.Distinct1:F4} / {real.Distinct2:F4} / {real.Distinct3:F4} | {real.TailCoverage:F4} | {real.KlRealToGeneratedBits:F4} |\n\n"));
+
+        AppendGate(md, gate);
+        AppendDefinitions(md, r);
+        return md.ToString();
+    }
+
+    private static void AppendGate(StringBuilder md, GateVerdict gate)
+    {
+        md.Append("## Gate: measured degradation against the theory\n\n");
+        md.Append(F($"Prediction: {gate.PredictionSource}. Ceilings are the prediction × {1 + gate.Tolerance:F2}, floors the prediction / {1 + gate.Tolerance:F2}; noise margin: {gate.MarginMethod}. Ratios are relative to the same seed's generation 0, averaged over the seeds.\n\n"));
+        md.Append("| gen | perplexity ×gen0 ↓ (predicted → ceiling) | entropy ×gen0 ↑ (predicted → floor) | diversity ×gen0 ↑ (predicted → floor) | verdict |\n");
+        md.Append("|---:|---|---|---|---|\n");
+        foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
+        {
+            var cells = row.Select(c => F($"{(c.Passed ? "" : "**")}{c.Measured:F4}{(c.Passed ? "" : "**")} ({c.Predicted:F4} → {c.Threshold:F4})"));
+            var failed = row.Where(c => !c.Passed).ToList();
+            var verdict = failed.Count == 0 ? "pass" : "**fail**: " + string.Join("; ", failed.Select(c => $"{c.Code} {c.Metric} {c.Reason}"));
+            md.Append($"| {row.Key} | {string.Join(" | ", cells)} | {verdict} |\n");
+        }
+
+        md.Append('\n');
+        foreach (var budget in gate.Checks.Where(c => c.Predicted is null))
+        {
+            md.Append($"- Budget, {budget.Metric} at generation {budget.Generation}: {budget.Reason}: **{(budget.Passed ? "pass" : "fail")}**.\n");
+        }
+
+        md.Append($"- Long run ({gate.LongRun}): {gate.LongRunSentence}\n");
+        foreach (var failure in gate.Failures)
+        {
+            md.Append($"- **{failure.Code}** (`{failure.PolicyField}`): {failure.Message}\n");
+        }
+
+        md.Append('\n');
+    }
+
+    private static void AppendDefinitions(StringBuilder md, LineageReport r)
+    {
+        md.Append("## Metrics\n\n| metric | unit | better | meaning |\n|---|---|---|---|\n");
+        foreach (var m in r.Metrics)
+        {
+            md.Append($"| `{m.Name}` | {m.Unit} | {m.Better} | {m.Meaning} |\n");
+        }
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace CollapseCheck.Snapshots;
+
+/// <summary>One field that differs: its JSON path and both values as written.</summary>
+public sealed record FieldDifference(string Path, string Verified, string Received);
+
+/// <summary>
+/// Compares two report JSON documents field by field. Numbers under a measured-field pattern may differ by a
+/// relative tolerance; text there is skipped when a tolerance is in play (it quotes numbers compared on
+/// their own); every other field must be identical, and so must the shape.
+/// </summary>
+public static class ReportComparer
+{
+    public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance)
+    {
+        var differences = new List<FieldDifference>();
+        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], measuredPatterns, tolerance, differences);
+        return differences;
+    }
+
+    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, IReadOnlyList<string> patterns, double tolerance, List<FieldDifference> into)
+    {
+        switch (verified, received)
+        {
+            case (JsonObject v, JsonObject r):
+                foreach (var key in v.Select(kv => kv.Key).Union(r.Select(kv => kv.Key)))
+                {
+                    Walk(v[key], r[key], [.. path, key], patterns, tolerance, into);
+                }
+
+                break;
+            case (JsonArray v, JsonArray r):
+                for (var i = 0; i < Math.Max(v.Count, r.Count); i++)
+                {
+                    Walk(i < v.Count ? v[i] : null, i < r.Count ? r[i] : null, [.. path, i.ToString(CultureInfo.InvariantCulture)], patterns, tolerance, into);
+                }
+
+                break;
+            default:
+                var (a, b) = (verified?.ToJsonString() ?? "(absent)", received?.ToJsonString() ?? "(absent)");
+                if (a != b && !WithinTolerance(verified, received, path, patterns, tolerance))
+                {
+                    into.Add(new FieldDifference(string.Join('.', path), a, b));
+                }
+
+                break;
+        }
+    }
+
+    private static bool WithinTolerance(JsonNode? verified, JsonNode? received, List<string> path, IReadOnlyList<string> patterns, double tolerance)
+    {
+        if (tolerance == 0 || !patterns.Any(p => Matches(p, path)))
+        {
+            return false;
+        }
+
+        if (verified is JsonValue v && received is JsonValue r && v.TryGetValue<double>(out var x) && r.TryGetValue<double>(out var y))
+        {
+            return Math.Abs(x - y) <= tolerance * Math.Max(Math.Abs(x), Math.Abs(y));
+        }
+
+        // Measured text (reasons, summaries) quotes numbers that are compared on their own.
+        return verified is JsonValue tv && received is JsonValue tr && tv.TryGetValue<string>(out _) && tr.TryGetValue<string>(out _);
+    }
+
+    /// <summary>"generations.*.heldOut.*" against ["generations", "3", "heldOut", "perplexity"]: * is one segment.</summary>
+    public static bool Matches(string pattern, IReadOnlyList<string> path)
+    {
+        var parts = pattern.Split('.');
+        return parts.Length == path.Count && parts.Zip(path).All(p => p.First == "*" || p.First == p.Second);
+    }
+}

@@ -1,0 +1,18 @@
+namespace CollapseCheck.Snapshots;
+
+/// <summary>
+/// Where a policy's snapshots live: beside the policy, named as Verify names them so its diff tools work:
+/// collapsecheck-report.verified.json / .received.json (and .md). A policy not named collapsecheck.json puts its
+/// file name first, so several policies can share a folder.
+/// </summary>
+public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown, string ReceivedJson, string ReceivedMarkdown)
+{
+    public static SnapshotFiles For(string? policyPath)
+    {
+        var folder = policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
+        var stem = policyPath is null ? "collapsecheck" : Path.GetFileNameWithoutExtension(policyPath);
+        var name = stem == "collapsecheck" ? "collapsecheck-report" : $"{stem}.collapsecheck-report";
+        string At(string kind, string extension) => Path.Combine(folder, $"{name}.{kind}.{extension}");
+        return new SnapshotFiles(At("verified", "json"), At("verified", "md"), At("received", "json"), At("received", "md"));
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Reporting;
+using CollapseCheck.Running;
+using DiffPlex.DiffBuilder;
+using DiffPlex.DiffBuilder.Model;
+
+namespace CollapseCheck.Snapshots;
+
+public sealed record VerifyOutcome(SnapshotFiles Files, double Tolerance, IReadOnlyList<FieldDifference> Fields, string MarkdownDiff, IReadOnlyList<CollapseCheckException> Failures)
+{
+    public bool Matched => Failures.Count == 0;
+}
+
+/// <summary>
+/// `verify`: the report in the output folder against the verified snapshot beside the policy. On a mismatch
+/// the received files are written next to the verified ones (Verify's convention) and the differences listed;
+/// on a match stale received files are removed. `accept` makes the received files the snapshot.
+/// </summary>
+public static class VerifyJob
+{
+    private const int MaxDiffLines = 60;
+
+    public static VerifyOutcome Execute(string? policyPath, string? outputFolder)
+    {
+        var policy = RunJob.LoadPolicy(policyPath);
+        var folder = Path.GetFullPath(outputFolder ?? RunJob.DefaultOutputFolder(policyPath));
+        var reportPath = Path.Combine(folder, RunJob.ReportFile);
+        if (!File.Exists(reportPath))
+        {
+            throw Errors.ReportMissing(reportPath);
+        }
+
+        var receivedJson = File.ReadAllText(reportPath);
+        var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
+        var receivedMarkdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "";
+        var files = SnapshotFiles.For(policyPath);
+
+        if (!File.Exists(files.VerifiedJson))
+        {
+            WriteReceived(files, receivedJson, receivedMarkdown);
+            return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson)]);
+        }
+
+        var verifiedJson = File.ReadAllText(files.VerifiedJson);
+        var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? File.ReadAllText(files.VerifiedMarkdown) : "";
+        var onCuda = DeviceOf(verifiedJson) == "cuda" || DeviceOf(receivedJson) == "cuda";
+        var tolerance = onCuda ? policy.Verify.CudaTolerance : policy.Verify.Tolerance;
+        var fields = ReportComparer.Compare(verifiedJson, receivedJson, ReportBuilder.MeasuredFields, tolerance);
+
+        // The Markdown is rendered from the JSON: it must match exactly only when the JSON does.
+        var markdownMatters = verifiedJson == receivedJson;
+        var (markdownDiff, firstLine) = Diff(verifiedMarkdown, receivedMarkdown);
+        var failures = new List<CollapseCheckException>();
+        if (fields.Count > 0)
+        {
+            var first = fields[0];
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
+                $"{fields.Count} field(s) differ beyond the relative tolerance {tolerance:G3}{(onCuda ? " (CUDA)" : "")}; first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now"));
+        }
+        else if (markdownMatters && verifiedMarkdown != receivedMarkdown)
+        {
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot"));
+        }
+
+        if (failures.Count > 0)
+        {
+            WriteReceived(files, receivedJson, receivedMarkdown);
+        }
+        else
+        {
+            File.Delete(files.ReceivedJson);
+            File.Delete(files.ReceivedMarkdown);
+        }
+
+        return new VerifyOutcome(files, tolerance, fields, failures.Count > 0 ? markdownDiff : "", failures);
+    }
+
+    public static SnapshotFiles Accept(string? policyPath)
+    {
+        var files = SnapshotFiles.For(policyPath);
+        if (!File.Exists(files.ReceivedJson))
+        {
+            throw Errors.NothingToAccept(files.ReceivedJson);
+        }
+
+        File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
+        if (File.Exists(files.ReceivedMarkdown))
+        {
+            File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
+        }
+
+        return files;
+    }
+
+    private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
+        AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
+            [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
+
+    private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"]?.GetValue<string>();
+
+    /// <summary>Changed lines of the Markdown, "-" from the snapshot and "+" now, with the first one's line number.</summary>
+    private static (string Text, int FirstLine) Diff(string verified, string received)
+    {
+        var model = InlineDiffBuilder.Diff(verified, received, ignoreWhiteSpace: false);
+        var text = new StringBuilder();
+        var first = 0;
+        var shown = 0;
+        foreach (var line in model.Lines)
+        {
+            if (line.Type is ChangeType.Unchanged or ChangeType.Imaginary)
+            {
+                continue;
+            }
+
+            first = first == 0 ? line.Position ?? 1 : first;
+            if (shown++ < MaxDiffLines)
+            {
+                text.Append(line.Type == ChangeType.Deleted ? "- " : "+ ").Append(line.Text).Append('\n');
+            }
+        }
+
+        if (shown > MaxDiffLines)
+        {
+            text.Append($"… {shown - MaxDiffLines} more changed line(s)\n");
+        }
+
+        return (text.ToString(), Math.Max(1, first));
+    }
+}

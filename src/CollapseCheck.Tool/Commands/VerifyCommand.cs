@@ -1,0 +1,56 @@
+using System.CommandLine;
+using CollapseCheck.Snapshots;
+
+namespace CollapseCheck.Tool.Commands;
+
+internal static class VerifyCommand
+{
+    public static Command Create(ToolOutput output)
+    {
+        var policy = CommonOptions.Policy();
+        var outFolder = CommonOptions.Out();
+        var command = new Command("verify", "Compare the report with the verified snapshot beside the policy; on a mismatch write *.received.* and show the diff.")
+        {
+            policy, outFolder,
+        };
+        command.SetAction(parsed => Run(output, parsed.GetValue(policy), parsed.GetValue(outFolder)));
+        return command;
+    }
+
+    /// <summary>Shared with `run --verify`.</summary>
+    public static int Run(ToolOutput output, string? policy, string? outFolder)
+    {
+        var outcome = VerifyJob.Execute(policy, outFolder);
+        if (outcome.Matched)
+        {
+            output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}");
+            return 0;
+        }
+
+        foreach (var field in outcome.Fields.Take(40))
+        {
+            output.Out.WriteLine($"  {field.Path}: {field.Verified} (verified) → {field.Received} (received)");
+        }
+
+        if (outcome.Fields.Count > 40)
+        {
+            output.Out.WriteLine($"  … {outcome.Fields.Count - 40} more field(s)");
+        }
+
+        if (outcome.MarkdownDiff.Length > 0)
+        {
+            output.Out.WriteLine($"--- {outcome.Files.VerifiedMarkdown}");
+            output.Out.WriteLine($"+++ {outcome.Files.ReceivedMarkdown}");
+            output.Out.Write(outcome.MarkdownDiff);
+        }
+
+        output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run 'collapsecheck accept{(policy is null ? "" : " " + policy)}'.");
+        foreach (var failure in outcome.Failures)
+        {
+            output.Error.WriteLine(failure.ToDiagnosticLine());
+        }
+
+        GitHubActions.Annotate(output, outcome.Failures);
+        return 1;
+    }
+}

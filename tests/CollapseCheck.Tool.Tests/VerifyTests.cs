@@ -1,0 +1,72 @@
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>The snapshot workflow end to end, on real tiny lineages.</summary>
+public class VerifyTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    [Fact]
+    public void Run_accept_verify_then_a_changed_mode_is_caught_and_accepted()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "accumulate"));
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu").Exit);
+
+        // No snapshot yet: exit 1, the received files are written, and the message says how to accept.
+        var (missing, _, missingError) = _tool.Run("verify", policy);
+        Assert.Equal(1, missing);
+        Assert.Contains("error CC2002:", missingError);
+        Assert.Contains("collapsecheck accept", missingError);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.md")));
+
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.verified.json")));
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+
+        // A second run of the same policy verifies.
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu").Exit);
+        var (same, sameOut, _) = _tool.Run("verify", policy);
+        Assert.Equal(0, same);
+        Assert.Contains("Verified", sameOut);
+
+        // Changing the mode changes the report: verify fails, writes received files and shows the diff.
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "accumulate-subsample"));
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu").Exit);
+        var (changed, changedOut, changedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, changed);
+        Assert.Contains("error CC2001:", changedError);
+        Assert.Contains("policy.lineage.mode: \"accumulate\" (verified) → \"accumulate-subsample\" (received)", changedOut);
+        Assert.Contains("+ Policy: mode `accumulate-subsample`", changedOut);
+        Assert.Contains("- Policy: mode `accumulate`", changedOut);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.md")));
+
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal(0, _tool.Run("verify", policy).Exit);
+    }
+
+    [Fact]
+    public void Run_with_verify_does_both_and_accept_without_received_files_says_so()
+    {
+        var policy = _tool.Write("tiny.json", TinyPolicies.OnDotnetDocs(mode: "accumulate", generations: 1));
+        var (exit, _, error) = _tool.Run("run", policy, "--device", "cpu", "--verify");
+        Assert.Equal(1, exit);
+        Assert.Contains("tiny.collapsecheck-report.verified.json", error);
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit);
+
+        var (again, _, againError) = _tool.Run("accept", policy);
+        Assert.Equal(1, again);
+        Assert.Contains("error CC2003:", againError);
+    }
+
+    [Fact]
+    public void Verify_without_a_report_says_to_run_first()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2004:", error);
+    }
+}
