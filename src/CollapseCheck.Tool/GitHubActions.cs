@@ -6,25 +6,26 @@ namespace CollapseCheck.Tool;
 /// In GitHub Actions: failures also become `::error` workflow commands (annotations on the policy file in the
 /// pull request), and the Markdown report is appended to the job summary. Outside Actions this does nothing.
 /// </summary>
-internal static class GitHubActions
+public static class GitHubActions
 {
-    public static void Annotate(ToolOutput output, IEnumerable<CollapseCheckException> failures)
+    public static void Annotate(ToolOutput output, IEnumerable<CollapseCheckException> failures, Func<string, string?>? environment = null)
     {
-        if (Environment.GetEnvironmentVariable("GITHUB_ACTIONS") != "true")
+        environment ??= Environment.GetEnvironmentVariable;
+        if (environment("GITHUB_ACTIONS") != "true")
         {
             return;
         }
 
         foreach (var failure in failures)
         {
-            var at = failure.Location is { } l ? $"file={Escape(Relative(l.File))},line={l.Line},col={l.Column}," : "";
+            var at = failure.Location is { } l ? $"file={Escape(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column}," : "";
             output.Out.WriteLine($"::error {at}title={failure.Code}::{Escape(failure.Message)}");
         }
     }
 
-    public static void AppendSummary(string markdown)
+    public static void AppendSummary(string markdown, Func<string, string?>? environment = null)
     {
-        var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        var summary = (environment ?? Environment.GetEnvironmentVariable)("GITHUB_STEP_SUMMARY");
         if (!string.IsNullOrEmpty(summary))
         {
             File.AppendAllText(summary, markdown + "\n");
@@ -35,9 +36,8 @@ internal static class GitHubActions
     private static string Escape(string text) =>
         text.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A").Replace(",", "%2C").Replace("::", "%3A%3A");
 
-    private static string Relative(string path)
+    private static string Relative(string path, string? workspace)
     {
-        var workspace = Environment.GetEnvironmentVariable("GITHUB_WORKSPACE");
         return string.IsNullOrEmpty(workspace) || !Path.IsPathRooted(path) ? path : Path.GetRelativePath(workspace, path);
     }
 }

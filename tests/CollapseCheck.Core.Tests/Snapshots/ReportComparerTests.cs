@@ -1,0 +1,62 @@
+using CollapseCheck.Snapshots;
+
+namespace CollapseCheck.Core.Tests.Snapshots;
+
+public class ReportComparerTests
+{
+    private static readonly string[] s_measured = ["generations.*.heldOut.*", "gate.summary"];
+
+    private static string Report(double perplexity, string mode = "replace", string summary = "pass: 1.0000", int generations = 1) =>
+        $$"""
+        { "policy": { "mode": "{{mode}}" },
+          "generations": [{{string.Join(",", Enumerable.Range(0, generations).Select(g => $$"""{ "generation": {{g}}, "heldOut": { "perplexity": {{perplexity.ToString(System.Globalization.CultureInfo.InvariantCulture)}} } }"""))}}],
+          "gate": { "summary": "{{summary}}", "passed": true } }
+        """;
+
+    [Fact]
+    public void Identical_reports_have_no_differences() =>
+        Assert.Empty(ReportComparer.Compare(Report(16.3), Report(16.3), s_measured, 0));
+
+    [Fact]
+    public void Measured_numbers_may_differ_within_the_relative_tolerance_only()
+    {
+        Assert.Empty(ReportComparer.Compare(Report(100.0), Report(100.9), s_measured, 0.01));
+        var beyond = Assert.Single(ReportComparer.Compare(Report(100.0), Report(101.1), s_measured, 0.01));
+        Assert.Equal("generations.0.heldOut.perplexity", beyond.Path);
+        Assert.Equal("100", beyond.Verified);
+        Assert.Equal("101.1", beyond.Received);
+    }
+
+    [Fact]
+    public void Without_tolerance_every_difference_counts()
+    {
+        Assert.Single(ReportComparer.Compare(Report(100.0), Report(100.0000001), s_measured, 0));
+        Assert.Single(ReportComparer.Compare(Report(1, summary: "a"), Report(1, summary: "b"), s_measured, 0));
+    }
+
+    [Fact]
+    public void Fields_that_are_not_measured_must_match_exactly_even_with_a_tolerance()
+    {
+        var difference = Assert.Single(ReportComparer.Compare(Report(16.3), Report(16.3, mode: "accumulate"), s_measured, 0.5));
+        Assert.Equal("policy.mode", difference.Path);
+    }
+
+    [Fact]
+    public void Measured_text_is_left_to_its_numbers_under_a_tolerance() =>
+        Assert.Empty(ReportComparer.Compare(Report(1, summary: "pass: 1.0000"), Report(1, summary: "pass: 1.0001"), s_measured, 0.01));
+
+    [Fact]
+    public void A_changed_shape_is_a_difference()
+    {
+        var differences = ReportComparer.Compare(Report(16.3, generations: 2), Report(16.3, generations: 1), s_measured, 0.5);
+        Assert.Contains(differences, d => d.Path == "generations.1" && d.Received == "(absent)");
+    }
+
+    [Theory]
+    [InlineData("generations.*.heldOut.*", "generations.3.heldOut.perplexity", true)]
+    [InlineData("generations.*.heldOut.*", "generations.3.heldOut", false)]
+    [InlineData("gate.checks.*.perSeed.*", "gate.checks.0.perSeed.1", true)]
+    [InlineData("gate.summary", "gate.passed", false)]
+    public void Patterns_match_one_segment_per_star(string pattern, string path, bool expected) =>
+        Assert.Equal(expected, ReportComparer.Matches(pattern, path.Split('.')));
+}
