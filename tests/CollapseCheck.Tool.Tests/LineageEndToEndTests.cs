@@ -29,6 +29,10 @@ public class LineageEndToEndTests : IDisposable
         var (reseeded, _) = RunTo(policy, "c", "--seed", "4");
         Assert.Equal(first, second);
         Assert.NotEqual(first, reseeded);
+        foreach (var file in new[] { "collapsecheck-report.md", "collapsecheck-report.svg" })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_tool.PathOf("a"), file)), File.ReadAllBytes(Path.Combine(_tool.PathOf("b"), file)));
+        }
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public static class MarkdownReport
         md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {gate.Summary}\n\n");
         md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generations after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}.  \n"));
         md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
-        md.Append(F($"Model: {r.Model.Parameters:N0} parameters ({r.Model.Layers} layers, width {r.Model.Width}, {r.Model.Heads} heads, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.\n\n"));
+        md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.\n\n"));
 
         md.Append($"## Generations (seed {r.Seed})\n\n");
         md.Append("| gen | training tokens | held-out perplexity ↓ | bits/byte ↓ | training loss (nats) ↓ | entropy (bits) ↑ | Gini–Simpson ↑ | distinct-1 / 2 / 3 ↑ | tail coverage ↑ | KL real‖gen (bits) ↓ |\n");

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using CollapseCheck.Reporting;
+using Snapshooter.Xunit;
+
+namespace CollapseCheck.Core.Tests.Reporting;
+
+/// <summary>
+/// The renderers on a fixed lineage result (a real tiny replace lineage with two seeds, a failed entropy floor,
+/// a broken budget and the predicted collapse), reviewed as snapshots in __snapshots__.
+/// </summary>
+public class ReportRendererTests
+{
+    private static readonly LineageReport s_report = JsonSerializer.Deserialize<LineageReport>(
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reporting", "fixture-report.json")), ReportJson.Options)!;
+
+    [Fact]
+    public void The_fixture_round_trips_through_the_report_schema() =>
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reporting", "fixture-report.json")), ReportJson.Serialize(s_report));
+
+    [Fact]
+    public void Markdown() => Snapshot.Match(MarkdownReport.Render(s_report));
+
+    [Fact]
+    public void Svg() => Snapshot.Match(SvgChart.Render(s_report));
+
+    [Fact]
+    public void The_markdown_says_which_generation_failed_which_check_and_why()
+    {
+        var markdown = MarkdownReport.Render(s_report);
+        var failed = s_report.Gate.Checks.Where(c => !c.Passed && c.Predicted is not null).ToList();
+        Assert.NotEmpty(failed);
+        foreach (var check in failed)
+        {
+            var row = markdown.Split('\n').Single(l => l.StartsWith($"| {check.Generation} | ", StringComparison.Ordinal) && l.Contains("fail"));
+            Assert.Contains(check.Code, row);
+            Assert.Contains(check.Reason, row);
+        }
+
+        Assert.StartsWith("# CollapseCheck report: fixture.json\n\n**Verdict: FAIL.**", markdown);
+        Assert.Contains("CC1020", markdown);
+    }
+
+    [Fact]
+    public void The_svg_rings_every_failed_check_and_has_no_script()
+    {
+        var svg = SvgChart.Render(s_report);
+        var ringed = s_report.Gate.Checks.Count(c => !c.Passed && c.Code is "CC1001" or "CC1002");
+        Assert.Equal(ringed, svg.Split("stroke=\"#c0392b\" stroke-width=\"2\"><title>").Length - 1);
+        Assert.DoesNotContain("<script", svg);
+        Assert.DoesNotContain("@font-face", svg);
+        Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"", svg);
+    }
+}
