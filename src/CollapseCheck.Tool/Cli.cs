@@ -13,8 +13,14 @@ public static class Cli
     public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = new ToolOutput(stdout ?? Console.Out, stderr ?? Console.Error);
+        var diagnostics = new Option<string?>("--diagnostics")
+        {
+            Description = "Also write every error as JSON to this file (code, file, line, column, message), for build integrations.",
+            Recursive = true,
+        };
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")
         {
+            diagnostics,
             RunCommand.Create(output),
             PredictCommand.Create(output),
             VerifyCommand.Create(output),
@@ -24,11 +30,22 @@ public static class Cli
         };
 
         var parsed = root.Parse(args);
+        var exit = Run(parsed, output);
+        if (parsed.GetValue(diagnostics) is { } path)
+        {
+            DiagnosticsFile.Write(path, output.Reported, exit);
+        }
+
+        return exit;
+    }
+
+    private static int Run(ParseResult parsed, ToolOutput output)
+    {
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
             {
-                output.Error.WriteLine(Errors.BadArgument(error.Message).ToDiagnosticLine());
+                output.Report(Errors.BadArgument(error.Message));
             }
 
             output.Error.WriteLine("Run 'collapsecheck --help' for usage.");
@@ -42,7 +59,7 @@ public static class Cli
         }
         catch (CollapseCheckException e)
         {
-            output.Error.WriteLine(e.ToDiagnosticLine());
+            output.Report(e);
             return e.ExitCode;
         }
         catch (OperationCanceledException)
@@ -54,11 +71,24 @@ public static class Cli
         {
             // Not the user's fault: say so, keep the stack for the bug report, and stay within the documented codes.
             var error = Errors.Internal(e);
-            output.Error.WriteLine(error.ToDiagnosticLine());
+            output.Report(error);
             return error.ExitCode;
         }
     }
 }
 
 /// <summary>Where results (stdout) and diagnostics and progress (stderr) go; tests pass their own writers.</summary>
-public sealed record ToolOutput(TextWriter Out, TextWriter Error);
+public sealed record ToolOutput(TextWriter Out, TextWriter Error)
+{
+    private readonly List<CollapseCheckException> _reported = [];
+
+    /// <summary>Every error printed, for --diagnostics.</summary>
+    public IReadOnlyList<CollapseCheckException> Reported => _reported;
+
+    /// <summary>Prints an error in the canonical one-line form and keeps it for --diagnostics.</summary>
+    public void Report(CollapseCheckException error)
+    {
+        Error.WriteLine(error.ToDiagnosticLine());
+        _reported.Add(error);
+    }
+}

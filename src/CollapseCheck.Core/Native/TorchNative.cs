@@ -105,8 +105,9 @@ public static class TorchNative
             return (full, source!);
         }
 
-        var packaged = NativeLocations.PackagedLibTorchFolders()
+        string? Packaged() => NativeLocations.PackagedLibTorchFolders()
             .FirstOrDefault(d => File.Exists(Path.Combine(d, NativeLocations.LibTorchFile)));
+        var packaged = Packaged() ?? (LibTorchRestore.TryRestore() ? Packaged() : null);
         return packaged is null
             ? throw Errors.LibTorchNotFound(string.Join(", ", NativeLocations.PackagedLibTorchFolders()))
             : (packaged, $"package {NativeLocations.LibTorchPackage} {NativeLocations.LibTorchPackageVersion}");

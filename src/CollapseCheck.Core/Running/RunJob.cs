@@ -13,7 +13,8 @@ namespace CollapseCheck.Running;
 
 /// <param name="PolicyPath">collapsecheck.json, or null for the embedded default.</param>
 /// <param name="OutputFolder">Where reports go; null: collapsecheck-out beside the policy (or in the current folder).</param>
-public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null);
+/// <param name="Tolerance">Overrides gate.tolerance (the MSBuild property CollapseCheckTolerance).</param>
+public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null);
 
 public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files)
 {
@@ -42,6 +43,11 @@ public static class RunJob
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var policy = LoadPolicy(options.PolicyPath);
+        if (options.Tolerance is { } tolerance)
+        {
+            policy = policy with { Gate = policy.Gate with { Tolerance = tolerance } };
+        }
+
         var baseFolder = options.PolicyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(options.PolicyPath))!;
         var corpus = PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, baseFolder, policy));
 

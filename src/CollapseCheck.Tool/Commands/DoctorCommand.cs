@@ -41,7 +41,7 @@ internal static class DoctorCommand
             }
             catch (CollapseCheckException e)
             {
-                output.Error.WriteLine(e.ToDiagnosticLine());
+                output.Report(e);
                 failed = true;
             }
 

@@ -10,21 +10,27 @@ internal static class RunCommand
     {
         var policy = CommonOptions.Policy();
         var outFolder = CommonOptions.Out();
+        var tolerance = new Option<double?>("--tolerance") { Description = "Overrides gate.tolerance (0 or more)." };
         var verify = new Option<bool>("--verify") { Description = "Then compare the report with the verified snapshot, as 'collapsecheck verify' does." };
         var device = CommonOptions.Device();
         var seed = new Option<int?>("--seed") { Description = "Overrides training.seed." };
         var libTorch = CommonOptions.LibTorch();
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {
-            policy, outFolder, device, seed, libTorch, verify,
+            policy, outFolder, device, seed, libTorch, tolerance, verify,
         };
 
         command.SetAction((parsed, cancellation) =>
         {
-            var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch));
+            var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance));
             if (options.Seed is < 0)
             {
                 throw Diagnostics.Errors.BadArgument($"--seed must be 0 or more, but is {options.Seed}");
+            }
+
+            if (options.Tolerance is < 0 or double.NaN)
+            {
+                throw Diagnostics.Errors.BadArgument($"--tolerance must be 0 or more, but is {options.Tolerance}");
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -41,7 +47,7 @@ internal static class RunCommand
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Finished in {clock.Elapsed.TotalSeconds:F1} s on {outcome.Report.Device}."));
             foreach (var failure in outcome.Failures)
             {
-                output.Error.WriteLine(failure.ToDiagnosticLine());
+                output.Report(failure);
             }
 
             GitHubActions.Annotate(output, outcome.Failures);

@@ -47,7 +47,7 @@ internal static class VerifyCommand
         output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run 'collapsecheck accept{(policy is null ? "" : " " + policy)}'.");
         foreach (var failure in outcome.Failures)
         {
-            output.Error.WriteLine(failure.ToDiagnosticLine());
+            output.Report(failure);
         }
 
         GitHubActions.Annotate(output, outcome.Failures);

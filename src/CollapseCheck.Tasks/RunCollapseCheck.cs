@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace CollapseCheck.Tasks;
+
+/// <summary>
+/// Runs `collapsecheck run` out of process (libtorch never loads into the MSBuild node) and turns the tool's
+/// --diagnostics JSON into MSBuild errors with their codes and policy-file locations. Human-readable output is
+/// only passed through as messages, never parsed.
+/// </summary>
+public sealed class RunCollapseCheck : ToolTask
+{
+    private ResolvedTool? _tool;
+
+    [Required]
+    public string PolicyFile { get; set; } = "";
+
+    [Required]
+    public string OutputFolder { get; set; } = "";
+
+    [Required]
+    public string DiagnosticsFile { get; set; } = "";
+
+    [Required]
+    public string ProjectDirectory { get; set; } = "";
+
+    public string Device { get; set; } = "cpu";
+
+    public string Tolerance { get; set; } = "";
+
+    public bool Verify { get; set; }
+
+    public string ExplicitToolPath { get; set; } = "";
+
+    protected override string ToolName => ToolLocator.Command;
+
+    protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
+
+    protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Normal;
+
+    public override bool Execute()
+    {
+        if (File.Exists(DiagnosticsFile))
+        {
+            File.Delete(DiagnosticsFile);
+        }
+
+        base.Execute();
+        return !Log.HasLoggedErrors;
+    }
+
+    protected override bool ValidateParameters()
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, ToolLocator.DefaultGlobalToolsFolder());
+        if (_tool is null)
+        {
+            Log.LogError("CollapseCheck", "CC0050", null, PolicyFile, 0, 0, 0, 0,
+                "the collapsecheck tool was not found (looked at CollapseCheckToolPath, a local tool manifest from {0} upward, and the global tools folder {1}); install it with 'dotnet tool install --global CollapseCheck.Tool' or as a local tool with 'dotnet new tool-manifest' and 'dotnet tool install CollapseCheck.Tool'",
+                ProjectDirectory, ToolLocator.DefaultGlobalToolsFolder());
+            return false;
+        }
+
+        Log.LogMessage(MessageImportance.Normal, "CollapseCheck: using the {0}", _tool.How);
+        return true;
+    }
+
+    protected override string GenerateFullPathToTool() => _tool!.Executable;
+
+    /// <summary>
+    /// ToolTask would read "file(l,c): error CC…" lines in the output as errors; they come from the diagnostics
+    /// file instead, so the output is passed through as plain messages and each error is logged once.
+    /// </summary>
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
+        Log.LogMessage(messageImportance, "{0}", singleLine);
+
+    protected override string GetWorkingDirectory() => ProjectDirectory;
+
+    protected override string GenerateCommandLineCommands()
+    {
+        var builder = new CommandLineBuilder();
+        foreach (var part in _tool!.Prefix)
+        {
+            builder.AppendSwitch(part);
+        }
+
+        builder.AppendSwitch("run");
+        builder.AppendFileNameIfNotNull(PolicyFile);
+        builder.AppendSwitchIfNotNull("--out ", OutputFolder);
+        builder.AppendSwitchIfNotNull("--device ", Device);
+        builder.AppendSwitchIfNotNull("--diagnostics ", DiagnosticsFile);
+        if (!string.IsNullOrWhiteSpace(Tolerance))
+        {
+            builder.AppendSwitchIfNotNull("--tolerance ", Tolerance);
+        }
+
+        if (Verify)
+        {
+            builder.AppendSwitch("--verify");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Errors come from the diagnostics file, not from MSBuild's generic "exited with code" message.</summary>
+    protected override bool HandleTaskExecutionErrors()
+    {
+        if (!File.Exists(DiagnosticsFile))
+        {
+            Log.LogError("CollapseCheck", "CC0051", null, PolicyFile, 0, 0, 0, 0,
+                "collapsecheck exited with code {0} without writing {1}; see its output above", ExitCode, DiagnosticsFile);
+            return false;
+        }
+
+        LogDiagnostics();
+        return !Log.HasLoggedErrors;
+    }
+
+    private void LogDiagnostics()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(DiagnosticsFile));
+        foreach (var d in json.RootElement.GetProperty("diagnostics").EnumerateArray())
+        {
+            var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString() : PolicyFile;
+            Log.LogError("CollapseCheck", d.GetProperty("code").GetString(), null, file,
+                d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32(), 0, 0, d.GetProperty("message").GetString());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tasks;
+
+/// <summary>How to start the tool: the executable, and arguments that come before ours.</summary>
+public sealed record ResolvedTool(string Executable, IReadOnlyList<string> Prefix, string How);
+
+/// <summary>
+/// Finds the collapsecheck tool the way a .NET developer installed it: an explicit path, a local tool manifest
+/// (.config/dotnet-tools.json from the project upward), or the global tools folder.
+/// </summary>
+public static class ToolLocator
+{
+    public const string PackageId = "collapsecheck.tool";
+    public const string Command = "collapsecheck";
+
+    public static ResolvedTool? Find(string? explicitPath, string projectDirectory, string dotnet, string globalToolsFolder)
+    {
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            return explicitPath!.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+                ? new ResolvedTool(dotnet, [explicitPath], $"CollapseCheckToolPath {explicitPath}")
+                : new ResolvedTool(explicitPath, [], $"CollapseCheckToolPath {explicitPath}");
+        }
+
+        if (FindManifest(projectDirectory) is { } manifest)
+        {
+            return new ResolvedTool(dotnet, ["tool", "run", Command, "--"], $"local tool ({manifest})");
+        }
+
+        var global = Path.Combine(globalToolsFolder, OperatingSystem.IsWindows() ? Command + ".exe" : Command);
+        return File.Exists(global) ? new ResolvedTool(global, [], $"global tool ({global})") : null;
+    }
+
+    public static string DefaultGlobalToolsFolder() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools");
+
+    /// <summary>The nearest tool manifest that lists CollapseCheck.Tool, as `dotnet tool run` would find it.</summary>
+    public static string? FindManifest(string directory)
+    {
+        for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
+        {
+            foreach (var candidate in new[] { Path.Combine(dir.FullName, ".config", "dotnet-tools.json"), Path.Combine(dir.FullName, "dotnet-tools.json") })
+            {
+                if (File.Exists(candidate) && ListsTool(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool ListsTool(string manifest)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+            return json.RootElement.TryGetProperty("tools", out var tools)
+                && tools.EnumerateObject().Any(t => string.Equals(t.Name, PackageId, StringComparison.OrdinalIgnoreCase));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
