@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+
+namespace CollapseCheck.Tasks.Tests;
+
+/// <summary>
+/// A real consumer project built with the packed MSBuild package and the packed tool installed as a local tool:
+/// passing and failing policies, incremental skipping, design-time builds, a missing tool.
+/// </summary>
+[Collection(nameof(PackagedBuildCollection))]
+public class BuildGateTests(PackagedBuild packages)
+{
+    private const string PassingPolicy = """
+        {
+          "corpus": { "include": ["builtin:dotnet-docs"], "maxBytes": 30000 },
+          "model": { "layers": 1, "width": 32, "heads": 2, "context": 32 },
+          "training": { "steps": 25, "batch": 8, "warmupSteps": 5, "seed": 3 },
+          "lineage": { "generations": 2, "mode": "accumulate", "syntheticTokensPerGeneration": 1500 },
+          "evaluation": { "heldOutTokens": 2000 }
+        }
+        """;
+
+    private string Consumer(string name, string policy, bool installTool = true)
+    {
+        var folder = packages.NewFolder(name);
+        File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <CollapseCheckEnabled>true</CollapseCheckEnabled>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="CollapseCheck" Version="{packages.Version}" PrivateAssets="all" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(folder, "Marker.cs"), "public static class Marker { }\n");
+        File.WriteAllText(Path.Combine(folder, "collapsecheck.json"), policy);
+        if (installTool)
+        {
+            PackagedBuild.Dotnet(folder, "new", "tool-manifest").AssertSuccess();
+            PackagedBuild.Dotnet(folder, "tool", "install", "CollapseCheck.Tool", "--version", packages.Version).AssertSuccess();
+        }
+
+        return folder;
+    }
+
+    [Fact]
+    public void A_passing_policy_builds_writes_the_report_and_is_not_retrained_when_nothing_changed()
+    {
+        var folder = Consumer("passing", PassingPolicy);
+        var first = PackagedBuild.Dotnet(folder, "build", "-v", "n");
+        first.AssertSuccess();
+        Assert.Contains("CollapseCheck: using the local tool", first.Output);
+        Assert.True(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")));
+
+        var second = PackagedBuild.Dotnet(folder, "build", "-v", "n");
+        second.AssertSuccess();
+        Assert.Contains("Skipping target \"CollapseCheck\" because all output files are up-to-date", second.Output);
+        Assert.DoesNotContain("CollapseCheck: using", second.Output);
+
+        // A changed policy is an input: the next design-time build still leaves the lineage alone.
+        File.SetLastWriteTimeUtc(Path.Combine(folder, "collapsecheck.json"), DateTime.UtcNow);
+        var designTime = PackagedBuild.Dotnet(folder, "build", "-v", "n", "-p:DesignTimeBuild=true");
+        designTime.AssertSuccess();
+        Assert.DoesNotContain("CollapseCheck: using", designTime.Output);
+        Assert.DoesNotContain("Skipping target \"CollapseCheck\"", designTime.Output);
+    }
+
+    [Fact]
+    public void A_collapsing_policy_fails_the_build_with_one_CC_error_on_the_policy_file_every_time()
+    {
+        var folder = Consumer("failing", PassingPolicy.Replace("\"accumulate\"", "\"replace\""));
+        foreach (var attempt in new[] { 1, 2 })
+        {
+            var build = PackagedBuild.Dotnet(folder, "build");
+            Assert.NotEqual(0, build.ExitCode);
+            var policy = Path.Combine(folder, "collapsecheck.json");
+            Assert.Equal(2, build.Count(Regex.Escape($"{policy}(5,") + @"\d+\): CollapseCheck error CC1020: the theory says this policy collapses")); // once in the log, once in the summary
+            Assert.DoesNotContain("MSB6006", build.Output);
+            Assert.True(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")), $"attempt {attempt}: the report is written for review");
+        }
+    }
+
+    [Fact]
+    public void Bad_input_surfaces_as_its_CC0_error_at_the_policy_line()
+    {
+        var policy = PassingPolicy.Replace("\"mode\": \"accumulate\"", "\"mode\": \"recycle\"");
+        var folder = Consumer("badinput", policy);
+        var build = PackagedBuild.Dotnet(folder, "build");
+        Assert.NotEqual(0, build.ExitCode);
+        var column = policy.Split('\n')[4].IndexOf("\"recycle\"", StringComparison.Ordinal) + 1;
+        Assert.Contains($"{Path.Combine(folder, "collapsecheck.json")}(5,{column}): CollapseCheck error CC0006:", build.Output);
+    }
+
+    [Fact]
+    public void Without_the_tool_the_build_fails_once_with_the_install_command()
+    {
+        var folder = Consumer("notool", PassingPolicy, installTool: false);
+        var home = Directory.CreateTempSubdirectory("collapsecheck-home-").FullName;
+        try
+        {
+            var build = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["HOME"] = home, ["NUGET_PACKAGES"] = PackagedBuild.NuGetCache() }, "dotnet", "build");
+            Assert.NotEqual(0, build.ExitCode);
+            Assert.Equal(2, build.Count("CollapseCheck error CC0050: the collapsecheck tool was not found"));
+            Assert.Contains("dotnet tool install --global CollapseCheck.Tool", build.Output);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+}

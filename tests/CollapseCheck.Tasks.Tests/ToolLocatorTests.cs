@@ -1,0 +1,36 @@
+namespace CollapseCheck.Tasks.Tests;
+
+public sealed class ToolLocatorTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("collapsecheck-locator-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void An_explicit_dll_runs_through_dotnet_and_an_executable_directly()
+    {
+        Assert.Equal(new[] { "/x/collapsecheck.dll" }, ToolLocator.Find("/x/collapsecheck.dll", _root, "dotnet", _root)!.Prefix);
+        Assert.Equal("/x/collapsecheck", ToolLocator.Find("/x/collapsecheck", _root, "dotnet", _root)!.Executable);
+    }
+
+    [Fact]
+    public void A_manifest_above_the_project_that_lists_the_tool_is_used()
+    {
+        var project = Directory.CreateDirectory(Path.Combine(_root, "repo", "src", "app")).FullName;
+        Directory.CreateDirectory(Path.Combine(_root, "repo", ".config"));
+        File.WriteAllText(Path.Combine(_root, "repo", ".config", "dotnet-tools.json"), """{ "version": 1, "isRoot": true, "tools": { "collapsecheck.tool": { "version": "1.0.0", "commands": ["collapsecheck"] } } }""");
+        var tool = ToolLocator.Find(null, project, "dotnet", _root)!;
+        Assert.Equal(["tool", "run", "collapsecheck", "--"], tool.Prefix);
+        Assert.Contains(Path.Combine("repo", ".config", "dotnet-tools.json"), tool.How);
+    }
+
+    [Fact]
+    public void A_manifest_without_the_tool_falls_through_to_the_global_tool_or_nothing()
+    {
+        File.WriteAllText(Path.Combine(_root, "dotnet-tools.json"), """{ "version": 1, "tools": { "other": {} } }""");
+        Assert.Null(ToolLocator.Find(null, _root, "dotnet", Path.Combine(_root, "no-tools")));
+        var global = Directory.CreateDirectory(Path.Combine(_root, "tools")).FullName;
+        File.WriteAllText(Path.Combine(global, "collapsecheck"), "");
+        Assert.StartsWith("global tool", ToolLocator.Find(null, _root, "dotnet", global)!.How);
+    }
+}
