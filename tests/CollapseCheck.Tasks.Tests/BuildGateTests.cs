@@ -58,6 +58,14 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.Contains("Skipping target \"CollapseCheck\" because all output files are up-to-date", second.Output);
         Assert.DoesNotContain("CollapseCheck: using", second.Output);
 
+        // Pointing at another policy reruns even when that file is older than the last run.
+        var other = Path.Combine(folder, "other.json");
+        File.WriteAllText(other, PassingPolicy);
+        File.SetLastWriteTimeUtc(other, DateTime.UtcNow.AddDays(-1));
+        var switched = PackagedBuild.Dotnet(folder, "build", "-v", "n", $"-p:CollapseCheckPolicy={other}");
+        switched.AssertSuccess();
+        Assert.Contains("CollapseCheck: using the local tool", switched.Output);
+
         // A changed policy is an input: the next design-time build still leaves the lineage alone.
         File.SetLastWriteTimeUtc(Path.Combine(folder, "collapsecheck.json"), DateTime.UtcNow);
         var designTime = PackagedBuild.Dotnet(folder, "build", "-v", "n", "-p:DesignTimeBuild=true");
