@@ -12,8 +12,7 @@ public static class PredictJob
     public static PredictionReport Execute(string? policyPath)
     {
         var policy = RunJob.LoadPolicy(policyPath);
-        var baseFolder = policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
-        var corpus = PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, baseFolder, policy));
+        var corpus = RunJob.PrepareCorpus(policy, policyPath);
         return PredictionReport.Create(policy, corpus, PolicyTheory.For(policy, corpus));
     }
 }

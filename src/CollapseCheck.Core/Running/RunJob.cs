@@ -35,8 +35,14 @@ public static class RunJob
 
     public static LineagePolicyFile LoadPolicy(string? path) => path is null ? PolicyLoader.Default : PolicyLoader.Load(path);
 
-    public static string DefaultOutputFolder(string? policyPath) =>
-        Path.Combine(policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!, "collapsecheck-out");
+    /// <summary>Relative corpus patterns, snapshots and the default output all live beside the policy (or in the current folder).</summary>
+    public static string PolicyFolder(string? policyPath) =>
+        policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
+
+    public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), "collapsecheck-out");
+
+    public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath) =>
+        PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy));
 
     public static RunOutcome Execute(RunOptions options, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
@@ -48,8 +54,7 @@ public static class RunJob
             policy = policy with { Gate = policy.Gate with { Tolerance = tolerance } };
         }
 
-        var baseFolder = options.PolicyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(options.PolicyPath))!;
-        var corpus = PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, baseFolder, policy));
+        var corpus = PrepareCorpus(policy, options.PolicyPath);
 
         var theory = PolicyTheory.For(policy, corpus);
 

@@ -9,7 +9,7 @@ public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown,
 {
     public static SnapshotFiles For(string? policyPath)
     {
-        var folder = policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
+        var folder = Running.RunJob.PolicyFolder(policyPath);
         var stem = policyPath is null ? "collapsecheck" : Path.GetFileNameWithoutExtension(policyPath);
         var name = stem == "collapsecheck" ? "collapsecheck-report" : $"{stem}.collapsecheck-report";
         string At(string kind, string extension) => Path.Combine(folder, $"{name}.{kind}.{extension}");
