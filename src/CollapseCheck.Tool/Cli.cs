@@ -24,6 +24,7 @@ public static class Cli
             RunCommand.Create(output),
             PredictCommand.Create(output),
             VerifyCommand.Create(output),
+            BenchCommand.Create(output),
             AcceptCommand.Create(output),
             InitCommand.Create(output),
             DoctorCommand.Create(output),

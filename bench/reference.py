@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""PyTorch reference for `collapsecheck bench`: the same GPT (token + position embeddings, pre-norm blocks,
+causal SDPA, 4x GELU MLP, tied head, GPT-2 init), the same sizes and the same measurements, so the two can be
+run side by side on one machine (see bench/gpu.sh). Prints JSON with the fields `collapsecheck bench --json` uses.
+
+    python3 bench/reference.py --device cuda [--compile] [--bf16] [--seconds 3]
+"""
+import argparse, json, math, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CASES = [("default policy model", dict(vocab=257, layers=2, width=64, heads=4, context=64), 16),
+         ("3.5M-parameter model", dict(vocab=512, layers=4, width=256, heads=8, context=256), 64)]
+
+
+class Block(nn.Module):
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.attention_norm, self.mlp_norm = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv, self.attention_projection = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.expand, self.projection = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
+
+    def forward(self, x, cache=None):
+        b, t, w = x.shape
+        q, k, v = self.qkv(self.attention_norm(x)).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        if cache is not None:
+            k, v = cache.append(k, v)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=t > 1)
+        x = x + self.attention_projection(y.transpose(1, 2).reshape(b, t, w))
+        return x + self.projection(F.gelu(self.expand(self.mlp_norm(x))))
+
+
+class LayerCache:
+    def __init__(self, b, h, capacity, d, device):
+        self.k = torch.zeros(b, h, capacity, d, device=device)
+        self.v = torch.zeros(b, h, capacity, d, device=device)
+        self.length = 0
+
+    def append(self, k, v):
+        n = k.shape[2]
+        self.k[:, :, self.length:self.length + n] = k
+        self.v[:, :, self.length:self.length + n] = v
+        self.length += n
+        return self.k[:, :, :self.length], self.v[:, :, :self.length]
+
+
+class Gpt(nn.Module):
+    def __init__(self, vocab, layers, width, heads, context):
+        super().__init__()
+        self.context = context
+        self.tokens, self.positions = nn.Embedding(vocab, width), nn.Embedding(context, width)
+        self.blocks = nn.ModuleList(Block(width, heads) for _ in range(layers))
+        self.final_norm = nn.LayerNorm(width)
+        for name, p in self.named_parameters():
+            if name.endswith(".bias"):
+                nn.init.zeros_(p)
+            elif "norm" in name:
+                nn.init.ones_(p)
+            else:
+                nn.init.normal_(p, 0, 0.02 / math.sqrt(2 * layers) if name.endswith("projection.weight") else 0.02)
+
+    def forward(self, ids, caches=None, start=0):
+        x = self.tokens(ids) + self.positions(torch.arange(start, start + ids.shape[1], device=ids.device))
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if caches is None else caches[i])
+        return F.linear(self.final_norm(x), self.tokens.weight)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(fn, device, seconds, minimum=2):
+    fn()
+    sync(device)
+    start, done = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds or done < minimum:
+        done += fn()
+    sync(device)
+    return done / (time.perf_counter() - start)
+
+
+def bench(name, cfg, batch, device, compile_, bf16, seconds):
+    torch.manual_seed(1)
+    model = Gpt(**cfg).to(device)
+    step_model = torch.compile(model) if compile_ else model
+    fused = device.type == "cuda"
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    plain = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": plain, "weight_decay": 0.0}],
+                            lr=1e-3, betas=(0.9, 0.95), fused=fused)
+    ctx, vocab = cfg["context"], cfg["vocab"]
+    data = torch.randint(0, vocab - 1, (batch, ctx + 1), device=device)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+
+    def train_step():
+        with autocast:
+            logits = step_model(data[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, vocab).float(), data[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return batch * ctx
+
+    def eval_step():
+        with torch.no_grad(), autocast:
+            step_model(data[:, :-1])
+        return batch * ctx
+
+    train = timed(train_step, device, seconds)
+    evaluate = timed(eval_step, device, seconds)
+
+    model.eval()
+    with torch.no_grad(), autocast:
+        w, h = cfg["width"], cfg["heads"]
+        caches = [LayerCache(batch, h, ctx, w // h, device) for _ in range(cfg["layers"])]
+        nxt = torch.zeros(batch, 1, dtype=torch.long, device=device)
+        step_ms, start = [], time.perf_counter()
+        for position in range(ctx):
+            t0 = time.perf_counter()
+            logits = model(nxt, caches, position)[:, -1].float()
+            nxt = torch.multinomial(logits.softmax(-1), 1)
+            sync(device)
+            step_ms.append((time.perf_counter() - t0) * 1000)
+        cached = batch * ctx / (time.perf_counter() - start)
+    return dict(name=name, parameters=sum(p.numel() for p in model.parameters()), batch=batch, context=ctx,
+                device=device.type, trainTokensPerSecond=train, evaluateTokensPerSecond=evaluate,
+                sampleTokensPerSecondCached=cached, sampleMsPerTokenEarly=sum(step_ms[8:13]) / 5,
+                sampleMsPerTokenLate=sum(step_ms[-6:-1]) / 5,
+                peakCudaMemoryBytes=torch.cuda.max_memory_allocated() if device.type == "cuda" else None)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    results = [bench(n, c, b, device, args.compile, args.bf16, args.seconds) for n, c, b in CASES]
+    print(json.dumps(dict(schemaVersion=1, torch=torch.__version__, compile=args.compile, bf16=args.bf16,
+                          threads=torch.get_num_threads(), results=results), indent=2))

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using CollapseCheck.Common;
+using CollapseCheck.Modeling;
+using CollapseCheck.Policy;
+using CollapseCheck.Sampling;
+using CollapseCheck.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CollapseCheck.Benchmarks;
+
+public sealed record BenchCase(string Name, GptConfig Model, int Batch);
+
+/// <param name="SampleMsPerTokenEarly">Mean time of one cached decoding step (whole batch) at positions 8–12.</param>
+/// <param name="SampleMsPerTokenLate">The same at the last positions (near 250 for a 256 context): flat means the cache works.</param>
+/// <param name="UncachedPositions">Positions the uncached sampler was timed over (it recomputes the prefix, so it is cut short).</param>
+public sealed record BenchResult(
+    string Name,
+    long Parameters,
+    int Batch,
+    int Context,
+    string Device,
+    double TrainTokensPerSecond,
+    double EvaluateTokensPerSecond,
+    double SampleTokensPerSecondCached,
+    double SampleTokensPerSecondUncached,
+    int UncachedPositions,
+    double SampleMsPerTokenEarly,
+    double SampleMsPerTokenLate,
+    long PeakWorkingSetBytes);
+
+/// <summary>
+/// Measures one model size on random tokens: training (AdamW steps, whole batches), evaluation (no-grad forward),
+/// sampling with the KV cache and without it (recomputing the prefix each step). Each phase runs until a time
+/// budget is spent after a warm-up, so big models on slow devices still finish.
+/// </summary>
+public static class ModelBenchmark
+{
+    public static readonly BenchCase[] Cases =
+    [
+        new("default policy model", new GptConfig(257, 2, 64, 4, 64), 16),
+        new("3.5M-parameter model", new GptConfig(512, 4, 256, 8, 256), 64),
+    ];
+
+    public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3)
+    {
+        manual_seed(1);
+        using var model = new Gpt(bench.Model);
+        model.to(device);
+        var c = bench.Model;
+        var rng = new SplitMix64(7);
+        var stream = new TokenStream(Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 4 * c.Context).Select(_ => (int)rng.NextInt64(c.VocabularySize - 1)).ToArray()), c.VocabularySize - 1);
+
+        var train = TimeTraining(model, stream, bench.Batch, device, secondsPerPhase);
+        var evaluate = TimeEvaluation(model, bench.Batch, device, secondsPerPhase);
+        var (cached, early, late) = TimeCachedSampling(model, bench.Batch, device);
+        var (uncached, positions) = TimeUncachedSampling(model, bench.Batch, device, secondsPerPhase);
+        return new BenchResult(bench.Name, model.ParameterCount, bench.Batch, c.Context, device.type.ToString().ToLowerInvariant(),
+            train, evaluate, cached, uncached, positions, early, late, Process.GetCurrentProcess().PeakWorkingSet64);
+    }
+
+    private static double TimeTraining(Gpt model, TokenStream stream, int batch, Device device, double seconds)
+    {
+        var policy = new TrainingPolicy(1, batch, 1e-3, 0.1, 0, 1.0, 1, false);
+        Trainer.Train(model, stream, policy, device, new SplitMix64(1));
+        var clock = Stopwatch.StartNew();
+        long tokens = 0;
+        for (var i = 0; clock.Elapsed.TotalSeconds < seconds || i < 2; i++)
+        {
+            tokens += Trainer.Train(model, stream, policy, device, new SplitMix64((ulong)i + 2)).Tokens;
+        }
+
+        Synchronize(device);
+        return tokens / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double TimeEvaluation(Gpt model, int batch, Device device, double seconds)
+    {
+        model.eval();
+        using var _ = no_grad();
+        using var ids = randint(0, model.Config.VocabularySize, [batch, model.Config.Context], dtype: ScalarType.Int64, device: device);
+        model.forward(ids).Dispose();
+        var clock = Stopwatch.StartNew();
+        long tokens = 0;
+        while (clock.Elapsed.TotalSeconds < seconds || tokens == 0)
+        {
+            using var logits = model.forward(ids);
+            tokens += ids.numel();
+        }
+
+        Synchronize(device);
+        return tokens / clock.Elapsed.TotalSeconds;
+    }
+
+    private static (double TokensPerSecond, double EarlyMs, double LateMs) TimeCachedSampling(Gpt model, int batch, Device device)
+    {
+        model.eval();
+        using var _ = no_grad();
+        var context = model.Config.Context;
+        var stepMs = new double[context];
+        using var cache = model.NewCache(batch, device);
+        using var generator = new Generator(1, device);
+        var next = zeros(batch, 1, dtype: ScalarType.Int64, device: device);
+        var total = Stopwatch.StartNew();
+        for (var position = 0; position < context; position++)
+        {
+            var step = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            var logits = model.Decode(next, cache);
+            next = LogitFilters.Apply(logits, 1.0, 0, 1.0).softmax(1).multinomial(1, replacement: true, generator: generator).MoveToOuterDisposeScope();
+            Synchronize(device);
+            stepMs[position] = step.Elapsed.TotalMilliseconds;
+        }
+
+        var seconds = total.Elapsed.TotalSeconds;
+        var early = stepMs.Skip(Math.Min(8, context - 5)).Take(5).Average();
+        var late = stepMs.Skip(Math.Max(0, context - 6)).Take(5).Average();
+        return (batch * context / seconds, early, late);
+    }
+
+    private static (double TokensPerSecond, int Positions) TimeUncachedSampling(Gpt model, int batch, Device device, double seconds)
+    {
+        model.eval();
+        using var _ = no_grad();
+        using var generator = new Generator(1, device);
+        var sequence = zeros(batch, 1, dtype: ScalarType.Int64, device: device);
+        var clock = Stopwatch.StartNew();
+        var positions = 0;
+        while (positions < model.Config.Context - 1 && (clock.Elapsed.TotalSeconds < seconds || positions < 8))
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.forward(sequence).select(1, -1);
+            var next = logits.softmax(1).multinomial(1, replacement: true, generator: generator);
+            sequence = cat([sequence, next], 1).MoveToOuterDisposeScope();
+            positions++;
+        }
+
+        Synchronize(device);
+        return (batch * positions / clock.Elapsed.TotalSeconds, positions);
+    }
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA)
+        {
+            cuda.synchronize();
+        }
+    }
+}
