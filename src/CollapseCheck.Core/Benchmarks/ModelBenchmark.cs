@@ -44,8 +44,7 @@ public static class ModelBenchmark
 
     public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3)
     {
-        manual_seed(1);
-        using var model = new Gpt(bench.Model);
+        using var model = new Gpt(bench.Model, seed: 1);
         model.to(device);
         var c = bench.Model;
         var rng = new SplitMix64(7);

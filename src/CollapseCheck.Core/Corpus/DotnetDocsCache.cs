@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CollapseCheck.Native;
+using CollapseCheck.Common;
 
 namespace CollapseCheck.Corpus;
 
@@ -71,6 +71,6 @@ internal static class DotnetDocsCache
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..16];
-        return Path.Combine(NativeLocations.CacheFolder(), "corpus", $"dotnet-docs-{hash}.tsv");
+        return Path.Combine(UserCache.Folder(), "corpus", $"dotnet-docs-{hash}.tsv");
     }
 }

@@ -37,8 +37,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 var set = CorpusComposer.Compose(lineage, g, corpus.RealPool, synthetic, corpus.Fresh, seed);
                 var clock = Stopwatch.StartNew();
 
-                manual_seed(SplitMix64.For(seed, "init", g).NextSeed());
-                var model = new Gpt(config);
+                var model = new Gpt(config, SplitMix64.For(seed, "init", g).NextSeed());
                 model.to(device);
                 parameters = model.ParameterCount;
                 if (policy.Training.WarmStart && previous is not null)

@@ -23,7 +23,11 @@ public sealed class Gpt : Module<Tensor, Tensor>
     private readonly ModuleList<Block> _blocks;
     private readonly LayerNorm _finalNorm;
 
-    public Gpt(GptConfig config) : base(nameof(Gpt))
+    /// <param name="seed">
+    /// Seeds the weights through a generator of their own, not torch's global one, so two models built at once
+    /// (several lineages in one process) cannot draw each other's numbers.
+    /// </param>
+    public Gpt(GptConfig config, long seed) : base(nameof(Gpt))
     {
         Config = config;
         _tokens = Embedding(config.VocabularySize, config.Width);
@@ -31,7 +35,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
         _blocks = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(_ => new Block(config)).ToArray());
         _finalNorm = LayerNorm(config.Width);
         RegisterComponents();
-        InitializeWeights();
+        InitializeWeights(seed);
     }
 
     public GptConfig Config { get; }
@@ -77,10 +81,14 @@ public sealed class Gpt : Module<Tensor, Tensor>
         return F.linear(x, _tokens.weight!).MoveToOuterDisposeScope();
     }
 
-    /// <summary>GPT-2's scheme: N(0, 0.02), residual projections scaled by 1/√(2·layers), zero biases.</summary>
-    private void InitializeWeights()
+    /// <summary>
+    /// GPT-2's scheme: N(0, 0.02), residual projections scaled by 1/√(2·layers), zero biases. Every parameter is
+    /// set here, so the layers' own default initialisation (global generator) leaves no trace.
+    /// </summary>
+    private void InitializeWeights(long seed)
     {
         using var _ = no_grad();
+        using var generator = new Generator((ulong)seed);
         var residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
         foreach (var (name, p) in named_parameters())
         {
@@ -88,13 +96,15 @@ public sealed class Gpt : Module<Tensor, Tensor>
             {
                 init.zeros_(p);
             }
-            else if (name.Contains("norm", StringComparison.Ordinal))
+            else if (name.Contains("Norm", StringComparison.Ordinal))
             {
+                // LayerNorm gains (_attentionNorm, _mlpNorm, _finalNorm) start at 1.
                 init.ones_(p);
             }
             else
             {
-                init.normal_(p, 0, name.EndsWith("projection.weight", StringComparison.Ordinal) ? residualStd : 0.02);
+                // Tensor.normal_ honours the generator; TorchSharp 0.107's init.normal_ ignores it.
+                p.normal_(0, name.EndsWith("projection.weight", StringComparison.Ordinal) ? residualStd : 0.02, generator);
             }
         }
     }

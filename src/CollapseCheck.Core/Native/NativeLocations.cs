@@ -55,19 +55,4 @@ internal static class NativeLocations
             .Select(d => Path.Combine(d, NativeCompatibility.LibStdCxx))
             .FirstOrDefault(File.Exists);
     }
-
-    /// <summary>Per-user cache for patched copies: COLLAPSECHECK_CACHE, else XDG_CACHE_HOME, else ~/.cache.</summary>
-    public static string CacheFolder()
-    {
-        if (Environment.GetEnvironmentVariable("COLLAPSECHECK_CACHE") is { Length: > 0 } explicitCache)
-        {
-            return explicitCache;
-        }
-
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var root = string.IsNullOrEmpty(xdg)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
-            : xdg;
-        return Path.Combine(root, "collapsecheck");
-    }
 }

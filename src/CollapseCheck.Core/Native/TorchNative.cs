@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Native;
@@ -133,7 +134,7 @@ public static class TorchNative
     private static (string Path, bool Written) EnsurePatchedCopy(byte[] image, ElfVersionInfo info, NativeLoadDecision decision)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(image))[..16];
-        var folder = Path.Combine(NativeLocations.CacheFolder(), "native", key);
+        var folder = Path.Combine(UserCache.Folder(), "native", key);
         var target = Path.Combine(folder, NativeLocations.LibTorchSharpFile);
         var patched = NativeCompatibility.Patch(image, info, decision.Missing);
         if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))

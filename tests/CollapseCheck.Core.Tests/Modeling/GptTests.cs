@@ -14,8 +14,7 @@ public class GptTests
 
     private static Gpt NewModel(int seed = 1)
     {
-        manual_seed(seed);
-        var model = new Gpt(s_config);
+        var model = new Gpt(s_config, seed);
         model.eval();
         return model;
     }
@@ -38,6 +37,29 @@ public class GptTests
         }
 
         Assert.Equal(12, cache.Length);
+    }
+
+    [Fact]
+    public void Weights_depend_on_the_seed_only_not_on_the_global_generator()
+    {
+        manual_seed(5);
+        using var a = new Gpt(s_config, seed: 9);
+        manual_seed(6);
+        randn(100).Dispose();
+        using var b = new Gpt(s_config, seed: 9);
+        using var c = new Gpt(s_config, seed: 10);
+        Assert.All(a.parameters().Zip(b.parameters()), pair => Assert.True(pair.First.eq(pair.Second).all().item<bool>()));
+        Assert.False(a.parameters().Zip(c.parameters()).All(pair => pair.First.eq(pair.Second).all().item<bool>()));
+    }
+
+    [Fact]
+    public void Layer_norms_start_as_the_identity_and_biases_at_zero()
+    {
+        using var model = NewModel();
+        var norms = model.named_parameters().Where(p => p.name.Contains("Norm") && p.name.EndsWith(".weight")).ToList();
+        Assert.Equal(2 * 2 + 1, norms.Count);
+        Assert.All(norms, p => Assert.True(p.parameter.eq(1).all().item<bool>(), p.name));
+        Assert.All(model.named_parameters().Where(p => p.name.EndsWith(".bias")), p => Assert.True(p.parameter.eq(0).all().item<bool>(), p.name));
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public class NativeCompatibilityTests
         Assert.Equal(!system.Contains("GLIBCXX_3.4.32"), setup.Patched);
         if (setup.Patched)
         {
-            Assert.StartsWith(NativeLocations.CacheFolder(), setup.LibTorchSharpLoaded);
+            Assert.StartsWith(Common.UserCache.Folder(), setup.LibTorchSharpLoaded);
             Assert.NotEqual(setup.LibTorchSharpOriginal, setup.LibTorchSharpLoaded);
         }
 

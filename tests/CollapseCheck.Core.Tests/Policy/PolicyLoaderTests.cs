@@ -40,6 +40,8 @@ public class PolicyLoaderTests
         Assert.Equal(d.Lineage, starter.Lineage);
         Assert.Equal(d.Gate with { Budget = null! }, starter.Gate with { Budget = null! });
         Assert.Equal(d.Gate.Budget, starter.Gate.Budget);
+        Assert.Equal(d.Verify, starter.Verify);
+        Assert.Equal(new VerifyPolicy(1e-5, 0.05), d.Verify);
     }
 
     [Fact]
