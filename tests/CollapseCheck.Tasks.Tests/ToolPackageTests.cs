@@ -42,6 +42,7 @@ public class ToolPackageTests(PackagedBuild packages)
         Assert.Contains("\"rollForward\": \"Major\"", Read(packages.ToolPackage, "tools/net10.0/any/collapsecheck.runtimeconfig.json"));
         Assert.DoesNotContain(entries, e => Path.GetFileName(e) is "libtorch.so" or "libtorch_cpu.so" or "libc10.so");
         Assert.Contains("tools/net10.0/any/runtimes/linux-x64/native/libLibTorchSharp.so", entries);
+        Assert.DoesNotContain(entries, e => e.Contains("libSkiaSharp", StringComparison.Ordinal));
         Assert.InRange(new FileInfo(packages.ToolPackage).Length, 1, 250L * 1024 * 1024);
         Assert.Contains("<packageType name=\"DotnetTool\"", Read(packages.ToolPackage, "CollapseCheck.Tool.nuspec"));
     }
