@@ -16,7 +16,8 @@ internal static class DotnetDocsCache
 
     public static DotnetDocsCorpus.Loaded? TryRead(string folder)
     {
-        var path = PathFor(folder);
+        var files = DotnetDocsCorpus.XmlFiles(folder);
+        var path = PathFor(folder, files);
         try
         {
             if (!File.Exists(path))
@@ -31,7 +32,7 @@ internal static class DotnetDocsCache
                 var tab = line.IndexOf('\t');
                 return new Document(line[..tab], line[(tab + 1)..]);
             }).ToList();
-            return new DotnetDocsCorpus.Loaded(documents, Files(folder), pack);
+            return new DotnetDocsCorpus.Loaded(documents, files, pack);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or IndexOutOfRangeException)
         {
@@ -41,7 +42,7 @@ internal static class DotnetDocsCache
 
     public static DotnetDocsCorpus.Loaded Write(string folder, DotnetDocsCorpus.Loaded loaded)
     {
-        var path = PathFor(folder);
+        var path = PathFor(folder, loaded.Files);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -58,13 +59,10 @@ internal static class DotnetDocsCache
         return loaded;
     }
 
-    private static List<string> Files(string folder) =>
-        Directory.GetFiles(folder, "*.xml").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
-
-    private static string PathFor(string folder)
+    private static string PathFor(string folder, IEnumerable<string> files)
     {
         var key = new StringBuilder($"{ExtractorVersion}\n{folder}\n");
-        foreach (var file in Files(folder))
+        foreach (var file in files)
         {
             var info = new FileInfo(file);
             key.Append($"{info.Name}\t{info.Length}\t{info.LastWriteTimeUtc.Ticks}\n");

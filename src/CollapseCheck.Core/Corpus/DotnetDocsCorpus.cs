@@ -85,9 +85,13 @@ public static class DotnetDocsCorpus
         }
     }
 
+    /// <summary>The pack's XML files in ordinal name order: the order documents are read in and the cache is keyed by.</summary>
+    internal static List<string> XmlFiles(string folder) =>
+        Directory.GetFiles(folder, "*.xml").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
+
     internal static Loaded Read(string folder)
     {
-        var files = Directory.GetFiles(folder, "*.xml").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
+        var files = XmlFiles(folder);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var documents = new List<Document>();
         foreach (var file in files)

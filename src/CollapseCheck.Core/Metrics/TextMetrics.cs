@@ -89,7 +89,7 @@ public static class TextStatistics
             documents.Count,
             entropy,
             bytes == 0 ? 0 : entropy * tokens / bytes,
-            tokens == 0 ? 0 : 1 - counts.Sum(c => (double)c / tokens * ((double)c / tokens)),
+            GiniSimpson(counts),
             Distinct(documents, 1),
             Distinct(documents, 2),
             Distinct(documents, 3),
@@ -125,6 +125,14 @@ public static class TextStatistics
         }
 
         return h;
+    }
+
+    /// <summary>1 − Σ q² of the distribution the counts describe (0 for no counts): the diversity the ledger predicts exactly.</summary>
+    public static double GiniSimpson(IEnumerable<long> counts)
+    {
+        var list = counts as IReadOnlyCollection<long> ?? counts.ToList();
+        double total = list.Sum();
+        return total == 0 ? 0 : 1 - list.Sum(c => c / total * (c / total));
     }
 
     /// <summary>Unique n-grams over total n-grams, counted inside documents only (none span a boundary).</summary>

@@ -1,3 +1,5 @@
+using CollapseCheck.Metrics;
+
 namespace CollapseCheck.Theory;
 
 /// <summary>One context's next-token distribution: its share of all tokens π(x), Gini–Simpson diversity, support size.</summary>
@@ -50,13 +52,10 @@ public sealed class ContextStatistics
         var contexts = bigram.OrderBy(kv => kv.Key)
             .Select(kv => Summarize(kv.Value.Values, tokens))
             .ToList();
-        var entropy = -unigram.Values.Sum(c => (double)c / tokens * Math.Log((double)c / tokens));
+        var entropy = TextStatistics.EntropyBits([.. unigram.Values]) * Math.Log(2);
         return new ContextStatistics(Summarize(unigram.Values, tokens), contexts, tokens, entropy);
     }
 
-    private static ContextSummary Summarize(ICollection<long> counts, long allTokens)
-    {
-        double total = counts.Sum();
-        return new ContextSummary(total / allTokens, 1 - counts.Sum(c => c / total * (c / total)), counts.Count);
-    }
+    private static ContextSummary Summarize(ICollection<long> counts, long allTokens) =>
+        new((double)counts.Sum() / allTokens, TextStatistics.GiniSimpson(counts), counts.Count);
 }

@@ -93,10 +93,8 @@ public static class CountModelSurrogate
 
             var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng);
             synthetic.Add(sample);
-            var unigram = model.Unigram();
-            double total = unigram.Values.Sum();
             measured.Add(new Measured(
-                1 - unigram.Values.Sum(c => c / total * (c / total)),
+                TextStatistics.GiniSimpson(model.Unigram().Values),
                 TextStatistics.EntropyBits(TextStatistics.Count(sample, vocabularySize)),
                 model.CrossEntropy(heldOut, vocabularySize, Smoothing)));
         }
