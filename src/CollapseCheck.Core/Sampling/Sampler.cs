@@ -1,13 +1,15 @@
 using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
+using CollapseCheck.Training;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Sampling;
 
 /// <summary>
 /// Generates documents from a model: every row starts from the end-of-document id and runs until it
-/// emits end-of-document or reaches the length limit. Batched, seeded, KV-cached.
+/// emits end-of-document or reaches the length limit. Batched, seeded, KV-cached; on CPU the batch is split into
+/// shards decoded on their own threads.
 /// </summary>
 public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentId, Device device, int batch = 64)
 {
@@ -20,33 +22,49 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     /// </summary>
     public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000)
     {
-        using var generator = new Generator((ulong)seed, device);
-        var budget = new TokenBudget(tokens, dedupe);
-        for (var round = 0; !budget.IsFull; round++)
+        // Each shard draws from a generator of its own, so the text does not depend on how many run at once.
+        var shards = ComputeDevice.ShardsFor(device, batch);
+        var generators = Enumerable.Range(0, shards).Select(s => new Generator((ulong)new SplitMix64((ulong)seed + (ulong)s * 0x9E3779B97F4A7C15UL).NextSeed(), device)).ToArray();
+        try
         {
-            if (round == maxBatches)
+            var budget = new TokenBudget(tokens, dedupe);
+            var rows = new List<int[]>[shards];
+            for (var round = 0; !budget.IsFull; round++)
             {
-                throw new InvalidOperationException($"the sampler produced {budget.Total} of {tokens} tokens in {maxBatches} batches");
+                if (round == maxBatches)
+                {
+                    throw new InvalidOperationException($"the sampler produced {budget.Total} of {tokens} tokens in {maxBatches} batches");
+                }
+
+                ComputeDevice.ForEachShard(shards, s => rows[s] = SampleBatch(generators[s], (int)ComputeDevice.ShardRows(batch, shards, s).Count));
+                foreach (var doc in rows.SelectMany(r => r))
+                {
+                    budget.Offer(doc);
+                }
             }
 
-            foreach (var doc in SampleBatch(generator))
+            return budget.Documents;
+        }
+        finally
+        {
+            foreach (var generator in generators)
             {
-                budget.Offer(doc);
+                generator.Dispose();
             }
         }
-
-        return budget.Documents;
     }
 
     /// <summary>One batch of rows, each cut at its first end-of-document.</summary>
-    public List<int[]> SampleBatch(Generator generator)
+    public List<int[]> SampleBatch(Generator generator) => SampleBatch(generator, batch);
+
+    private List<int[]> SampleBatch(Generator generator, int rowCount)
     {
         model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        using var cache = model.NewCache(batch, device);
-        var next = full(batch, 1, endOfDocumentId, dtype: ScalarType.Int64, device: device);
-        var finished = zeros(batch, dtype: ScalarType.Bool, device: device);
+        using var cache = model.NewCache(rowCount, device);
+        var next = full(rowCount, 1, endOfDocumentId, dtype: ScalarType.Int64, device: device);
+        var finished = zeros(rowCount, dtype: ScalarType.Bool, device: device);
         var steps = new List<Tensor>(_maxLength);
         for (var position = 0; position < _maxLength; position++)
         {
@@ -65,8 +83,8 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
 
         var ids = cat(steps, 1).cpu().data<long>().ToArray();
         var length = steps.Count;
-        var rows = new List<int[]>(batch);
-        for (var r = 0; r < batch; r++)
+        var rows = new List<int[]>(rowCount);
+        for (var r = 0; r < rowCount; r++)
         {
             var row = new List<int>(length);
             for (var i = 0; i < length; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Native;
 using TorchSharp;
@@ -5,10 +6,16 @@ using static TorchSharp.torch;
 
 namespace CollapseCheck.Training;
 
-/// <summary>Turns --device auto|cpu|cuda into a torch device, after the natives are loaded.</summary>
+/// <summary>Turns --device auto|cpu|cuda into a torch device, after the natives are loaded, and shards CPU work.</summary>
 public static class ComputeDevice
 {
     public static readonly string[] Names = ["auto", "cpu", "cuda"];
+
+    /// <summary>
+    /// Shards a CPU batch is split into, each run on its own thread. A constant, not the core count: results must
+    /// not depend on the machine. Torch's intra-op threads are divided among the shards (<see cref="Resolve"/>).
+    /// </summary>
+    public const int CpuShards = 2;
 
     public static Device Resolve(string requested, string? libTorchFolder = null)
     {
@@ -17,6 +24,7 @@ public static class ComputeDevice
         {
             case "cpu":
                 InitializeDeviceType(DeviceType.CPU);
+                UseCpuThreads();
                 return CPU;
             case "cuda":
                 if (!TryCuda(out var why))
@@ -26,7 +34,13 @@ public static class ComputeDevice
 
                 return CUDA;
             case "auto":
-                return TryCuda(out _) ? CUDA : CPU;
+                if (TryCuda(out _))
+                {
+                    return CUDA;
+                }
+
+                UseCpuThreads();
+                return CPU;
             default:
                 throw Errors.BadArgument($"--device must be one of {string.Join(", ", Names)}, but is '{requested}'");
         }
@@ -45,5 +59,40 @@ public static class ComputeDevice
         }
 
         return why.Length == 0;
+    }
+
+    /// <summary>
+    /// Gives each shard an equal part of the cores. Set before any shard thread touches torch: each thread takes
+    /// its OpenMP thread count when it first runs an op, and two shards each spinning up all cores would fight.
+    /// </summary>
+    public static void UseCpuThreads() => set_num_threads(Math.Max(1, Environment.ProcessorCount / CpuShards));
+
+    /// <summary>One shard on an accelerator (a single stream is already busy); <see cref="CpuShards"/> on CPU.</summary>
+    public static int ShardsFor(Device device, int rows) => device.type == DeviceType.CPU ? Math.Min(CpuShards, rows) : 1;
+
+    /// <summary>Rows [start, start+count) of shard <paramref name="shard"/>: contiguous, sizes differing by at most one.</summary>
+    public static (long Start, long Count) ShardRows(long rows, int shards, int shard)
+    {
+        var start = rows * shard / shards;
+        return (start, rows * (shard + 1) / shards - start);
+    }
+
+    /// <summary>Runs every shard, concurrently when there are several; the first failure is rethrown as is.</summary>
+    public static void ForEachShard(int shards, Action<int> run)
+    {
+        if (shards == 1)
+        {
+            run(0);
+            return;
+        }
+
+        try
+        {
+            Parallel.For(0, shards, new ParallelOptions { MaxDegreeOfParallelism = shards }, run);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 }

@@ -18,13 +18,15 @@ public sealed record EvaluationResult(double Nats, long Tokens, long Bytes)
     public double BitsPerByte => Bytes == 0 ? double.NaN : Nats / Math.Log(2) / Bytes;
 }
 
-/// <summary>Scores a stream in consecutive, non-overlapping windows: each token is predicted once.</summary>
+/// <summary>
+/// Scores a stream in consecutive, non-overlapping windows: each token is predicted once. Batches are spread over
+/// the CPU shards and their losses summed in batch order, so the total does not depend on how many ran at once.
+/// </summary>
 public static class Evaluator
 {
     public static EvaluationResult Evaluate(Gpt model, TokenStream stream, Func<int, int> byteLength, Device device, int batch = 32)
     {
         model.eval();
-        using var noGrad = no_grad();
         var context = model.Config.Context;
         var ids = stream.Ids;
         var starts = new List<int>();
@@ -33,39 +35,47 @@ public static class Evaluator
             starts.Add(s);
         }
 
-        double nats = 0;
-        long tokens = 0, bytes = 0;
-        for (var b = 0; b < starts.Count; b += batch)
+        // Windows of equal length batch together; the stream's last, shorter window goes alone.
+        var batches = starts.Chunk(batch)
+            .SelectMany(group => group.GroupBy(s => Math.Min(context, ids.Length - 1 - s)).Select(g => (Length: g.Key, Rows: g.ToArray())))
+            .ToArray();
+        var nats = new double[batches.Length];
+        var shards = ComputeDevice.ShardsFor(device, batches.Length);
+        ComputeDevice.ForEachShard(shards, shard =>
         {
-            // Windows of equal length batch together; the stream's last, shorter window goes alone.
-            var group = starts.Skip(b).Take(batch).ToList();
-            foreach (var lengthGroup in group.GroupBy(s => Math.Min(context, ids.Length - 1 - s)))
+            using var noGrad = no_grad();
+            var (first, count) = ComputeDevice.ShardRows(batches.Length, shards, shard);
+            for (var b = first; b < first + count; b++)
             {
-                var length = lengthGroup.Key;
-                var rows = lengthGroup.ToList();
-                var buffer = new long[rows.Count * (length + 1)];
-                for (var r = 0; r < rows.Count; r++)
-                {
-                    for (var i = 0; i <= length; i++)
-                    {
-                        buffer[r * (length + 1) + i] = ids[rows[r] + i];
-                    }
+                nats[b] = Score(model, ids, batches[b].Rows, batches[b].Length, device);
+            }
+        });
 
-                    for (var i = 1; i <= length; i++)
-                    {
-                        bytes += byteLength(ids[rows[r] + i]);
-                    }
-                }
+        long tokens = 0, bytes = 0;
+        foreach (var (length, rows) in batches)
+        {
+            tokens += (long)rows.Length * length;
+            bytes += rows.Sum(r => Enumerable.Range(r + 1, length).Sum(i => (long)byteLength(ids[i])));
+        }
 
-                using var scope = NewDisposeScope();
-                var t = tensor(buffer, [rows.Count, length + 1], device: device);
-                var logits = model.forward(t.narrow(1, 0, length));
-                var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), t.narrow(1, 1, length).reshape(-1), reduction: nn.Reduction.Sum);
-                nats += loss.to(ScalarType.Float64).item<double>();
-                tokens += rows.Count * length;
+        return new EvaluationResult(nats.Sum(), tokens, bytes);
+    }
+
+    private static double Score(Gpt model, int[] ids, int[] rows, int length, Device device)
+    {
+        var buffer = new long[rows.Length * (length + 1)];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            for (var i = 0; i <= length; i++)
+            {
+                buffer[r * (length + 1) + i] = ids[rows[r] + i];
             }
         }
 
-        return new EvaluationResult(nats, tokens, bytes);
+        using var scope = NewDisposeScope();
+        var t = tensor(buffer, [rows.Length, length + 1], device: device);
+        var logits = model.forward(t.narrow(1, 0, length));
+        var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), t.narrow(1, 1, length).reshape(-1), reduction: nn.Reduction.Sum);
+        return loss.to(ScalarType.Float64).item<double>();
     }
 }

@@ -1,7 +1,6 @@
 using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -12,48 +11,66 @@ namespace CollapseCheck.Training;
 public sealed record TrainingResult(double FinalLoss, IReadOnlyList<double> LossCurve, long Tokens);
 
 /// <summary>
-/// AdamW with linear warmup and cosine decay to a tenth of the peak rate, gradient clipping,
-/// weight decay on matrices only. Windows of context+1 tokens are drawn at seeded random offsets.
+/// AdamW with linear warmup and cosine decay to a tenth of the peak rate, gradient clipping, weight decay on
+/// matrices only. Windows of context+1 tokens are drawn at seeded random offsets.
 /// </summary>
+/// <remarks>
+/// The loop never waits on the device: the data lives there once, offsets are uploaded in chunks, the optimizer is
+/// fused over flat buffers and the losses are read back once at the end. On CPU each batch is split into
+/// <see cref="ComputeDevice.CpuShards"/> shards whose forward and backward passes run on their own threads and
+/// add into the same gradient buffer: the small matrices of these models leave one core's worth of intra-op
+/// parallelism idle, but two whole passes keep two cores busy.
+/// </remarks>
 public static class Trainer
 {
+    private const int OffsetChunkSteps = 256;
+
     public static TrainingResult Train(Gpt model, TokenStream data, TrainingPolicy policy, Device device, SplitMix64 rng, Action<int>? onStep = null)
     {
-        var context = model.Config.Context;
-        var window = Math.Min(context, data.Length - 1);
+        var window = Math.Min(model.Config.Context, data.Length - 1);
         if (window < 2)
         {
             throw new ArgumentException($"training data holds {data.Length} ids; at least 3 are needed");
         }
 
         model.train();
-        using var optimizer = CreateOptimizer(model, policy);
-        var tenths = new double[10];
-        var tenthSteps = new int[10];
-        var batchIds = new long[policy.Batch * (window + 1)];
+        using var flat = FlatParameters.Adopt(model);
+        using var optimizer = new FlatAdamW(flat, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, policy.WeightDecay);
+        using var stream = tensor(data.Ids.Select(i => (long)i).ToArray(), device: device);
+        using var columns = arange(window + 1, dtype: ScalarType.Int64, device: device);
+        using var tenths = zeros(10, dtype: ScalarType.Float64, device: device);
+        var shards = ComputeDevice.ShardsFor(device, policy.Batch);
+        var batchTokens = (double)policy.Batch * window;
+        Tensor? offsets = null;
 
-        for (var step = 0; step < policy.Steps; step++)
+        try
         {
-            SetLearningRate(optimizer, LearningRate(policy, step));
-            FillBatch(data, rng, batchIds, window);
-            using var scope = NewDisposeScope();
-            var batch = tensor(batchIds, [policy.Batch, window + 1], device: device);
-            var input = batch.narrow(1, 0, window);
-            var target = batch.narrow(1, 1, window);
-            var logits = model.forward(input);
-            var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), target.reshape(-1));
-            optimizer.zero_grad();
-            loss.backward();
-            nn.utils.clip_grad_norm_(model.parameters(), policy.GradientClip);
-            optimizer.step();
+            for (var step = 0; step < policy.Steps; step++)
+            {
+                if (step % OffsetChunkSteps == 0)
+                {
+                    offsets?.Dispose();
+                    offsets = DrawOffsets(rng, Math.Min(OffsetChunkSteps, policy.Steps - step), policy.Batch, data.Length - window, device);
+                }
 
-            var tenth = Math.Min(9, step * 10 / policy.Steps);
-            tenths[tenth] += loss.item<float>();
-            tenthSteps[tenth]++;
-            onStep?.Invoke(step + 1);
+                using var scope = NewDisposeScope();
+                var rows = stream.take(offsets!.select(0, step % OffsetChunkSteps).unsqueeze(1) + columns);
+                flat.Gradients.zero_();
+                var loss = ForwardBackward(model, rows, shards, batchTokens);
+                flat.ClipGradients(policy.GradientClip);
+                optimizer.Step(LearningRate(policy, step));
+                tenths.select(0, Math.Min(9, step * 10 / policy.Steps)).add_(loss);
+                onStep?.Invoke(step + 1);
+            }
+        }
+        finally
+        {
+            offsets?.Dispose();
         }
 
-        var curve = tenths.Select((sum, i) => tenthSteps[i] == 0 ? double.NaN : sum / tenthSteps[i]).Where(x => !double.IsNaN(x)).ToArray();
+        var sums = tenths.cpu().data<double>().ToArray();
+        var counts = Enumerable.Range(0, policy.Steps).GroupBy(step => Math.Min(9, step * 10 / policy.Steps)).OrderBy(g => g.Key).ToList();
+        var curve = counts.Select(g => sums[g.Key] / g.Count()).ToArray();
         return new TrainingResult(curve[^1], curve, (long)policy.Steps * policy.Batch * window);
     }
 
@@ -70,39 +87,49 @@ public static class Trainer
         return floor + (policy.LearningRate - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
     }
 
-    private static AdamW CreateOptimizer(Gpt model, TrainingPolicy policy)
+    /// <summary>
+    /// Mean cross-entropy of the whole batch, its gradient added into the parameters' gradients. Each shard scales
+    /// its summed loss by the whole batch's token count, so the shards' gradients add up to the batch mean's; with
+    /// two shards the order they land in cannot change a bit (a + b = b + a in floating point).
+    /// </summary>
+    private static Tensor ForwardBackward(Gpt model, Tensor rows, int shards, double batchTokens)
     {
-        // Decaying norms, biases and embeddings' scale hurts tiny models; decay only weight matrices.
-        var parameters = model.parameters().ToList();
-        var decayed = parameters.Where(p => p.dim() >= 2).ToList();
-        var plain = parameters.Where(p => p.dim() < 2).ToList();
-        return optim.AdamW(
-            [
-                new AdamW.ParamGroup(decayed, lr: policy.LearningRate, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: policy.WeightDecay, amsgrad: false, maximize: false),
-                new AdamW.ParamGroup(plain, lr: policy.LearningRate, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false),
-            ],
-            lr: policy.LearningRate);
+        var losses = new Tensor[shards];
+        void Run(int shard)
+        {
+            using var scope = NewDisposeScope();
+            var (start, count) = ComputeDevice.ShardRows(rows.shape[0], shards, shard);
+            var part = rows.narrow(0, start, count);
+            var logits = model.forward(part.narrow(1, 0, part.shape[1] - 1));
+            var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), part.narrow(1, 1, part.shape[1] - 1).reshape(-1), reduction: nn.Reduction.Sum) / batchTokens;
+            loss.backward();
+            losses[shard] = loss.detach().DetachFromDisposeScope();
+        }
+
+        ComputeDevice.ForEachShard(shards, Run);
+        var total = losses[0].to(ScalarType.Float64);
+        for (var s = 1; s < shards; s++)
+        {
+            total = total + losses[s];
+        }
+
+        foreach (var loss in losses)
+        {
+            loss.Dispose();
+        }
+
+        return total;
     }
 
-    private static void SetLearningRate(AdamW optimizer, double rate)
+    /// <summary>The same draws, row by row, as the loop used to make per step; one upload per chunk of steps.</summary>
+    private static Tensor DrawOffsets(SplitMix64 rng, int steps, int batch, int range, Device device)
     {
-        foreach (var group in optimizer.ParamGroups)
+        var offsets = new long[steps * batch];
+        for (var i = 0; i < offsets.Length; i++)
         {
-            group.LearningRate = rate;
+            offsets[i] = rng.NextInt64(range);
         }
-    }
 
-    private static void FillBatch(TokenStream data, SplitMix64 rng, long[] into, int window)
-    {
-        var rows = into.Length / (window + 1);
-        var ids = data.Ids;
-        for (var r = 0; r < rows; r++)
-        {
-            var start = (int)rng.NextInt64(ids.Length - window);
-            for (var i = 0; i <= window; i++)
-            {
-                into[r * (window + 1) + i] = ids[start + i];
-            }
-        }
+        return tensor(offsets, [steps, batch], device: device);
     }
 }
