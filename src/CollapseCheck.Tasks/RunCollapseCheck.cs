@@ -29,6 +29,9 @@ public sealed class RunCollapseCheck : ToolTask
 
     public string Tolerance { get; set; } = "";
 
+    /// <summary>--cache: a folder for finished generations, or 'off'; empty: the tool's default (the user cache).</summary>
+    public string Cache { get; set; } = "";
+
     public bool Verify { get; set; }
 
     public string ExplicitToolPath { get; set; } = "";
@@ -93,6 +96,11 @@ public sealed class RunCollapseCheck : ToolTask
         if (!string.IsNullOrWhiteSpace(Tolerance))
         {
             builder.AppendSwitchIfNotNull("--tolerance ", Tolerance);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Cache))
+        {
+            builder.AppendSwitchIfNotNull("--cache ", Cache);
         }
 
         if (Verify)

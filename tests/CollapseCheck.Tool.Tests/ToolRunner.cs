@@ -20,8 +20,17 @@ public sealed class ToolRunner : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Runs the CLI. A `run` computes every generation (--cache off) unless the test names a cache: reusing the
+    /// user's cache would let a determinism test compare a result with itself.
+    /// </summary>
     public (int Exit, string Out, string Error) Run(params string[] args)
     {
+        if (args is ["run", ..] && !args.Contains("--cache"))
+        {
+            args = [.. args, "--cache", "off"];
+        }
+
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var exit = Cli.Invoke(args, stdout, stderr);

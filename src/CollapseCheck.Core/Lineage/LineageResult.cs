@@ -15,7 +15,8 @@ public sealed record GenerationResult(
     public long TrainingTokens => TrainingTokensBySource.Sum(kv => kv.Value);
 }
 
-public sealed record PhaseTimings(double TrainSeconds, double EvaluateSeconds, double SampleSeconds);
+/// <param name="Cached">Loaded from the <see cref="GenerationCache"/>; the seconds are those of the run that computed it.</param>
+public sealed record PhaseTimings(double TrainSeconds, double EvaluateSeconds, double SampleSeconds, bool Cached = false);
 
 public sealed record LineageResult(
     PreparedCorpus Corpus,

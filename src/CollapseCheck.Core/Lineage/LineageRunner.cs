@@ -13,9 +13,10 @@ namespace CollapseCheck.Lineage;
 /// <summary>
 /// The recursive loop: generation 0 trains on the real pool; every generation g then samples m tokens
 /// (synthetic@g+1) for its successor, which trains on what the policy composes from real, fresh and
-/// synthetic text. Each generation starts from fresh random weights unless the policy warm-starts.
+/// synthetic text. Each generation starts from fresh random weights unless the policy warm-starts. With a
+/// <see cref="GenerationCache"/>, the generations a previous run finished are loaded instead of recomputed.
 /// </summary>
-public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpus, Device device, ILineageProgress? progress = null)
+public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpus, Device device, ILineageProgress? progress = null, GenerationCache? cache = null)
 {
     private readonly ILineageProgress _progress = progress ?? SilentProgress.Instance;
 
@@ -29,20 +30,41 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         var timings = new List<PhaseTimings>();
         Gpt? previous = null;
         long parameters = 0;
+        var deviceName = device.type.ToString().ToLowerInvariant();
+        var key = cache is null ? null : GenerationCache.LineageKey(policy, corpus, deviceName, seed);
+        var resumable = key is not null;
 
         try
         {
             for (var g = 0; g <= lineage.Generations; g++)
             {
                 var set = CorpusComposer.Compose(lineage, g, corpus.RealPool, synthetic, corpus.Fresh, seed);
+                if (resumable && cache!.TryLoad(key!, g) is { } hit && (!policy.Training.WarmStart || cache.Weights(key!, g) is not null))
+                {
+                    synthetic.Add(hit.Sample);
+                    results.Add(hit.Result);
+                    timings.Add(hit.Timings with { Cached = true });
+                    _progress.GenerationFinished(hit.Result, timings[^1]);
+                    continue;
+                }
+
+                // Past the first miss nothing later can be reused: its inputs come from this run now.
+                resumable = false;
                 var clock = Stopwatch.StartNew();
 
                 var model = new Gpt(config, SplitMix64.For(seed, "init", g).NextSeed());
                 model.to(device);
                 parameters = model.ParameterCount;
-                if (policy.Training.WarmStart && previous is not null)
+                if (policy.Training.WarmStart && g > 0)
                 {
-                    CopyWeights(previous, model);
+                    if (previous is not null)
+                    {
+                        CopyWeights(previous, model);
+                    }
+                    else
+                    {
+                        model.load(cache!.Weights(key!, g - 1)!);
+                    }
                 }
 
                 _progress.PhaseStarted(g, LineagePhase.Train, policy.Training.Steps);
@@ -70,6 +92,10 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 var timing = new PhaseTimings(trainSeconds, evaluateSeconds, sampleSeconds);
                 results.Add(result);
                 timings.Add(timing);
+                if (key is not null)
+                {
+                    cache!.Store(key, g, new CachedGeneration(result, sample, timing), policy.Training.WarmStart ? model : null);
+                }
                 _progress.GenerationFinished(result, timing);
 
                 previous?.Dispose();
@@ -82,7 +108,13 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         }
 
         var realSample = PreparedCorpus.Take(corpus.HeldOutDocuments, lineage.SyntheticTokensPerGeneration);
-        return new LineageResult(corpus, config, parameters, seed, device.type.ToString().ToLowerInvariant(),
+        if (parameters == 0)
+        {
+            using var counted = new Gpt(config, seed: 0);
+            parameters = counted.ParameterCount;
+        }
+
+        return new LineageResult(corpus, config, parameters, seed, deviceName,
             TextStatistics.Measure(realSample, corpus.Reference, tokenizer.ByteLength), results, timings);
     }
 

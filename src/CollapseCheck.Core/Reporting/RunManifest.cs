@@ -36,9 +36,10 @@ public sealed record RunManifest(
         results[0].Device,
         native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
         results[0].Corpus.Source.Files,
-        results.SelectMany(r => r.Timings.Select((t, g) => new GenerationTiming(r.Seed, g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds))).ToList());
+        results.SelectMany(r => r.Timings.Select((t, g) => new GenerationTiming(r.Seed, g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds, t.Cached))).ToList());
 }
 
 public sealed record NativeManifest(string LibTorchFolder, string LibTorchSource, string? LibTorchSharp, bool Patched, string? Decision);
 
-public sealed record GenerationTiming(int Seed, int Generation, double TrainSeconds, double EvaluateSeconds, double SampleSeconds);
+/// <param name="Cached">Loaded from the generation cache; the seconds are those of the run that computed it.</param>
+public sealed record GenerationTiming(int Seed, int Generation, double TrainSeconds, double EvaluateSeconds, double SampleSeconds, bool Cached);

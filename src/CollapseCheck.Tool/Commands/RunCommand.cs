@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CollapseCheck.Lineage;
 using CollapseCheck.Running;
 
 namespace CollapseCheck.Tool.Commands;
@@ -15,14 +16,25 @@ internal static class RunCommand
         var device = CommonOptions.Device();
         var seed = new Option<int?>("--seed") { Description = "Overrides training.seed." };
         var libTorch = CommonOptions.LibTorch();
+        var cache = new Option<string?>("--cache")
+        {
+            Description = $"Where finished generations are kept, so an unchanged policy does not retrain (default: {GenerationCache.DefaultFolder}); 'off' computes everything.",
+        };
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {
-            policy, outFolder, device, seed, libTorch, tolerance, verify,
+            policy, outFolder, device, seed, libTorch, tolerance, verify, cache,
         };
 
         command.SetAction((parsed, cancellation) =>
         {
-            var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance));
+            var cacheFolder = parsed.GetValue(cache) switch
+            {
+                null => GenerationCache.DefaultFolder,
+                "off" => null,
+                "" => throw Diagnostics.Errors.BadArgument("--cache needs a folder, or 'off'"),
+                var folder => Path.GetFullPath(folder),
+            };
+            var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);
             if (options.Seed is < 0)
             {
                 throw Diagnostics.Errors.BadArgument($"--seed must be 0 or more, but is {options.Seed}");
@@ -44,7 +56,9 @@ internal static class RunCommand
             output.Out.WriteLine($"Gate: {outcome.Verdict.Summary}");
             output.Out.WriteLine($"Report:   {outcome.Files[0]} (+ .md, .svg)");
             output.Out.WriteLine($"Manifest: {outcome.Files[^1]}");
-            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Finished in {clock.Elapsed.TotalSeconds:F1} s on {outcome.Report.Device}."));
+            var cached = outcome.Manifest.Generations.Count(g => g.Cached);
+            var reused = cached == 0 ? "" : $" ({cached} of {outcome.Manifest.Generations.Count} generations from the cache; --cache off recomputes them)";
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Finished in {clock.Elapsed.TotalSeconds:F1} s on {outcome.Report.Device}{reused}."));
             foreach (var failure in outcome.Failures)
             {
                 output.Report(failure);

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CollapseCheck.Common;
+using CollapseCheck.Modeling;
+using CollapseCheck.Native;
+using CollapseCheck.Policy;
+using CollapseCheck.Reporting;
+
+namespace CollapseCheck.Lineage;
+
+/// <summary>What a finished generation leaves for the next run: its measurements, the text it sampled, its timings.</summary>
+public sealed record CachedGeneration(GenerationResult Result, IReadOnlyList<int[]> Sample, PhaseTimings Timings);
+
+/// <summary>
+/// Finished generations on disk, so an unchanged policy does not retrain: a re-run, a gate or verify tweak, or a
+/// lineage extended by more generations picks up where the last run left off. Entries are keyed by everything the
+/// numbers depend on: the build of this assembly, TorchSharp and libtorch, the CPU model and device, the tokenized
+/// corpus, every policy section that reaches training or sampling, and the seed. Results are reproducible only on
+/// the same kind of machine, so a cache carried between different CPUs simply misses.
+/// </summary>
+public sealed class GenerationCache(string folder)
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
+    public string Folder { get; } = folder;
+
+    public static string DefaultFolder => Path.Combine(UserCache.Folder(), "generations");
+
+    /// <summary>The key of one seed's lineage; generation g lives under it. lineage.generations is left out on purpose.</summary>
+    public static string LineageKey(LineagePolicyFile policy, PreparedCorpus corpus, string device, int seed)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+
+        Add("collapsecheck generation cache 1");
+        Add(typeof(GenerationCache).Assembly.ManifestModule.ModuleVersionId.ToString());
+        Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
+        Add(TorchNative.Current?.LibTorchSource ?? "");
+        Add($"{device} {RuntimeInformation.ProcessArchitecture} {CpuModel()}");
+        Add($"{corpus.Tokenizer.Name} {corpus.Tokenizer.VocabularySize}");
+        AddDocuments(hash, corpus.RealPool);
+        foreach (var fresh in corpus.Fresh)
+        {
+            AddDocuments(hash, fresh);
+        }
+
+        AddDocuments(hash, corpus.HeldOutDocuments);
+        AddDocuments(hash, [corpus.HeldOut.Ids]);
+        Add(JsonSerializer.Serialize(policy.Model, s_json));
+        Add(JsonSerializer.Serialize(policy.Training, s_json));
+        Add(JsonSerializer.Serialize(policy.Evaluation, s_json));
+        Add(JsonSerializer.Serialize(policy.Lineage with { Generations = 0 }, s_json));
+        Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
+    }
+
+    /// <summary>The entry, or null when there is none or it cannot be read (a stale or torn entry is a miss, not an error).</summary>
+    public CachedGeneration? TryLoad(string key, int generation)
+    {
+        try
+        {
+            var path = EntryPath(key, generation);
+            return File.Exists(path) ? JsonSerializer.Deserialize<CachedGeneration>(File.ReadAllText(path), s_json) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Saves the entry (and, for warm starts, the weights) atomically; a cache that cannot be written is skipped.</summary>
+    public void Store(string key, int generation, CachedGeneration entry, Gpt? weights = null)
+    {
+        try
+        {
+            var folder = Path.Combine(Folder, key);
+            if (weights is not null)
+            {
+                Directory.CreateDirectory(folder);
+                var temp = Path.Combine(folder, $".g{generation}.{Environment.ProcessId}.weights.tmp");
+                weights.save(temp);
+                File.Move(temp, WeightsPath(key, generation), overwrite: true);
+            }
+
+            AtomicFile.WriteAll(folder, [($"g{generation}.json", JsonSerializer.Serialize(entry, s_json))]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.CollapseCheckException)
+        {
+            // A read-only or full disk costs the next run its head start, nothing more.
+        }
+    }
+
+    /// <summary>The saved weights of a generation, for a warm-started successor; null if absent.</summary>
+    public string? Weights(string key, int generation) => File.Exists(WeightsPath(key, generation)) ? WeightsPath(key, generation) : null;
+
+    private string EntryPath(string key, int generation) => Path.Combine(Folder, key, $"g{generation}.json");
+
+    private string WeightsPath(string key, int generation) => Path.Combine(Folder, key, $"g{generation}.weights");
+
+    private static void AddDocuments(IncrementalHash hash, IEnumerable<int[]> documents)
+    {
+        foreach (var doc in documents)
+        {
+            hash.AppendData(BitConverter.GetBytes(doc.Length));
+            hash.AppendData(MemoryMarshal.AsBytes(doc.AsSpan()));
+        }
+
+        hash.AppendData(BitConverter.GetBytes(-1));
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) ?? ""
+                : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>
+/// The generation cache against the real thing: whatever it reuses must give exactly the report a run that computes
+/// everything gives, and anything that changes the numbers must miss.
+/// </summary>
+public class GenerationCacheTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    private string Cache => _tool.PathOf("cache");
+
+    private (string Report, string Stdout) Run(string policy, string outFolder, string cache)
+    {
+        var (exit, stdout, stderr) = _tool.Run("run", policy, "--out", _tool.PathOf(outFolder), "--device", "cpu", "--cache", cache);
+        Assert.True(exit is 0 or 1, $"exit {exit}\n{stdout}\n{stderr}");
+        return (File.ReadAllText(Path.Combine(_tool.PathOf(outFolder), "collapsecheck-report.json")), stdout);
+    }
+
+    private static string Generations(string report) => JsonDocument.Parse(report).RootElement.GetProperty("generations").GetRawText();
+
+    private static bool[] CachedFlags(string outFolder) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(outFolder, "collapsecheck-run.json"))).RootElement
+            .GetProperty("generations").EnumerateArray().Select(g => g.GetProperty("cached").GetBoolean()).ToArray();
+
+    [Fact]
+    public void A_rerun_reuses_every_generation_and_writes_the_same_bytes_as_computing_them()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (computed, first) = Run(policy, "a", Cache);
+        var (reused, second) = Run(policy, "b", Cache);
+        var (uncached, _) = Run(policy, "c", "off");
+
+        Assert.DoesNotContain("from the cache", first);
+        Assert.Contains("3 of 3 generations from the cache", second);
+        Assert.Equal([true, true, true], CachedFlags(_tool.PathOf("b")));
+        Assert.Equal([false, false, false], CachedFlags(_tool.PathOf("c")));
+        Assert.Equal(computed, reused);
+        Assert.Equal(computed, uncached);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_tool.PathOf("a"), "collapsecheck-report.md")), File.ReadAllBytes(Path.Combine(_tool.PathOf("b"), "collapsecheck-report.md")));
+    }
+
+    [Fact]
+    public void Gate_settings_do_not_retrain_but_the_lineage_mode_does()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (baseline, _) = Run(policy, "a", Cache);
+
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"evaluation\"", "\"gate\": { \"tolerance\": 0.9 },\n  \"evaluation\""));
+        var (tolerant, stdout) = Run(policy, "b", Cache);
+        Assert.Contains("3 of 3 generations from the cache", stdout);
+        Assert.Equal(Generations(baseline), Generations(tolerant));
+
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace"));
+        var (_, replaced) = Run(policy, "c", Cache);
+        Assert.DoesNotContain("from the cache", replaced);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_longer_lineage_resumes_after_the_cached_generations_and_matches_one_computed_whole(bool warmStart)
+    {
+        string Policy(int generations) => TinyPolicies.OnDotnetDocs(generations: generations)
+            .Replace("\"seed\": 3", warmStart ? "\"seed\": 3, \"warmStart\": true" : "\"seed\": 3");
+        var policy = _tool.Write("collapsecheck.json", Policy(1));
+        Run(policy, "short", Cache);
+
+        _tool.Write("collapsecheck.json", Policy(3));
+        var (resumed, stdout) = Run(policy, "resumed", Cache);
+        var (whole, _) = Run(policy, "whole", "off");
+
+        Assert.Contains("2 of 4 generations from the cache", stdout);
+        Assert.Equal([true, true, false, false], CachedFlags(_tool.PathOf("resumed")));
+        Assert.Equal(whole, resumed);
+    }
+
+    [Fact]
+    public void A_torn_entry_is_a_miss_not_an_error()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (computed, _) = Run(policy, "a", Cache);
+        var entry = Directory.GetFiles(Cache, "g0.json", SearchOption.AllDirectories).Single();
+        File.WriteAllText(entry, File.ReadAllText(entry)[..100]);
+
+        var (again, stdout) = Run(policy, "b", Cache);
+        Assert.DoesNotContain("from the cache", stdout);
+        Assert.Equal(computed, again);
+        Assert.Equal(3, Directory.GetFiles(Cache, "g*.json", SearchOption.AllDirectories).Length);
+    }
+}
