@@ -115,20 +115,42 @@ def bench(name, cfg, batch, device, compile_, bf16, seconds):
     evaluate = timed(eval_step, device, seconds)
 
     model.eval()
+    w, h, layers = cfg["width"], cfg["heads"], cfg["layers"]
+
+    def sample_round():
+        # As collapsecheck's sampler: whole batch, KV cache, on-device sampling, a finished-check every 8 steps.
+        with torch.no_grad(), autocast:
+            caches = [LayerCache(batch, h, ctx, w // h, device) for _ in range(layers)]
+            nxt = torch.full((batch, 1), vocab - 1, dtype=torch.long, device=device)
+            finished = torch.zeros(batch, dtype=torch.bool, device=device)
+            steps = []
+            for position in range(ctx):
+                logits = model(nxt, caches, position)[:, -1].float()
+                nxt = torch.multinomial(logits.softmax(-1), 1)
+                steps.append(nxt)
+                finished |= nxt.squeeze(1) == vocab - 1
+                if position % 8 == 7 and bool(finished.all()):
+                    break
+            torch.cat(steps, 1).cpu()
+        return batch * ctx
+
+    cached = timed(sample_round, device, seconds, minimum=1)
+
     with torch.no_grad(), autocast:
-        w, h = cfg["width"], cfg["heads"]
-        caches = [LayerCache(batch, h, ctx, w // h, device) for _ in range(cfg["layers"])]
+        caches = [LayerCache(batch, h, ctx, w // h, device) for _ in range(layers)]
         nxt = torch.zeros(batch, 1, dtype=torch.long, device=device)
-        step_ms, start = [], time.perf_counter()
+        step_ms = []
         for position in range(ctx):
             t0 = time.perf_counter()
             logits = model(nxt, caches, position)[:, -1].float()
             nxt = torch.multinomial(logits.softmax(-1), 1)
             sync(device)
             step_ms.append((time.perf_counter() - t0) * 1000)
-        cached = batch * ctx / (time.perf_counter() - start)
-    return dict(name=name, parameters=sum(p.numel() for p in model.parameters()), batch=batch, context=ctx,
-                device=device.type, trainTokensPerSecond=train, evaluateTokensPerSecond=evaluate,
+    parameters = sum(p.numel() for p in model.parameters())
+    flops_per_token = 6 * parameters + 12 * layers * w * ctx
+    return dict(name=name, parameters=parameters, batch=batch, context=ctx,
+                device=device.type, trainTokensPerSecond=train, trainFlopsPerSecond=train * flops_per_token,
+                evaluateTokensPerSecond=evaluate,
                 sampleTokensPerSecondCached=cached, sampleMsPerTokenEarly=sum(step_ms[8:13]) / 5,
                 sampleMsPerTokenLate=sum(step_ms[-6:-1]) / 5,
                 peakCudaMemoryBytes=torch.cuda.max_memory_allocated() if device.type == "cuda" else None)

@@ -11,7 +11,9 @@ namespace CollapseCheck.Benchmarks;
 
 public sealed record BenchCase(string Name, GptConfig Model, int Batch);
 
-/// <param name="SampleMsPerTokenEarly">Mean time of one cached decoding step (whole batch) at positions 8–12.</param>
+/// <param name="TrainFlopsPerSecond">Training tokens/s × 6 FLOPs per parameter and token (forward and backward) plus attention's 12·layers·width·context: the model FLOPs, not counting recomputation.</param>
+/// <param name="SampleTokensPerSecondCached">Through the product's sampler: KV cache, on-device filtering, CPU shards.</param>
+/// <param name="SampleMsPerTokenEarly">Mean time of one cached decoding step (whole batch, one thread of work) at positions 8–12.</param>
 /// <param name="SampleMsPerTokenLate">The same at the last positions (near 250 for a 256 context): flat means the cache works.</param>
 /// <param name="UncachedPositions">Positions the uncached sampler was timed over (it recomputes the prefix, so it is cut short).</param>
 public sealed record BenchResult(
@@ -21,6 +23,7 @@ public sealed record BenchResult(
     int Context,
     string Device,
     double TrainTokensPerSecond,
+    double TrainFlopsPerSecond,
     double EvaluateTokensPerSecond,
     double SampleTokensPerSecondCached,
     double SampleTokensPerSecondUncached,
@@ -30,9 +33,10 @@ public sealed record BenchResult(
     long PeakWorkingSetBytes);
 
 /// <summary>
-/// Measures one model size on random tokens: training (AdamW steps, whole batches), evaluation (no-grad forward),
-/// sampling with the KV cache and without it (recomputing the prefix each step). Each phase runs until a time
-/// budget is spent after a warm-up, so big models on slow devices still finish.
+/// Measures one model size on random tokens through the product's own code paths: training (<see cref="Trainer"/>),
+/// evaluation (<see cref="Evaluator"/>), sampling (<see cref="Sampler"/>, KV-cached), and for comparison sampling
+/// without the cache (recomputing the prefix each step) and the cached decoding step's cost by position. Each phase
+/// runs until a time budget is spent after a warm-up, so big models on slow devices still finish.
 /// </summary>
 public static class ModelBenchmark
 {
@@ -51,11 +55,13 @@ public static class ModelBenchmark
         var stream = new TokenStream(Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 4 * c.Context).Select(_ => (int)rng.NextInt64(c.VocabularySize - 1)).ToArray()), c.VocabularySize - 1);
 
         var train = TimeTraining(model, stream, bench.Batch, device, secondsPerPhase);
-        var evaluate = TimeEvaluation(model, bench.Batch, device, secondsPerPhase);
-        var (cached, early, late) = TimeCachedSampling(model, bench.Batch, device);
+        var flopsPerToken = 6.0 * model.ParameterCount + 12.0 * c.Layers * c.Width * c.Context;
+        var evaluate = TimeEvaluation(model, stream, bench.Batch, device, secondsPerPhase);
+        var cached = TimeSampling(model, bench.Batch, device, secondsPerPhase);
+        var (early, late) = TimeDecodingSteps(model, bench.Batch, device);
         var (uncached, positions) = TimeUncachedSampling(model, bench.Batch, device, secondsPerPhase);
         return new BenchResult(bench.Name, model.ParameterCount, bench.Batch, c.Context, device.type.ToString().ToLowerInvariant(),
-            train, evaluate, cached, uncached, positions, early, late, Process.GetCurrentProcess().PeakWorkingSet64);
+            train, train * flopsPerToken, evaluate, cached, uncached, positions, early, late, Process.GetCurrentProcess().PeakWorkingSet64);
     }
 
     private static double TimeTraining(Gpt model, TokenStream stream, int batch, Device device, double seconds)
@@ -73,25 +79,52 @@ public static class ModelBenchmark
         return tokens / clock.Elapsed.TotalSeconds;
     }
 
-    private static double TimeEvaluation(Gpt model, int batch, Device device, double seconds)
+    private static double TimeEvaluation(Gpt model, TokenStream stream, int batch, Device device, double seconds)
     {
-        model.eval();
-        using var _ = no_grad();
-        using var ids = randint(0, model.Config.VocabularySize, [batch, model.Config.Context], dtype: ScalarType.Int64, device: device);
-        model.forward(ids).Dispose();
+        Evaluator.Evaluate(model, stream, _ => 1, device, batch);
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         while (clock.Elapsed.TotalSeconds < seconds || tokens == 0)
         {
-            using var logits = model.forward(ids);
-            tokens += ids.numel();
+            tokens += Evaluator.Evaluate(model, stream, _ => 1, device, batch).Tokens;
         }
 
-        Synchronize(device);
         return tokens / clock.Elapsed.TotalSeconds;
     }
 
-    private static (double TokensPerSecond, double EarlyMs, double LateMs) TimeCachedSampling(Gpt model, int batch, Device device)
+    /// <summary>
+    /// Whole rounds of the batch; counts positions decoded (batch × context: a row that ends early keeps decoding
+    /// until its batch ends, as in the product), which is also what the PyTorch reference counts.
+    /// </summary>
+    private static double TimeSampling(Gpt model, int batch, Device device, double seconds)
+    {
+        var sampler = new Sampler(model, new SamplingPolicy(1.0, 0, 1.0, MaxLength: null), endOfDocumentId: model.Config.VocabularySize - 1, device, batch);
+        var generators = sampler.NewGenerators(seed: 1);
+        try
+        {
+            sampler.SampleRound(generators);
+            Synchronize(device);
+            var clock = Stopwatch.StartNew();
+            long tokens = 0;
+            while (clock.Elapsed.TotalSeconds < seconds || tokens == 0)
+            {
+                sampler.SampleRound(generators);
+                tokens += (long)batch * model.Config.Context;
+            }
+
+            Synchronize(device);
+            return tokens / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            foreach (var generator in generators)
+            {
+                generator.Dispose();
+            }
+        }
+    }
+
+    private static (double EarlyMs, double LateMs) TimeDecodingSteps(Gpt model, int batch, Device device)
     {
         model.eval();
         using var _ = no_grad();
@@ -100,7 +133,6 @@ public static class ModelBenchmark
         using var cache = model.NewCache(batch, device);
         using var generator = new Generator(1, device);
         var next = zeros(batch, 1, dtype: ScalarType.Int64, device: device);
-        var total = Stopwatch.StartNew();
         for (var position = 0; position < context; position++)
         {
             var step = Stopwatch.StartNew();
@@ -111,10 +143,9 @@ public static class ModelBenchmark
             stepMs[position] = step.Elapsed.TotalMilliseconds;
         }
 
-        var seconds = total.Elapsed.TotalSeconds;
         var early = stepMs.Skip(Math.Min(8, context - 5)).Take(5).Average();
         var late = stepMs.Skip(Math.Max(0, context - 6)).Take(5).Average();
-        return (batch * context / seconds, early, late);
+        return (early, late);
     }
 
     private static (double TokensPerSecond, int Positions) TimeUncachedSampling(Gpt model, int batch, Device device, double seconds)

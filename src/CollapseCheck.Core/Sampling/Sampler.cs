@@ -22,13 +22,10 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     /// </summary>
     public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000)
     {
-        // Each shard draws from a generator of its own, so the text does not depend on how many run at once.
-        var shards = ComputeDevice.ShardsFor(device, batch);
-        var generators = Enumerable.Range(0, shards).Select(s => new Generator((ulong)new SplitMix64((ulong)seed + (ulong)s * 0x9E3779B97F4A7C15UL).NextSeed(), device)).ToArray();
+        var generators = NewGenerators(seed);
         try
         {
             var budget = new TokenBudget(tokens, dedupe);
-            var rows = new List<int[]>[shards];
             for (var round = 0; !budget.IsFull; round++)
             {
                 if (round == maxBatches)
@@ -36,8 +33,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
                     throw new InvalidOperationException($"the sampler produced {budget.Total} of {tokens} tokens in {maxBatches} batches");
                 }
 
-                ComputeDevice.ForEachShard(shards, s => rows[s] = SampleBatch(generators[s], (int)ComputeDevice.ShardRows(batch, shards, s).Count));
-                foreach (var doc in rows.SelectMany(r => r))
+                foreach (var doc in SampleRound(generators))
                 {
                     budget.Offer(doc);
                 }
@@ -52,6 +48,24 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
                 generator.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// One generator per shard, each seeded from <paramref name="seed"/> and its index, so the text does not depend
+    /// on how many shards run at once.
+    /// </summary>
+    public Generator[] NewGenerators(long seed) =>
+        Enumerable.Range(0, ComputeDevice.ShardsFor(device, batch))
+            .Select(s => new Generator((ulong)new SplitMix64((ulong)seed + (ulong)s * 0x9E3779B97F4A7C15UL).NextSeed(), device))
+            .ToArray();
+
+    /// <summary>The whole batch once, each shard's rows decoded on its own thread; documents in shard order.</summary>
+    public List<int[]> SampleRound(Generator[] generators)
+    {
+        var shards = generators.Length;
+        var rows = new List<int[]>[shards];
+        ComputeDevice.ForEachShard(shards, s => rows[s] = SampleBatch(generators[s], (int)ComputeDevice.ShardRows(batch, shards, s).Count));
+        return rows.SelectMany(r => r).ToList();
     }
 
     /// <summary>One batch of rows, each cut at its first end-of-document.</summary>

@@ -14,7 +14,12 @@ internal static class BenchCommand
         var libTorch = CommonOptions.LibTorch();
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout." };
         var seconds = new Option<double>("--seconds") { Description = "Time budget per measured phase.", DefaultValueFactory = _ => 3.0 };
-        var command = new Command("bench", "Training, evaluation and sampling speed of the default model and a 3.5M-parameter one.") { device, libTorch, json, seconds };
+        var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32)." };
+        var noLineage = new Option<bool>("--no-lineage") { Description = "Skip timing the default policy's lineage." };
+        var command = new Command("bench", "Training, evaluation and sampling speed of the default model and a 3.5M-parameter one, and the default lineage's time by phase.")
+        {
+            device, libTorch, json, seconds, peak, noLineage,
+        };
         command.SetAction(parsed =>
         {
             var torchDevice = ComputeDevice.Resolve(parsed.GetValue(device)!, parsed.GetValue(libTorch));
@@ -23,21 +28,39 @@ internal static class BenchCommand
                 output.Error.WriteLine($"collapsecheck: benchmarking the {c.Name}…");
                 return ModelBenchmark.Run(c, torchDevice, parsed.GetValue(seconds));
             }).ToList();
+            LineageBenchResult? lineage = null;
+            if (!parsed.GetValue(noLineage))
+            {
+                output.Error.WriteLine("collapsecheck: timing the default policy's lineage (no generation cache)…");
+                lineage = LineageBenchmark.Run(torchDevice);
+            }
+
+            var peakFlops = parsed.GetValue(peak) * 1e12;
+            var threads = TorchSharp.torch.get_num_threads();
             if (parsed.GetValue(json))
             {
-                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 1, threads = TorchSharp.torch.get_num_threads(), results }));
+                var utilisation = results.Select(r => peakFlops is { } p ? r.TrainFlopsPerSecond / p : (double?)null).ToList();
+                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 2, threads, shards = ComputeDevice.CpuShards, peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage }));
                 return 0;
             }
 
             var c = CultureInfo.InvariantCulture;
-            output.Out.WriteLine($"device {results[0].Device}, {TorchSharp.torch.get_num_threads()} threads; tokens/s, higher is better; ms per decoding step, lower is better");
+            output.Out.WriteLine($"device {results[0].Device}, {threads} intra-op threads × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
             foreach (var r in results)
             {
+                var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:F0} TFLOP/s peak") : "";
                 output.Out.WriteLine(string.Create(c, $"{r.Name} ({r.Parameters:N0} parameters, batch {r.Batch}, context {r.Context}):"));
-                output.Out.WriteLine(string.Create(c, $"  training {r.TrainTokensPerSecond,12:N0} tokens/s    evaluation {r.EvaluateTokensPerSecond,12:N0} tokens/s"));
+                output.Out.WriteLine(string.Create(c, $"  training {r.TrainTokensPerSecond,12:N0} tokens/s ({r.TrainFlopsPerSecond / 1e9:F1} model GFLOP/s{mfu})"));
+                output.Out.WriteLine(string.Create(c, $"  evaluation {r.EvaluateTokensPerSecond,10:N0} tokens/s"));
                 output.Out.WriteLine(string.Create(c, $"  sampling {r.SampleTokensPerSecondCached,12:N0} tokens/s with KV cache, {r.SampleTokensPerSecondUncached:N0} without (over {r.UncachedPositions} positions)"));
                 output.Out.WriteLine(string.Create(c, $"  decoding step at positions 8–12: {r.SampleMsPerTokenEarly:F3} ms, at the last positions: {r.SampleMsPerTokenLate:F3} ms (×{r.SampleMsPerTokenLate / r.SampleMsPerTokenEarly:F2})"));
                 output.Out.WriteLine(string.Create(c, $"  peak working set {r.PeakWorkingSetBytes / 1048576.0:F0} MiB"));
+            }
+
+            if (lineage is { } l)
+            {
+                output.Out.WriteLine(string.Create(c, $"default policy lineage ({l.Generations} generations): {l.TotalSeconds:F1} s"));
+                output.Out.WriteLine(string.Create(c, $"  corpus {l.CorpusSeconds:F2} s, theory {l.TheorySeconds:F2} s, training {l.TrainSeconds:F2} s, evaluation {l.EvaluateSeconds:F2} s, sampling {l.SampleSeconds:F2} s, other {l.OtherSeconds:F2} s"));
             }
 
             return 0;

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using CollapseCheck.Lineage;
+using CollapseCheck.Running;
+using CollapseCheck.Theory;
+using static TorchSharp.torch;
+
+namespace CollapseCheck.Benchmarks;
+
+/// <param name="OtherSeconds">Model construction, corpus composition and metrics: the rest of the lineage loop.</param>
+public sealed record LineageBenchResult(
+    int Generations,
+    double TotalSeconds,
+    double CorpusSeconds,
+    double TheorySeconds,
+    double TrainSeconds,
+    double EvaluateSeconds,
+    double SampleSeconds,
+    double OtherSeconds);
+
+/// <summary>
+/// The embedded default policy end to end, as `run` does it but without the generation cache and without writing
+/// reports: where a user's wall time goes.
+/// </summary>
+public static class LineageBenchmark
+{
+    public static LineageBenchResult Run(Device device)
+    {
+        var clock = Stopwatch.StartNew();
+        var policy = RunJob.LoadPolicy(null);
+        var corpus = RunJob.PrepareCorpus(policy, null);
+        var corpusSeconds = clock.Elapsed.TotalSeconds;
+        PolicyTheory.For(policy, corpus);
+        var theorySeconds = clock.Elapsed.TotalSeconds - corpusSeconds;
+        var lineageClock = Stopwatch.StartNew();
+        var result = new LineageRunner(policy, corpus, device).Run(policy.Training.Seed);
+        var lineageSeconds = lineageClock.Elapsed.TotalSeconds;
+        var (train, evaluate, sample) = (result.Timings.Sum(t => t.TrainSeconds), result.Timings.Sum(t => t.EvaluateSeconds), result.Timings.Sum(t => t.SampleSeconds));
+        return new LineageBenchResult(result.Generations.Count, clock.Elapsed.TotalSeconds, corpusSeconds, theorySeconds,
+            train, evaluate, sample, lineageSeconds - train - evaluate - sample);
+    }
+}
