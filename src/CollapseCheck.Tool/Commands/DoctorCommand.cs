@@ -32,7 +32,8 @@ internal static class DoctorCommand
                     ? $"native patch: applied — {setup.Decision!.Explanation}; loaded {setup.LibTorchSharpLoaded}{(setup.PatchWrittenNow ? " (written now)" : " (cached)")}"
                     : $"native patch: not needed — {setup.Decision?.Explanation ?? "not a Linux system"}");
                 InitializeDeviceType(TorchSharp.DeviceType.CPU);
-                o.WriteLine($"threads:      {get_num_threads()} (of {Environment.ProcessorCount} logical processors)");
+                ComputeDevice.UseCpuThreads();
+                o.WriteLine($"threads:      {ComputeDevice.CpuShards} CPU shards × {get_num_threads()} intra-op thread(s) each (of {Environment.ProcessorCount} logical processors)");
                 o.WriteLine(ComputeDevice.TryCuda(out var why)
                     ? $"cuda:         available, {cuda.device_count()} device(s)"
                     : $"cuda:         not available ({why})");
