@@ -43,6 +43,7 @@ public sealed class GenerationCache(string folder)
         Add(typeof(GenerationCache).Assembly.ManifestModule.ModuleVersionId.ToString());
         Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
         Add(TorchNative.Current?.LibTorchSource ?? "");
+        Add(LibTorchFingerprint(TorchNative.Current?.LibTorchFolder));
         Add($"{device} {RuntimeInformation.ProcessArchitecture} {CpuModel()}");
         Add($"{corpus.Tokenizer.Name} {corpus.Tokenizer.VocabularySize}");
         AddDocuments(hash, corpus.RealPool);
@@ -113,6 +114,24 @@ public sealed class GenerationCache(string folder)
         }
 
         hash.AppendData(BitConverter.GetBytes(-1));
+    }
+
+    /// <summary>
+    /// A PyTorch upgraded in place keeps its folder (--libtorch) but not its numbers: the libraries' sizes and
+    /// times tell the builds apart without reading hundreds of megabytes.
+    /// </summary>
+    private static string LibTorchFingerprint(string? folder)
+    {
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return "";
+        }
+
+        return string.Join(";", Directory.EnumerateFiles(folder, "libtorch*")
+            .Concat(Directory.EnumerateFiles(folder, "libc10*"))
+            .Order(StringComparer.Ordinal)
+            .Select(f => new FileInfo(f))
+            .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
     }
 
     private static string CpuModel()
