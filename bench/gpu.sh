@@ -17,7 +17,7 @@ torch_lib=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(tor
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv > "$out/gpu.csv" 2>&1
 peak=${PEAK_TFLOPS:-67}
 bash .gpu/run.sh doctor --libtorch "$torch_lib" > "$out/doctor.txt" 2>&1
-bash .gpu/run.sh bench --device cuda --libtorch "$torch_lib" --peak-tflops "$peak" --json > "$out/torchsharp.json" 2> "$out/torchsharp.err"
+bash .gpu/run.sh bench --device cuda --libtorch "$torch_lib" --peak-tflops "$peak" --no-lineage --json > "$out/torchsharp.json" 2> "$out/torchsharp.err"
 python3 bench/reference.py --device cuda > "$out/eager.json" 2> "$out/eager.err"
 python3 bench/reference.py --device cuda --compile > "$out/compile.json" 2> "$out/compile.err"
 python3 bench/reference.py --device cuda --bf16 > "$out/eager-bf16.json" 2> "$out/eager-bf16.err"

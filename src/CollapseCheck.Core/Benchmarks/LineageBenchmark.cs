@@ -6,7 +6,9 @@ using static TorchSharp.torch;
 
 namespace CollapseCheck.Benchmarks;
 
-/// <param name="OtherSeconds">Model construction, corpus composition and metrics: the rest of the lineage loop.</param>
+/// <param name="TrainSeconds">Per generation from model construction to the last step.</param>
+/// <param name="SampleSeconds">Sampling and the generated text's metrics.</param>
+/// <param name="OtherSeconds">The rest of the lineage loop: corpus composition and bookkeeping.</param>
 public sealed record LineageBenchResult(
     int Generations,
     double TotalSeconds,

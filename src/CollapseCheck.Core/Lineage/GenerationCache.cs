@@ -19,7 +19,8 @@ public sealed record CachedGeneration(GenerationResult Result, IReadOnlyList<int
 /// lineage extended by more generations picks up where the last run left off. Entries are keyed by everything the
 /// numbers depend on: the build of this assembly, TorchSharp and libtorch, the CPU model and device, the tokenized
 /// corpus, every policy section that reaches training or sampling, and the seed. Results are reproducible only on
-/// the same kind of machine, so a cache carried between different CPUs simply misses.
+/// the same kind of machine, so a cache carried between different CPUs simply misses. CPU only: CUDA kernels are
+/// not bit-reproducible, and TorchSharp cannot name the GPU to key on.
 /// </summary>
 public sealed class GenerationCache(string folder)
 {
@@ -28,6 +29,9 @@ public sealed class GenerationCache(string folder)
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
     };
+
+    // Settings that make libtorch, MKL or oneDNN pick other kernels, and so other roundings.
+    private static readonly string[] s_numericsVariables = ["ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA", "MKL_DEBUG_CPU_TYPE"];
 
     public string Folder { get; } = folder;
 
@@ -44,7 +48,13 @@ public sealed class GenerationCache(string folder)
         Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
         Add(TorchNative.Current?.LibTorchSource ?? "");
         Add(LibTorchFingerprint(TorchNative.Current?.LibTorchFolder));
-        Add($"{device} {RuntimeInformation.ProcessArchitecture} {CpuModel()}");
+        Add($"{device} {RuntimeInformation.ProcessArchitecture} {CpuIdentity()}");
+        Add($"threads {TorchSharp.torch.get_num_threads()} shards {Training.ComputeDevice.CpuShards}");
+        foreach (var variable in s_numericsVariables)
+        {
+            Add($"{variable}={Environment.GetEnvironmentVariable(variable)}");
+        }
+
         Add($"{corpus.Tokenizer.Name} {corpus.Tokenizer.VocabularySize}");
         AddDocuments(hash, corpus.RealPool);
         foreach (var fresh in corpus.Fresh)
@@ -127,24 +137,37 @@ public sealed class GenerationCache(string folder)
             return "";
         }
 
-        return string.Join(";", Directory.EnumerateFiles(folder, "libtorch*")
-            .Concat(Directory.EnumerateFiles(folder, "libc10*"))
+        return string.Join(";", Directory.EnumerateFiles(folder, "*torch*")
+            .Concat(Directory.EnumerateFiles(folder, "*c10*"))
+            .Distinct()
             .Order(StringComparer.Ordinal)
             .Select(f => new FileInfo(f))
             .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
     }
 
-    private static string CpuModel()
+    /// <summary>
+    /// What decides which kernels run: on Linux the distinct model, vendor and instruction-set lines of /proc/cpuinfo
+    /// (x64 and ARM spell them differently), on Windows PROCESSOR_IDENTIFIER; elsewhere only the architecture.
+    /// </summary>
+    private static string CpuIdentity()
     {
         try
         {
-            return File.Exists("/proc/cpuinfo")
-                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) ?? ""
-                : "";
+            if (File.Exists("/proc/cpuinfo"))
+            {
+                string[] keys = ["vendor_id", "cpu family", "model", "model name", "stepping", "flags", "CPU implementer", "CPU architecture", "CPU variant", "CPU part", "Features"];
+                return string.Join("\n", File.ReadLines("/proc/cpuinfo")
+                    .Select(line => line.Split(':', 2))
+                    .Where(parts => parts.Length == 2 && keys.Contains(parts[0].Trim()))
+                    .Select(parts => $"{parts[0].Trim()}={parts[1].Trim()}")
+                    .Distinct()
+                    .Order(StringComparer.Ordinal));
+            }
         }
         catch (IOException)
         {
-            return "";
         }
+
+        return Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER") ?? "";
     }
 }

@@ -14,7 +14,7 @@ namespace CollapseCheck.Running;
 /// <param name="PolicyPath">collapsecheck.json, or null for the embedded default.</param>
 /// <param name="OutputFolder">Where reports go; null: collapsecheck-out beside the policy (or in the current folder).</param>
 /// <param name="Tolerance">Overrides gate.tolerance (the MSBuild property CollapseCheckTolerance).</param>
-/// <param name="CacheFolder">Where finished generations are kept between runs; null: none (every generation is computed).</param>
+/// <param name="CacheFolder">Where finished generations are kept between CPU runs; null: none (every generation is computed).</param>
 public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null, string? CacheFolder = null);
 
 public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files)
@@ -61,7 +61,7 @@ public static class RunJob
 
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
         var seed = options.Seed ?? policy.Training.Seed;
-        var cache = options.CacheFolder is null ? null : new GenerationCache(options.CacheFolder);
+        var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
         var results = new List<LineageResult>();
         for (var i = 0; i < policy.Gate.Seeds; i++)
         {

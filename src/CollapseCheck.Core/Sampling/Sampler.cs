@@ -62,6 +62,8 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     /// <summary>The whole batch once, each shard's rows decoded on its own thread; documents in shard order.</summary>
     public List<int[]> SampleRound(Generator[] generators)
     {
+        // Set once, here: the shards' threads would otherwise both write the modules' training flags.
+        model.eval();
         var shards = generators.Length;
         var rows = new List<int[]>[shards];
         ComputeDevice.ForEachShard(shards, s => rows[s] = SampleBatch(generators[s], (int)ComputeDevice.ShardRows(batch, shards, s).Count));
@@ -69,11 +71,14 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     }
 
     /// <summary>One batch of rows, each cut at its first end-of-document.</summary>
-    public List<int[]> SampleBatch(Generator generator) => SampleBatch(generator, batch);
+    public List<int[]> SampleBatch(Generator generator)
+    {
+        model.eval();
+        return SampleBatch(generator, batch);
+    }
 
     private List<int[]> SampleBatch(Generator generator, int rowCount)
     {
-        model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         using var cache = model.NewCache(rowCount, device);

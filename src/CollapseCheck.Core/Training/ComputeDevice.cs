@@ -13,9 +13,20 @@ public static class ComputeDevice
 
     /// <summary>
     /// Shards a CPU batch is split into, each run on its own thread. A constant, not the core count: results must
-    /// not depend on the machine. Torch's intra-op threads are divided among the shards (<see cref="Resolve"/>).
+    /// not depend on the machine. Each shard runs <see cref="CpuIntraOpThreads"/> torch threads.
     /// </summary>
     public const int CpuShards = 2;
+
+    /// <summary>Overrides <see cref="CpuIntraOpThreads"/>: faster on big CPUs, but reports then differ from a default run's.</summary>
+    public const string ThreadsEnvironmentVariable = "COLLAPSECHECK_INTRAOP_THREADS";
+
+    /// <summary>
+    /// Torch threads per shard on CPU: 1 unless <see cref="ThreadsEnvironmentVariable"/> says otherwise. Not derived
+    /// from the core count, because MKL's and ATen's kernels split their sums differently with more threads, and a
+    /// laptop and a CI runner with the same CPU must write the same report.
+    /// </summary>
+    public static int CpuIntraOpThreads =>
+        int.TryParse(Environment.GetEnvironmentVariable(ThreadsEnvironmentVariable), out var n) && n >= 1 ? n : 1;
 
     public static Device Resolve(string requested, string? libTorchFolder = null)
     {
@@ -62,10 +73,9 @@ public static class ComputeDevice
     }
 
     /// <summary>
-    /// Gives each shard an equal part of the cores. Set before any shard thread touches torch: each thread takes
-    /// its OpenMP thread count when it first runs an op, and two shards each spinning up all cores would fight.
+    /// Set before any shard thread touches torch: each thread takes its OpenMP thread count when it first runs an op.
     /// </summary>
-    public static void UseCpuThreads() => set_num_threads(Math.Max(1, Environment.ProcessorCount / CpuShards));
+    public static void UseCpuThreads() => set_num_threads(CpuIntraOpThreads);
 
     /// <summary>One shard on an accelerator (a single stream is already busy); <see cref="CpuShards"/> on CPU.</summary>
     public static int ShardsFor(Device device, int rows) => device.type == DeviceType.CPU ? Math.Min(CpuShards, rows) : 1;

@@ -37,12 +37,14 @@ public sealed class FlatParameters : IDisposable
         var values = zeros(total, device: device);
         var gradients = zeros(total, device: device);
         using (no_grad())
+        using (NewDisposeScope())
         {
+            // The views' wrappers go with the scope; the parameters and their gradients keep the storage alive.
             long offset = 0;
             foreach (var p in parameters)
             {
                 var count = p.numel();
-                using var value = values.narrow(0, offset, count).view(p.shape);
+                var value = values.narrow(0, offset, count).view(p.shape);
                 value.copy_(p);
                 p.set_(value);
                 p.grad = gradients.narrow(0, offset, count).view(p.shape);

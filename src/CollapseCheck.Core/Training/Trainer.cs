@@ -68,7 +68,8 @@ public static class Trainer
             offsets?.Dispose();
         }
 
-        var sums = tenths.cpu().data<double>().ToArray();
+        using var host = tenths.cpu();
+        var sums = host.data<double>().ToArray();
         var counts = Enumerable.Range(0, policy.Steps).GroupBy(step => Math.Min(9, step * 10 / policy.Steps)).OrderBy(g => g.Key).ToList();
         var curve = counts.Select(g => sums[g.Key] / g.Count()).ToArray();
         return new TrainingResult(curve[^1], curve, (long)policy.Steps * policy.Batch * window);
@@ -106,19 +107,24 @@ public static class Trainer
             losses[shard] = loss.detach().DetachFromDisposeScope();
         }
 
-        ComputeDevice.ForEachShard(shards, Run);
-        var total = losses[0].to(ScalarType.Float64);
-        for (var s = 1; s < shards; s++)
+        try
         {
-            total = total + losses[s];
-        }
+            ComputeDevice.ForEachShard(shards, Run);
+            var total = losses[0].to(ScalarType.Float64);
+            for (var s = 1; s < shards; s++)
+            {
+                total = total + losses[s];
+            }
 
-        foreach (var loss in losses)
+            return total;
+        }
+        finally
         {
-            loss.Dispose();
+            foreach (var loss in losses)
+            {
+                loss?.Dispose();
+            }
         }
-
-        return total;
     }
 
     /// <summary>The same draws, row by row, as the loop used to make per step; one upload per chunk of steps.</summary>
