@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 
 namespace CollapseCheck.Benchmarks;
 
-public sealed record BenchCase(string Name, GptConfig Model, int Batch);
+/// <param name="Key">Short name for `bench --model`.</param>
+public sealed record BenchCase(string Key, string Name, GptConfig Model, int Batch);
 
 /// <param name="TrainFlopsPerSecond">Training tokens/s × 6 FLOPs per parameter and token (forward and backward) plus attention's 12·layers·width·context: the model FLOPs, not counting recomputation.</param>
 /// <param name="SampleTokensPerSecondCached">Through the product's sampler: KV cache, on-device filtering, CPU shards.</param>
@@ -42,8 +43,8 @@ public static class ModelBenchmark
 {
     public static readonly BenchCase[] Cases =
     [
-        new("default policy model", new GptConfig(257, 2, 64, 4, 64), 16),
-        new("3.5M-parameter model", new GptConfig(512, 4, 256, 8, 256), 64),
+        new("default", "default policy model", new GptConfig(257, 2, 64, 4, 64), 16),
+        new("3.5m", "3.5M-parameter model", new GptConfig(512, 4, 256, 8, 256), 64),
     ];
 
     public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3)

@@ -16,9 +16,14 @@ internal static class BenchCommand
         var seconds = new Option<double>("--seconds") { Description = "Time budget per measured phase.", DefaultValueFactory = _ => 3.0 };
         var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32)." };
         var noLineage = new Option<bool>("--no-lineage") { Description = "Skip timing the default policy's lineage." };
+        var models = new Option<string>("--model")
+        {
+            Description = $"Which model sizes: all, or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}.",
+            DefaultValueFactory = _ => "all",
+        };
         var command = new Command("bench", "Training, evaluation and sampling speed of the default model and a 3.5M-parameter one, and the default lineage's time by phase.")
         {
-            device, libTorch, json, seconds, peak, noLineage,
+            device, libTorch, json, seconds, peak, noLineage, models,
         };
         command.SetAction(parsed =>
         {
@@ -27,8 +32,21 @@ internal static class BenchCommand
                 throw Diagnostics.Errors.BadArgument($"--peak-tflops must be above 0, but is {given.ToString(CultureInfo.InvariantCulture)}");
             }
 
+            var selected = parsed.GetValue(models) is "all" or null
+                ? ModelBenchmark.Cases
+                : ModelBenchmark.Cases.Where(c => c.Key == parsed.GetValue(models)).ToArray();
+            if (selected.Length == 0)
+            {
+                throw Diagnostics.Errors.BadArgument($"--model must be all or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}, but is '{parsed.GetValue(models)}'");
+            }
+
+            if (!(parsed.GetValue(seconds) > 0))
+            {
+                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0, but is {parsed.GetValue(seconds).ToString(CultureInfo.InvariantCulture)}");
+            }
+
             var torchDevice = ComputeDevice.Resolve(parsed.GetValue(device)!, parsed.GetValue(libTorch));
-            var results = ModelBenchmark.Cases.Select(c =>
+            var results = selected.Select(c =>
             {
                 output.Error.WriteLine($"collapsecheck: benchmarking the {c.Name}…");
                 return ModelBenchmark.Run(c, torchDevice, parsed.GetValue(seconds));

@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>The benchmark itself runs in CI on the small model, so a broken bench is a failing test, not a surprise on the GPU box.</summary>
+public class BenchTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    [Fact]
+    public void Bench_prints_positive_speeds_and_model_flops_as_json()
+    {
+        var (exit, stdout, stderr) = _tool.Run("bench", "--device", "cpu", "--model", "default", "--seconds", "0.2", "--no-lineage", "--peak-tflops", "0.2", "--json");
+        Assert.True(exit == 0, stderr);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        var result = Assert.Single(root.GetProperty("results").EnumerateArray());
+        Assert.Equal(120_640, result.GetProperty("parameters").GetInt64());
+        foreach (var field in new[] { "trainTokensPerSecond", "trainFlopsPerSecond", "evaluateTokensPerSecond", "sampleTokensPerSecondCached", "sampleTokensPerSecondUncached", "sampleMsPerTokenEarly", "sampleMsPerTokenLate" })
+        {
+            Assert.True(result.GetProperty(field).GetDouble() > 0, field);
+        }
+
+        // Model FLOPs: 6 per parameter and token plus attention's 12·layers·width·context.
+        var perToken = result.GetProperty("trainFlopsPerSecond").GetDouble() / result.GetProperty("trainTokensPerSecond").GetDouble();
+        Assert.Equal(6.0 * 120_640 + 12.0 * 2 * 64 * 64, perToken, 1e-3 * perToken);
+        var utilisation = root.GetProperty("trainModelFlopsUtilisation")[0].GetDouble();
+        Assert.Equal(result.GetProperty("trainFlopsPerSecond").GetDouble() / 0.2e12, utilisation, 1e-9);
+        Assert.Equal("--no-lineage", root.GetProperty("lineageSkipped").GetString());
+    }
+
+    [Theory]
+    [InlineData("--model", "huge")]
+    [InlineData("--peak-tflops", "0")]
+    [InlineData("--seconds", "-1")]
+    public void Bench_rejects_bad_arguments_with_exit_code_2(string option, string value)
+    {
+        var (exit, _, stderr) = _tool.Run("bench", "--device", "cpu", option, value);
+        Assert.Equal(2, exit);
+        Assert.Contains("CC0040", stderr);
+        Assert.Contains(option, stderr);
+    }
+}
