@@ -21,21 +21,26 @@ bash .gpu/run.sh bench --device cuda --libtorch "$torch_lib" --peak-tflops "$pea
 python3 bench/reference.py --device cuda > "$out/eager.json" 2> "$out/eager.err"
 python3 bench/reference.py --device cuda --compile > "$out/compile.json" 2> "$out/compile.err"
 python3 bench/reference.py --device cuda --bf16 > "$out/eager-bf16.json" 2> "$out/eager-bf16.err"
+bash .gpu/run.sh bench --device cuda --libtorch "$torch_lib" --precision bf16 --no-lineage --json > "$out/torchsharp-bf16.json" 2> "$out/torchsharp-bf16.err"
 python3 - "$out" <<'PY'
 import json, sys, os
 out = sys.argv[1]
 def load(name):
     try: return json.load(open(os.path.join(out, name)))
     except Exception as e: return None
-ts, eager, comp = load("torchsharp.json"), load("eager.json"), load("compile.json")
-for i, case in enumerate((ts or {}).get("results", [])):
-    print(case["name"])
-    for field in ("trainTokensPerSecond", "evaluateTokensPerSecond", "sampleTokensPerSecondCached"):
-        row = f"  {field:30} torchsharp {case[field]:12,.0f}"
-        for label, ref in (("eager", eager), ("compile", comp)):
-            if ref: row += f"   {label} {ref['results'][i][field]:12,.0f} (x{case[field] / ref['results'][i][field]:.2f})"
+def compare(ts, refs):
+  for i, case in enumerate((ts or {}).get("results", [])):
+    print(case["name"], ts.get("precision"))
+    for field in ("trainTokensPerSecond", "trainFlopsPerSecond", "evaluateTokensPerSecond", "sampleTokensPerSecondCached"):
+        row = f"  {field:30} torchsharp {case[field]:14,.0f}"
+        for label, ref in refs:
+            if ref: row += f"   {label} {ref['results'][i][field]:14,.0f} (x{case[field] / ref['results'][i][field]:.2f})"
         print(row)
     print(f"  decoding step early/late ms   torchsharp {case['sampleMsPerTokenEarly']:.3f} / {case['sampleMsPerTokenLate']:.3f} (x{case['sampleMsPerTokenLate'] / case['sampleMsPerTokenEarly']:.2f})")
+  if ts and ts.get("trainModelFlopsUtilisation"):
+    print("  model FLOPs utilisation (training):", [f"{u:.1%}" for u in ts["trainModelFlopsUtilisation"] if u is not None])
+compare(load("torchsharp.json"), (("eager", load("eager.json")), ("compile", load("compile.json"))))
+compare(load("torchsharp-bf16.json"), (("eager bf16", load("eager-bf16.json")),))
 PY
 SCRIPT
 echo "ready: device run with carry [\".gpu\"] and command: bash .gpu/side-by-side.sh"

@@ -47,9 +47,10 @@ public static class ModelBenchmark
         new("3.5m", "3.5M-parameter model", new GptConfig(512, 4, 256, 8, 256), 64),
     ];
 
-    public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3)
+    /// <param name="computeType">Null: fp32; bfloat16: mixed precision, as `training.precision: bf16`.</param>
+    public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3, ScalarType? computeType = null)
     {
-        using var model = new Gpt(bench.Model, seed: 1);
+        using var model = new Gpt(bench.Model, seed: 1) { ComputeType = computeType };
         model.to(device);
         var c = bench.Model;
         var rng = new SplitMix64(7);

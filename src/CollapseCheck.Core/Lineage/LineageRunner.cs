@@ -52,7 +52,10 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 resumable = false;
                 var clock = Stopwatch.StartNew();
 
-                var model = new Gpt(config, SplitMix64.For(seed, "init", g).NextSeed());
+                var model = new Gpt(config, SplitMix64.For(seed, "init", g).NextSeed())
+                {
+                    ComputeType = policy.Training.Precision == "bf16" ? ScalarType.BFloat16 : null,
+                };
                 model.to(device);
                 parameters = model.ParameterCount;
                 if (policy.Training.WarmStart && g > 0)

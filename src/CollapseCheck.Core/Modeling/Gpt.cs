@@ -40,6 +40,13 @@ public sealed class Gpt : Module<Tensor, Tensor>
 
     public GptConfig Config { get; }
 
+    /// <summary>
+    /// Null: fp32 throughout. A half type (bfloat16): linear layers, the head and attention compute in it from fp32
+    /// weights cast on the fly, so gradients and the optimizer stay fp32; norms, residuals and logits stay fp32.
+    /// TorchSharp has no autocast, so this is that scheme by hand.
+    /// </summary>
+    public ScalarType? ComputeType { get; set; }
+
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     /// <summary>Logits [B, T, V] for token ids [B, T], T ≤ context.</summary>
@@ -57,7 +64,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
     }
 
     public KvCache NewCache(int batch, Device device) =>
-        new(Config.Layers, batch, Config.Heads, Config.Context, Config.HeadSize, device);
+        new(Config.Layers, batch, Config.Heads, Config.Context, Config.HeadSize, device, ComputeType ?? ScalarType.Float32);
 
     private Tensor Run(Tensor ids, KvCache? cache)
     {
@@ -73,13 +80,18 @@ public sealed class Gpt : Module<Tensor, Tensor>
         var x = _tokens.forward(ids) + _positions.forward(positions);
         for (var i = 0; i < _blocks.Count; i++)
         {
-            x = _blocks[i].Forward(x, cache, i);
+            x = _blocks[i].Forward(x, cache, i, ComputeType);
         }
 
         cache?.Advance((int)length);
         x = _finalNorm.forward(x);
-        return F.linear(x, _tokens.weight!).MoveToOuterDisposeScope();
+        var logits = ComputeType is { } type ? F.linear(x.to(type), _tokens.weight!.to(type)).to(ScalarType.Float32) : F.linear(x, _tokens.weight!);
+        return logits.MoveToOuterDisposeScope();
     }
+
+    /// <summary>A linear layer in <paramref name="type"/> when given (mixed precision), else as is.</summary>
+    private static Tensor Project(Linear layer, Tensor x, ScalarType? type) =>
+        type is { } t ? F.linear(x.to(t), layer.weight!.to(t), layer.bias?.to(t)) : layer.forward(x);
 
     /// <summary>
     /// GPT-2's scheme: N(0, 0.02), residual projections scaled by 1/√(2·layers), zero biases. Every parameter is
@@ -127,10 +139,11 @@ public sealed class Gpt : Module<Tensor, Tensor>
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor x, KvCache? cache, int layer)
+        public Tensor Forward(Tensor x, KvCache? cache, int layer, ScalarType? type)
         {
-            x = x + _attention.Forward(_attentionNorm.forward(x), cache, layer);
-            return x + _projection.forward(F.gelu(_expand.forward(_mlpNorm.forward(x))));
+            // Residual sums promote back to fp32 under mixed precision.
+            x = x + _attention.Forward(_attentionNorm.forward(x), cache, layer, type);
+            return x + Project(_projection, F.gelu(Project(_expand, _mlpNorm.forward(x), type)), type);
         }
     }
 
@@ -148,10 +161,10 @@ public sealed class Gpt : Module<Tensor, Tensor>
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor x, KvCache? cache, int layer)
+        public Tensor Forward(Tensor x, KvCache? cache, int layer, ScalarType? type)
         {
             var (batch, length, width) = (x.shape[0], x.shape[1], x.shape[2]);
-            var qkv = _queryKeyValue.forward(x).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
+            var qkv = Project(_queryKeyValue, x, type).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
             var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
             Tensor attended;
             if (cache is null)
@@ -165,7 +178,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
                 attended = F.scaled_dot_product_attention(q, keys, values, is_casual: length > 1);
             }
 
-            return _projection.forward(attended.transpose(1, 2).reshape(batch, length, width));
+            return Project(_projection, attended.transpose(1, 2).reshape(batch, length, width), type);
         }
     }
 }

@@ -11,11 +11,12 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
 
-    public KvCache(int layers, int batch, int heads, int capacity, int headSize, Device device)
+    /// <param name="type">The attention's compute type: fp32, or the half type of a mixed-precision model.</param>
+    public KvCache(int layers, int batch, int heads, int capacity, int headSize, Device device, ScalarType type = ScalarType.Float32)
     {
         Capacity = capacity;
-        _keys = Enumerable.Range(0, layers).Select(_ => zeros(batch, heads, capacity, headSize, device: device)).ToArray();
-        _values = Enumerable.Range(0, layers).Select(_ => zeros(batch, heads, capacity, headSize, device: device)).ToArray();
+        _keys = Enumerable.Range(0, layers).Select(_ => zeros(batch, heads, capacity, headSize, dtype: type, device: device)).ToArray();
+        _values = Enumerable.Range(0, layers).Select(_ => zeros(batch, heads, capacity, headSize, dtype: type, device: device)).ToArray();
     }
 
     public int Capacity { get; }

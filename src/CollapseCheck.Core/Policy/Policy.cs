@@ -69,7 +69,15 @@ public sealed record TrainingPolicy(
     int WarmupSteps,
     double GradientClip,
     int Seed,
-    bool WarmStart);
+    bool WarmStart)
+{
+    /// <summary>
+    /// "bf16": matrix products and attention in bfloat16, with fp32 weights, optimizer, norms and losses (mixed
+    /// precision, as autocast does); null: fp32 throughout. Omitted from the report's echo when null.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Precision { get; init; }
+}
 
 /// <param name="Generations">Recursive generations after generation 0 (so Generations + 1 models).</param>
 /// <param name="SyntheticTokensPerGeneration">m: tokens each generation samples for its successor.</param>

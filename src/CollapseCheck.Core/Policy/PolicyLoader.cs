@@ -95,6 +95,8 @@ public static class PolicyLoader
         return model;
     }
 
+    private static readonly Dictionary<string, string?> s_precisions = new() { ["fp32"] = null, ["bf16"] = "bf16" };
+
     private static TrainingPolicy ReadTraining(PolicyObject t)
     {
         var steps = t.Int("steps", 300, 1, 1_000_000);
@@ -106,7 +108,10 @@ public static class PolicyLoader
             t.Int("warmupSteps", Math.Min(30, steps), 0, 1_000_000),
             t.Double("gradientClip", 1.0, x => x > 0, "greater than 0"),
             t.Int("seed", 1, 0, int.MaxValue),
-            t.Bool("warmStart", false));
+            t.Bool("warmStart", false))
+        {
+            Precision = t.Enum("precision", (string?)null, s_precisions),
+        };
         t.RejectUnknown();
         if (training.WarmupSteps > training.Steps)
         {

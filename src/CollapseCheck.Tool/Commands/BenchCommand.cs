@@ -16,6 +16,11 @@ internal static class BenchCommand
         var seconds = new Option<double>("--seconds") { Description = "Time budget per measured phase.", DefaultValueFactory = _ => 3.0 };
         var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32)." };
         var noLineage = new Option<bool>("--no-lineage") { Description = "Skip timing the default policy's lineage." };
+        var precision = new Option<string>("--precision")
+        {
+            Description = "fp32, or bf16 (mixed precision, as training.precision: bf16).",
+            DefaultValueFactory = _ => "fp32",
+        };
         var models = new Option<string>("--model")
         {
             Description = $"Which model sizes: all, or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}.",
@@ -23,7 +28,7 @@ internal static class BenchCommand
         };
         var command = new Command("bench", "Training, evaluation and sampling speed of the default model and a 3.5M-parameter one, and the default lineage's time by phase.")
         {
-            device, libTorch, json, seconds, peak, noLineage, models,
+            device, libTorch, json, seconds, peak, noLineage, models, precision,
         };
         command.SetAction(parsed =>
         {
@@ -45,11 +50,17 @@ internal static class BenchCommand
                 throw Diagnostics.Errors.BadArgument($"--seconds must be above 0, but is {parsed.GetValue(seconds).ToString(CultureInfo.InvariantCulture)}");
             }
 
+            TorchSharp.torch.ScalarType? computeType = parsed.GetValue(precision) switch
+            {
+                "fp32" => null,
+                "bf16" => TorchSharp.torch.ScalarType.BFloat16,
+                var other => throw Diagnostics.Errors.BadArgument($"--precision must be fp32 or bf16, but is '{other}'"),
+            };
             var torchDevice = ComputeDevice.Resolve(parsed.GetValue(device)!, parsed.GetValue(libTorch));
             var results = selected.Select(c =>
             {
                 output.Error.WriteLine($"collapsecheck: benchmarking the {c.Name}…");
-                return ModelBenchmark.Run(c, torchDevice, parsed.GetValue(seconds));
+                return ModelBenchmark.Run(c, torchDevice, parsed.GetValue(seconds), computeType);
             }).ToList();
             LineageBenchResult? lineage = null;
             string? lineageSkipped = parsed.GetValue(noLineage) ? "--no-lineage" : null;
@@ -73,12 +84,12 @@ internal static class BenchCommand
             if (parsed.GetValue(json))
             {
                 var utilisation = results.Select(r => peakFlops is { } p ? r.TrainFlopsPerSecond / p : (double?)null).ToList();
-                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 2, threads, shards = ComputeDevice.CpuShards, peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage, lineageSkipped }));
+                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 2, threads, shards = ComputeDevice.CpuShards, precision = parsed.GetValue(precision), peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage, lineageSkipped }));
                 return 0;
             }
 
             var c = CultureInfo.InvariantCulture;
-            output.Out.WriteLine($"device {results[0].Device}, {threads} intra-op threads × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
+            output.Out.WriteLine($"device {results[0].Device}, {parsed.GetValue(precision)}, {threads} intra-op threads × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
             foreach (var r in results)
             {
                 var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:F0} TFLOP/s peak") : "";

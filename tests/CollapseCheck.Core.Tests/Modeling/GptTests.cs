@@ -40,6 +40,29 @@ public class GptTests
     }
 
     [Fact]
+    public void Mixed_precision_keeps_fp32_weights_and_logits_stays_close_to_fp32_and_decodes_like_the_full_pass()
+    {
+        using var model = NewModel();
+        using var _ = no_grad();
+        using var ids = randint(0, 50, [3, 12], dtype: ScalarType.Int64);
+        using var exact = model.forward(ids);
+        model.ComputeType = ScalarType.BFloat16;
+        using var mixed = model.forward(ids);
+
+        Assert.Equal(ScalarType.Float32, mixed.dtype);
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.False(mixed.eq(exact).all().item<bool>(), "bf16 must actually be used");
+        Assert.True(mixed.allclose(exact, rtol: 0.05, atol: 0.05), "bf16 logits must stay near fp32's");
+
+        using var cache = model.NewCache(3, CPU);
+        for (var t = 0; t < 12; t++)
+        {
+            using var step = model.Decode(ids.narrow(1, t, 1), cache);
+            Assert.True(step.allclose(mixed.select(1, t), rtol: 0.05, atol: 0.05), $"position {t}");
+        }
+    }
+
+    [Fact]
     public void Weights_depend_on_the_seed_only_not_on_the_global_generator()
     {
         manual_seed(5);

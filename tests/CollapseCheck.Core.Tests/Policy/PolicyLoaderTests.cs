@@ -92,6 +92,7 @@ public class PolicyLoaderTests
     [InlineData("{ \"corpus\": { \"include\": [] } }", "CC0005", "[]", "at least one pattern")]
     [InlineData("{ \"lineage\": { \"mode\": \"recycle\" } }", "CC0006", "\"recycle\"", "accumulate-subsample")]
     [InlineData("{ \"tokenizer\": \"gpt2\" }", "CC0006", "\"gpt2\"", "cl100k")]
+    [InlineData("{ \"training\": { \"precision\": \"fp16\" } }", "CC0006", "\"fp16\"", "bf16")]
     [InlineData("{ \"model\": { \"width\": 64, \"heads\": 5 } }", "CC0007", "5 }", "divisible")]
     [InlineData("{ \"lineage\": { \"mode\": \"replace\", \"realFraction\": 0.5 } }", "CC0007", "0.5", "mode 'mix' only")]
     [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"trainingTokens\": 500 } }", "CC0007", "500", "accumulate-subsample")]
@@ -102,6 +103,14 @@ public class PolicyLoaderTests
         var e = Reject(json);
         AssertAt(e, code, 1, json.IndexOf(marker, StringComparison.Ordinal) + 1);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Precision_is_fp32_unless_bf16_is_asked_for()
+    {
+        Assert.Null(PolicyLoader.Parse("{}", "p.json").Training.Precision);
+        Assert.Null(PolicyLoader.Parse("{ \"training\": { \"precision\": \"fp32\" } }", "p.json").Training.Precision);
+        Assert.Equal("bf16", PolicyLoader.Parse("{ \"training\": { \"precision\": \"bf16\" } }", "p.json").Training.Precision);
     }
 
     [Fact]

@@ -113,8 +113,10 @@ public class TrainerTests
         Assert.True(Gradient(model, flat, rows, 2).eq(sharded).all().item<bool>(), "two shards must give the same bits every time");
     }
 
-    [Fact]
-    public void Training_lowers_the_loss_and_repeats_bit_for_bit()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Training_lowers_the_loss_and_repeats_bit_for_bit(bool mixedPrecision)
     {
         var rng = new SplitMix64(2);
         // A repeating pattern is learnable: the loss must fall well below the uniform model's ln(40) = 3.69 nats.
@@ -122,7 +124,7 @@ public class TrainerTests
         var policy = new TrainingPolicy(Steps: 60, Batch: 8, LearningRate: 0.01, WeightDecay: 0.1, WarmupSteps: 5, GradientClip: 1.0, Seed: 1, WarmStart: false);
         TrainingResult Once()
         {
-            using var model = new Gpt(s_config, seed: 7);
+            using var model = new Gpt(s_config, seed: 7) { ComputeType = mixedPrecision ? ScalarType.BFloat16 : null };
             return Trainer.Train(model, stream, policy, CPU, new SplitMix64(9));
         }
 
