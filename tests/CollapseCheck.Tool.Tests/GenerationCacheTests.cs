@@ -45,7 +45,7 @@ public class GenerationCacheTests : IDisposable
     }
 
     [Fact]
-    public void Gate_settings_do_not_retrain_but_the_lineage_mode_does()
+    public void Gate_settings_do_not_retrain_and_another_mode_retrains_all_but_generation_0()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
         var (baseline, _) = Run(policy, "a", Cache);
@@ -55,9 +55,17 @@ public class GenerationCacheTests : IDisposable
         Assert.Contains("3 of 3 generations from the cache", stdout);
         Assert.Equal(Generations(baseline), Generations(tolerant));
 
+        // Generation 0 trains on the real pool in every mode, so it is the one generation another mode can reuse.
         _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace"));
-        var (_, replaced) = Run(policy, "c", Cache);
-        Assert.DoesNotContain("from the cache", replaced);
+        var (replaced, replacedOut) = Run(policy, "c", Cache);
+        var (replacedWhole, _) = Run(policy, "d", "off");
+        Assert.Contains("1 of 3 generations from the cache", replacedOut);
+        Assert.Equal([true, false, false], CachedFlags(_tool.PathOf("c")));
+        Assert.Equal(replacedWhole, replaced);
+
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(extraLineage: ", \"sampling\": { \"temperature\": 0.9 }"));
+        var (_, resampled) = Run(policy, "e", Cache);
+        Assert.DoesNotContain("from the cache", resampled);
     }
 
     [Theory]

@@ -11,6 +11,12 @@ using CollapseCheck.Reporting;
 
 namespace CollapseCheck.Lineage;
 
+/// <summary>Where a lineage's generations live in the cache: generation 0 under a key of its own (see <see cref="GenerationCache.KeysFor"/>).</summary>
+public sealed record LineageKeys(string Generation0, string Later)
+{
+    public string For(int generation) => generation == 0 ? Generation0 : Later;
+}
+
 /// <summary>What a finished generation leaves for the next run: its measurements, the text it sampled, its timings.</summary>
 public sealed record CachedGeneration(GenerationResult Result, IReadOnlyList<int[]> Sample, PhaseTimings Timings);
 
@@ -37,13 +43,17 @@ public sealed class GenerationCache(string folder)
 
     public static string DefaultFolder => Path.Combine(UserCache.Folder(), "generations");
 
-    /// <summary>The key of one seed's lineage; generation g lives under it. lineage.generations is left out on purpose.</summary>
-    public static string LineageKey(LineagePolicyFile policy, PreparedCorpus corpus, string device, int seed)
+    /// <summary>
+    /// The keys of one seed's lineage. Generation 0 trains on the real pool whatever the mode, so its key leaves out
+    /// the lineage fields only later generations read (mode, realFraction, trainingTokens, fresh data's amount):
+    /// trying another mode reuses it. lineage.generations is left out of both, so a longer lineage resumes.
+    /// </summary>
+    public static LineageKeys KeysFor(LineagePolicyFile policy, PreparedCorpus corpus, string device, int seed)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
 
-        Add("collapsecheck generation cache 1");
+        Add("collapsecheck generation cache 2");
         Add(typeof(GenerationCache).Assembly.ManifestModule.ModuleVersionId.ToString());
         Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
         Add(TorchNative.Current?.LibTorchSource ?? "");
@@ -55,6 +65,7 @@ public sealed class GenerationCache(string folder)
             Add($"{variable}={Environment.GetEnvironmentVariable(variable)}");
         }
 
+        // The fresh pools are carved from the corpus, so they stay in both keys: they shape the real pool too.
         Add($"{corpus.Tokenizer.Name} {corpus.Tokenizer.VocabularySize}");
         AddDocuments(hash, corpus.RealPool);
         foreach (var fresh in corpus.Fresh)
@@ -67,9 +78,13 @@ public sealed class GenerationCache(string folder)
         Add(JsonSerializer.Serialize(policy.Model, s_json));
         Add(JsonSerializer.Serialize(policy.Training, s_json));
         Add(JsonSerializer.Serialize(policy.Evaluation, s_json));
-        Add(JsonSerializer.Serialize(policy.Lineage with { Generations = 0 }, s_json));
+        var lineage = policy.Lineage;
+        Add(JsonSerializer.Serialize(new { lineage.Sampling, lineage.Filters, lineage.SyntheticTokensPerGeneration }, s_json));
         Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
+        var common = hash.GetHashAndReset();
+
+        string Key(string rest) => Convert.ToHexStringLower(SHA256.HashData([.. common, .. Encoding.UTF8.GetBytes(rest)]))[..32];
+        return new LineageKeys(Key("generation 0"), Key(JsonSerializer.Serialize(lineage with { Generations = 0 }, s_json)));
     }
 
     /// <summary>The entry, or null when there is none or it cannot be read (a stale or torn entry is a miss, not an error).</summary>

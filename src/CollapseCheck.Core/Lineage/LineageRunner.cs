@@ -31,15 +31,15 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         Gpt? previous = null;
         long parameters = 0;
         var deviceName = device.type.ToString().ToLowerInvariant();
-        var key = cache is null ? null : GenerationCache.LineageKey(policy, corpus, deviceName, seed);
-        var resumable = key is not null;
+        var keys = cache is null ? null : GenerationCache.KeysFor(policy, corpus, deviceName, seed);
+        var resumable = keys is not null;
 
         try
         {
             for (var g = 0; g <= lineage.Generations; g++)
             {
                 var set = CorpusComposer.Compose(lineage, g, corpus.RealPool, synthetic, corpus.Fresh, seed);
-                if (resumable && cache!.TryLoad(key!, g) is { } hit && (!policy.Training.WarmStart || cache.Weights(key!, g) is not null))
+                if (resumable && cache!.TryLoad(keys!.For(g), g) is { } hit && (!policy.Training.WarmStart || cache.Weights(keys.For(g), g) is not null))
                 {
                     synthetic.Add(hit.Sample);
                     results.Add(hit.Result);
@@ -66,7 +66,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                     }
                     else
                     {
-                        model.load(cache!.Weights(key!, g - 1)!);
+                        model.load(cache!.Weights(keys!.For(g - 1), g - 1)!);
                     }
                 }
 
@@ -95,9 +95,9 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 var timing = new PhaseTimings(trainSeconds, evaluateSeconds, sampleSeconds);
                 results.Add(result);
                 timings.Add(timing);
-                if (key is not null)
+                if (keys is not null)
                 {
-                    cache!.Store(key, g, new CachedGeneration(result, sample, timing), policy.Training.WarmStart ? model : null);
+                    cache!.Store(keys.For(g), g, new CachedGeneration(result, sample, timing), policy.Training.WarmStart ? model : null);
                 }
                 _progress.GenerationFinished(result, timing);
 
