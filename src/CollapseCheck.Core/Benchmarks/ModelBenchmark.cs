@@ -41,6 +41,9 @@ public sealed record BenchResult(
 /// </summary>
 public static class ModelBenchmark
 {
+    // Temperature 1, no top-k or top-p: the reference samples the same way.
+    private static readonly SamplingPolicy s_plain = new(1.0, 0, 1.0, MaxLength: null);
+
     public static readonly BenchCase[] Cases =
     [
         new("default", "default policy model", new GptConfig(257, 2, 64, 4, 64), 16),
@@ -110,7 +113,7 @@ public static class ModelBenchmark
     /// </summary>
     private static double TimeSampling(Gpt model, int batch, Device device, double seconds)
     {
-        var sampler = new Sampler(model, new SamplingPolicy(1.0, 0, 1.0, MaxLength: null), endOfDocumentId: model.Config.VocabularySize - 1, device, batch);
+        var sampler = new Sampler(model, s_plain, endOfDocumentId: model.Config.VocabularySize - 1, device, batch);
         var generators = sampler.NewGenerators(seed: 1);
         try
         {
@@ -150,7 +153,7 @@ public static class ModelBenchmark
             var step = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             var logits = model.Decode(next, cache);
-            next = LogitFilters.Apply(logits, 1.0, 0, 1.0).softmax(1).multinomial(1, replacement: true, generator: generator).MoveToOuterDisposeScope();
+            next = Sampler.Draw(logits, s_plain, generator).MoveToOuterDisposeScope();
             Synchronize(device);
             stepMs[position] = step.Elapsed.TotalMilliseconds;
         }
@@ -172,7 +175,7 @@ public static class ModelBenchmark
         {
             using var scope = NewDisposeScope();
             var logits = model.forward(sequence).select(1, -1);
-            var next = logits.softmax(1).multinomial(1, replacement: true, generator: generator);
+            var next = Sampler.Draw(logits, s_plain, generator);
             sequence = cat([sequence, next], 1).MoveToOuterDisposeScope();
             positions++;
         }

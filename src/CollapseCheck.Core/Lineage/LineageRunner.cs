@@ -38,7 +38,6 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         {
             for (var g = 0; g <= lineage.Generations; g++)
             {
-                var set = CorpusComposer.Compose(lineage, g, corpus.RealPool, synthetic, corpus.Fresh, seed);
                 if (resumable && cache!.TryLoad(keys!.For(g), g) is { } hit && (!policy.Training.WarmStart || cache.Weights(keys.For(g), g) is not null))
                 {
                     synthetic.Add(hit.Sample);
@@ -50,6 +49,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 
                 // Past the first miss nothing later can be reused: its inputs come from this run now.
                 resumable = false;
+                var set = CorpusComposer.Compose(lineage, g, corpus.RealPool, synthetic, corpus.Fresh, seed);
                 var clock = Stopwatch.StartNew();
 
                 var model = new Gpt(config, SplitMix64.For(seed, "init", g).NextSeed())
@@ -99,6 +99,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 {
                     cache!.Store(keys.For(g), g, new CachedGeneration(result, sample, timing), policy.Training.WarmStart ? model : null);
                 }
+
                 _progress.GenerationFinished(result, timing);
 
                 previous?.Dispose();

@@ -85,13 +85,15 @@ public sealed class Gpt : Module<Tensor, Tensor>
 
         cache?.Advance((int)length);
         x = _finalNorm.forward(x);
-        var logits = ComputeType is { } type ? F.linear(x.to(type), _tokens.weight!.to(type)).to(ScalarType.Float32) : F.linear(x, _tokens.weight!);
-        return logits.MoveToOuterDisposeScope();
+        var logits = MixedLinear(x, _tokens.weight!, null, ComputeType);
+        return (ComputeType is null ? logits : logits.to(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>A linear layer in <paramref name="type"/> when given (mixed precision), else as is.</summary>
-    private static Tensor Project(Linear layer, Tensor x, ScalarType? type) =>
-        type is { } t ? F.linear(x.to(t), layer.weight!.to(t), layer.bias?.to(t)) : layer.forward(x);
+    private static Tensor Project(Linear layer, Tensor x, ScalarType? type) => MixedLinear(x, layer.weight!, layer.bias, type);
+
+    /// <summary>x·Wᵀ + b, computed in <paramref name="type"/> from fp32 weights when given (mixed precision).</summary>
+    private static Tensor MixedLinear(Tensor x, Tensor weight, Tensor? bias, ScalarType? type) =>
+        type is { } t ? F.linear(x.to(t), weight.to(t), bias?.to(t)) : F.linear(x, weight, bias);
 
     /// <summary>
     /// GPT-2's scheme: N(0, 0.02), residual projections scaled by 1/√(2·layers), zero biases. Every parameter is

@@ -51,8 +51,8 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     }
 
     /// <summary>
-    /// One generator per shard, each seeded from <paramref name="seed"/> and its index, so the text does not depend
-    /// on how many shards run at once.
+    /// One generator per shard, each seeded from <paramref name="seed"/> and its index: the text depends on the
+    /// seed and the shard count (a constant per device), not on which thread runs first.
     /// </summary>
     public Generator[] NewGenerators(long seed) =>
         Enumerable.Range(0, ComputeDevice.ShardsFor(device, batch))
@@ -69,6 +69,10 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
         ComputeDevice.ForEachShard(shards, s => rows[s] = SampleBatch(generators[s], (int)ComputeDevice.ShardRows(batch, shards, s).Count));
         return rows.SelectMany(r => r).ToList();
     }
+
+    /// <summary>Next ids [B, 1] for logits [B, V]: the policy's filters, then a draw from the softmax, on the logits' device.</summary>
+    public static Tensor Draw(Tensor logits, SamplingPolicy policy, Generator generator) =>
+        LogitFilters.Apply(logits, policy.Temperature, policy.TopK, policy.TopP).softmax(1).multinomial(1, replacement: true, generator: generator);
 
     /// <summary>One batch of rows, each cut at its first end-of-document.</summary>
     public List<int[]> SampleBatch(Generator generator)
@@ -88,8 +92,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
         for (var position = 0; position < _maxLength; position++)
         {
             var logits = model.Decode(next, cache);
-            var filtered = LogitFilters.Apply(logits, policy.Temperature, policy.TopK, policy.TopP);
-            next = filtered.softmax(1).multinomial(1, replacement: true, generator: generator);
+            next = Draw(logits, policy, generator);
             steps.Add(next);
             finished = finished.logical_or(next.squeeze(1).eq(endOfDocumentId));
 

@@ -39,6 +39,7 @@ public static class Trainer
         using var stream = tensor(data.Ids.Select(i => (long)i).ToArray(), device: device);
         using var columns = arange(window + 1, dtype: ScalarType.Int64, device: device);
         using var tenths = zeros(10, dtype: ScalarType.Float64, device: device);
+        var tenthSteps = new int[10];
         var shards = ComputeDevice.ShardsFor(device, policy.Batch);
         var batchTokens = (double)policy.Batch * window;
         Tensor? offsets = null;
@@ -59,7 +60,9 @@ public static class Trainer
                 var loss = ForwardBackward(model, rows, shards, batchTokens);
                 flat.ClipGradients(policy.GradientClip);
                 optimizer.Step(LearningRate(policy, step));
-                tenths.select(0, Math.Min(9, step * 10 / policy.Steps)).add_(loss);
+                var tenth = Math.Min(9, step * 10 / policy.Steps);
+                tenths.select(0, tenth).add_(loss);
+                tenthSteps[tenth]++;
                 onStep?.Invoke(step + 1);
             }
         }
@@ -70,8 +73,7 @@ public static class Trainer
 
         using var host = tenths.cpu();
         var sums = host.data<double>().ToArray();
-        var counts = Enumerable.Range(0, policy.Steps).GroupBy(step => Math.Min(9, step * 10 / policy.Steps)).OrderBy(g => g.Key).ToList();
-        var curve = counts.Select(g => sums[g.Key] / g.Count()).ToArray();
+        var curve = Enumerable.Range(0, 10).Where(t => tenthSteps[t] > 0).Select(t => sums[t] / tenthSteps[t]).ToArray();
         return new TrainingResult(curve[^1], curve, (long)policy.Steps * policy.Batch * window);
     }
 
