@@ -54,7 +54,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 
                 var model = new Gpt(config, SplitMix64.For(seed, "init", g).NextSeed())
                 {
-                    ComputeType = policy.Training.Precision == "bf16" ? ScalarType.BFloat16 : null,
+                    ComputeType = Gpt.ComputeTypeFor(policy.Training.Precision),
                 };
                 model.to(device);
                 parameters = model.ParameterCount;

@@ -47,6 +47,14 @@ public sealed class Gpt : Module<Tensor, Tensor>
     /// </summary>
     public ScalarType? ComputeType { get; set; }
 
+    /// <summary>The <see cref="ComputeType"/> for training.precision: null or "fp32" → null, "bf16" → bfloat16.</summary>
+    public static ScalarType? ComputeTypeFor(string? precision) => precision switch
+    {
+        null or "fp32" => null,
+        "bf16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"unknown precision '{precision}'; expected fp32 or bf16", nameof(precision)),
+    };
+
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     /// <summary>Logits [B, T, V] for token ids [B, T], T ≤ context.</summary>

@@ -50,12 +50,12 @@ internal static class BenchCommand
                 throw Diagnostics.Errors.BadArgument($"--seconds must be above 0, but is {parsed.GetValue(seconds).ToString(CultureInfo.InvariantCulture)}");
             }
 
-            TorchSharp.torch.ScalarType? computeType = parsed.GetValue(precision) switch
+            if (parsed.GetValue(precision) is not ("fp32" or "bf16"))
             {
-                "fp32" => null,
-                "bf16" => TorchSharp.torch.ScalarType.BFloat16,
-                var other => throw Diagnostics.Errors.BadArgument($"--precision must be fp32 or bf16, but is '{other}'"),
-            };
+                throw Diagnostics.Errors.BadArgument($"--precision must be fp32 or bf16, but is '{parsed.GetValue(precision)}'");
+            }
+
+            var computeType = Modeling.Gpt.ComputeTypeFor(parsed.GetValue(precision));
             var torchDevice = ComputeDevice.Resolve(parsed.GetValue(device)!, parsed.GetValue(libTorch));
             var results = selected.Select(c =>
             {
