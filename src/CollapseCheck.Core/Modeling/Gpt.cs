@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static CollapseCheck.Native.HeldScalars;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using F = TorchSharp.torch.nn.functional;
@@ -84,8 +85,10 @@ public sealed class Gpt : Module<Tensor, Tensor>
             throw new InvalidOperationException($"the model has {Config.Context} positions; {start + length} requested");
         }
 
-        var positions = arange(start, start + length, dtype: ScalarType.Int64, device: ids.device);
-        var x = _tokens.forward(ids) + _positions.forward(positions);
+        using var first = start.ToScalar();
+        using var end = (start + length).ToScalar();
+        var positions = arange(first, end, One, dtype: ScalarType.Int64, device: ids.device);
+        var x = _tokens.forward(ids).add(_positions.forward(positions), One);
         for (var i = 0; i < _blocks.Count; i++)
         {
             x = _blocks[i].Forward(x, cache, i, ComputeType);
@@ -152,8 +155,8 @@ public sealed class Gpt : Module<Tensor, Tensor>
         public Tensor Forward(Tensor x, KvCache? cache, int layer, ScalarType? type)
         {
             // Residual sums promote back to fp32 under mixed precision.
-            x = x + _attention.Forward(_attentionNorm.forward(x), cache, layer, type);
-            return x + Project(_projection, F.gelu(Project(_expand, _mlpNorm.forward(x), type)), type);
+            x = x.add(_attention.Forward(_attentionNorm.forward(x), cache, layer, type), One);
+            return x.add(Project(_projection, F.gelu(Project(_expand, _mlpNorm.forward(x), type)), type), One);
         }
     }
 

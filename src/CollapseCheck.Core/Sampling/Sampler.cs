@@ -2,6 +2,7 @@ using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
 using CollapseCheck.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Sampling;
@@ -86,7 +87,8 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         using var cache = model.NewCache(rowCount, device);
-        var next = full(rowCount, 1, endOfDocumentId, dtype: ScalarType.Int64, device: device);
+        using var endOfDocument = endOfDocumentId.ToScalar();
+        var next = full(rowCount, 1, endOfDocument, dtype: ScalarType.Int64, device: device);
         var finished = zeros(rowCount, dtype: ScalarType.Bool, device: device);
         var steps = new List<Tensor>(_maxLength);
         for (var position = 0; position < _maxLength; position++)
@@ -94,7 +96,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
             var logits = model.Decode(next, cache);
             next = Draw(logits, policy, generator);
             steps.Add(next);
-            finished = finished.logical_or(next.squeeze(1).eq(endOfDocumentId));
+            finished = finished.logical_or(next.squeeze(1).eq(endOfDocument));
 
             // Checking costs a device sync, so look only every few steps.
             if (position % 8 == 7 && finished.all().item<bool>())

@@ -1,3 +1,5 @@
+using TorchSharp;
+using static CollapseCheck.Native.HeldScalars;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Training;
@@ -10,6 +12,11 @@ public sealed class FlatAdamW(FlatParameters parameters, double beta1, double be
 {
     private readonly Tensor _firstMoment = zeros_like(parameters.Values);
     private readonly Tensor _secondMoment = zeros_like(parameters.Values);
+    private readonly Scalar _beta1 = beta1.ToScalar();
+    private readonly Scalar _oneMinusBeta1 = (1 - beta1).ToScalar();
+    private readonly Scalar _beta2 = beta2.ToScalar();
+    private readonly Scalar _oneMinusBeta2 = (1 - beta2).ToScalar();
+    private readonly Scalar _epsilon = epsilon.ToScalar();
     private int _steps;
 
     public void Step(double learningRate)
@@ -20,20 +27,27 @@ public sealed class FlatAdamW(FlatParameters parameters, double beta1, double be
         var gradients = parameters.Gradients;
         var firstCorrection = 1 - Math.Pow(beta1, _steps);
         var secondCorrection = 1 - Math.Pow(beta2, _steps);
+        using var decay = (1 - learningRate * weightDecay).ToScalar();
+        using var secondScale = Math.Sqrt(secondCorrection).ToScalar();
+        using var stepSize = (-learningRate / firstCorrection).ToScalar();
         if (weightDecay != 0)
         {
-            parameters.Decayed.mul_(1 - learningRate * weightDecay);
+            parameters.Decayed.mul_(decay);
         }
 
-        _firstMoment.mul_(beta1).add_(gradients, alpha: 1 - beta1);
-        _secondMoment.mul_(beta2).addcmul_(gradients, gradients, value: 1 - beta2);
-        var denominator = _secondMoment.sqrt().div_(Math.Sqrt(secondCorrection)).add_(epsilon);
-        parameters.Values.addcdiv_(_firstMoment, denominator, value: -learningRate / firstCorrection);
+        _firstMoment.mul_(_beta1).add_(gradients, alpha: _oneMinusBeta1);
+        _secondMoment.mul_(_beta2).addcmul_(gradients, gradients, value: _oneMinusBeta2);
+        var denominator = _secondMoment.sqrt().div_(secondScale).add_(_epsilon, One);
+        parameters.Values.addcdiv_(_firstMoment, denominator, value: stepSize);
     }
 
     public void Dispose()
     {
         _firstMoment.Dispose();
         _secondMoment.Dispose();
+        foreach (var scalar in new[] { _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon })
+        {
+            scalar.Dispose();
+        }
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using static CollapseCheck.Native.HeldScalars;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Training;
@@ -62,7 +64,10 @@ public sealed class FlatParameters : IDisposable
     public void ClipGradients(double maxNorm)
     {
         using var scope = NewDisposeScope();
-        var scale = (maxNorm / (Gradients.norm() + 1e-6)).clamp_max(1.0);
+        using var max = maxNorm.ToScalar();
+        using var epsilon = 1e-6.ToScalar();
+        // maxNorm / (norm + ε), capped at 1: the same kernels as the operators would run, with Scalars held.
+        var scale = Gradients.norm().add_(epsilon, One).reciprocal_().mul_(max).clamp_max_(One);
         Gradients.mul_(scale);
     }
 

@@ -1,6 +1,8 @@
 using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
+using TorchSharp;
+using static CollapseCheck.Native.HeldScalars;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -37,7 +39,7 @@ public static class Trainer
         using var flat = FlatParameters.Adopt(model);
         using var optimizer = new FlatAdamW(flat, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, policy.WeightDecay);
         using var stream = tensor(data.Ids.Select(i => (long)i).ToArray(), device: device);
-        using var columns = arange(window + 1, dtype: ScalarType.Int64, device: device);
+        using var columns = tensor(Enumerable.Range(0, window + 1).Select(i => (long)i).ToArray(), device: device);
         using var tenths = zeros(10, dtype: ScalarType.Float64, device: device);
         var tenthSteps = new int[10];
         var shards = ComputeDevice.ShardsFor(device, policy.Batch);
@@ -55,13 +57,13 @@ public static class Trainer
                 }
 
                 using var scope = NewDisposeScope();
-                var rows = stream.take(offsets!.select(0, step % OffsetChunkSteps).unsqueeze(1) + columns);
+                var rows = stream.take(offsets!.select(0, step % OffsetChunkSteps).unsqueeze(1).add(columns, One));
                 flat.Gradients.zero_();
                 var loss = ForwardBackward(model, rows, shards, batchTokens);
                 flat.ClipGradients(policy.GradientClip);
                 optimizer.Step(LearningRate(policy, step));
                 var tenth = Math.Min(9, step * 10 / policy.Steps);
-                tenths.select(0, tenth).add_(loss);
+                tenths.select(0, tenth).add_(loss, One);
                 tenthSteps[tenth]++;
                 onStep?.Invoke(step + 1);
             }
@@ -101,10 +103,11 @@ public static class Trainer
         void Run(int shard)
         {
             using var scope = NewDisposeScope();
+            using var tokens = batchTokens.ToScalar();
             var (start, count) = ComputeDevice.ShardRows(rows.shape[0], shards, shard);
             var part = rows.narrow(0, start, count);
             var logits = model.forward(part.narrow(1, 0, part.shape[1] - 1));
-            var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), part.narrow(1, 1, part.shape[1] - 1).reshape(-1), reduction: nn.Reduction.Sum) / batchTokens;
+            var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), part.narrow(1, 1, part.shape[1] - 1).reshape(-1), reduction: nn.Reduction.Sum).div_(tokens);
             loss.backward();
             losses[shard] = loss.detach().DetachFromDisposeScope();
         }
@@ -115,7 +118,7 @@ public static class Trainer
             var total = losses[0].to(ScalarType.Float64);
             for (var s = 1; s < shards; s++)
             {
-                total = total + losses[s];
+                total = total.add(losses[s], One);
             }
 
             return total;

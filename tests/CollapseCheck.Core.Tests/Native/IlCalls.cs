@@ -1,0 +1,155 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Reflection.PortableExecutable;
+
+namespace CollapseCheck.Core.Tests.Native;
+
+/// <summary>
+/// One call in a method body: who calls and what, both as <c>Namespace.Type::Name(ParameterTypes)</c>, and the
+/// instruction that follows it (what happens to the result).
+/// </summary>
+internal sealed record IlCall(string Caller, string Callee, string Next);
+
+/// <summary>
+/// Reads every call, callvirt and newobj out of an assembly's method bodies, so a test can state a rule about
+/// what compiled code calls (a rule about source text would miss calls the compiler inserts, such as implicit conversions).
+/// </summary>
+internal static class IlCalls
+{
+    private static readonly Dictionary<short, OpCode> s_opCodes = typeof(OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (OpCode)f.GetValue(null)!)
+        .ToDictionary(o => o.Value);
+
+    public static IReadOnlyList<IlCall> In(string assemblyPath)
+    {
+        using var pe = new PEReader(File.OpenRead(assemblyPath));
+        var reader = pe.GetMetadataReader();
+        var names = new SignatureNames(reader);
+        var calls = new List<IlCall>();
+        var pending = new List<(string Caller, string Callee)>();
+        foreach (var handle in reader.MethodDefinitions)
+        {
+            var method = reader.GetMethodDefinition(handle);
+            if (method.RelativeVirtualAddress == 0)
+            {
+                continue;
+            }
+
+            var caller = names.Method(handle);
+            var il = pe.GetMethodBody(method.RelativeVirtualAddress).GetILReader();
+            while (il.RemainingBytes > 0)
+            {
+                var code = il.ReadByte();
+                var opCode = s_opCodes[code == 0xFE ? (short)(0xFE00 | il.ReadByte()) : code];
+                calls.AddRange(pending.Select(p => new IlCall(p.Caller, p.Callee, opCode.Name!)));
+                pending.Clear();
+                if (opCode.OperandType == OperandType.InlineMethod)
+                {
+                    var token = il.ReadInt32();
+                    if (opCode == OpCodes.Call || opCode == OpCodes.Callvirt || opCode == OpCodes.Newobj)
+                    {
+                        pending.Add((caller, names.Method(MetadataTokens.EntityHandle(token))));
+                    }
+
+                    continue;
+                }
+
+                var size = OperandSize(opCode.OperandType, ref il);
+                il.Offset += size;
+            }
+
+            calls.AddRange(pending.Select(p => new IlCall(p.Caller, p.Callee, "end")));
+            pending.Clear();
+        }
+
+        return calls;
+    }
+
+    private static int OperandSize(OperandType type, ref BlobReader il) => type switch
+    {
+        OperandType.InlineNone => 0,
+        OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+        OperandType.InlineVar => 2,
+        OperandType.InlineI8 or OperandType.InlineR => 8,
+        OperandType.InlineSwitch => 4 * il.ReadInt32(),
+        _ => 4,
+    };
+
+    /// <summary>Names types and methods the same way whether they are defined in the assembly or referenced from another.</summary>
+    private sealed class SignatureNames(MetadataReader reader) : ISignatureTypeProvider<string, object?>
+    {
+        public string Method(EntityHandle handle)
+        {
+            switch (handle.Kind)
+            {
+                case HandleKind.MethodDefinition:
+                    var definition = reader.GetMethodDefinition((MethodDefinitionHandle)handle);
+                    var signature = definition.DecodeSignature(this, null);
+                    return Format(Type(definition.GetDeclaringType()), reader.GetString(definition.Name), signature.ParameterTypes);
+                case HandleKind.MemberReference:
+                    var reference = reader.GetMemberReference((MemberReferenceHandle)handle);
+                    var parameters = reference.GetKind() == MemberReferenceKind.Method
+                        ? reference.DecodeMethodSignature(this, null).ParameterTypes
+                        : [];
+                    return Format(Parent(reference.Parent), reader.GetString(reference.Name), parameters);
+                case HandleKind.MethodSpecification:
+                    return Method(reader.GetMethodSpecification((MethodSpecificationHandle)handle).Method);
+                default:
+                    return handle.Kind.ToString();
+            }
+        }
+
+        private static string Format(string type, string name, ImmutableArray<string> parameters) =>
+            $"{type}::{name}({string.Join(",", parameters)})";
+
+        private string Parent(EntityHandle parent) => parent.Kind switch
+        {
+            HandleKind.TypeReference => Type((TypeReferenceHandle)parent),
+            HandleKind.TypeDefinition => Type((TypeDefinitionHandle)parent),
+            HandleKind.TypeSpecification => GenericDefinition(reader.GetTypeSpecification((TypeSpecificationHandle)parent).DecodeSignature(this, null)),
+            _ => parent.Kind.ToString(),
+        };
+
+        // A call on List<int> names its parent List`1<Int32>; the method is declared on List`1.
+        private static string GenericDefinition(string type) => type.Split('<')[0];
+
+        private string Type(TypeDefinitionHandle handle)
+        {
+            var type = reader.GetTypeDefinition(handle);
+            var declaring = type.GetDeclaringType();
+            return declaring.IsNil
+                ? Qualified(reader.GetString(type.Namespace), reader.GetString(type.Name))
+                : $"{Type(declaring)}/{reader.GetString(type.Name)}";
+        }
+
+        private string Type(TypeReferenceHandle handle)
+        {
+            var type = reader.GetTypeReference(handle);
+            return type.ResolutionScope.Kind == HandleKind.TypeReference
+                ? $"{Type((TypeReferenceHandle)type.ResolutionScope)}/{reader.GetString(type.Name)}"
+                : Qualified(reader.GetString(type.Namespace), reader.GetString(type.Name));
+        }
+
+        private static string Qualified(string ns, string name) => ns.Length == 0 ? name : $"{ns}.{name}";
+
+        public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode.ToString();
+        public string GetTypeFromDefinition(MetadataReader r, TypeDefinitionHandle handle, byte rawTypeKind) => Type(handle);
+        public string GetTypeFromReference(MetadataReader r, TypeReferenceHandle handle, byte rawTypeKind) => Type(handle);
+        public string GetTypeFromSpecification(MetadataReader r, object? context, TypeSpecificationHandle handle, byte rawTypeKind) =>
+            r.GetTypeSpecification(handle).DecodeSignature(this, context);
+        public string GetSZArrayType(string elementType) => elementType + "[]";
+        public string GetArrayType(string elementType, ArrayShape shape) => $"{elementType}[{new string(',', shape.Rank - 1)}]";
+        public string GetByReferenceType(string elementType) => elementType + "&";
+        public string GetPointerType(string elementType) => elementType + "*";
+        public string GetPinnedType(string elementType) => elementType;
+        public string GetGenericInstantiation(string genericType, ImmutableArray<string> typeArguments) => $"{genericType}<{string.Join(",", typeArguments)}>";
+        public string GetGenericTypeParameter(object? context, int index) => "!" + index;
+        public string GetGenericMethodParameter(object? context, int index) => "!!" + index;
+        public string GetFunctionPointerType(MethodSignature<string> signature) => "fnptr";
+        public string GetModifiedType(string modifier, string unmodifiedType, bool isRequired) => unmodifiedType;
+    }
+}
