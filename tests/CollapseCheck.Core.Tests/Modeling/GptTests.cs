@@ -2,6 +2,7 @@ using CollapseCheck.Modeling;
 using CollapseCheck.Native;
 using CollapseCheck.Policy;
 using CollapseCheck.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Core.Tests.Modeling;
@@ -79,10 +80,11 @@ public class GptTests
     public void Layer_norms_start_as_the_identity_and_biases_at_zero()
     {
         using var model = NewModel();
+        using var zero = 0.ToScalar();
         var norms = model.named_parameters().Where(p => p.name.Contains("Norm") && p.name.EndsWith(".weight")).ToList();
         Assert.Equal(2 * 2 + 1, norms.Count);
-        Assert.All(norms, p => Assert.True(p.parameter.eq(1).all().item<bool>(), p.name));
-        Assert.All(model.named_parameters().Where(p => p.name.EndsWith(".bias")), p => Assert.True(p.parameter.eq(0).all().item<bool>(), p.name));
+        Assert.All(norms, p => Assert.True(p.parameter.eq(HeldScalars.One).all().item<bool>(), p.name));
+        Assert.All(model.named_parameters().Where(p => p.name.EndsWith(".bias")), p => Assert.True(p.parameter.eq(zero).all().item<bool>(), p.name));
     }
 
     [Fact]

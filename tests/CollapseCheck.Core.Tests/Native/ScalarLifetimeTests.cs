@@ -33,9 +33,13 @@ public class ScalarLifetimeTests
     }
 
     [Fact]
-    public void Core_passes_libtorch_no_scalar_that_nobody_holds()
+    public void Core_and_these_tests_pass_libtorch_no_scalar_that_nobody_holds()
     {
-        var offenders = Unheld(typeof(Gpt).Assembly.Location).Select(c => $"{c.Caller} calls {c.Callee}").Distinct();
+        // The tests too: the nonstop collector below runs while they do.
+        var offenders = Unheld(typeof(Gpt).Assembly.Location)
+            .Concat(Unheld(typeof(ScalarLifetimeTests).Assembly.Location).Where(c => !c.Caller.Contains(nameof(UnheldScalars))))
+            .Select(c => $"{c.Caller} calls {c.Callee}")
+            .Distinct();
         Assert.Empty(offenders);
     }
 
@@ -86,11 +90,11 @@ public class ScalarLifetimeTests
         var rng = new SplitMix64(2);
         var documents = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 30).Select(i => (i * 7 + (int)rng.NextInt64(3)) % 39).ToArray()).ToList();
         var stream = new TokenStream(documents, 39);
-        var policy = new TrainingPolicy(Steps: 400, Batch: 8, LearningRate: 0.01, WeightDecay: 0.1, WarmupSteps: 5, GradientClip: 1.0, Seed: 1, WarmStart: false);
+        var policy = new TrainingPolicy(Steps: 150, Batch: 8, LearningRate: 0.01, WeightDecay: 0.1, WarmupSteps: 5, GradientClip: 1.0, Seed: 1, WarmStart: false);
         using var model = new Gpt(config, seed: 7);
         var training = Trainer.Train(model, stream, policy, CPU, new SplitMix64(9));
         var sampler = new Sampler(model, new SamplingPolicy(Temperature: 0.9, TopK: 20, TopP: 0.95, MaxLength: 16), endOfDocumentId: 39, CPU, batch: 8);
-        var samples = sampler.SampleTokens(tokens: 2_000, seed: 3);
+        var samples = sampler.SampleTokens(tokens: 1_000, seed: 3);
         var evaluation = Evaluator.Evaluate(model, stream, _ => 1, CPU);
         return $"{string.Join(",", training.LossCurve)} | {string.Join(";", samples.Select(s => string.Join(",", s)))} | {evaluation.Nats}";
     }
@@ -102,7 +106,9 @@ public class ScalarLifetimeTests
         {
             while (!Volatile.Read(ref stop))
             {
-                GC.Collect();
+                // Generation 0 only: the Scalars in question are that young, and a full collection of the test
+                // process's heap would stall the work it is meant to interrupt.
+                GC.Collect(0);
                 GC.WaitForPendingFinalizers();
             }
         });

@@ -3,6 +3,7 @@ using CollapseCheck.Modeling;
 using CollapseCheck.Native;
 using CollapseCheck.Policy;
 using CollapseCheck.Training;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -30,8 +31,9 @@ public class TrainerTests
         }
 
         using (no_grad())
+        using (var half = 0.5.ToScalar())
         {
-            flat.Values.mul_(0.5);
+            flat.Values.mul_(half);
         }
 
         using (var changed = Logits(model, ids))
@@ -42,12 +44,13 @@ public class TrainerTests
         using var loss = model.forward(ids).sum();
         loss.backward();
         Assert.True(flat.Gradients.abs().sum().item<float>() > 0);
+        using var three = 3.0.ToScalar();
         using (no_grad())
         {
-            flat.Gradients.fill_(3.0);
+            flat.Gradients.fill_(three);
         }
 
-        Assert.All(model.parameters(), p => Assert.True(p.grad!.eq(3.0).all().item<bool>(), "every gradient must be a view into the flat buffer"));
+        Assert.All(model.parameters(), p => Assert.True(p.grad!.eq(three).all().item<bool>(), "every gradient must be a view into the flat buffer"));
     }
 
     [Fact]
@@ -90,7 +93,7 @@ public class TrainerTests
         using var flat = FlatParameters.Adopt(model);
         using (no_grad())
         {
-            flat.Gradients.fill_(1.0);
+            flat.Gradients.fill_(HeldScalars.One);
         }
 
         flat.ClipGradients(2.0);
@@ -154,10 +157,11 @@ public class TrainerTests
         ComputeDevice.ForEachShard(shards, shard =>
         {
             using var scope = NewDisposeScope();
+            using var tokens = (rows.shape[0] * 16.0).ToScalar();
             var (start, count) = ComputeDevice.ShardRows(rows.shape[0], shards, shard);
             var part = rows.narrow(0, start, count);
             using var logits = model.forward(part.narrow(1, 0, 16));
-            (F.cross_entropy(logits.reshape(-1, 40), part.narrow(1, 1, 16).reshape(-1), reduction: nn.Reduction.Sum) / (rows.shape[0] * 16.0)).backward();
+            F.cross_entropy(logits.reshape(-1, 40), part.narrow(1, 1, 16).reshape(-1), reduction: nn.Reduction.Sum).div(tokens).backward();
         });
         return flat.Gradients.clone();
     }
