@@ -39,8 +39,11 @@ public class ScalarLifetimeTests
         var offenders = Unheld(typeof(Gpt).Assembly.Location)
             .Concat(Unheld(typeof(ScalarLifetimeTests).Assembly.Location).Where(c => !c.Caller.Contains(nameof(UnheldScalars))))
             .Select(c => $"{c.Caller} calls {c.Callee}")
-            .Distinct();
-        Assert.Empty(offenders);
+            .Distinct()
+            .ToList();
+        Assert.True(offenders.Count == 0,
+            "Pass libtorch a Scalar made in a `using` or HeldScalars.One (t.add(u, One) for t + u); see HeldScalars for why:\n"
+            + string.Join("\n", offenders));
     }
 
     [Fact]
