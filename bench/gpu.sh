@@ -4,7 +4,7 @@
 #   2. device tool: carry [".gpu"], command:  bash .gpu/side-by-side.sh
 # On the device, side-by-side.sh runs `collapsecheck bench --device cuda` on PyTorch's own libtorch, then
 # bench/reference.py eager and with torch.compile, in one session, and leaves the JSON files and nvidia-smi's
-# description of the GPU in $OUT. --peak-tflops is fp32 non-tensor peak of an H100 SXM (67); for a PCIe card use 51.
+# description of the GPU in $OUT. --peak-tflops is the fp32 non-tensor peak of an H100 or H200 SXM (67, the same GH100 chip); for an H100 PCIe use 51.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet publish src/CollapseCheck.Tool -c Release -r linux-x64 --self-contained false -o /tmp/collapsecheck-gpu-publish
