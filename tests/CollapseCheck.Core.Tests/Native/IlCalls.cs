@@ -8,14 +8,18 @@ using System.Reflection.PortableExecutable;
 namespace CollapseCheck.Core.Tests.Native;
 
 /// <summary>
-/// One call in a method body: who calls and what, both as <c>Namespace.Type::Name(ParameterTypes)</c>, and the
-/// instruction that follows it (what happens to the result).
+/// One call in a method body: who calls and what, both as <c>Namespace.Type::Name(ParameterTypes)</c>, what the
+/// callee returns, and the instructions either side of it (what feeds and what happens to the result), with
+/// local indices spelled the same way whatever the encoding: <c>ldloc 3</c>, <c>stloc 3</c>.
 /// </summary>
-internal sealed record IlCall(string Caller, string Callee, string Next);
+internal sealed record IlCall(string Caller, string Callee, string Returns, string Previous, string Next);
 
 /// <summary>
 /// Reads every call, callvirt and newobj out of an assembly's method bodies, so a test can state a rule about
-/// what compiled code calls (a rule about source text would miss calls the compiler inserts, such as implicit conversions).
+/// what compiled code calls (a rule about source text would miss calls the compiler inserts, such as implicit
+/// conversions). Making a delegate (ldftn, ldvirtftn) counts as calling its target, so lambdas and method groups
+/// handed to other code are followed. A virtual call names the method the compiler saw, not the override that
+/// runs: an override's body is reached only where something calls it by its own type.
 /// </summary>
 internal static class IlCalls
 {
@@ -30,7 +34,6 @@ internal static class IlCalls
         var reader = pe.GetMetadataReader();
         var names = new SignatureNames(reader);
         var calls = new List<IlCall>();
-        var pending = new List<(string Caller, string Callee)>();
         foreach (var handle in reader.MethodDefinitions)
         {
             var method = reader.GetMethodDefinition(handle);
@@ -39,34 +42,70 @@ internal static class IlCalls
                 continue;
             }
 
-            var caller = names.Method(handle);
+            var caller = names.Method(handle).Name;
             var il = pe.GetMethodBody(method.RelativeVirtualAddress).GetILReader();
+            var previous = "start";
+            (string Callee, string Returns, string Previous)? pending = null;
             while (il.RemainingBytes > 0)
             {
                 var code = il.ReadByte();
                 var opCode = s_opCodes[code == 0xFE ? (short)(0xFE00 | il.ReadByte()) : code];
-                calls.AddRange(pending.Select(p => new IlCall(p.Caller, p.Callee, opCode.Name!)));
-                pending.Clear();
+                (string Callee, string Returns, string Previous)? call = null;
+                string instruction;
                 if (opCode.OperandType == OperandType.InlineMethod)
                 {
-                    var token = il.ReadInt32();
-                    if (opCode == OpCodes.Call || opCode == OpCodes.Callvirt || opCode == OpCodes.Newobj)
+                    var target = names.Method(MetadataTokens.EntityHandle(il.ReadInt32()));
+                    if (opCode == OpCodes.Call || opCode == OpCodes.Callvirt || opCode == OpCodes.Newobj || opCode == OpCodes.Ldftn || opCode == OpCodes.Ldvirtftn)
                     {
-                        pending.Add((caller, names.Method(MetadataTokens.EntityHandle(token))));
+                        call = (target.Name, target.Returns, previous);
                     }
 
-                    continue;
+                    instruction = opCode.Name!;
+                }
+                else
+                {
+                    instruction = Spelled(opCode, ref il);
                 }
 
-                var size = OperandSize(opCode.OperandType, ref il);
-                il.Offset += size;
+                if (pending is { } done)
+                {
+                    calls.Add(new IlCall(caller, done.Callee, done.Returns, done.Previous, instruction));
+                }
+
+                pending = call;
+                previous = instruction;
             }
 
-            calls.AddRange(pending.Select(p => new IlCall(p.Caller, p.Callee, "end")));
-            pending.Clear();
+            if (pending is { } last)
+            {
+                calls.Add(new IlCall(caller, last.Callee, last.Returns, last.Previous, "end"));
+            }
         }
 
         return calls;
+    }
+
+    /// <summary>The instruction's name, with the local's index for ldloc and stloc in any of their encodings.</summary>
+    private static string Spelled(OpCode opCode, ref BlobReader il)
+    {
+        var name = opCode.Name!;
+        foreach (var family in new[] { "ldloc", "stloc" })
+        {
+            if (name == family || name == family + ".s")
+            {
+                return $"{family} {(opCode.OperandType == OperandType.ShortInlineVar ? il.ReadByte() : il.ReadUInt16())}";
+            }
+
+            if (name.Length == family.Length + 2 && name.StartsWith(family + ".", StringComparison.Ordinal) && char.IsDigit(name[^1]))
+            {
+                return $"{family} {name[^1]}";
+            }
+        }
+
+        // Not `il.Offset += OperandSize(…)`: a switch's size is read from the operand, which moves the offset first.
+        var size = OperandSize(opCode.OperandType, ref il);
+        il.Offset += size;
+        return name;
     }
 
     private static int OperandSize(OperandType type, ref BlobReader il) => type switch
@@ -82,24 +121,28 @@ internal static class IlCalls
     /// <summary>Names types and methods the same way whether they are defined in the assembly or referenced from another.</summary>
     private sealed class SignatureNames(MetadataReader reader) : ISignatureTypeProvider<string, object?>
     {
-        public string Method(EntityHandle handle)
+        public (string Name, string Returns) Method(EntityHandle handle)
         {
             switch (handle.Kind)
             {
                 case HandleKind.MethodDefinition:
                     var definition = reader.GetMethodDefinition((MethodDefinitionHandle)handle);
                     var signature = definition.DecodeSignature(this, null);
-                    return Format(Type(definition.GetDeclaringType()), reader.GetString(definition.Name), signature.ParameterTypes);
+                    return (Format(Type(definition.GetDeclaringType()), reader.GetString(definition.Name), signature.ParameterTypes), signature.ReturnType);
                 case HandleKind.MemberReference:
                     var reference = reader.GetMemberReference((MemberReferenceHandle)handle);
-                    var parameters = reference.GetKind() == MemberReferenceKind.Method
-                        ? reference.DecodeMethodSignature(this, null).ParameterTypes
-                        : [];
-                    return Format(Parent(reference.Parent), reader.GetString(reference.Name), parameters);
+                    var parent = Parent(reference.Parent);
+                    if (reference.GetKind() != MemberReferenceKind.Method)
+                    {
+                        return (Format(parent, reader.GetString(reference.Name), []), "");
+                    }
+
+                    var referenced = reference.DecodeMethodSignature(this, null);
+                    return (Format(parent, reader.GetString(reference.Name), referenced.ParameterTypes), referenced.ReturnType);
                 case HandleKind.MethodSpecification:
                     return Method(reader.GetMethodSpecification((MethodSpecificationHandle)handle).Method);
                 default:
-                    return handle.Kind.ToString();
+                    return (handle.Kind.ToString(), "");
             }
         }
 

@@ -1,43 +1,49 @@
-using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Native;
-using CollapseCheck.Policy;
-using CollapseCheck.Sampling;
-using CollapseCheck.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CollapseCheck.Core.Tests.Native;
 
 /// <summary>
-/// Holds Core to the rule in <see cref="HeldScalars"/>: TorchSharp frees a Scalar from its finalizer, so a Scalar
-/// nobody holds can be freed while libtorch reads it. The first tests read Core's compiled code; the last runs
-/// the real loops while the collector runs nonstop, which is how the CI failure was reproduced.
+/// Holds Core to the rule in <see cref="HeldScalars"/> by reading its compiled code: TorchSharp frees a Scalar from
+/// its finalizer, so a Scalar nobody holds can be freed while libtorch reads it. <see cref="NonstopCollectorTests"/>
+/// runs the real loops under that threat; these tests are the guard that does not depend on timing.
 /// </summary>
 public class ScalarLifetimeTests
 {
     private const string ImplicitScalar = "TorchSharp.Scalar::op_Implicit";
+    private const string Scalar = "TorchSharp.Scalar";
 
     private static readonly Lazy<HashSet<string>> s_makers = new(ScalarMakingTorchSharpMethods);
+    private static readonly Lazy<IReadOnlyList<IlCall>> s_core = new(() => IlCalls.In(typeof(Gpt).Assembly.Location));
+    private static readonly Lazy<IReadOnlyList<IlCall>> s_tests = new(() => IlCalls.In(typeof(ScalarLifetimeTests).Assembly.Location));
 
     [Fact]
     public void The_scan_finds_scalars_made_on_the_fly_where_they_are()
     {
         Assert.Contains("TorchSharp.torch/Tensor::add_(TorchSharp.torch/Tensor)", s_makers.Value);
         Assert.Contains("TorchSharp.torch/Tensor::op_Addition(TorchSharp.torch/Tensor,TorchSharp.torch/Tensor)", s_makers.Value);
-        var here = Unheld(typeof(ScalarLifetimeTests).Assembly.Location)
-            .Where(c => c.Caller.Contains(nameof(ScalarLifetimeTests)))
-            .Select(c => c.Callee)
-            .ToList();
+        var here = Unheld(s_tests.Value).Where(c => c.Caller.Contains(nameof(UnheldScalars))).Select(c => c.Callee).ToList();
         Assert.Contains(here, c => c.StartsWith(ImplicitScalar));
         Assert.Contains("TorchSharp.torch/Tensor::op_Addition(TorchSharp.torch/Tensor,TorchSharp.torch/Tensor)", here);
+        // Through a delegate: the method group below is never called here, but whoever gets it will.
+        Assert.Contains("TorchSharp.torch/Tensor::add(TorchSharp.torch/Tensor)", here);
+    }
+
+    [Fact]
+    public void The_scan_tells_a_scalar_in_a_using_from_one_only_kept_in_a_local()
+    {
+        var loose = Loose(s_tests.Value).ToList();
+        Assert.Contains(loose, l => l.Contains(nameof(ScalarKeptInALocalOnly)));
+        Assert.DoesNotContain(loose, l => l.Contains(nameof(ScalarInAUsing)));
     }
 
     [Fact]
     public void Core_and_these_tests_pass_libtorch_no_scalar_that_nobody_holds()
     {
-        // The tests too: the nonstop collector below runs while they do.
-        var offenders = Unheld(typeof(Gpt).Assembly.Location)
-            .Concat(Unheld(typeof(ScalarLifetimeTests).Assembly.Location).Where(c => !c.Caller.Contains(nameof(UnheldScalars))))
+        var offenders = Unheld(s_core.Value)
+            .Concat(Unheld(s_tests.Value).Where(c => !c.Caller.Contains(nameof(UnheldScalars))))
             .Select(c => $"{c.Caller} calls {c.Callee}")
             .Distinct()
             .ToList();
@@ -47,35 +53,44 @@ public class ScalarLifetimeTests
     }
 
     [Fact]
-    public void Every_scalar_Core_makes_is_stored_before_it_is_used()
+    public void Every_scalar_Core_and_these_tests_make_is_disposed_where_it_is_made_or_kept_in_a_field()
     {
-        var made = IlCalls.In(typeof(Gpt).Assembly.Location)
-            .Where(c => c.Callee.StartsWith("TorchSharp.ScalarExtensionMethods::To"))
-            .ToList();
-        Assert.NotEmpty(made);
-        Assert.All(made, c => Assert.True(c.Next.StartsWith("stloc") || c.Next is "stfld" or "stsfld", $"{c.Caller}: {c.Callee} then {c.Next}"));
+        Assert.Contains(s_core.Value, Produces);
+        var loose = Loose(s_core.Value).Concat(Loose(s_tests.Value).Where(l => !l.Contains(nameof(ScalarKeptInALocalOnly)))).ToList();
+        Assert.True(loose.Count == 0,
+            "A Scalar kept only in a local can be collected after its last use, while libtorch still reads it; make it with `using var`:\n"
+            + string.Join("\n", loose));
     }
 
-    [Fact]
-    public void Training_sampling_and_evaluation_give_the_same_numbers_while_the_collector_runs_nonstop()
+    /// <summary>Calls that hand the caller a new Scalar: constructors and methods returning one (ToScalar, op_Implicit).</summary>
+    private static bool Produces(IlCall c) => c.Returns == Scalar || c.Callee.StartsWith(Scalar + "::.ctor(", StringComparison.Ordinal);
+
+    /// <summary>Implicit conversions, and calls into TorchSharp methods that make a Scalar inside and drop it.</summary>
+    private static IEnumerable<IlCall> Unheld(IEnumerable<IlCall> calls) =>
+        calls.Where(c => c.Callee.StartsWith(ImplicitScalar, StringComparison.Ordinal) || (c.Returns != Scalar && s_makers.Value.Contains(c.Callee)));
+
+    /// <summary>
+    /// Scalars neither stored in a field nor stored in a local that the same method disposes (what `using` compiles
+    /// to): a local alone does not keep an object alive after its last use in optimised code.
+    /// </summary>
+    private static IEnumerable<string> Loose(IReadOnlyList<IlCall> calls)
     {
-        TorchNative.EnsureLoaded();
-        var quiet = TrainSampleEvaluate();
-        var stressed = WhileCollecting(TrainSampleEvaluate);
-        Assert.Equal(quiet, stressed);
+        var disposed = calls
+            .Where(c => c.Callee is "System.IDisposable::Dispose()" or "TorchSharp.Scalar::Dispose()" && c.Previous.StartsWith("ldloc ", StringComparison.Ordinal))
+            .Select(c => (c.Caller, Local: c.Previous["ldloc ".Length..]))
+            .ToHashSet();
+        return calls
+            .Where(c => Produces(c) && !c.Callee.StartsWith(ImplicitScalar, StringComparison.Ordinal))
+            .Where(c => c.Next is not ("stfld" or "stsfld"))
+            .Where(c => !(c.Next.StartsWith("stloc ", StringComparison.Ordinal) && disposed.Contains((c.Caller, c.Next["stloc ".Length..]))))
+            .Select(c => $"{c.Caller}: {c.Callee} then {c.Next}");
     }
 
-    private static IEnumerable<IlCall> Unheld(string assemblyPath) =>
-        IlCalls.In(assemblyPath).Where(c => c.Callee.StartsWith(ImplicitScalar) || s_makers.Value.Contains(c.Callee));
-
-    /// <summary>TorchSharp methods that make a Scalar inside, directly or through another such method.</summary>
+    /// <summary>TorchSharp methods that make a Scalar inside, directly or through another such method or a delegate.</summary>
     private static HashSet<string> ScalarMakingTorchSharpMethods()
     {
-        var calls = IlCalls.In(typeof(TorchSharp.torch).Assembly.Location);
-        var makers = calls
-            .Where(c => c.Callee.StartsWith(ImplicitScalar) || c.Callee.StartsWith("TorchSharp.ScalarExtensionMethods::To"))
-            .Select(c => c.Caller)
-            .ToHashSet();
+        var calls = IlCalls.In(typeof(torch).Assembly.Location);
+        var makers = calls.Where(Produces).Select(c => c.Caller).ToHashSet();
         int count;
         do
         {
@@ -87,46 +102,22 @@ public class ScalarLifetimeTests
         return makers;
     }
 
-    private static string TrainSampleEvaluate()
+    // Never called: compiled so the scans have something to find.
+    private static Func<Tensor, Tensor> UnheldScalars(Tensor a, Tensor b)
     {
-        var config = new GptConfig(VocabularySize: 40, Layers: 2, Width: 32, Heads: 4, Context: 16);
-        var rng = new SplitMix64(2);
-        var documents = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 30).Select(i => (i * 7 + (int)rng.NextInt64(3)) % 39).ToArray()).ToList();
-        var stream = new TokenStream(documents, 39);
-        var policy = new TrainingPolicy(Steps: 150, Batch: 8, LearningRate: 0.01, WeightDecay: 0.1, WarmupSteps: 5, GradientClip: 1.0, Seed: 1, WarmStart: false);
-        using var model = new Gpt(config, seed: 7);
-        var training = Trainer.Train(model, stream, policy, CPU, new SplitMix64(9));
-        var sampler = new Sampler(model, new SamplingPolicy(Temperature: 0.9, TopK: 20, TopP: 0.95, MaxLength: 16), endOfDocumentId: 39, CPU, batch: 8);
-        var samples = sampler.SampleTokens(tokens: 1_000, seed: 3);
-        var evaluation = Evaluator.Evaluate(model, stream, _ => 1, CPU);
-        return $"{string.Join(",", training.LossCurve)} | {string.Join(";", samples.Select(s => string.Join(",", s)))} | {evaluation.Nats}";
+        _ = a.mul(2.0) + b;
+        return a.add;
     }
 
-    private static T WhileCollecting<T>(Func<T> work)
+    private static Tensor ScalarKeptInALocalOnly(Tensor a)
     {
-        var stop = false;
-        var collector = new Thread(() =>
-        {
-            while (!Volatile.Read(ref stop))
-            {
-                // Generation 0 only: the Scalars in question are that young, and a full collection of the test
-                // process's heap would stall the work it is meant to interrupt.
-                GC.Collect(0);
-                GC.WaitForPendingFinalizers();
-            }
-        });
-        collector.Start();
-        try
-        {
-            return work();
-        }
-        finally
-        {
-            Volatile.Write(ref stop, true);
-            collector.Join();
-        }
+        var two = 2.0.ToScalar();
+        return a.mul(two);
     }
 
-    // Never called: compiled so the scan has an implicit conversion and a Tensor + Tensor to find.
-    private static Tensor UnheldScalars(Tensor a, Tensor b) => a.mul(2.0) + b;
+    private static Tensor ScalarInAUsing(Tensor a)
+    {
+        using var two = 2.0.ToScalar();
+        return a.mul(two);
+    }
 }

@@ -4,7 +4,6 @@ using CollapseCheck.Native;
 using CollapseCheck.Policy;
 using CollapseCheck.Training;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -53,37 +52,52 @@ public class TrainerTests
         Assert.All(model.parameters(), p => Assert.True(p.grad!.eq(three).all().item<bool>(), "every gradient must be a view into the flat buffer"));
     }
 
+    /// <summary>
+    /// Against AdamW as PyTorch documents it (decoupled decay, bias-corrected moments), written out in doubles on the
+    /// host from the same gradients: TorchSharp's own AdamW makes Scalars on the fly, which a collection can free
+    /// mid-kernel (see HeldScalars), so it cannot serve as the reference.
+    /// </summary>
     [Fact]
-    public void Flat_AdamW_takes_the_same_steps_as_torch_AdamW_with_decay_on_matrices_only()
+    public void Flat_AdamW_takes_the_steps_of_AdamW_written_out_on_the_host_with_decay_on_matrices_only()
     {
-        using var reference = new Gpt(s_config, seed: 4);
-        using var flatModel = new Gpt(s_config, seed: 4);
+        const double rate = 0.01, beta1 = 0.9, beta2 = 0.95, epsilon = 1e-8, decay = 0.1;
+        using var model = new Gpt(s_config, seed: 4);
         using var ids = randint(0, 40, [3, 16], dtype: ScalarType.Int64);
-        var parameters = reference.parameters().ToList();
-        using var torchAdamW = optim.AdamW(
-            [
-                new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false),
-                new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false),
-            ],
-            lr: 0.01);
-        using var flat = FlatParameters.Adopt(flatModel);
-        using var flatAdamW = new FlatAdamW(flat, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1);
+        var matrices = model.parameters().Where(p => p.dim() >= 2).Sum(p => p.numel());
+        using var flat = FlatParameters.Adopt(model);
+        using var adamW = new FlatAdamW(flat, beta1, beta2, epsilon, decay);
+        Assert.Equal(matrices, flat.Decayed.numel());
 
-        for (var step = 0; step < 5; step++)
+        var initial = OnHost(flat.Values);
+        var expected = (double[])initial.Clone();
+        var first = new double[expected.Length];
+        var second = new double[expected.Length];
+        for (var step = 1; step <= 5; step++)
         {
-            torchAdamW.zero_grad();
-            Loss(reference, ids).backward();
-            torchAdamW.step();
-
             flat.Gradients.zero_();
-            Loss(flatModel, ids).backward();
-            flatAdamW.Step(0.01);
+            using (var loss = Loss(model, ids))
+            {
+                loss.backward();
+            }
+
+            var gradients = OnHost(flat.Gradients);
+            adamW.Step(rate);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                expected[i] *= i < matrices ? 1 - rate * decay : 1;
+                first[i] = beta1 * first[i] + (1 - beta1) * gradients[i];
+                second[i] = beta2 * second[i] + (1 - beta2) * gradients[i] * gradients[i];
+                var firstHat = first[i] / (1 - Math.Pow(beta1, step));
+                var secondHat = second[i] / (1 - Math.Pow(beta2, step));
+                expected[i] -= rate * firstHat / (Math.Sqrt(secondHat) + epsilon);
+            }
         }
 
-        foreach (var ((name, expected), actual) in reference.named_parameters().Zip(flatModel.parameters()))
-        {
-            Assert.True(actual.allclose(expected, rtol: 1e-4, atol: 1e-6), name);
-        }
+        var actual = OnHost(flat.Values);
+        var worst = Enumerable.Range(0, expected.Length).MaxBy(i => Math.Abs(actual[i] - expected[i]) - 1e-4 * Math.Abs(expected[i]));
+        Assert.True(Math.Abs(actual[worst] - expected[worst]) <= 1e-6 + 1e-4 * Math.Abs(expected[worst]),
+            $"parameter {worst}: {actual[worst]} after five steps, AdamW gives {expected[worst]}");
+        Assert.True(actual.Zip(initial).Count(p => p.First != p.Second) > actual.Length / 2, "the steps must move most parameters");
     }
 
     [Fact]
@@ -143,6 +157,13 @@ public class TrainerTests
     {
         using var _ = no_grad();
         return model.forward(ids);
+    }
+
+    private static double[] OnHost(Tensor values)
+    {
+        using var detached = values.detach();
+        using var doubles = detached.to(ScalarType.Float64);
+        return doubles.data<double>().ToArray();
     }
 
     private static Tensor Loss(Gpt model, Tensor ids)
