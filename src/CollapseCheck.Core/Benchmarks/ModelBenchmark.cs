@@ -153,11 +153,14 @@ public static class ModelBenchmark
             var step = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             var logits = model.Decode(next, cache);
-            next = Sampler.Draw(logits, s_plain, generator).MoveToOuterDisposeScope();
+            var drawn = Sampler.Draw(logits, s_plain, generator).MoveToOuterDisposeScope();
+            next.Dispose();
+            next = drawn;
             Synchronize(device);
             stepMs[position] = step.Elapsed.TotalMilliseconds;
         }
 
+        next.Dispose();
         var early = stepMs.Skip(Math.Min(8, context - 5)).Take(5).Average();
         var late = stepMs.Skip(Math.Max(0, context - 6)).Take(5).Average();
         return (early, late);

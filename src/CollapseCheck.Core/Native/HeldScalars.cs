@@ -16,6 +16,7 @@ public static class HeldScalars
     /// <summary>The alpha of 1 for <c>add(Tensor, Scalar)</c>, in place of <c>a + b</c>.</summary>
     public static readonly Scalar One;
 
-    // An explicit static constructor: the field is made on first use, after the native libraries are loaded.
+    // An explicit static constructor makes the field on first use, not when the type is loaded: Core touches One
+    // only in tensor operations, so the native libraries are loaded (TorchNative) by then. Never disposed.
     static HeldScalars() => One = 1.ToScalar();
 }
