@@ -69,4 +69,19 @@ public class VerifyTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("error CC2004:", error);
     }
+
+    [Theory]
+    [InlineData("collapsecheck-out/collapsecheck-report.json", "{\n  \"schemaVersion\": 1,\n  \"policy\": {", 3, 14)]
+    [InlineData("collapsecheck-report.verified.json", "{\n  \"a\": 1,\n<<<<<<< HEAD\n", 3, 1)]
+    public void A_report_or_snapshot_that_is_not_json_is_located_not_an_internal_error(string broken, string text, int line, int column)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        _tool.Write("collapsecheck-out/collapsecheck-report.json", "{}");
+        _tool.Write("collapsecheck-report.verified.json", "{}");
+        _tool.Write(broken, text);
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(2, exit);
+        Assert.Contains($"{Path.GetFileName(broken)}({line},{column}): error CC0031: not a valid report or snapshot", error);
+        Assert.DoesNotContain("CC0099", error);
+    }
 }

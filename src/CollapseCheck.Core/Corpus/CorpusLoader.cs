@@ -87,16 +87,28 @@ public static class CorpusLoader
                 continue;
             }
 
-            var matcher = new Matcher(StringComparison.Ordinal);
-            matcher.AddInclude(pattern);
-            matcher.AddExcludePatterns(exclude);
-            var found = matcher.GetResultsInFullPath(baseDirectory).ToList();
+            // The globbing library takes patterns relative to a root: an absolute one is matched from the folder
+            // before its first wildcard, and the excludes (relative to the policy's folder) then file by file.
+            var (root, relative) = SplitRoot(pattern, baseDirectory);
+            var matched = Glob(relative, root == baseDirectory ? exclude : []);
+            var found = root == baseDirectory ? matched : matched.Where(path => !IsExcluded(path)).ToList();
             if (found.Count == 0)
             {
-                throw Errors.CorpusNoFiles(locate(pattern), pattern, baseDirectory);
+                var unexcluded = exclude.Count == 0 ? 0 : Glob(relative, []).Count;
+                throw unexcluded > 0
+                    ? Errors.CorpusAllExcluded(locate(pattern), pattern, unexcluded)
+                    : Errors.CorpusNoFiles(locate(pattern), pattern, root);
             }
 
             all.UnionWith(found);
+
+            List<string> Glob(string include, IReadOnlyList<string> excluded)
+            {
+                var matcher = new Matcher(StringComparison.Ordinal);
+                matcher.AddInclude(include);
+                matcher.AddExcludePatterns(excluded);
+                return matcher.GetResultsInFullPath(root).ToList();
+            }
         }
 
         return all.ToList();
@@ -108,6 +120,20 @@ public static class CorpusLoader
             matcher.AddExcludePatterns(exclude);
             return !matcher.GetResultsInFullPath(baseDirectory).Any();
         }
+    }
+
+    /// <summary>(folder to match from, pattern relative to it): the base folder for a relative pattern.</summary>
+    private static (string Root, string Relative) SplitRoot(string pattern, string baseDirectory)
+    {
+        if (!Path.IsPathRooted(pattern))
+        {
+            return (baseDirectory, pattern);
+        }
+
+        var segments = pattern.Replace('\\', '/').Split('/');
+        var fixedCount = segments.TakeWhile(part => part.IndexOfAny(['*', '?', '[']) < 0).Count();
+        var root = string.Join('/', segments.Take(fixedCount));
+        return (root.Length == 0 || root.EndsWith(':') ? root + "/" : root, string.Join('/', segments.Skip(fixedCount)));
     }
 
     public static IEnumerable<Document> Paragraphs(string text, string id)

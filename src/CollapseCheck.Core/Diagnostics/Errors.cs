@@ -9,6 +9,9 @@ public static class Errors
     public static CollapseCheckException PolicyNotFound(string path) =>
         new("CC0001", $"policy file '{path}' was not found; create one with 'collapsecheck init' or omit the argument to use the embedded default");
 
+    public static CollapseCheckException PolicyIsAFolder(string path) =>
+        new("CC0001", $"'{path}' is a folder, not a policy file; name the policy file in it (e.g. collapsecheck.json)");
+
     public static CollapseCheckException PolicySyntax(SourceLocation at, string detail) =>
         new("CC0002", $"the policy is not valid JSON: {detail}", at);
 
@@ -29,6 +32,9 @@ public static class Errors
 
     public static CollapseCheckException CorpusNoFiles(SourceLocation? at, string pattern, string baseDirectory) =>
         new("CC0010", $"corpus pattern '{pattern}' matched no files under '{baseDirectory}'", at);
+
+    public static CollapseCheckException CorpusAllExcluded(SourceLocation? at, string pattern, int matched) =>
+        new("CC0010", $"corpus pattern '{pattern}' matched {matched} file(s), but corpus.exclude removed every one", at);
 
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
         new("CC0011", $"corpus file '{path}' was not found", at);
@@ -56,6 +62,10 @@ public static class Errors
 
     public static CollapseCheckException OutputNotWritable(string path, string detail) =>
         new("CC0030", $"cannot write to '{path}': {detail}");
+
+    /// <summary>A report or snapshot that is not JSON (truncated, edited, or a merge conflict in a committed snapshot).</summary>
+    public static CollapseCheckException ReportUnreadable(SourceLocation at, string detail) =>
+        new("CC0031", $"not a valid report or snapshot: {detail}; run 'collapsecheck run' again, or restore the snapshot from version control", at);
 
     public static CollapseCheckException BadArgument(string detail) =>
         new("CC0040", detail);

@@ -18,12 +18,22 @@ public static class PolicyLoader
 
     public static LineagePolicyFile Load(string path)
     {
+        EnsureExists(path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>CC0001 unless <paramref name="path"/> is a file: missing, or a folder.</summary>
+    public static void EnsureExists(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw Errors.PolicyIsAFolder(path);
+        }
+
         if (!File.Exists(path))
         {
             throw Errors.PolicyNotFound(path);
         }
-
-        return Parse(File.ReadAllText(path), path);
     }
 
     public static LineagePolicyFile Parse(string json, string sourcePath)

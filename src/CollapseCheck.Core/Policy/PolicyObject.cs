@@ -180,9 +180,10 @@ internal sealed class PolicyObject
             return;
         }
 
-        foreach (var (name, at, _) in _value.Members.Where(m => !_known.Contains(m.Name)))
+        // "$schema" at the top is an editor's hint, not policy.
+        foreach (var (name, at, _) in _value.Members.Where(m => !_known.Contains(m.Name) && !(_path.Length == 0 && m.Name == "$schema")))
         {
-            throw Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known);
+            throw Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known.Distinct());
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
 using CollapseCheck.Running;
 using DiffPlex.DiffBuilder;
@@ -32,7 +34,7 @@ public static class VerifyJob
             throw Errors.ReportMissing(reportPath);
         }
 
-        var receivedJson = File.ReadAllText(reportPath);
+        var receivedJson = ReadJson(reportPath);
         var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
         var receivedMarkdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "";
         var files = SnapshotFiles.For(policyPath);
@@ -43,7 +45,7 @@ public static class VerifyJob
             return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson)]);
         }
 
-        var verifiedJson = File.ReadAllText(files.VerifiedJson);
+        var verifiedJson = ReadJson(files.VerifiedJson);
         var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? File.ReadAllText(files.VerifiedMarkdown) : "";
         var onCuda = DeviceOf(verifiedJson) == "cuda" || DeviceOf(receivedJson) == "cuda";
         var tolerance = onCuda ? policy.Verify.CudaTolerance : policy.Verify.Tolerance;
@@ -79,6 +81,11 @@ public static class VerifyJob
 
     public static SnapshotFiles Accept(string? policyPath)
     {
+        if (policyPath is not null)
+        {
+            PolicyLoader.EnsureExists(policyPath);
+        }
+
         var files = SnapshotFiles.For(policyPath);
         if (!File.Exists(files.ReceivedJson))
         {
@@ -97,6 +104,23 @@ public static class VerifyJob
     private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
         AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
             [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
+
+    /// <summary>The file's text, or CC0031 at the line and column where it stops being JSON.</summary>
+    private static string ReadJson(string path)
+    {
+        var text = File.ReadAllText(path);
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            var at = new SourceLocation(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
+            throw Errors.ReportUnreadable(at, e.Message.Split(" LineNumber:")[0].TrimEnd('.', ' '));
+        }
+
+        return text;
+    }
 
     private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"]?.GetValue<string>();
 

@@ -137,4 +137,23 @@ public sealed class CorpusLoaderTests : IDisposable
         Assert.Contains("Microsoft.NETCore.App.Ref", first.Description);
         Assert.True(DotnetDocsCorpus.Load().Documents.Count > 10_000);
     }
+
+    [Fact]
+    public void An_absolute_glob_matches_from_its_own_folder_and_the_excludes_still_apply()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/skip/c.txt", Paragraphs("c", 10));
+        var absolute = Path.Combine(_folder, "data").Replace('\\', '/') + "/**/*.txt";
+        var corpus = Load(Policy([absolute], exclude: ["data/skip/**"]));
+        Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
+    }
+
+    [Fact]
+    public void A_pattern_whose_every_match_is_excluded_blames_the_exclude()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"], exclude: ["data/*"])));
+        Assert.Equal("CC0010", e.Code);
+        Assert.Contains("matched 1 file(s), but corpus.exclude removed every one", e.Message);
+    }
 }

@@ -67,7 +67,16 @@ public class PolicyLoaderTests
         var e = Reject("{\n  \"linage\": {}\n}");
         AssertAt(e, "CC0003", 2, 3);
         Assert.Contains("'linage'", e.Message);
-        Assert.Contains("lineage", e.Message.Split("expected one of:")[1]);
+        var known = e.Message.Split("expected one of:")[1].Split(',', StringSplitOptions.TrimEntries);
+        Assert.Contains("lineage", known);
+        Assert.Equal(known.Distinct(), known);
+    }
+
+    [Fact]
+    public void A_schema_hint_at_the_root_is_not_policy()
+    {
+        Assert.Equal(PolicyLoader.Parse("{}", "p.json").Training, PolicyLoader.Parse("{ \"$schema\": \"./collapsecheck.schema.json\" }", "p.json").Training);
+        AssertAt(Reject("{ \"model\": { \"$schema\": \"x\" } }"), "CC0003", 1, 14);
     }
 
     [Fact]
