@@ -18,6 +18,7 @@ public static class Cli
             Description = "Also write every error as JSON to this file (code, file, line, column, message), for build integrations.",
             Recursive = true,
         };
+        diagnostics.Validators.Add(r => CommonOptions.RejectEmptyOrFolder(r, r.GetValueOrDefault<string?>(), "--diagnostics"));
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")
         {
             diagnostics,
@@ -32,13 +33,27 @@ public static class Cli
 
         var parsed = root.Parse(args);
         var exit = Run(parsed, output);
-        if (parsed.GetValue(diagnostics) is { } path)
+        // An empty path or a folder was already reported as a bad argument.
+        if (parsed.GetValue(diagnostics) is { } path && !string.IsNullOrWhiteSpace(path) && !Directory.Exists(path))
         {
-            DiagnosticsFile.Write(path, output.Reported, exit);
+            try
+            {
+                DiagnosticsFile.Write(path, output.Reported, exit);
+            }
+            catch (CollapseCheckException e)
+            {
+                // The caller asked for this file and will look for it: not writing it is an error whatever the command did.
+                output.Report(e);
+                exit = e.ExitCode;
+            }
         }
 
         return exit;
     }
+
+    /// <summary>System.CommandLine lists choices on tab-indented lines; a diagnostic is one line.</summary>
+    private static string OneLine(string message) =>
+        string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     private static int Run(ParseResult parsed, ToolOutput output)
     {
@@ -46,7 +61,7 @@ public static class Cli
         {
             foreach (var error in parsed.Errors)
             {
-                output.Report(Errors.BadArgument(error.Message));
+                output.Report(Errors.BadArgument(OneLine(error.Message)));
             }
 
             output.Error.WriteLine("Run 'collapsecheck --help' for usage.");

@@ -80,8 +80,9 @@ public class LineageEndToEndTests : IDisposable
     public void An_unwritable_output_folder_is_exit_2_and_names_the_folder()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
-        var blocker = _tool.Write("out", "a file where the output folder should be");
-        var (exit, _, error) = _tool.Run("run", policy, "--out", blocker, "--device", "cpu");
+        // A folder under a file cannot be made (an --out that is itself a file is refused before training).
+        var blocker = _tool.Write("out", "a file where the output folder's parent should be");
+        var (exit, _, error) = _tool.Run("run", policy, "--out", Path.Combine(blocker, "reports"), "--device", "cpu");
         Assert.Equal(2, exit);
         Assert.Contains("error CC0030:", error);
         Assert.Contains(blocker, error);

@@ -13,8 +13,9 @@ internal static class BenchCommand
         var device = CommonOptions.Device();
         var libTorch = CommonOptions.LibTorch();
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout." };
-        var seconds = new Option<double>("--seconds") { Description = "Time budget per measured phase.", DefaultValueFactory = _ => 3.0 };
-        var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32)." };
+        var seconds = CommonOptions.Number("--seconds", "Time budget per measured phase.");
+        seconds.DefaultValueFactory = _ => 3.0;
+        var peak = CommonOptions.Number("--peak-tflops", "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32).");
         var noLineage = new Option<bool>("--no-lineage") { Description = "Skip timing the default policy's lineage." };
         var precision = new Option<string>("--precision")
         {
@@ -45,9 +46,10 @@ internal static class BenchCommand
                 throw Diagnostics.Errors.BadArgument($"--model must be all or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}, but is '{parsed.GetValue(models)}'");
             }
 
-            if (!(parsed.GetValue(seconds) > 0))
+            var secondsPerPhase = parsed.GetValue(seconds) ?? 3.0;
+            if (!(secondsPerPhase > 0))
             {
-                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0, but is {parsed.GetValue(seconds).ToString(CultureInfo.InvariantCulture)}");
+                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0, but is {secondsPerPhase.ToString(CultureInfo.InvariantCulture)}");
             }
 
             if (parsed.GetValue(precision) is not ("fp32" or "bf16"))
@@ -60,7 +62,7 @@ internal static class BenchCommand
             var results = selected.Select(c =>
             {
                 output.Error.WriteLine($"collapsecheck: benchmarking the {c.Name}…");
-                return ModelBenchmark.Run(c, torchDevice, parsed.GetValue(seconds), computeType);
+                return ModelBenchmark.Run(c, torchDevice, secondsPerPhase, computeType);
             }).ToList();
             LineageBenchResult? lineage = null;
             string? lineageSkipped = parsed.GetValue(noLineage) ? "--no-lineage" : null;

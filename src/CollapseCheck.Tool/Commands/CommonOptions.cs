@@ -1,20 +1,36 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using CollapseCheck.Training;
 
 namespace CollapseCheck.Tool.Commands;
 
+/// <summary>
+/// Options several commands share, and the checks that make a bad argument fail at parse time, before any work,
+/// with a one-line message in the tool's words (not System.CommandLine's type names).
+/// </summary>
 internal static class CommonOptions
 {
-    public static Argument<string?> Policy() => new("policy")
+    public static Argument<string?> Policy()
     {
-        Description = "Policy file (collapsecheck.json). Omit to use the embedded default on builtin:dotnet-docs.",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
+        var argument = new Argument<string?>("policy")
+        {
+            Description = "Policy file (collapsecheck.json). Omit to use the embedded default on builtin:dotnet-docs.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        argument.Validators.Add(r => RejectEmpty(r, r.GetValueOrDefault<string?>(), "the policy path"));
+        return argument;
+    }
 
-    public static Option<string?> Out() => new("--out", "-o")
+    public static Option<string?> Out()
     {
-        Description = "Folder of the reports (default: collapsecheck-out beside the policy).",
-    };
+        var option = new Option<string?>("--out", "-o")
+        {
+            Description = "Folder of the reports (default: collapsecheck-out beside the policy).",
+        };
+        option.Validators.Add(r => RejectEmptyOrFile(r, r.GetValueOrDefault<string?>(), "--out", "a folder"));
+        return option;
+    }
 
     public static Option<string> Device()
     {
@@ -23,7 +39,7 @@ internal static class CommonOptions
             Description = "auto (CUDA when available), cpu or cuda.",
             DefaultValueFactory = _ => "auto",
         };
-        option.AcceptOnlyFromAmong(ComputeDevice.Names);
+        OneOf(option, ComputeDevice.Names);
         return option;
     }
 
@@ -31,4 +47,70 @@ internal static class CommonOptions
     {
         Description = "Folder with libtorch.so to use instead of the packaged CPU build, e.g. a PyTorch install's torch/lib (also COLLAPSECHECK_LIBTORCH).",
     };
+
+    public static Option<int?> WholeNumber(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = r => Parsed(r, name, "a whole number", (string s, out int v) => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out v)),
+    };
+
+    public static Option<double?> Number(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = r => Parsed(r, name, "a number", (string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v)),
+    };
+
+    /// <summary>Accepts only <paramref name="allowed"/>, and says so on one line naming the option.</summary>
+    public static void OneOf(Option<string> option, IReadOnlyCollection<string> allowed)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } value && !allowed.Contains(value))
+            {
+                r.AddError($"{option.Name} must be one of {string.Join(", ", allowed)}, but is '{value}'");
+            }
+        });
+        option.CompletionSources.Add([.. allowed]);
+    }
+
+    /// <summary>An output file's path: not empty, and not a folder.</summary>
+    public static void RejectEmptyOrFolder(SymbolResult result, string? path, string what)
+    {
+        RejectEmpty(result, path, what);
+        if (!string.IsNullOrWhiteSpace(path) && Directory.Exists(path))
+        {
+            result.AddError($"{what} must be a file, but '{path}' is a folder");
+        }
+    }
+
+    private static void RejectEmptyOrFile(SymbolResult result, string? path, string what, string expected)
+    {
+        RejectEmpty(result, path, what);
+        if (!string.IsNullOrWhiteSpace(path) && File.Exists(path))
+        {
+            result.AddError($"{what} must be {expected}, but '{path}' is a file");
+        }
+    }
+
+    private static void RejectEmpty(SymbolResult result, string? path, string what)
+    {
+        if (path is not null && string.IsNullOrWhiteSpace(path))
+        {
+            result.AddError($"{what} is empty");
+        }
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static T? Parsed<T>(ArgumentResult result, string name, string expected, TryParse<T> tryParse) where T : struct
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (tryParse(text, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"{name} must be {expected}, but is '{text}'");
+        return null;
+    }
 }

@@ -11,10 +11,10 @@ internal static class RunCommand
     {
         var policy = CommonOptions.Policy();
         var outFolder = CommonOptions.Out();
-        var tolerance = new Option<double?>("--tolerance") { Description = "Overrides gate.tolerance (0 or more)." };
+        var tolerance = CommonOptions.Number("--tolerance", "Overrides gate.tolerance (0 or more).");
         var verify = new Option<bool>("--verify") { Description = "Then compare the report with the verified snapshot, as 'collapsecheck verify' does." };
         var device = CommonOptions.Device();
-        var seed = new Option<int?>("--seed") { Description = "Overrides training.seed." };
+        var seed = CommonOptions.WholeNumber("--seed", "Overrides training.seed.");
         var libTorch = CommonOptions.LibTorch();
         var cache = new Option<string?>("--cache")
         {

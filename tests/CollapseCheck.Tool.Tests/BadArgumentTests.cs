@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>Bad paths and values on the command line: exit 2 before any work, one line naming the argument, no crash.</summary>
+public class BadArgumentTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    private string Policy() => _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+
+    private (int Exit, string Error) Rejected(params string[] args)
+    {
+        var (exit, _, error) = _tool.Run(args);
+        Assert.Equal(2, exit);
+        Assert.DoesNotContain("CC0099", error);
+        Assert.DoesNotContain("   at ", error);
+        return (exit, error);
+    }
+
+    [Theory]
+    [InlineData("--seed", "abc", "--seed must be a whole number, but is 'abc'")]
+    [InlineData("--seed", "1.5", "--seed must be a whole number, but is '1.5'")]
+    [InlineData("--tolerance", "lots", "--tolerance must be a number, but is 'lots'")]
+    [InlineData("--device", "gpu", "--device must be one of auto, cpu, cuda, but is 'gpu'")]
+    [InlineData("--out", "", "--out is empty")]
+    public void A_bad_value_is_named_in_the_tools_words_on_one_line(string option, string value, string message)
+    {
+        var (_, error) = Rejected("run", Policy(), option, value);
+        Assert.Contains($"error CC0040: {message}", error);
+        Assert.DoesNotContain("System.", error);
+        Assert.DoesNotContain("\t", error);
+    }
+
+    [Fact]
+    public void An_out_folder_that_is_a_file_is_refused_before_training()
+    {
+        var file = _tool.Write("out", "not a folder");
+        var (_, error) = Rejected("run", Policy(), "--out", file);
+        Assert.Contains("--out must be a folder", error);
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void A_policy_path_that_is_a_folder_says_so()
+    {
+        Directory.CreateDirectory(_tool.PathOf("policies"));
+        var (_, error) = Rejected("predict", _tool.PathOf("policies"));
+        Assert.Contains("error CC0001:", error);
+        Assert.Contains("is a folder, not a policy file", error);
+    }
+
+    [Fact]
+    public void Accept_with_a_missing_policy_is_the_same_error_as_verify()
+    {
+        var (_, error) = Rejected("accept", _tool.PathOf("nope.json"));
+        Assert.Contains("error CC0001:", error);
+    }
+
+    [Fact]
+    public void Init_refuses_an_empty_path_and_a_folder()
+    {
+        Assert.Contains("the policy path is empty", Rejected("init", "").Error);
+        Directory.CreateDirectory(_tool.PathOf("folder"));
+        Assert.Contains("is a folder", Rejected("init", _tool.PathOf("folder")).Error);
+    }
+
+    [Fact]
+    public void Diagnostics_to_a_folder_or_nowhere_is_a_bad_argument_not_a_crash()
+    {
+        Directory.CreateDirectory(_tool.PathOf("folder"));
+        Assert.Contains("--diagnostics must be a file, but", Rejected("predict", Policy(), "--diagnostics", _tool.PathOf("folder")).Error);
+        Assert.Contains("--diagnostics is empty", Rejected("predict", Policy(), "--diagnostics", "").Error);
+    }
+
+    [Fact]
+    public void Diagnostics_that_cannot_be_written_after_a_good_command_turn_its_exit_into_2()
+    {
+        var file = _tool.Write("plain", "a file, so nothing can go under it");
+        var (_, error) = Rejected("predict", Policy(), "--diagnostics", Path.Combine(file, "diagnostics.json"));
+        Assert.Contains("error CC0030:", error);
+    }
+
+    [Fact]
+    public void Diagnostics_list_a_bad_argument_for_the_build_to_read()
+    {
+        var path = _tool.PathOf("diagnostics.json");
+        Rejected("run", Policy(), "--seed", "abc", "--diagnostics", path);
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        Assert.Equal(2, document.RootElement.GetProperty("exitCode").GetInt32());
+        var first = document.RootElement.GetProperty("diagnostics")[0];
+        Assert.Equal("CC0040", first.GetProperty("code").GetString());
+        Assert.Contains("--seed must be a whole number", first.GetProperty("message").GetString());
+    }
+}
