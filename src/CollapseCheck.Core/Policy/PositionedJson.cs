@@ -108,8 +108,20 @@ public static class PositionedJson
     }
 
     /// <summary>System.Text.Json appends its own position ("LineNumber: 2 | BytePositionInLine: 4."); ours is in front already.</summary>
+    /// <summary>The reader's message without its position (the location carries it) and, where it speaks of its own
+    /// internals, in the words of someone editing a policy.</summary>
     private static string Clean(string message)
     {
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+        {
+            return "the file holds no JSON (only whitespace or comments); write {} for the default policy";
+        }
+
+        if (message.Contains("Expected depth to be zero", StringComparison.Ordinal))
+        {
+            return "the file ends before every '{' and '[' is closed";
+        }
+
         var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
     }

@@ -130,6 +130,18 @@ public class PolicyLoaderTests
         Assert.DoesNotContain("LineNumber", e.Message);
     }
 
+    [Theory]
+    [InlineData("", 1, 1, "write {} for the default policy")]
+    [InlineData("// only a comment\n", 2, 1, "write {} for the default policy")]
+    [InlineData("{\n  \"model\": { \"layers\": 2 }\n", 3, 1, "ends before every '{' and '[' is closed")]
+    public void An_empty_or_unfinished_file_is_explained_in_policy_terms(string json, int line, int column, string expected)
+    {
+        var e = Reject(json);
+        AssertAt(e, "CC0002", line, column);
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain("isFinalBlock", e.Message);
+    }
+
     [Fact]
     public void Duplicate_fields_are_rejected_at_the_second_one()
     {
