@@ -1,3 +1,4 @@
+using System.Text;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
 
@@ -128,6 +129,27 @@ public class PolicyLoaderTests
         var e = Reject("{\n  \"model\": { \"layers\": 2 \n  \"width\": 64 }\n}");
         AssertAt(e, "CC0002", 3, 3);
         Assert.DoesNotContain("LineNumber", e.Message);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_utf8_is_rejected_where_it_stops_being_utf8_and_a_bom_is_fine()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("collapsecheck-policy-").FullName, "p.json");
+        try
+        {
+            File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes("{\n  \"tokenizer\": \"by"), 0xFF, .. Encoding.UTF8.GetBytes("te\"\n}")]);
+            var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load(path));
+            Assert.Equal("CC0002", e.Code);
+            Assert.Equal(new SourceLocation(path, 2, 19), e.Location);
+            Assert.Contains("not UTF-8", e.Message);
+
+            File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{ \"tokenizer\": \"byte\" }")]);
+            Assert.Equal(PolicyLoader.Default.Tokenizer, PolicyLoader.Load(path).Tokenizer);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
     }
 
     [Theory]
