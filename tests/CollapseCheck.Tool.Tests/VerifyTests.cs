@@ -1,3 +1,6 @@
+using CollapseCheck.Policy;
+using CollapseCheck.Reporting;
+
 namespace CollapseCheck.Tool.Tests;
 
 /// <summary>The snapshot workflow end to end, on real tiny lineages.</summary>
@@ -62,6 +65,28 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void A_report_made_before_the_policy_changed_is_stale_not_verified()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu").Exit);
+        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1).Replace("\"steps\": 25", "\"steps\": 30"));
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("collapsecheck.json(6,17): error CC2005:", error);
+        Assert.Contains("training.steps is 25 there and 30 here", error);
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")), "a stale report must not become a received snapshot");
+
+        // A run --verify with an override checks against the policy it ran with, not the file's.
+        var (again, _, againError) = _tool.Run("run", policy, "--device", "cpu", "--tolerance", "0.5", "--verify");
+        Assert.Equal(1, again);
+        Assert.Contains("error CC2001:", againError);
+        Assert.DoesNotContain("CC2005", againError);
+    }
+
+    [Fact]
     public void Verify_without_a_report_says_to_run_first()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
@@ -76,7 +101,9 @@ public class VerifyTests : IDisposable
     public void A_report_or_snapshot_that_is_not_json_is_located_not_an_internal_error(string broken, string text, int line, int column)
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
-        _tool.Write("collapsecheck-out/collapsecheck-report.json", "{}");
+        // The smallest report verify reads past: valid JSON echoing this very policy.
+        var echo = ReportJson.Serialize(ReportBuilder.Echo(PolicyLoader.Load(policy)));
+        _tool.Write("collapsecheck-out/collapsecheck-report.json", $"{{ \"policy\": {echo} }}");
         _tool.Write("collapsecheck-report.verified.json", "{}");
         _tool.Write(broken, text);
         var (exit, _, error) = _tool.Run("verify", policy);

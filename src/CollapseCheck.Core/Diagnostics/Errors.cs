@@ -86,6 +86,9 @@ public static class Errors
     public static CollapseCheckException ReportMissing(string path) =>
         new("CC2004", $"there is no report at '{path}' to verify; run 'collapsecheck run' (or 'run --verify') first");
 
+    public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy) =>
+        new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run 'collapsecheck run' again (or 'run --verify' with the --tolerance it was made with)", at);
+
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>
         new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);

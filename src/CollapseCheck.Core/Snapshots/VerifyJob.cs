@@ -24,9 +24,10 @@ public static class VerifyJob
 {
     private const int MaxDiffLines = 60;
 
-    public static VerifyOutcome Execute(string? policyPath, string? outputFolder)
+    /// <param name="ranWith">The policy a `run --verify` just used, overrides included; else the file's.</param>
+    public static VerifyOutcome Execute(string? policyPath, string? outputFolder, LineagePolicyFile? ranWith = null)
     {
-        var policy = RunJob.LoadPolicy(policyPath);
+        var policy = ranWith ?? RunJob.LoadPolicy(policyPath);
         var folder = Path.GetFullPath(outputFolder ?? RunJob.DefaultOutputFolder(policyPath));
         var reportPath = Path.Combine(folder, RunJob.ReportFile);
         if (!File.Exists(reportPath))
@@ -35,6 +36,7 @@ public static class VerifyJob
         }
 
         var receivedJson = ReadJson(reportPath);
+        ThrowIfStale(policy, reportPath, receivedJson);
         var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
         var receivedMarkdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "";
         var files = SnapshotFiles.For(policyPath);
@@ -104,6 +106,24 @@ public static class VerifyJob
     private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
         AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
             [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
+
+    /// <summary>
+    /// CC2005 when the report echoes another policy than the one it is verified for: an edit since the last run, or
+    /// a run that failed and left the previous report, would otherwise be compared as if it were current.
+    /// </summary>
+    private static void ThrowIfStale(LineagePolicyFile policy, string reportPath, string reportJson)
+    {
+        var inReport = new JsonObject { ["policy"] = JsonNode.Parse(reportJson)?["policy"]?.DeepClone() };
+        var inPolicy = new JsonObject { ["policy"] = JsonNode.Parse(ReportJson.Serialize(ReportBuilder.Echo(policy))) };
+        if (ReportComparer.Compare(inReport.ToJsonString(), inPolicy.ToJsonString(), [], 0) is [var first, ..])
+        {
+            var field = first.Path["policy.".Length..];
+            SourceLocation? at = policy.Locations.TryGetValue(field, out var location) ? location
+                : policy.SourcePath is { } file ? new SourceLocation(file, 1, 1)
+                : null;
+            throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received);
+        }
+    }
 
     /// <summary>The file's text, or CC0031 at the line and column where it stops being JSON.</summary>
     private static string ReadJson(string path)

@@ -69,7 +69,7 @@ internal static class RunCommand
             var exit = outcome.Verdict.Passed ? 0 : 1;
             if (parsed.GetValue(verify))
             {
-                exit = Math.Max(exit, VerifyCommand.Run(output, options.PolicyPath, outcome.OutputFolder));
+                exit = Math.Max(exit, VerifyCommand.Run(output, options.PolicyPath, outcome.OutputFolder, outcome.Policy));
             }
 
             return Task.FromResult(exit);

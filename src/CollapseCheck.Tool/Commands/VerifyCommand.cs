@@ -18,9 +18,9 @@ internal static class VerifyCommand
     }
 
     /// <summary>Shared with `run --verify`.</summary>
-    public static int Run(ToolOutput output, string? policy, string? outFolder)
+    public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null)
     {
-        var outcome = VerifyJob.Execute(policy, outFolder);
+        var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
         if (outcome.Matched)
         {
             output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}");
