@@ -21,8 +21,9 @@ public class BadArgumentTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--seed", "abc", "--seed must be a whole number, but is 'abc'")]
-    [InlineData("--seed", "1.5", "--seed must be a whole number, but is '1.5'")]
+    [InlineData("--seed", "abc", "--seed must be a whole number (at most 2147483647), but is 'abc'")]
+    [InlineData("--seed", "99999999999", "--seed must be a whole number (at most 2147483647), but is '99999999999'")]
+    [InlineData("--seed", "1.5", "--seed must be a whole number (at most 2147483647), but is '1.5'")]
     [InlineData("--tolerance", "lots", "--tolerance must be a number, but is 'lots'")]
     [InlineData("--device", "gpu", "--device must be one of auto, cpu, cuda, but is 'gpu'")]
     [InlineData("--out", "", "--out is empty")]

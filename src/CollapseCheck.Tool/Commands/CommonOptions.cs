@@ -51,7 +51,7 @@ internal static class CommonOptions
     public static Option<int?> WholeNumber(string name, string description) => new(name)
     {
         Description = description,
-        CustomParser = r => Parsed(r, name, "a whole number", (string s, out int v) => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out v)),
+        CustomParser = r => Parsed(r, name, $"a whole number (at most {int.MaxValue})", (string s, out int v) => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out v)),
     };
 
     public static Option<double?> Number(string name, string description) => new(name)
