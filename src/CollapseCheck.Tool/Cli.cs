@@ -33,8 +33,8 @@ public static class Cli
 
         var parsed = root.Parse(args);
         var exit = Run(parsed, output);
-        // An empty path or a folder was already reported as a bad argument.
-        if (parsed.GetValue(diagnostics) is { } path && !string.IsNullOrWhiteSpace(path) && !Directory.Exists(path))
+        // A path the parser refused (empty, a folder, under a file) was already reported as a bad argument.
+        if (parsed.GetValue(diagnostics) is { } path && parsed.GetResult(diagnostics)?.Errors.Any() != true)
         {
             try
             {

@@ -24,7 +24,10 @@ public class BadArgumentTests : IDisposable
     [InlineData("--seed", "abc", "--seed must be a whole number (at most 2147483647), but is 'abc'")]
     [InlineData("--seed", "99999999999", "--seed must be a whole number (at most 2147483647), but is '99999999999'")]
     [InlineData("--seed", "1.5", "--seed must be a whole number (at most 2147483647), but is '1.5'")]
-    [InlineData("--tolerance", "lots", "--tolerance must be a number, but is 'lots'")]
+    [InlineData("--tolerance", "lots", "--tolerance must be a finite number, but is 'lots'")]
+    [InlineData("--tolerance", "1e400", "--tolerance must be a finite number, but is '1e400'")]
+    [InlineData("--tolerance", " 0.1", "--tolerance must be a finite number, but is ' 0.1'")]
+    [InlineData("--libtorch", "", "--libtorch is empty")]
     [InlineData("--device", "gpu", "--device must be one of auto, cpu, cuda, but is 'gpu'")]
     [InlineData("--out", "", "--out is empty")]
     public void A_bad_value_is_named_in_the_tools_words_on_one_line(string option, string value, string message)
@@ -42,6 +45,15 @@ public class BadArgumentTests : IDisposable
         var (_, error) = Rejected("run", Policy(), "--out", file);
         Assert.Contains("--out must be a folder", error);
         Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void Paths_that_run_through_a_file_are_refused_before_any_work()
+    {
+        var file = _tool.Write("plain", "a file");
+        Assert.Contains($"--out cannot be made: '{file}' is a file", Rejected("run", Policy(), "--out", Path.Combine(file, "reports")).Error);
+        Assert.Contains($"cannot be made: '{file}' is a file", Rejected("init", Path.Combine(file, "collapsecheck.json")).Error);
+        Assert.Contains("--cache needs a folder, or 'off', but", Rejected("run", Policy(), "--cache", file).Error);
     }
 
     [Fact]
@@ -77,11 +89,12 @@ public class BadArgumentTests : IDisposable
     }
 
     [Fact]
-    public void Diagnostics_that_cannot_be_written_after_a_good_command_turn_its_exit_into_2()
+    public void Diagnostics_under_a_file_are_refused_before_the_command_runs()
     {
         var file = _tool.Write("plain", "a file, so nothing can go under it");
         var (_, error) = Rejected("predict", Policy(), "--diagnostics", Path.Combine(file, "diagnostics.json"));
-        Assert.Contains("error CC0030:", error);
+        Assert.Contains($"error CC0040: --diagnostics cannot be made: '{file}' is a file", error);
+        Assert.Single(error.Split('\n'), l => l.Contains("error CC"));
     }
 
     [Fact]

@@ -80,12 +80,14 @@ public class LineageEndToEndTests : IDisposable
     public void An_unwritable_output_folder_is_exit_2_and_names_the_folder()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
-        // A folder under a file cannot be made (an --out that is itself a file is refused before training).
-        var blocker = _tool.Write("out", "a file where the output folder's parent should be");
-        var (exit, _, error) = _tool.Run("run", policy, "--out", Path.Combine(blocker, "reports"), "--device", "cpu");
+        // A name longer than file systems allow passes every check that can be made up front, and fails only
+        // when the reports are written (an --out that is, or runs through, a file is refused before training).
+        var unwritable = Path.Combine(_tool.Folder, new string('x', 300));
+        var (exit, _, error) = _tool.Run("run", policy, "--out", unwritable, "--device", "cpu");
         Assert.Equal(2, exit);
         Assert.Contains("error CC0030:", error);
-        Assert.Contains(blocker, error);
+        Assert.Contains(unwritable, error);
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(_tool.Folder), e => Path.GetFileName(e).StartsWith("xxx", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -79,7 +79,21 @@ public class VerifyTests : IDisposable
         Assert.Contains("training.steps is 25 there and 30 here", error);
         Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")), "a stale report must not become a received snapshot");
 
+        // The verify section says how to compare, not what was run: loosening it needs no new run.
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1).Replace("\"evaluation\"", "\"verify\": { \"tolerance\": 0.001 },\n  \"evaluation\""));
+        var (loosened, _, loosenedError) = _tool.Run("verify", policy);
+        Assert.Equal(0, loosened);
+        Assert.DoesNotContain("CC2005", loosenedError);
+
+        // A list item is located at the item.
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1).Replace("[\"builtin:dotnet-docs\"]", "[\"builtin:dotnet-docs\", \"more/*.txt\"]"));
+        var (listed, _, listedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, listed);
+        Assert.Contains("collapsecheck.json(3,50): error CC2005: ", listedError);
+        Assert.Contains("corpus.include[1] is (absent) there and \"more/*.txt\" here", listedError);
+
         // A run --verify with an override checks against the policy it ran with, not the file's.
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
         var (again, _, againError) = _tool.Run("run", policy, "--device", "cpu", "--tolerance", "0.5", "--verify");
         Assert.Equal(1, again);
         Assert.Contains("error CC2001:", againError);
@@ -98,13 +112,17 @@ public class VerifyTests : IDisposable
     [Theory]
     [InlineData("collapsecheck-out/collapsecheck-report.json", "{\n  \"schemaVersion\": 1,\n  \"policy\": {", 3, 14)]
     [InlineData("collapsecheck-report.verified.json", "{\n  \"a\": 1,\n<<<<<<< HEAD\n", 3, 1)]
+    [InlineData("collapsecheck-report.verified.json", "[]", 1, 1)]
+    [InlineData("collapsecheck-report.verified.json", "null", 1, 1)]
+    [InlineData("collapsecheck-out/collapsecheck-report.json", "{}", 1, 1)]
+    [InlineData("collapsecheck-out/collapsecheck-report.json", "{ \"policy\": 5 }", 1, 1)]
     public void A_report_or_snapshot_that_is_not_json_is_located_not_an_internal_error(string broken, string text, int line, int column)
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
         // The smallest report verify reads past: valid JSON echoing this very policy.
         var echo = ReportJson.Serialize(ReportBuilder.Echo(PolicyLoader.Load(policy)));
         _tool.Write("collapsecheck-out/collapsecheck-report.json", $"{{ \"policy\": {echo} }}");
-        _tool.Write("collapsecheck-report.verified.json", "{}");
+        _tool.Write("collapsecheck-report.verified.json", $"{{ \"policy\": {echo} }}");
         _tool.Write(broken, text);
         var (exit, _, error) = _tool.Run("verify", policy);
         Assert.Equal(2, exit);

@@ -107,7 +107,14 @@ public static class CorpusLoader
                 var matcher = new Matcher(StringComparison.Ordinal);
                 matcher.AddInclude(include);
                 matcher.AddExcludePatterns(excluded);
-                return matcher.GetResultsInFullPath(root).ToList();
+                try
+                {
+                    return matcher.GetResultsInFullPath(root).ToList();
+                }
+                catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+                {
+                    throw Errors.CorpusUnreadable(locate(pattern), pattern, e.Message);
+                }
             }
         }
 

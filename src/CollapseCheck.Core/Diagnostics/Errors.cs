@@ -51,6 +51,9 @@ public static class Errors
     public static CollapseCheckException DotnetDocsNotFound(string searched) =>
         new("CC0015", $"builtin:dotnet-docs needs the .NET SDK's reference packs (packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml); none found under {searched}. Install the .NET SDK, set DOTNET_ROOT, or point 'corpus.include' at text files");
 
+    public static CollapseCheckException CorpusUnreadable(SourceLocation? at, string pattern, string detail) =>
+        new("CC0016", $"corpus pattern '{pattern}' could not be searched: {detail}; narrow it to the folders that hold the text", at);
+
     public static CollapseCheckException LibTorchNotFound(string searched) =>
         new("CC0020", $"libtorch was not found (searched: {searched}); restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
 

@@ -105,6 +105,16 @@ public static class PolicyLoader
             c.Double("heldOutFraction", 0.1, x => x > 0 && x < 0.5, "greater than 0 and less than 0.5"),
             c.LimitOrNull("maxBytes", 1000, long.MaxValue, whenAbsent: include.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null));
         c.RejectUnknown();
+        for (var i = 0; i < corpus.Exclude.Count; i++)
+        {
+            // The globbing library matches excludes against paths under the policy's folder: an absolute one would
+            // silently exclude nothing.
+            if (Path.IsPathRooted(corpus.Exclude[i]))
+            {
+                throw Errors.OutOfRange(locations[$"corpus.exclude[{i}]"], "corpus.exclude", "patterns relative to the policy file's folder", $"'{corpus.Exclude[i]}'");
+            }
+        }
+
         return corpus;
     }
 

@@ -97,7 +97,8 @@ internal sealed class PolicyObject
         }
 
         var d = double.Parse(v.RawNumber!, NumberStyles.Float, CultureInfo.InvariantCulture);
-        return valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
+        // 1e400 parses as infinity, which no range check written as "x >= 0" would refuse.
+        return double.IsFinite(d) && valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
     }
 
     public bool Bool(string name, bool fallback)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace CollapseCheck.Snapshots;
@@ -40,7 +41,7 @@ public static class ReportComparer
                 break;
             default:
                 var (a, b) = (verified?.ToJsonString() ?? "(absent)", received?.ToJsonString() ?? "(absent)");
-                if (a != b && !WithinTolerance(verified, received, path, patterns, tolerance))
+                if (a != b && !SameNumber(verified, received) && !WithinTolerance(verified, received, path, patterns, tolerance))
                 {
                     into.Add(new FieldDifference(string.Join('.', path), a, b));
                 }
@@ -48,6 +49,12 @@ public static class ReportComparer
                 break;
         }
     }
+
+    /// <summary>1e-05 and 1E-05 and 0.00001: a snapshot reformatted by another JSON tool still matches.</summary>
+    private static bool SameNumber(JsonNode? verified, JsonNode? received) =>
+        verified is JsonValue v && received is JsonValue r
+        && v.GetValueKind() == JsonValueKind.Number && r.GetValueKind() == JsonValueKind.Number
+        && v.GetValue<double>() == r.GetValue<double>();
 
     private static bool WithinTolerance(JsonNode? verified, JsonNode? received, List<string> path, IReadOnlyList<string> patterns, double tolerance)
     {

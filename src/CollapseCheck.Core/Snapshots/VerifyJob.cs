@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
@@ -61,7 +62,7 @@ public static class VerifyJob
         {
             var first = fields[0];
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
-                $"{fields.Count} field(s) differ beyond the relative tolerance {tolerance:G3}{(onCuda ? " (CUDA)" : "")}; first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now"));
+                $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now"));
         }
         else if (markdownMatters && verifiedMarkdown != receivedMarkdown)
         {
@@ -94,6 +95,8 @@ public static class VerifyJob
             throw Errors.NothingToAccept(files.ReceivedJson);
         }
 
+        ReadJson(files.ReceivedJson);
+
         File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
         if (File.Exists(files.ReceivedMarkdown))
         {
@@ -113,12 +116,18 @@ public static class VerifyJob
     /// </summary>
     private static void ThrowIfStale(LineagePolicyFile policy, string reportPath, string reportJson)
     {
-        var inReport = new JsonObject { ["policy"] = JsonNode.Parse(reportJson)?["policy"]?.DeepClone() };
-        var inPolicy = new JsonObject { ["policy"] = JsonNode.Parse(ReportJson.Serialize(ReportBuilder.Echo(policy))) };
+        // The verify section only says how to compare, which a report does not depend on.
+        var inReport = JsonNode.Parse(reportJson)!["policy"]!.AsObject().DeepClone().AsObject();
+        var inPolicy = JsonNode.Parse(ReportJson.Serialize(ReportBuilder.Echo(policy)))!.AsObject();
+        inReport.Remove("verify");
+        inPolicy.Remove("verify");
         if (ReportComparer.Compare(inReport.ToJsonString(), inPolicy.ToJsonString(), [], 0) is [var first, ..])
         {
-            var field = first.Path["policy.".Length..];
+            // The comparer's "corpus.include.0" is the loader's "corpus.include[0]"; an added item has no location of its own.
+            var field = Regex.Replace(first.Path, @"\.(\d+)(?=\.|$)", "[$1]");
+            var parent = field.Split('[')[0];
             SourceLocation? at = policy.Locations.TryGetValue(field, out var location) ? location
+                : policy.Locations.TryGetValue(parent, out var parentLocation) ? parentLocation
                 : policy.SourcePath is { } file ? new SourceLocation(file, 1, 1)
                 : null;
             throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received);
@@ -131,7 +140,12 @@ public static class VerifyJob
         var text = File.ReadAllText(path);
         try
         {
-            using var _ = JsonDocument.Parse(text);
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("policy", out var policy) || policy.ValueKind != JsonValueKind.Object)
+            {
+                throw Errors.ReportUnreadable(new SourceLocation(path, 1, 1), "a report is a JSON object with a \"policy\" object, and this is not one");
+            }
         }
         catch (JsonException e)
         {

@@ -43,10 +43,15 @@ internal static class CommonOptions
         return option;
     }
 
-    public static Option<string?> LibTorch() => new("--libtorch")
+    public static Option<string?> LibTorch()
     {
-        Description = "Folder with libtorch.so to use instead of the packaged CPU build, e.g. a PyTorch install's torch/lib (also COLLAPSECHECK_LIBTORCH).",
-    };
+        var option = new Option<string?>("--libtorch")
+        {
+            Description = "Folder with libtorch.so to use instead of the packaged CPU build, e.g. a PyTorch install's torch/lib (also COLLAPSECHECK_LIBTORCH).",
+        };
+        option.Validators.Add(r => RejectEmpty(r, r.GetValueOrDefault<string?>(), "--libtorch"));
+        return option;
+    }
 
     public static Option<int?> WholeNumber(string name, string description) => new(name)
     {
@@ -54,10 +59,11 @@ internal static class CommonOptions
         CustomParser = r => Parsed(r, name, $"a whole number (at most {int.MaxValue})", (string s, out int v) => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out v)),
     };
 
+    /// <summary>A finite number: 1e400 would parse as infinity and switch a threshold off.</summary>
     public static Option<double?> Number(string name, string description) => new(name)
     {
         Description = description,
-        CustomParser = r => Parsed(r, name, "a number", (string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v)),
+        CustomParser = r => Parsed(r, name, "a finite number", (string s, out double v) => double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out v) && double.IsFinite(v)),
     };
 
     /// <summary>Accepts only <paramref name="allowed"/>, and says so on one line naming the option.</summary>
@@ -73,13 +79,17 @@ internal static class CommonOptions
         option.CompletionSources.Add([.. allowed]);
     }
 
-    /// <summary>An output file's path: not empty, and not a folder.</summary>
+    /// <summary>An output file's path: not empty, not a folder, and not under a file.</summary>
     public static void RejectEmptyOrFolder(SymbolResult result, string? path, string what)
     {
         RejectEmpty(result, path, what);
         if (!string.IsNullOrWhiteSpace(path) && Directory.Exists(path))
         {
             result.AddError($"{what} must be a file, but '{path}' is a folder");
+        }
+        else if (!string.IsNullOrWhiteSpace(path))
+        {
+            RejectUnderAFile(result, Path.GetDirectoryName(Path.GetFullPath(path)), what);
         }
     }
 
@@ -89,6 +99,23 @@ internal static class CommonOptions
         if (!string.IsNullOrWhiteSpace(path) && File.Exists(path))
         {
             result.AddError($"{what} must be {expected}, but '{path}' is a file");
+        }
+        else if (!string.IsNullOrWhiteSpace(path))
+        {
+            RejectUnderAFile(result, Path.GetDirectoryName(Path.GetFullPath(path)), what);
+        }
+    }
+
+    /// <summary>A path whose folder chain runs through a file cannot be created: say so now, not after the work.</summary>
+    private static void RejectUnderAFile(SymbolResult result, string? folder, string what)
+    {
+        for (; !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        {
+            if (File.Exists(folder))
+            {
+                result.AddError($"{what} cannot be made: '{folder}' is a file, not a folder");
+                return;
+            }
         }
     }
 

@@ -27,7 +27,7 @@ internal static class InitCommand
 
             AtomicFile.WriteAll(Path.GetDirectoryName(target)!, [(Path.GetFileName(target), PolicyLoader.StarterPolicyText)]);
             output.Out.WriteLine($"Wrote {target}");
-            output.Out.WriteLine("Next: collapsecheck run " + Path.GetFileName(target));
+            output.Out.WriteLine("Next: collapsecheck run " + Path.GetRelativePath(Environment.CurrentDirectory, target));
             output.Out.WriteLine("Snapshots: add '*.verified.* text eol=lf' to .gitattributes so reports compare byte for byte on every OS.");
             return 0;
         });

@@ -32,6 +32,7 @@ internal static class RunCommand
                 null => GenerationCache.DefaultFolder,
                 "off" => null,
                 "" => throw Diagnostics.Errors.BadArgument("--cache needs a folder, or 'off'"),
+                var file when File.Exists(file) => throw Diagnostics.Errors.BadArgument($"--cache needs a folder, or 'off', but '{file}' is a file"),
                 var folder => Path.GetFullPath(folder),
             };
             var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);

@@ -18,6 +18,10 @@ public class ReportComparerTests
         Assert.Empty(ReportComparer.Compare(Report(16.3), Report(16.3), s_measured, 0));
 
     [Fact]
+    public void A_number_written_another_way_is_the_same_number() =>
+        Assert.Empty(ReportComparer.Compare("{ \"t\": 1e-05, \"n\": 2 }", "{ \"t\": 1E-05, \"n\": 2.0 }", s_measured, 0));
+
+    [Fact]
     public void Measured_numbers_may_differ_within_the_relative_tolerance_only()
     {
         Assert.Empty(ReportComparer.Compare(Report(100.0), Report(100.9), s_measured, 0.01));
