@@ -118,7 +118,9 @@ public static class CorpusLoader
             }
         }
 
-        return all.ToList();
+        // The first path (in ordinal order) to each file, when links make several lead to it.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return all.Where(path => seen.Add(CanonicalPath.Of(path))).ToList();
 
         bool IsExcluded(string path)
         {

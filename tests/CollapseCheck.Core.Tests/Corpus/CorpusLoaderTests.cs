@@ -156,4 +156,16 @@ public sealed class CorpusLoaderTests : IDisposable
         Assert.Equal("CC0010", e.Code);
         Assert.Contains("matched 1 file(s), but corpus.exclude removed every one", e.Message);
     }
+
+    [Fact]
+    public void A_file_reached_through_folder_links_is_read_once_under_its_first_path()
+    {
+        // Not a loop: the globbing library walks into every link, and a loop with two ways round is 2^depth paths.
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "latest"), "current");
+        var corpus = Load(Policy(["data/**/*.txt"]));
+        Assert.Equal([Path.Combine(_folder, "data", "2024", "a.txt")], corpus.Files);
+        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+    }
 }
