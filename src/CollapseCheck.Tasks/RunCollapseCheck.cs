@@ -11,6 +11,10 @@ namespace CollapseCheck.Tasks;
 /// </summary>
 public sealed class RunCollapseCheck : ToolTask
 {
+    private const int TailLines = 12;
+
+    private readonly Queue<string> _tail = new();
+
     private ResolvedTool? _tool;
 
     [Required]
@@ -55,6 +59,14 @@ public sealed class RunCollapseCheck : ToolTask
 
     protected override bool ValidateParameters()
     {
+        if (ExplicitToolPath.Length > 0 && !File.Exists(Path.GetFullPath(ExplicitToolPath, ProjectDirectory)))
+        {
+            Log.LogError("CollapseCheck", "CC0052", null, null, 0, 0, 0, 0,
+                "CollapseCheckToolPath is '{0}', which is not a file; point it at the collapsecheck executable or its collapsecheck.dll, or leave it empty to use the local or global tool",
+                ExplicitToolPath);
+            return false;
+        }
+
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, ToolLocator.DefaultGlobalToolsFolder());
         if (_tool is null)
@@ -75,8 +87,15 @@ public sealed class RunCollapseCheck : ToolTask
     /// ToolTask would read "file(l,c): error CC…" lines in the output as errors; they come from the diagnostics
     /// file instead, so the output is passed through as plain messages and each error is logged once.
     /// </summary>
-    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
+    {
         Log.LogMessage(messageImportance, "{0}", singleLine);
+        _tail.Enqueue(singleLine);
+        if (_tail.Count > TailLines)
+        {
+            _tail.Dequeue();
+        }
+    }
 
     protected override string GetWorkingDirectory() => ProjectDirectory;
 
@@ -116,8 +135,10 @@ public sealed class RunCollapseCheck : ToolTask
     {
         if (!File.Exists(DiagnosticsFile))
         {
-            Log.LogError("CollapseCheck", "CC0051", null, PolicyFile, 0, 0, 0, 0,
-                "collapsecheck exited with code {0} without writing {1}; see its output above", ExitCode, DiagnosticsFile);
+            // Its output went to the log at normal verbosity, which a default build does not show: quote its end.
+            Log.LogError("CollapseCheck", "CC0051", null, null, 0, 0, 0, 0,
+                "collapsecheck ({0}) exited with code {1} without writing {2}; its last output: {3}",
+                _tool!.Executable, ExitCode, DiagnosticsFile, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
             return false;
         }
 

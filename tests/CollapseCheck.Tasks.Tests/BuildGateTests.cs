@@ -101,6 +101,33 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
+    public void With_verify_on_a_changed_or_broken_snapshot_reruns_the_gate()
+    {
+        var folder = Consumer("verifying", PassingPolicy);
+        var missing = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("CollapseCheck error CC2002:", missing.Output);
+        PackagedBuild.Dotnet(folder, "tool", "run", "collapsecheck", "accept").AssertSuccess();
+        PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true").AssertSuccess();
+
+        // What a pull with a conflicted snapshot looks like: nothing else changed, so only the snapshot can rerun it.
+        File.WriteAllText(Path.Combine(folder, "collapsecheck-report.verified.json"), "{\n<<<<<<< HEAD\n");
+        var broken = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
+        Assert.NotEqual(0, broken.ExitCode);
+        Assert.Contains("collapsecheck-report.verified.json(2,1): CollapseCheck error CC0031:", broken.Output);
+    }
+
+    [Fact]
+    public void A_tool_path_that_is_not_a_file_is_named_as_the_property()
+    {
+        var folder = Consumer("badtoolpath", PassingPolicy, installTool: false);
+        var build = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={folder}");
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Equal(2, build.Count($"CollapseCheck error CC0052: CollapseCheckToolPath is '{Regex.Escape(folder)}', which is not a file"));
+        Assert.DoesNotContain("MSB6004", build.Output);
+    }
+
+    [Fact]
     public void Without_the_tool_the_build_fails_once_with_the_install_command()
     {
         var folder = Consumer("notool", PassingPolicy, installTool: false);

@@ -78,10 +78,10 @@ public static class Errors
         new(code, message, at);
 
     public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail) =>
-        new("CC2001", $"the report differs from the verified snapshot: {detail}", at);
+        new("CC2001", $"the report differs from the verified snapshot: {detail}; if the change is intended, run 'collapsecheck accept' ('dotnet collapsecheck accept' for a local tool)", at);
 
     public static CollapseCheckException SnapshotMissing(string verified, string received) =>
-        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run 'collapsecheck accept' to make it the snapshot", new SourceLocation(received, 1, 1));
+        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run 'collapsecheck accept' ('dotnet collapsecheck accept' for a local tool) to make it the snapshot", new SourceLocation(received, 1, 1));
 
     public static CollapseCheckException NothingToAccept(string received) =>
         new("CC2003", $"there is nothing to accept: '{received}' does not exist; run 'collapsecheck verify' first");
