@@ -146,14 +146,30 @@ public sealed class RunCollapseCheck : ToolTask
         return !Log.HasLoggedErrors;
     }
 
+    /// <summary>The tool's options and the properties that set them: its messages name the option.</summary>
+    private static readonly (string Option, string Property)[] s_properties =
+    [
+        ("--tolerance", "CollapseCheckTolerance"),
+        ("--device", "CollapseCheckDevice"),
+        ("--out", "CollapseCheckOutput"),
+        ("--cache", "CollapseCheckCache"),
+    ];
+
     private void LogDiagnostics()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(DiagnosticsFile));
         foreach (var d in json.RootElement.GetProperty("diagnostics").EnumerateArray())
         {
             var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString() : PolicyFile;
+            var message = d.GetProperty("message").GetString() ?? "";
+            if (s_properties.FirstOrDefault(p => message.StartsWith(p.Option + " ", StringComparison.Ordinal)) is { Property: { } property, Option: var option })
+            {
+                // A bad value came from a property: name the property, which is what the user can edit.
+                message = $"{property}{message[option.Length..]} (the tool's {option})";
+            }
+
             Log.LogError("CollapseCheck", d.GetProperty("code").GetString(), null, file,
-                d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32(), 0, 0, d.GetProperty("message").GetString());
+                d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32(), 0, 0, message);
         }
     }
 }

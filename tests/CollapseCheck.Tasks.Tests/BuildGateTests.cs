@@ -128,6 +128,15 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
+    public void A_bad_property_value_is_named_as_the_property()
+    {
+        var folder = Consumer("badtolerance", PassingPolicy);
+        var build = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckTolerance=abc");
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("CollapseCheck error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
+    }
+
+    [Fact]
     public void Without_the_tool_the_build_fails_once_with_the_install_command()
     {
         var folder = Consumer("notool", PassingPolicy, installTool: false);
