@@ -120,9 +120,7 @@ public class BuildGateTests(PackagedBuild packages)
     [Fact]
     public void A_tool_path_that_is_not_a_file_is_named_as_the_property()
     {
-        var folder = Consumer("badtoolpath", PassingPolicy, installTool: false);
-        var build = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={folder}");
-        Assert.NotEqual(0, build.ExitCode);
+        var (build, folder) = FailingBuild("badtoolpath", folder => $"CollapseCheckToolPath={folder}", installTool: false);
         Assert.Equal(2, build.Count($"CollapseCheck error CC0052: CollapseCheckToolPath is '{Regex.Escape(folder)}', which is not a file"));
         Assert.DoesNotContain("MSB6004", build.Output);
     }
@@ -130,10 +128,17 @@ public class BuildGateTests(PackagedBuild packages)
     [Fact]
     public void A_bad_property_value_is_named_as_the_property()
     {
-        var folder = Consumer("badtolerance", PassingPolicy);
-        var build = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckTolerance=abc");
-        Assert.NotEqual(0, build.ExitCode);
+        var (build, _) = FailingBuild("badtolerance", _ => "CollapseCheckTolerance=abc");
         Assert.Contains("CollapseCheck error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
+    }
+
+    /// <summary>A consumer of the passing policy built with one property set (from its folder), expected to fail.</summary>
+    private (ProcessResult Build, string Folder) FailingBuild(string name, Func<string, string> property, bool installTool = true)
+    {
+        var folder = Consumer(name, PassingPolicy, installTool);
+        var build = PackagedBuild.Dotnet(folder, "build", $"-p:{property(folder)}");
+        Assert.NotEqual(0, build.ExitCode);
+        return (build, folder);
     }
 
     [Fact]
