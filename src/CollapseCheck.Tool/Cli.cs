@@ -18,7 +18,7 @@ public static class Cli
             Description = "Also write every error as JSON to this file (code, file, line, column, message), for build integrations.",
             Recursive = true,
         };
-        diagnostics.Validators.Add(r => CommonOptions.RejectEmptyOrFolder(r, r.GetValueOrDefault<string?>(), "--diagnostics"));
+        diagnostics.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--diagnostics", folder: false));
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")
         {
             diagnostics,

@@ -18,11 +18,6 @@ internal static class DiagnosticsFile
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message)).ToList();
         var full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw Errors.OutputNotWritable(full, "it is a folder; --diagnostics needs a file path");
-        }
-
         AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), JsonSerializer.Serialize(new Document(1, exitCode, entries), ReportJson.Options))]);
     }
 }

@@ -59,8 +59,7 @@ public static class PositionedJson
         }
         catch (JsonException e)
         {
-            var at = new SourceLocation(file, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
-            throw Errors.PolicySyntax(at, Clean(e.Message));
+            throw Errors.PolicySyntax(WhereReaderStopped(file, e), InPolicyTerms(WithoutPosition(e.Message)));
         }
     }
 
@@ -107,23 +106,28 @@ public static class PositionedJson
         }
     }
 
+    /// <summary>Where System.Text.Json gave up, 1-based, for any JSON file the tool reads (policies, reports).</summary>
+    internal static SourceLocation WhereReaderStopped(string file, JsonException e) =>
+        new(file, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
+
     /// <summary>System.Text.Json appends its own position ("LineNumber: 2 | BytePositionInLine: 4."); ours is in front already.</summary>
-    /// <summary>The reader's message without its position (the location carries it) and, where it speaks of its own
-    /// internals, in the words of someone editing a policy.</summary>
-    private static string Clean(string message)
+    internal static string WithoutPosition(string message)
+    {
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+    }
+
+    /// <summary>Where the reader speaks of its own internals, the words of someone editing a policy.</summary>
+    private static string InPolicyTerms(string message)
     {
         if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
         {
             return "the file holds no JSON (only whitespace or comments); write {} for the default policy";
         }
 
-        if (message.Contains("Expected depth to be zero", StringComparison.Ordinal))
-        {
-            return "the file ends before every '{' and '[' is closed";
-        }
-
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+        return message.Contains("Expected depth to be zero", StringComparison.Ordinal)
+            ? "the file ends before every '{' and '[' is closed"
+            : message;
     }
 
     /// <summary>Byte offset to line and column, the column counted in characters (UTF-8 continuation bytes skipped).</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
@@ -123,7 +123,8 @@ public static class VerifyJob
         inPolicy.Remove("verify");
         if (ReportComparer.Compare(inReport.ToJsonString(), inPolicy.ToJsonString(), [], 0) is [var first, ..])
         {
-            // The comparer's "corpus.include.0" is the loader's "corpus.include[0]"; an added item has no location of its own.
+            // The comparer's "corpus.include.0" is the loader's "corpus.include[0]"; an item the policy no longer has is
+            // located at its list.
             var field = Regex.Replace(first.Path, @"\.(\d+)(?=\.|$)", "[$1]");
             var parent = field.Split('[')[0];
             SourceLocation? at = policy.Locations.TryGetValue(field, out var location) ? location
@@ -149,8 +150,7 @@ public static class VerifyJob
         }
         catch (JsonException e)
         {
-            var at = new SourceLocation(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
-            throw Errors.ReportUnreadable(at, e.Message.Split(" LineNumber:")[0].TrimEnd('.', ' '));
+            throw Errors.ReportUnreadable(PositionedJson.WhereReaderStopped(path, e), PositionedJson.WithoutPosition(e.Message));
         }
 
         return text;

@@ -28,7 +28,7 @@ internal static class CommonOptions
         {
             Description = "Folder of the reports (default: collapsecheck-out beside the policy).",
         };
-        option.Validators.Add(r => RejectEmptyOrFile(r, r.GetValueOrDefault<string?>(), "--out", "a folder"));
+        option.Validators.Add(r => RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--out", folder: true));
         return option;
     }
 
@@ -79,28 +79,26 @@ internal static class CommonOptions
         option.CompletionSources.Add([.. allowed]);
     }
 
-    /// <summary>An output file's path: not empty, not a folder, and not under a file.</summary>
-    public static void RejectEmptyOrFolder(SymbolResult result, string? path, string what)
+    /// <summary>
+    /// A path the command will create: not empty, not an existing entry of the other kind (a folder where a file is
+    /// wanted, or the reverse), and not under a file.
+    /// </summary>
+    public static void RejectUnusablePath(SymbolResult result, string? path, string what, bool folder)
     {
-        RejectEmpty(result, path, what);
-        if (!string.IsNullOrWhiteSpace(path) && Directory.Exists(path))
+        if (path is null)
         {
-            result.AddError($"{what} must be a file, but '{path}' is a folder");
+            return;
         }
-        else if (!string.IsNullOrWhiteSpace(path))
-        {
-            RejectUnderAFile(result, Path.GetDirectoryName(Path.GetFullPath(path)), what);
-        }
-    }
 
-    private static void RejectEmptyOrFile(SymbolResult result, string? path, string what, string expected)
-    {
-        RejectEmpty(result, path, what);
-        if (!string.IsNullOrWhiteSpace(path) && File.Exists(path))
+        if (string.IsNullOrWhiteSpace(path))
         {
-            result.AddError($"{what} must be {expected}, but '{path}' is a file");
+            RejectEmpty(result, path, what);
         }
-        else if (!string.IsNullOrWhiteSpace(path))
+        else if (folder ? File.Exists(path) : Directory.Exists(path))
+        {
+            result.AddError(folder ? $"{what} must be a folder, but '{path}' is a file" : $"{what} must be a file, but '{path}' is a folder");
+        }
+        else
         {
             RejectUnderAFile(result, Path.GetDirectoryName(Path.GetFullPath(path)), what);
         }

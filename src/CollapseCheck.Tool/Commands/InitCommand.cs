@@ -14,7 +14,7 @@ internal static class InitCommand
             Description = "Where to write the starter policy.",
             DefaultValueFactory = _ => "collapsecheck.json",
         };
-        path.Validators.Add(r => CommonOptions.RejectEmptyOrFolder(r, r.GetValueOrDefault<string>(), "the policy path"));
+        path.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string>(), "the policy path", folder: false));
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
         var command = new Command("init", "Write a commented starter policy (the embedded default, every field explained).") { path, force };
         command.SetAction(parsed =>
