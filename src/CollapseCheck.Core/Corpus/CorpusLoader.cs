@@ -109,7 +109,7 @@ public static class CorpusLoader
                 matcher.AddExcludePatterns(excluded);
                 try
                 {
-                    return matcher.GetResultsInFullPath(root).ToList();
+                    return Execute(matcher, root).ToList();
                 }
                 catch (Exception e) when (e is UnauthorizedAccessException or IOException)
                 {
@@ -127,9 +127,12 @@ public static class CorpusLoader
             var matcher = new Matcher(StringComparison.Ordinal);
             matcher.AddInclude(Path.GetRelativePath(baseDirectory, path).Replace('\\', '/'));
             matcher.AddExcludePatterns(exclude);
-            return !matcher.GetResultsInFullPath(baseDirectory).Any();
+            return !Execute(matcher, baseDirectory).Any();
         }
     }
+
+    private static IEnumerable<string> Execute(Matcher matcher, string root) =>
+        matcher.Execute(new LoopSafeDirectory(root)).Files.Select(match => Path.GetFullPath(Path.Combine(root, match.Path)));
 
     /// <summary>(folder to match from, pattern relative to it): the base folder for a relative pattern.</summary>
     private static (string Root, string Relative) SplitRoot(string pattern, string baseDirectory)

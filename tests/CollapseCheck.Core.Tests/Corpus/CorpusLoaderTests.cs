@@ -160,12 +160,40 @@ public sealed class CorpusLoaderTests : IDisposable
     [Fact]
     public void A_file_reached_through_folder_links_is_read_once_under_its_first_path()
     {
-        // Not a loop: the globbing library walks into every link, and a loop with two ways round is 2^depth paths.
         Write("data/2024/a.txt", Paragraphs("a", 10));
         Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
         Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "latest"), "current");
         var corpus = Load(Policy(["data/**/*.txt"]));
         Assert.Equal([Path.Combine(_folder, "data", "2024", "a.txt")], corpus.Files);
         Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void Folder_links_that_loop_two_ways_round_are_walked_once()
+    {
+        // The globbing library alone follows both links at every level: 2^depth paths until the link limit, a hang.
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Write("data/2024/deep/b.txt", Paragraphs("b", 10));
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "2024", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "2024", "deep", "top"), _folder);
+
+        var corpus = Load(Policy(["data/**/*.txt"]));
+
+        Assert.Equal([Path.Combine(_folder, "data", "2024", "a.txt"), Path.Combine(_folder, "data", "2024", "deep", "b.txt")], corpus.Files);
+        Assert.Equal(20, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void A_pattern_may_climb_out_of_the_policy_folder_and_back_in()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var inner = Path.Combine(_folder, "policy");
+        Directory.CreateDirectory(inner);
+        var name = Path.GetFileName(_folder);
+
+        var corpus = CorpusLoader.Load(Policy([$"../../{name}/data/*.txt", "../data/**/*.txt"]), inner);
+
+        Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
     }
 }
