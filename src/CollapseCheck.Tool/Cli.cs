@@ -101,10 +101,13 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     /// <summary>Every error printed, for --diagnostics.</summary>
     public IReadOnlyList<CollapseCheckException> Reported => _reported;
 
-    /// <summary>Prints an error in the canonical one-line form and keeps it for --diagnostics.</summary>
+    /// <summary>Prints an error, and those found with it, in the canonical one-line form and keeps them for --diagnostics.</summary>
     public void Report(CollapseCheckException error)
     {
-        Error.WriteLine(error.ToDiagnosticLine());
-        _reported.Add(error);
+        foreach (var each in error.All)
+        {
+            Error.WriteLine(each.ToDiagnosticLine());
+            _reported.Add(each);
+        }
     }
 }

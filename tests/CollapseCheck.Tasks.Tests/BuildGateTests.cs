@@ -90,14 +90,16 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
-    public void Bad_input_surfaces_as_its_CC0_error_at_the_policy_line()
+    public void Bad_input_surfaces_as_its_CC0_errors_at_the_policy_lines()
     {
-        var policy = PassingPolicy.Replace("\"mode\": \"accumulate\"", "\"mode\": \"recycle\"");
+        var policy = PassingPolicy.Replace("\"mode\": \"accumulate\"", "\"mode\": \"recycle\"").Replace("\"steps\": 25", "\"steps\": -1");
         var folder = Consumer("badinput", policy);
         var build = PackagedBuild.Dotnet(folder, "build");
         Assert.NotEqual(0, build.ExitCode);
-        var column = policy.Split('\n')[4].IndexOf("\"recycle\"", StringComparison.Ordinal) + 1;
-        Assert.Contains($"{Path.Combine(folder, "collapsecheck.json")}(5,{column}): CollapseCheck error CC0006:", build.Output);
+        var file = Path.Combine(folder, "collapsecheck.json");
+        var lines = policy.Split('\n');
+        Assert.Contains($"{file}(4,{lines[3].IndexOf("-1", StringComparison.Ordinal) + 1}): CollapseCheck error CC0005:", build.Output);
+        Assert.Contains($"{file}(5,{lines[4].IndexOf("\"recycle\"", StringComparison.Ordinal) + 1}): CollapseCheck error CC0006:", build.Output);
     }
 
     [Fact]

@@ -34,6 +34,24 @@ public class BadInputTests : IDisposable
         AssertRejected("{\n  \"lineage\": {\n    \"mode\": \"recycle\"\n  }\n}", "CC0006", 3, 13, "accumulate-subsample");
 
     [Fact]
+    public void Every_bad_field_is_a_line_of_its_own_and_an_entry_in_the_diagnostics_file()
+    {
+        var policy = _tool.Write("collapsecheck.json", "{\n  \"lineage\": { \"generations\": \"five\" },\n  \"gate\": { \"seeds\": 99 }\n}");
+        var diagnostics = _tool.PathOf("diagnostics.json");
+        var (exit, _, error) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--diagnostics", diagnostics);
+
+        Assert.Equal(2, exit);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("collapsecheck.json(2,31): error CC0004: 'lineage.generations' must be an integer", lines[0]);
+        Assert.Contains("collapsecheck.json(3,22): error CC0005: 'gate.seeds' must be an integer from 1 to 16", lines[1]);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(diagnostics));
+        Assert.Equal(["CC0004", "CC0005"], document.RootElement.GetProperty("diagnostics").EnumerateArray().Select(d => d.GetProperty("code").GetString()));
+        Assert.Equal(2, document.RootElement.GetProperty("exitCode").GetInt32());
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
+    [Fact]
     public void Syntax_error() =>
         AssertRejected("{\n  \"lineage\": { \"generations\": 3 \n  \"mode\": \"replace\" }\n}", "CC0002", 3, 3, "not valid JSON");
 

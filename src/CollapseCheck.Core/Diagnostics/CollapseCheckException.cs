@@ -17,6 +17,12 @@ public sealed class CollapseCheckException : Exception
 
     public SourceLocation? Location { get; }
 
+    /// <summary>Errors found together with this one (a policy reports every bad field at once), in file order.</summary>
+    public IReadOnlyList<CollapseCheckException> AlsoFound { get; init; } = [];
+
+    /// <summary>This error, then <see cref="AlsoFound"/>.</summary>
+    public IEnumerable<CollapseCheckException> All => [this, .. AlsoFound];
+
     public int ExitCode => Code.StartsWith("CC1", StringComparison.Ordinal) || Code.StartsWith("CC2", StringComparison.Ordinal) ? 1 : 2;
 
     /// <summary>The canonical one-line form: <c>file(line,col): error CC0001: message</c>.</summary>

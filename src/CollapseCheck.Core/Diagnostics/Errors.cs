@@ -30,6 +30,10 @@ public static class Errors
     public static CollapseCheckException Inconsistent(SourceLocation? at, string message) =>
         new("CC0007", message, at);
 
+    /// <summary>The first of <paramref name="errors"/>, carrying the rest: one exception, every error reported.</summary>
+    public static CollapseCheckException Together(IReadOnlyList<CollapseCheckException> errors) =>
+        errors.Count == 1 ? errors[0] : new(errors[0].Code, errors[0].Message, errors[0].Location) { AlsoFound = errors.Skip(1).ToList() };
+
     public static CollapseCheckException CorpusNoFiles(SourceLocation? at, string pattern, string baseDirectory) =>
         new("CC0010", $"corpus pattern '{pattern}' matched no files under '{baseDirectory}'", at);
 

@@ -59,7 +59,8 @@ public static class PolicyLoader
     public static LineagePolicyFile Parse(string json, string sourcePath)
     {
         var locations = new Dictionary<string, SourceLocation>();
-        var root = new PolicyObject(PositionedJson.Parse(json, sourcePath), "", locations);
+        var problems = new PolicyProblems();
+        var root = new PolicyObject(PositionedJson.Parse(json, sourcePath), "", locations, problems);
 
         var corpus = ReadCorpus(root, locations);
         var tokenizer = root.Enum("tokenizer", TokenizerKind.Byte, PolicyNames.Tokenizers);
@@ -76,6 +77,7 @@ public static class PolicyLoader
             v.Double("cudaTolerance", 0.05, x => x is >= 0 and < 1, "from 0 to less than 1"));
         v.RejectUnknown();
         root.RejectUnknown();
+        problems.ThrowIfAny();
 
         return new LineagePolicyFile(corpus, tokenizer, model, training, lineage, evaluation, gate)
         {
@@ -92,7 +94,7 @@ public static class PolicyLoader
         {
             // "corpus": "data/*.txt" is short for { "include": ["data/*.txt"] }.
             locations["corpus.include"] = value.Location;
-            var single = root.Strings("corpus", allowEmpty: false)!;
+            var single = root.Strings("corpus", allowEmpty: false) ?? [PolicyNames.DotnetDocs];
             return new CorpusPolicy(single, [], "text", 0.1, single.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null);
         }
 
@@ -109,10 +111,9 @@ public static class PolicyLoader
         {
             // The globbing library matches excludes against paths under the policy's folder: an absolute one would
             // silently exclude nothing.
-            if (Path.IsPathRooted(corpus.Exclude[i]))
-            {
-                throw Errors.OutOfRange(locations[$"corpus.exclude[{i}]"], "corpus.exclude", "patterns relative to the policy file's folder", $"'{corpus.Exclude[i]}'");
-            }
+            var pattern = corpus.Exclude[i];
+            c.Require(!Path.IsPathRooted(pattern), ["corpus.exclude"],
+                () => Errors.OutOfRange(locations[$"corpus.exclude[{i}]"], "corpus.exclude", "patterns relative to the policy file's folder", $"'{pattern}'"));
         }
 
         return corpus;
@@ -126,11 +127,8 @@ public static class PolicyLoader
             m.Int("heads", 4, 1, 64),
             m.Int("context", 64, 8, 4096));
         m.RejectUnknown();
-        if (model.Width % model.Heads != 0)
-        {
-            throw Errors.Inconsistent(m.LocationOf("heads") ?? m.LocationOf("width"),
-                $"'model.width' ({model.Width}) must be divisible by 'model.heads' ({model.Heads})");
-        }
+        m.Require(model.Width % model.Heads == 0, ["model.heads", "model.width"], () => Errors.Inconsistent(m.LocationOf("heads") ?? m.LocationOf("width"),
+            $"'model.width' ({model.Width}) must be divisible by 'model.heads' ({model.Heads})"));
 
         return model;
     }
@@ -153,10 +151,8 @@ public static class PolicyLoader
             Precision = t.Enum("precision", (string?)null, s_precisions),
         };
         t.RejectUnknown();
-        if (training.WarmupSteps > training.Steps)
-        {
-            throw Errors.Inconsistent(t.LocationOf("warmupSteps"), $"'training.warmupSteps' ({training.WarmupSteps}) must not exceed 'training.steps' ({training.Steps})");
-        }
+        t.Require(training.WarmupSteps <= training.Steps, ["training.warmupSteps", "training.steps"],
+            () => Errors.Inconsistent(t.LocationOf("warmupSteps"), $"'training.warmupSteps' ({training.WarmupSteps}) must not exceed 'training.steps' ({training.Steps})"));
 
         return training;
     }
@@ -165,23 +161,17 @@ public static class PolicyLoader
     {
         var mode = l.Enum("mode", LineageMode.AccumulateSubsample, PolicyNames.Modes);
         var realFraction = l.DoubleOrNull("realFraction", x => x > 0 && x < 1, "greater than 0 and less than 1");
-        if (realFraction is not null && mode != LineageMode.Mix)
-        {
-            throw Errors.Inconsistent(l.LocationOf("realFraction"), $"'lineage.realFraction' applies to mode 'mix' only; this policy's mode is '{PolicyNames.Of(mode)}'");
-        }
+        l.Require(realFraction is null || mode == LineageMode.Mix, ["lineage.realFraction", "lineage.mode"],
+            () => Errors.Inconsistent(l.LocationOf("realFraction"), $"'lineage.realFraction' applies to mode 'mix' only; this policy's mode is '{PolicyNames.Of(mode)}'"));
 
         var trainingTokens = l.LongOrNull("trainingTokens", 100, int.MaxValue);
-        if (trainingTokens is not null && mode != LineageMode.AccumulateSubsample)
-        {
-            throw Errors.Inconsistent(l.LocationOf("trainingTokens"), $"'lineage.trainingTokens' applies to mode 'accumulate-subsample' only; this policy's mode is '{PolicyNames.Of(mode)}'");
-        }
+        l.Require(trainingTokens is null || mode == LineageMode.AccumulateSubsample, ["lineage.trainingTokens", "lineage.mode"],
+            () => Errors.Inconsistent(l.LocationOf("trainingTokens"), $"'lineage.trainingTokens' applies to mode 'accumulate-subsample' only; this policy's mode is '{PolicyNames.Of(mode)}'"));
 
         var s = l.Child("sampling");
         var maxLength = s.LongOrNull("maxLength", 1, 4096);
-        if (maxLength > model.Context)
-        {
-            throw Errors.Inconsistent(s.LocationOf("maxLength"), $"'lineage.sampling.maxLength' ({maxLength}) must not exceed 'model.context' ({model.Context})");
-        }
+        s.Require(!(maxLength > model.Context), ["lineage.sampling.maxLength", "model.context"],
+            () => Errors.Inconsistent(s.LocationOf("maxLength"), $"'lineage.sampling.maxLength' ({maxLength}) must not exceed 'model.context' ({model.Context})"));
 
         var sampling = new SamplingPolicy(
             s.Double("temperature", 1.0, x => x > 0 && x <= 10, "greater than 0 and at most 10"),

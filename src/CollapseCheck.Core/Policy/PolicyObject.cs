@@ -6,24 +6,29 @@ namespace CollapseCheck.Policy;
 /// <summary>
 /// Reads one JSON object of the policy with typed, range-checked getters. Each getter names its field,
 /// so the set of known fields is exactly the set of fields read: <see cref="RejectUnknown"/> runs last.
+/// A getter that meets a bad value notes it in <see cref="PolicyProblems"/> and returns its default.
 /// </summary>
 internal sealed class PolicyObject
 {
     private readonly JsonValue? _value;
     private readonly string _path;
     private readonly Dictionary<string, SourceLocation> _locations;
+    private readonly PolicyProblems _problems;
     private readonly List<string> _known = [];
 
-    public PolicyObject(JsonValue? value, string path, Dictionary<string, SourceLocation> locations)
+    public PolicyObject(JsonValue? value, string path, Dictionary<string, SourceLocation> locations, PolicyProblems problems)
     {
-        _value = value;
         _path = path;
         _locations = locations;
+        _problems = problems;
         if (value is { Kind: not JsonKind.Object })
         {
-            throw Errors.WrongType(value.Location, path.Length == 0 ? "the policy" : path, "an object", value.Describe());
+            // Read as absent: its fields take their defaults, and the error is noted once, here.
+            problems.Add(path, Errors.WrongType(value.Location, path.Length == 0 ? "the policy" : path, "an object", value.Describe()));
+            value = null;
         }
 
+        _value = value;
         if (value is not null)
         {
             foreach (var (name, at, _) in value.Members)
@@ -41,7 +46,24 @@ internal sealed class PolicyObject
         return _value?.Members.FirstOrDefault(m => m.Name == name).Value;
     }
 
-    public PolicyObject Child(string name) => new(Find(name) is { Kind: not JsonKind.Null } v ? v : null, Qualify(name), _locations);
+    public PolicyObject Child(string name) => new(Find(name) is { Kind: not JsonKind.Null } v ? v : null, Qualify(name), _locations, _problems);
+
+    /// <inheritdoc cref="PolicyProblems.Require"/>
+    public void Require(bool holds, IReadOnlyList<string> fields, Func<CollapseCheckException> error) => _problems.Require(holds, fields, error);
+
+    /// <summary>A bad value is noted and read as <paramref name="fallback"/>, so the rest of the policy is still checked.</summary>
+    private T Checked<T>(string name, T fallback, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (CollapseCheckException e)
+        {
+            _problems.Add(Qualify(name), e);
+            return fallback;
+        }
+    }
 
     public int Int(string name, int fallback, int min, int max) => (int)(LongOrNull(name, min, max) ?? fallback);
 
@@ -54,123 +76,129 @@ internal sealed class PolicyObject
             _ => LongOrNull(name, min, max),
         };
 
-    public long? LongOrNull(string name, long min, long max)
-    {
-        var v = Find(name);
-        if (v is null || v.Kind == JsonKind.Null)
+    public long? LongOrNull(string name, long min, long max) =>
+        Checked<long?>(name, null, () =>
         {
-            return null;
-        }
+            var v = Find(name);
+            if (v is null || v.Kind == JsonKind.Null)
+            {
+                return null;
+            }
 
-        if (v.Kind != JsonKind.Number)
-        {
-            throw Errors.WrongType(v.Location, Qualify(name), "an integer", v.Describe());
-        }
+            if (v.Kind != JsonKind.Number)
+            {
+                throw Errors.WrongType(v.Location, Qualify(name), "an integer", v.Describe());
+            }
 
-        if (!decimal.TryParse(v.RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d != decimal.Truncate(d))
-        {
-            throw Errors.WrongType(v.Location, Qualify(name), "an integer", $"the fractional number {v.RawNumber}");
-        }
+            if (!decimal.TryParse(v.RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d != decimal.Truncate(d))
+            {
+                throw Errors.WrongType(v.Location, Qualify(name), "an integer", $"the fractional number {v.RawNumber}");
+            }
 
-        if (d < min || d > max)
-        {
-            throw Errors.OutOfRange(v.Location, Qualify(name), $"an integer from {min} to {max}", v.RawNumber!);
-        }
+            if (d < min || d > max)
+            {
+                throw Errors.OutOfRange(v.Location, Qualify(name), $"an integer from {min} to {max}", v.RawNumber!);
+            }
 
-        return (long)d;
-    }
+            return (long)d;
+        });
 
     /// <param name="range">Says what is allowed, in words, for the error message.</param>
     public double Double(string name, double fallback, Func<double, bool> valid, string range) => DoubleOrNull(name, valid, range) ?? fallback;
 
-    public double? DoubleOrNull(string name, Func<double, bool> valid, string range)
-    {
-        var v = Find(name);
-        if (v is null || v.Kind == JsonKind.Null)
+    public double? DoubleOrNull(string name, Func<double, bool> valid, string range) =>
+        Checked<double?>(name, null, () =>
         {
-            return null;
-        }
+            var v = Find(name);
+            if (v is null || v.Kind == JsonKind.Null)
+            {
+                return null;
+            }
 
-        if (v.Kind != JsonKind.Number)
+            if (v.Kind != JsonKind.Number)
+            {
+                throw Errors.WrongType(v.Location, Qualify(name), "a number", v.Describe());
+            }
+
+            var d = double.Parse(v.RawNumber!, NumberStyles.Float, CultureInfo.InvariantCulture);
+            // 1e400 parses as infinity, which no range check written as "x >= 0" would refuse.
+            return double.IsFinite(d) && valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
+        });
+
+    public bool Bool(string name, bool fallback) =>
+        Checked(name, fallback, () =>
         {
-            throw Errors.WrongType(v.Location, Qualify(name), "a number", v.Describe());
-        }
+            var v = Find(name);
+            return v?.Kind switch
+            {
+                null or JsonKind.Null => fallback,
+                JsonKind.True => true,
+                JsonKind.False => false,
+                _ => throw Errors.WrongType(v.Location, Qualify(name), "true or false", v.Describe()),
+            };
+        });
 
-        var d = double.Parse(v.RawNumber!, NumberStyles.Float, CultureInfo.InvariantCulture);
-        // 1e400 parses as infinity, which no range check written as "x >= 0" would refuse.
-        return double.IsFinite(d) && valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
-    }
-
-    public bool Bool(string name, bool fallback)
-    {
-        var v = Find(name);
-        return v?.Kind switch
+    public string? String(string name) =>
+        Checked<string?>(name, null, () =>
         {
-            null or JsonKind.Null => fallback,
-            JsonKind.True => true,
-            JsonKind.False => false,
-            _ => throw Errors.WrongType(v.Location, Qualify(name), "true or false", v.Describe()),
-        };
-    }
+            var v = Find(name);
+            if (v is null || v.Kind == JsonKind.Null)
+            {
+                return null;
+            }
 
-    public string? String(string name)
-    {
-        var v = Find(name);
-        if (v is null || v.Kind == JsonKind.Null)
+            return v.Kind == JsonKind.String && v.Text!.Length > 0
+                ? v.Text
+                : throw Errors.WrongType(v.Location, Qualify(name), "a non-empty string", v.Kind == JsonKind.String ? "empty" : v.Describe());
+        });
+
+    public T Enum<T>(string name, T fallback, IReadOnlyDictionary<string, T> names) =>
+        Checked(name, fallback, () =>
         {
-            return null;
-        }
+            var v = Find(name);
+            if (v is null || v.Kind == JsonKind.Null)
+            {
+                return fallback;
+            }
 
-        return v.Kind == JsonKind.String && v.Text!.Length > 0
-            ? v.Text
-            : throw Errors.WrongType(v.Location, Qualify(name), "a non-empty string", v.Kind == JsonKind.String ? "empty" : v.Describe());
-    }
+            if (v.Kind != JsonKind.String)
+            {
+                throw Errors.WrongType(v.Location, Qualify(name), "a string", v.Describe());
+            }
 
-    public T Enum<T>(string name, T fallback, IReadOnlyDictionary<string, T> names)
-    {
-        var v = Find(name);
-        if (v is null || v.Kind == JsonKind.Null)
-        {
-            return fallback;
-        }
-
-        if (v.Kind != JsonKind.String)
-        {
-            throw Errors.WrongType(v.Location, Qualify(name), "a string", v.Describe());
-        }
-
-        return names.TryGetValue(v.Text!, out var value) ? value : throw Errors.UnknownValue(v.Location, Qualify(name), v.Text!, names.Keys);
-    }
+            return names.TryGetValue(v.Text!, out var value) ? value : throw Errors.UnknownValue(v.Location, Qualify(name), v.Text!, names.Keys);
+        });
 
     /// <summary>A string or an array of non-empty strings.</summary>
-    public IReadOnlyList<string>? Strings(string name, bool allowEmpty)
-    {
-        var v = Find(name);
-        if (v is null || v.Kind == JsonKind.Null)
+    public IReadOnlyList<string>? Strings(string name, bool allowEmpty) =>
+        Checked<IReadOnlyList<string>?>(name, null, () =>
         {
-            return null;
-        }
+            var v = Find(name);
+            if (v is null || v.Kind == JsonKind.Null)
+            {
+                return null;
+            }
 
-        var items = v.Kind switch
-        {
-            JsonKind.String => [v],
-            JsonKind.Array => v.Items,
-            _ => throw Errors.WrongType(v.Location, Qualify(name), "a string or an array of strings", v.Describe()),
-        };
-        if (items.Count == 0 && !allowEmpty)
-        {
-            throw Errors.OutOfRange(v.Location, Qualify(name), "at least one pattern", "an empty array");
-        }
+            var items = v.Kind switch
+            {
+                JsonKind.String => [v],
+                JsonKind.Array => v.Items,
+                _ => throw Errors.WrongType(v.Location, Qualify(name), "a string or an array of strings", v.Describe()),
+            };
+            if (items.Count == 0 && !allowEmpty)
+            {
+                throw Errors.OutOfRange(v.Location, Qualify(name), "at least one pattern", "an empty array");
+            }
 
-        for (var i = 0; i < items.Count; i++)
-        {
-            _locations[$"{Qualify(name)}[{i}]"] = items[i].Location;
-        }
+            for (var i = 0; i < items.Count; i++)
+            {
+                _locations[$"{Qualify(name)}[{i}]"] = items[i].Location;
+            }
 
-        return items.Select(i => i is { Kind: JsonKind.String, Text.Length: > 0 }
-            ? i.Text!
-            : throw Errors.WrongType(i.Location, Qualify(name), "an array of non-empty strings", $"an array holding {i.Describe()}")).ToList();
-    }
+            return items.Select(i => i is { Kind: JsonKind.String, Text.Length: > 0 }
+                ? i.Text!
+                : throw Errors.WrongType(i.Location, Qualify(name), "an array of non-empty strings", $"an array holding {i.Describe()}")).ToList();
+        });
 
     public SourceLocation? LocationOf(string name) => _value?.Members.FirstOrDefault(m => m.Name == name).Value?.Location;
 
@@ -184,7 +212,7 @@ internal sealed class PolicyObject
         // "$schema" at the top is an editor's hint, not policy.
         foreach (var (name, at, _) in _value.Members.Where(m => !_known.Contains(m.Name) && !(_path.Length == 0 && m.Name == "$schema")))
         {
-            throw Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known.Distinct());
+            _problems.Add(Qualify(name), Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known.Distinct()));
         }
     }
 }

@@ -115,6 +115,39 @@ public class PolicyLoaderTests
         var e = Reject(json);
         AssertAt(e, code, 1, json.IndexOf(marker, StringComparison.Ordinal) + 1);
         Assert.Contains(expected, e.Message);
+        Assert.Empty(e.AlsoFound);
+    }
+
+    [Fact]
+    public void Every_bad_field_is_reported_at_once_in_file_order()
+    {
+        var e = Reject("""
+            {
+              "tokenizer": "gpt2",
+              "model": { "width": 64, "heads": 5, "depth": 2 },
+              "training": { "steps": "many", "learningRate": 2 },
+              "lineage": { "mode": "replace", "realFraction": 0.5 },
+              "colour": "blue",
+            }
+            """);
+        Assert.Equal(
+            ["p.json(2,16): error CC0006", "p.json(3,36): error CC0007", "p.json(3,39): error CC0003", "p.json(4,26): error CC0004",
+             "p.json(4,50): error CC0005", "p.json(5,51): error CC0007", "p.json(6,3): error CC0003"],
+            e.All.Select(x => x.ToDiagnosticLine().Split(':')[0] + ":" + x.ToDiagnosticLine().Split(':')[1]));
+        Assert.All(e.All, x => Assert.Equal(2, x.ExitCode));
+    }
+
+    /// <summary>A bad value is read as its default, and a check across fields must not then blame the default.</summary>
+    [Theory]
+    [InlineData("{ \"model\": { \"width\": \"wide\", \"heads\": 5 } }", "CC0004")]
+    [InlineData("{ \"lineage\": { \"mode\": \"recycle\", \"realFraction\": 0.5 } }", "CC0006")]
+    [InlineData("{ \"model\": 5, \"lineage\": { \"sampling\": { \"maxLength\": 100 } } }", "CC0004")]
+    [InlineData("{ \"training\": { \"steps\": 0, \"warmupSteps\": 20 } }", "CC0005")]
+    public void A_bad_field_causes_no_made_up_errors_in_checks_across_fields(string json, string code)
+    {
+        var e = Reject(json);
+        Assert.Equal(code, e.Code);
+        Assert.Empty(e.AlsoFound);
     }
 
     [Fact]
