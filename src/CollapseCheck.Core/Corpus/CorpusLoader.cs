@@ -1,4 +1,5 @@
 using System.Text;
+using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
 using Microsoft.Extensions.FileSystemGlobbing;
@@ -45,9 +46,10 @@ public static class CorpusLoader
         foreach (var file in Match(patterns, policy.Exclude, baseDirectory, p => patternAt.GetValueOrDefault(p) ?? at))
         {
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
+            var text = Utf8File.Read(file, Errors.CorpusNotUtf8);
             documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
-                ? JsonLines.Read(file, relative, policy.TextField)
-                : Paragraphs(File.ReadAllText(file, Encoding.UTF8), relative));
+                ? JsonLines.Read(text, file, relative, policy.TextField)
+                : Paragraphs(text, relative));
             files.Add(file);
         }
 

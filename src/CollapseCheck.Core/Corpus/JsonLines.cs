@@ -6,10 +6,11 @@ namespace CollapseCheck.Corpus;
 /// <summary>*.jsonl: one JSON object per line, its text in a named string field. Blank lines are skipped.</summary>
 internal static class JsonLines
 {
-    public static IEnumerable<Document> Read(string path, string relative, string field)
+    public static IEnumerable<Document> Read(string content, string path, string relative, string field)
     {
         var number = 0;
-        foreach (var line in File.ReadLines(path))
+        using var lines = new StringReader(content);
+        while (lines.ReadLine() is { } line)
         {
             number++;
             if (string.IsNullOrWhiteSpace(line))

@@ -1,4 +1,4 @@
-using System.Text;
+using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Policy;
@@ -20,26 +20,7 @@ public static class PolicyLoader
     public static LineagePolicyFile Load(string path)
     {
         EnsureExists(path);
-        return Parse(ReadUtf8(path), path);
-    }
-
-    /// <summary>The file as UTF-8 (a byte-order mark allowed); bytes that are not UTF-8 are an error, not U+FFFD.</summary>
-    private static string ReadUtf8(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var start = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
-        try
-        {
-            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes.AsSpan(start));
-        }
-        catch (DecoderFallbackException e)
-        {
-            var before = bytes.AsSpan(start, e.Index);
-            var line = before.Count((byte)'\n') + 1;
-            var lineStart = before.LastIndexOf((byte)'\n') + 1;
-            var column = Encoding.UTF8.GetCharCount(before[lineStart..]) + 1;
-            throw Errors.PolicySyntax(new SourceLocation(path, line, column), "the file is not UTF-8 text; save it as UTF-8");
-        }
+        return Parse(Utf8File.Read(path, at => Errors.PolicySyntax(at, "the file is not UTF-8 text; save it as UTF-8")), path);
     }
 
     /// <summary>CC0001 unless <paramref name="path"/> is a file: missing, or a folder.</summary>

@@ -196,4 +196,32 @@ public sealed class CorpusLoaderTests : IDisposable
 
         Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
     }
+
+    [Theory]
+    [InlineData("notes.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }, 2, 4)]
+    [InlineData("records.jsonl", new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}', (byte)'\n', 0x1F, 0x8B, 0x08 }, 2, 2)]
+    public void A_file_that_is_not_UTF8_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var path = Path.Combine(_folder, "data", name);
+        File.WriteAllBytes(path, content);
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*"])));
+
+        Assert.Equal("CC0017", e.Code);
+        Assert.Equal(new SourceLocation(path, line, column), e.Location);
+        Assert.Contains("not UTF-8", e.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_and_CRLF_line_ends_read_as_plain_text()
+    {
+        File.WriteAllBytes(Path.Combine(_folder, "bom.txt"), [0xEF, 0xBB, 0xBF, .. "first\r\n\r\nsecond"u8]);
+        File.WriteAllBytes(Path.Combine(_folder, "bom.jsonl"), [0xEF, 0xBB, 0xBF, .. "{\"text\": \"third\"}\r\n{\"text\": \"fourth\"}\r\n"u8]);
+
+        var corpus = Load(Policy(["bom.*"], heldOut: 0.25));
+
+        Assert.Equal(["bom.jsonl:1", "bom.jsonl:2", "bom.txt#0", "bom.txt#1"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["first", "fourth", "second", "third"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Text).Order(StringComparer.Ordinal));
+    }
 }
