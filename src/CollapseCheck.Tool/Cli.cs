@@ -10,9 +10,10 @@ public static class Cli
     /// <summary>What shells report for a run stopped by Ctrl+C (128 + SIGINT).</summary>
     public const int CancelledExitCode = 130;
 
-    public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <param name="environment">Where GITHUB_ACTIONS and friends are read; tests pass their own.</param>
+    public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, Func<string, string?>? environment = null)
     {
-        var output = new ToolOutput(stdout ?? Console.Out, stderr ?? Console.Error);
+        var output = new ToolOutput(stdout ?? Console.Out, stderr ?? Console.Error) { Environment = environment ?? System.Environment.GetEnvironmentVariable };
         var diagnostics = new Option<string?>("--diagnostics")
         {
             Description = "Also write every error as JSON to this file (code, file, line, column, message), for build integrations.",
@@ -98,10 +99,17 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
 {
     private readonly List<CollapseCheckException> _reported = [];
 
+    /// <summary>The process environment, read for GitHub Actions' variables.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary>Every error printed, for --diagnostics.</summary>
     public IReadOnlyList<CollapseCheckException> Reported => _reported;
 
-    /// <summary>Prints an error, and those found with it, in the canonical one-line form and keeps them for --diagnostics.</summary>
+    /// <summary>
+    /// Prints an error, and those found with it, in the canonical one-line form, keeps them for --diagnostics, and in
+    /// GitHub Actions also annotates them: a typo in the policy is marked on its line in the pull request, as a gate
+    /// failure is.
+    /// </summary>
     public void Report(CollapseCheckException error)
     {
         foreach (var each in error.All)
@@ -109,5 +117,7 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
             Error.WriteLine(each.ToDiagnosticLine());
             _reported.Add(each);
         }
+
+        GitHubActions.Annotate(this, error.All, Environment);
     }
 }

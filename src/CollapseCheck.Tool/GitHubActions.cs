@@ -3,14 +3,15 @@ using CollapseCheck.Diagnostics;
 namespace CollapseCheck.Tool;
 
 /// <summary>
-/// In GitHub Actions: failures also become `::error` workflow commands (annotations on the policy file in the
-/// pull request), and the Markdown report is appended to the job summary. Outside Actions this does nothing.
+/// In GitHub Actions: every error and gate failure also becomes an `::error` workflow command (an annotation on the
+/// policy file in the pull request), and the Markdown report is appended to the job summary. Outside Actions this does
+/// nothing.
 /// </summary>
 public static class GitHubActions
 {
     public static void Annotate(ToolOutput output, IEnumerable<CollapseCheckException> failures, Func<string, string?>? environment = null)
     {
-        environment ??= Environment.GetEnvironmentVariable;
+        environment ??= output.Environment;
         if (environment("GITHUB_ACTIONS") != "true")
         {
             return;
@@ -18,8 +19,8 @@ public static class GitHubActions
 
         foreach (var failure in failures)
         {
-            var at = failure.Location is { } l ? $"file={Escape(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column}," : "";
-            output.Out.WriteLine($"::error {at}title={failure.Code}::{Escape(failure.Message)}");
+            var at = failure.Location is { } l ? $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column}," : "";
+            output.Out.WriteLine($"::error {at}title={failure.Code}::{EscapeData(failure.Message)}");
         }
     }
 
@@ -32,9 +33,13 @@ public static class GitHubActions
         }
     }
 
-    // Workflow commands need %, CR and LF escaped in the message, and also ',' and ':' in properties.
-    private static string Escape(string text) =>
-        text.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A").Replace(",", "%2C").Replace("::", "%3A%3A");
+    // The runner undoes exactly these in the message: any other escape (%2C for a comma) would be shown as typed.
+    private static string EscapeData(string text) =>
+        text.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
+
+    // A property ends at ',' and the properties at "::", so both are escaped there, and the runner undoes them.
+    private static string EscapeProperty(string text) =>
+        EscapeData(text).Replace(":", "%3A").Replace(",", "%2C");
 
     private static string Relative(string path, string? workspace)
     {

@@ -13,7 +13,16 @@ public class GitHubActionsTests
         var stdout = new StringWriter();
         var environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = "/repo" };
         GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [s_failure], environment.GetValueOrDefault);
-        Assert.Equal("::error file=policies/collapsecheck.json,line=7,col=5,title=CC1001::perplexity at generation 2 is 1.5%2C threshold 1.2: 50%25%2C a\\nb\n", stdout.ToString());
+        Assert.Equal("::error file=policies/collapsecheck.json,line=7,col=5,title=CC1001::perplexity at generation 2 is 1.5, threshold 1.2: 50%25, a\\nb\n", stdout.ToString());
+    }
+
+    [Fact]
+    public void Properties_escape_commas_and_colons_and_the_message_only_what_the_runner_undoes()
+    {
+        var stdout = new StringWriter();
+        var failure = Errors.GateFailed("CC1001", new SourceLocation("C:/a,b/p.json", 1, 2), "line one\r\nline two: 100% done, ok::fine");
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [failure], new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true" }.GetValueOrDefault);
+        Assert.Equal("::error file=C%3A/a%2Cb/p.json,line=1,col=2,title=CC1001::line one%0D%0Aline two: 100%25 done, ok::fine\n", stdout.ToString());
     }
 
     [Fact]
@@ -22,6 +31,23 @@ public class GitHubActionsTests
         var stdout = new StringWriter();
         GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [s_failure], _ => null);
         Assert.Equal("", stdout.ToString());
+    }
+
+    [Fact]
+    public void In_actions_every_bad_policy_field_is_annotated_on_its_line()
+    {
+        using var tool = new ToolRunner();
+        var policy = tool.Write("collapsecheck.json", "{\n  \"tokenizer\": \"gpt2\",\n  \"model\": { \"layers\": 0 }\n}");
+        var environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = tool.Folder };
+        tool.Environment = environment.GetValueOrDefault;
+
+        var (exit, stdout, _) = tool.Run("predict", policy);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(
+            ["::error file=collapsecheck.json,line=2,col=16,title=CC0006::'tokenizer' is 'gpt2'; expected one of: byte, cl100k, o200k",
+             "::error file=collapsecheck.json,line=3,col=24,title=CC0005::'model.layers' must be an integer from 1 to 48, but is 0"],
+            stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

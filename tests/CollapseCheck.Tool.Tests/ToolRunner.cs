@@ -10,6 +10,9 @@ public sealed class ToolRunner : IDisposable
 
     public string Folder { get; }
 
+    /// <summary>GitHub Actions' variables as the CLI sees them: none, so a test run inside Actions prints what it does elsewhere.</summary>
+    public Func<string, string?> Environment { get; set; } = _ => null;
+
     public string PathOf(string name) => Path.Combine(Folder, name);
 
     public string Write(string name, string content)
@@ -33,7 +36,7 @@ public sealed class ToolRunner : IDisposable
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = Cli.Invoke(args, stdout, stderr);
+        var exit = Cli.Invoke(args, stdout, stderr, Environment);
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -65,8 +65,7 @@ internal static class RunCommand
                 output.Report(failure);
             }
 
-            GitHubActions.Annotate(output, outcome.Failures);
-            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)));
+            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)), output.Environment);
             var exit = outcome.Verdict.Passed ? 0 : 1;
             if (parsed.GetValue(verify))
             {

@@ -50,7 +50,6 @@ internal static class VerifyCommand
             output.Report(failure);
         }
 
-        GitHubActions.Annotate(output, outcome.Failures);
         return 1;
     }
 }
