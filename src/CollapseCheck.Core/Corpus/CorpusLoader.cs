@@ -46,7 +46,7 @@ public static class CorpusLoader
         foreach (var file in Match(patterns, policy.Exclude, baseDirectory, p => patternAt.GetValueOrDefault(p) ?? at))
         {
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
-            var text = Utf8File.Read(file, Errors.CorpusNotUtf8);
+            var text = TextFile.Read(file, Errors.CorpusNotText);
             documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
                 ? JsonLines.Read(text, file, relative, policy.TextField)
                 : Paragraphs(text, relative));

@@ -55,8 +55,8 @@ public static class Errors
     public static CollapseCheckException DotnetDocsNotFound(string searched) =>
         new("CC0015", $"builtin:dotnet-docs needs the .NET SDK's reference packs (packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml); none found under {searched}. Install the .NET SDK, set DOTNET_ROOT, or point 'corpus.include' at text files");
 
-    public static CollapseCheckException CorpusNotUtf8(SourceLocation at) =>
-        new("CC0017", "the corpus file is not UTF-8 text here; save it as UTF-8, or leave it out with corpus.exclude", at);
+    public static CollapseCheckException CorpusNotText(SourceLocation at) =>
+        new("CC0017", "the corpus file is not UTF-8 text here (nor UTF-16 with a byte-order mark); save it as UTF-8, or leave it out with corpus.exclude", at);
 
     public static CollapseCheckException CorpusUnreadable(SourceLocation? at, string pattern, string detail) =>
         new("CC0016", $"corpus pattern '{pattern}' could not be searched: {detail}; narrow it to the folders that hold the text", at);

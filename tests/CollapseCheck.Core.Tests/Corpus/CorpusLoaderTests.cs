@@ -1,3 +1,4 @@
+using System.Text;
 using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
@@ -200,7 +201,8 @@ public sealed class CorpusLoaderTests : IDisposable
     [Theory]
     [InlineData("notes.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }, 2, 4)]
     [InlineData("records.jsonl", new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}', (byte)'\n', 0x1F, 0x8B, 0x08 }, 2, 2)]
-    public void A_file_that_is_not_UTF8_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
+    [InlineData("utf16.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xDC, (byte)'c', 0 }, 2, 2)]
+    public void A_file_that_does_not_decode_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
     {
         Write("data/a.txt", Paragraphs("a", 10));
         var path = Path.Combine(_folder, "data", name);
@@ -214,14 +216,16 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
-    public void A_byte_order_mark_and_CRLF_line_ends_read_as_plain_text()
+    public void Byte_order_marks_and_CRLF_line_ends_read_as_plain_text()
     {
         File.WriteAllBytes(Path.Combine(_folder, "bom.txt"), [0xEF, 0xBB, 0xBF, .. "first\r\n\r\nsecond"u8]);
         File.WriteAllBytes(Path.Combine(_folder, "bom.jsonl"), [0xEF, 0xBB, 0xBF, .. "{\"text\": \"third\"}\r\n{\"text\": \"fourth\"}\r\n"u8]);
 
-        var corpus = Load(Policy(["bom.*"], heldOut: 0.25));
+        File.WriteAllBytes(Path.Combine(_folder, "bom16.txt"), [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("fifth")]);
 
-        Assert.Equal(["bom.jsonl:1", "bom.jsonl:2", "bom.txt#0", "bom.txt#1"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Id).Order(StringComparer.Ordinal));
-        Assert.Equal(["first", "fourth", "second", "third"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Text).Order(StringComparer.Ordinal));
+        var corpus = Load(Policy(["bom*.*"], heldOut: 0.2));
+
+        Assert.Equal(["bom.jsonl:1", "bom.jsonl:2", "bom.txt#0", "bom.txt#1", "bom16.txt#0"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["fifth", "first", "fourth", "second", "third"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Text).Order(StringComparer.Ordinal));
     }
 }

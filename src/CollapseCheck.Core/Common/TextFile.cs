@@ -1,0 +1,41 @@
+using System.Text;
+using CollapseCheck.Diagnostics;
+
+namespace CollapseCheck.Common;
+
+/// <summary>
+/// A text file read as UTF-8, or as UTF-16 or UTF-32 when a byte-order mark says so (Windows tools still save
+/// "Unicode" that way). Bytes that do not decode (a Latin-1 export, a binary that a glob picked up) are an error at
+/// their line and column, never silently U+FFFD: replaced, they would train the model on noise without a word.
+/// </summary>
+internal static class TextFile
+{
+    public static string Read(string path, Func<SourceLocation, CollapseCheckException> notText)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var (encoding, start) = EncodingOf(bytes);
+        try
+        {
+            return encoding.GetString(bytes, start, bytes.Length - start);
+        }
+        catch (DecoderFallbackException e)
+        {
+            // Where the decoder gave up, as the text before it reads: lines and characters, not bytes.
+            var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, e.Index));
+            var lineStart = before.LastIndexOf('\n') + 1;
+            throw notText(new SourceLocation(path, before.Count(c => c == '\n') + 1, before.Length - lineStart + 1));
+        }
+    }
+
+    private static (Encoding Encoding, int Start) EncodingOf(ReadOnlySpan<byte> bytes) => bytes switch
+    {
+        [0xEF, 0xBB, 0xBF, ..] => (new UTF8Encoding(false, throwOnInvalidBytes: true), 3),
+        [0xFF, 0xFE, 0x00, 0x00, ..] => (new UTF32Encoding(bigEndian: false, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
+        [0xFF, 0xFE, ..] => (new UnicodeEncoding(bigEndian: false, byteOrderMark: false, throwOnInvalidBytes: true), 2),
+        [0xFE, 0xFF, ..] => (new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true), 2),
+        _ => (new UTF8Encoding(false, throwOnInvalidBytes: true), 0),
+    };
+
+    private static Encoding Lenient(Encoding strict) =>
+        Encoding.GetEncoding(strict.CodePage, EncoderFallback.ReplacementFallback, DecoderFallback.ReplacementFallback);
+}
