@@ -72,7 +72,14 @@ public static class Cli
         try
         {
             // Our exceptions carry their own exit codes; System.CommandLine's handler would turn them all into 1.
-            return parsed.Invoke(new InvocationConfiguration { Output = output.Out, Error = output.Error, EnableDefaultExceptionHandler = false });
+            // No ProcessTerminationTimeout: a command that can stop cleanly listens for Ctrl+C itself (SignalCancellation).
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = output.Out,
+                Error = output.Error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
         }
         catch (CollapseCheckException e)
         {

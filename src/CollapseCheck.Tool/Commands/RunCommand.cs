@@ -25,7 +25,7 @@ internal static class RunCommand
             policy, outFolder, device, seed, libTorch, tolerance, verify, cache,
         };
 
-        command.SetAction((parsed, cancellation) =>
+        command.SetAction(parsed =>
         {
             var cacheFolder = parsed.GetValue(cache) switch
             {
@@ -47,7 +47,12 @@ internal static class RunCommand
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation));
+            RunOutcome outcome;
+            using (var signals = new SignalCancellation())
+            {
+                outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, signals.Token));
+            }
+
             if (Native.TorchNative.Current is { PatchWrittenNow: true } native)
             {
                 output.Error.WriteLine($"collapsecheck: {native.Decision!.Explanation}; the copy is cached at {native.LibTorchSharpLoaded}");
@@ -72,7 +77,7 @@ internal static class RunCommand
                 exit = Math.Max(exit, VerifyCommand.Run(output, options.PolicyPath, outcome.OutputFolder, outcome.Policy));
             }
 
-            return Task.FromResult(exit);
+            return exit;
         });
         return command;
     }
