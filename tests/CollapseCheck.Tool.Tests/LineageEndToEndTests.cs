@@ -77,6 +77,44 @@ public class LineageEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_C_stops_a_run_mid_training_with_its_message_exit_130_and_no_report()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Long enough that the signal lands inside generation 0's training, which is where it used to kill the process.
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"steps\": 25", "\"steps\": 1000000"));
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"), "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off" },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var tool = System.Diagnostics.Process.Start(start)!;
+        var stderr = new System.Text.StringBuilder();
+        string? line;
+        while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains("generation 0: train", StringComparison.Ordinal))
+        {
+            stderr.AppendLine(line);
+        }
+
+        Assert.True(line is not null, $"the run ended before training:\n{stderr}");
+        Thread.Sleep(500);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        var rest = tool.StandardError.ReadToEnd();
+        Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(1)), "the run did not stop after Ctrl+C");
+        Assert.Equal(130, tool.ExitCode);
+        Assert.Contains("collapsecheck: cancelled; no report was written.", rest);
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
+    [Fact]
     public void An_unwritable_output_folder_is_exit_2_and_names_the_folder()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));

@@ -56,6 +56,8 @@ public class VerifyTests : IDisposable
         var (exit, _, error) = _tool.Run("run", policy, "--device", "cpu", "--verify");
         Assert.Equal(1, exit);
         Assert.Contains("tiny.collapsecheck-report.verified.json", error);
+        // The advice works as typed: a bare 'accept' would look for collapsecheck.json's received files.
+        Assert.Contains($"run 'collapsecheck accept {policy}' ('dotnet collapsecheck accept {policy}' for a local tool)", error);
         Assert.Equal(0, _tool.Run("accept", policy).Exit);
         Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit);
 
@@ -76,7 +78,8 @@ public class VerifyTests : IDisposable
         var (exit, _, error) = _tool.Run("verify", policy);
         Assert.Equal(1, exit);
         Assert.Contains("collapsecheck.json(6,17): error CC2005:", error);
-        Assert.Contains("training.steps is 25 there and 30 here", error);
+        Assert.Contains($"training.steps is 25 there and 30 here; run 'collapsecheck run {policy}' again", error);
+        Assert.DoesNotContain("--tolerance it was made with", error);
         Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")), "a stale report must not become a received snapshot");
 
         // The verify section says how to compare, not what was run: loosening it needs no new run.
@@ -91,6 +94,14 @@ public class VerifyTests : IDisposable
         Assert.Equal(1, listed);
         Assert.Contains("collapsecheck.json(3,50): error CC2005: ", listedError);
         Assert.Contains("corpus.include[1] is (absent) there and \"more/*.txt\" here", listedError);
+
+        // A --seed run is another policy's report too, and the message says which option made it.
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--seed", "4").Exit);
+        var (reseeded, _, reseededError) = _tool.Run("verify", policy);
+        Assert.Equal(1, reseeded);
+        Assert.Contains("error CC2005:", reseededError);
+        Assert.Contains($"training.seed is 4 there and 3 here; run 'collapsecheck run {policy}' again (or 'run --verify' with the --seed it was made with)", reseededError);
 
         // A run --verify with an override checks against the policy it ran with, not the file's.
         _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));

@@ -84,20 +84,25 @@ public static class Errors
     public static CollapseCheckException GateFailed(string code, SourceLocation? at, string message) =>
         new(code, message, at);
 
-    public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail) =>
-        new("CC2001", $"the report differs from the verified snapshot: {detail}; if the change is intended, run 'collapsecheck accept' ('dotnet collapsecheck accept' for a local tool)", at);
+    public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail, string? policy) =>
+        new("CC2001", $"the report differs from the verified snapshot: {detail}; if the change is intended, run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)", at);
 
-    public static CollapseCheckException SnapshotMissing(string verified, string received) =>
-        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run 'collapsecheck accept' ('dotnet collapsecheck accept' for a local tool) to make it the snapshot", new SourceLocation(received, 1, 1));
+    public static CollapseCheckException SnapshotMissing(string verified, string received, string? policy) =>
+        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot", new SourceLocation(received, 1, 1));
 
-    public static CollapseCheckException NothingToAccept(string received) =>
-        new("CC2003", $"there is nothing to accept: '{received}' does not exist; run 'collapsecheck verify' first");
+    public static CollapseCheckException NothingToAccept(string received, string? policy) =>
+        new("CC2003", $"there is nothing to accept: '{received}' does not exist; run {Command("verify", policy)} first");
 
-    public static CollapseCheckException ReportMissing(string path) =>
-        new("CC2004", $"there is no report at '{path}' to verify; run 'collapsecheck run' (or 'run --verify') first");
+    public static CollapseCheckException ReportMissing(string path, string? policy) =>
+        new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first");
 
-    public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy) =>
-        new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run 'collapsecheck run' again (or 'run --verify' with the --tolerance it was made with)", at);
+    /// <param name="option">The command-line option that overrides <paramref name="field"/>, if any.</param>
+    public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy, string? policy, string? option) =>
+        new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run {Command("run", policy)} again{(option is null ? "" : $" (or 'run --verify' with the {option} it was made with)")}", at);
+
+    /// <summary>The command to type, quoted for the message, with the policy argument the user gave (none: the default).</summary>
+    private static string Command(string verb, string? policy, bool local = false) =>
+        $"'{(local ? "dotnet " : "")}collapsecheck {verb}{policy switch { null => "", _ when policy.Contains(' ') => $" \"{policy}\"", _ => " " + policy }}'";
 
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>

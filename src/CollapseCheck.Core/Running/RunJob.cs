@@ -50,9 +50,16 @@ public static class RunJob
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var policy = LoadPolicy(options.PolicyPath);
+        // Overrides become part of the policy the report echoes, so `verify` sees a report made with them as another
+        // policy's (CC2005) instead of comparing it with a snapshot made without them.
         if (options.Tolerance is { } tolerance)
         {
             policy = policy with { Gate = policy.Gate with { Tolerance = tolerance } };
+        }
+
+        if (options.Seed is { } seedOverride)
+        {
+            policy = policy with { Training = policy.Training with { Seed = seedOverride } };
         }
 
         var corpus = PrepareCorpus(policy, options.PolicyPath);
@@ -60,7 +67,7 @@ public static class RunJob
         var theory = PolicyTheory.For(policy, corpus);
 
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
-        var seed = options.Seed ?? policy.Training.Seed;
+        var seed = policy.Training.Seed;
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
         var results = new List<LineageResult>();
         for (var i = 0; i < policy.Gate.Seeds; i++)

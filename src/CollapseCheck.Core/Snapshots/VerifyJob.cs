@@ -33,11 +33,11 @@ public static class VerifyJob
         var reportPath = Path.Combine(folder, RunJob.ReportFile);
         if (!File.Exists(reportPath))
         {
-            throw Errors.ReportMissing(reportPath);
+            throw Errors.ReportMissing(reportPath, policyPath);
         }
 
         var receivedJson = ReadJson(reportPath);
-        ThrowIfStale(policy, reportPath, receivedJson);
+        ThrowIfStale(policy, policyPath, reportPath, receivedJson);
         var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
         var receivedMarkdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "";
         var files = SnapshotFiles.For(policyPath);
@@ -45,7 +45,7 @@ public static class VerifyJob
         if (!File.Exists(files.VerifiedJson))
         {
             WriteReceived(files, receivedJson, receivedMarkdown);
-            return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson)]);
+            return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson, policyPath)]);
         }
 
         var verifiedJson = ReadJson(files.VerifiedJson);
@@ -62,11 +62,11 @@ public static class VerifyJob
         {
             var first = fields[0];
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
-                $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now"));
+                $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != receivedMarkdown)
         {
-            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot"));
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", policyPath));
         }
 
         if (failures.Count > 0)
@@ -92,7 +92,7 @@ public static class VerifyJob
         var files = SnapshotFiles.For(policyPath);
         if (!File.Exists(files.ReceivedJson))
         {
-            throw Errors.NothingToAccept(files.ReceivedJson);
+            throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
         ReadJson(files.ReceivedJson);
@@ -114,7 +114,7 @@ public static class VerifyJob
     /// CC2005 when the report echoes another policy than the one it is verified for: an edit since the last run, or
     /// a run that failed and left the previous report, would otherwise be compared as if it were current.
     /// </summary>
-    private static void ThrowIfStale(LineagePolicyFile policy, string reportPath, string reportJson)
+    private static void ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson)
     {
         // The verify section only says how to compare, which a report does not depend on.
         var inReport = JsonNode.Parse(reportJson)!["policy"]!.AsObject().DeepClone().AsObject();
@@ -131,7 +131,8 @@ public static class VerifyJob
                 : policy.Locations.TryGetValue(parent, out var parentLocation) ? parentLocation
                 : policy.SourcePath is { } file ? new SourceLocation(file, 1, 1)
                 : null;
-            throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received);
+            var option = field switch { "gate.tolerance" => "--tolerance", "training.seed" => "--seed", _ => null };
+            throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received, policyPath, option);
         }
     }
 
