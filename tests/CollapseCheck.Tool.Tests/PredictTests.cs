@@ -9,6 +9,28 @@ public class PredictTests : IDisposable
     public void Dispose() => _tool.Dispose();
 
     [Fact]
+    public async Task Without_a_policy_argument_a_policy_in_the_folder_is_named_and_not_used()
+    {
+        _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 3));
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"), "predict", "--json" },
+            WorkingDirectory = _tool.Folder,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var tool = System.Diagnostics.Process.Start(start)!;
+        var stderr = tool.StandardError.ReadToEndAsync();
+        var stdout = await tool.StandardOutput.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+
+        Assert.Equal(0, tool.ExitCode);
+        Assert.Contains("no policy given, so the embedded default is used; pass collapsecheck.json to use the one in this folder", await stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(5, json.RootElement.GetProperty("ledger").GetProperty("generations").GetArrayLength() - 1);
+    }
+
+    [Fact]
     public void Json_goes_to_stdout_alone_with_the_ledger_per_generation()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 3));

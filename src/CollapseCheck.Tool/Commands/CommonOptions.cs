@@ -22,6 +22,23 @@ internal static class CommonOptions
         return argument;
     }
 
+    /// <summary>
+    /// The policy argument. Without one the embedded default runs (the design's choice: a first run needs no file),
+    /// which surprised users standing beside their own collapsecheck.json, so that case is said out loud.
+    /// </summary>
+    public static string? PolicyOf(ParseResult parsed, Argument<string?> policy, ToolOutput output)
+    {
+        var path = parsed.GetValue(policy);
+        if (path is null && File.Exists(DefaultPolicyName))
+        {
+            output.Error.WriteLine($"collapsecheck: no policy given, so the embedded default is used; pass {DefaultPolicyName} to use the one in this folder.");
+        }
+
+        return path;
+    }
+
+    private const string DefaultPolicyName = "collapsecheck.json";
+
     public static Option<string?> Out()
     {
         var option = new Option<string?>("--out", "-o")

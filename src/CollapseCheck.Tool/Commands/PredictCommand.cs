@@ -14,7 +14,7 @@ internal static class PredictCommand
         var command = new Command("predict", "What the theory expects of this policy, generation by generation; no training.") { policy, json };
         command.SetAction(parsed =>
         {
-            var report = PredictJob.Execute(parsed.GetValue(policy));
+            var report = PredictJob.Execute(CommonOptions.PolicyOf(parsed, policy, output));
             if (parsed.GetValue(json))
             {
                 output.Out.Write(ReportJson.Serialize(report));

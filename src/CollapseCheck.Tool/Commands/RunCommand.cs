@@ -35,7 +35,7 @@ internal static class RunCommand
                 var file when File.Exists(file) => throw Diagnostics.Errors.BadArgument($"--cache needs a folder, or 'off', but '{file}' is a file"),
                 var folder => Path.GetFullPath(folder),
             };
-            var options = new RunOptions(parsed.GetValue(policy), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);
+            var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);
             if (options.Seed is < 0)
             {
                 throw Diagnostics.Errors.BadArgument($"--seed must be 0 or more, but is {options.Seed}");

@@ -13,7 +13,7 @@ internal static class VerifyCommand
         {
             policy, outFolder,
         };
-        command.SetAction(parsed => Run(output, parsed.GetValue(policy), parsed.GetValue(outFolder)));
+        command.SetAction(parsed => Run(output, CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder)));
         return command;
     }
 
