@@ -1,14 +1,39 @@
 #!/usr/bin/env bash
-# Side-by-side GPU benchmark, prepared here and run on the GPU machine (PyTorch installed, no .NET, no network).
-#   1. here:  bash bench/gpu.sh          publishes the tool and packs it with ../shared/gpu/pack.sh into .gpu/
-#   2. device tool: carry [".gpu"], command:  bash .gpu/side-by-side.sh
-# On the device, side-by-side.sh runs `collapsecheck bench --device cuda` on PyTorch's own libtorch, then
+# Side-by-side GPU benchmark for a GPU machine that has PyTorch but no .NET (and perhaps no network).
+#   1. here:   bash bench/gpu.sh        publishes the tool and packs it, with the .NET runtime, into .gpu/
+#   2. there:  bash .gpu/side-by-side.sh  (with this checkout and .gpu/ copied over)
+# There, side-by-side.sh runs `collapsecheck bench --device cuda` on PyTorch's own libtorch (the CUDA build), then
 # bench/reference.py eager and with torch.compile, in one session, and leaves the JSON files and nvidia-smi's
-# description of the GPU in $OUT. --peak-tflops is the fp32 non-tensor peak of an H100 or H200 SXM (67, the same GH100 chip); for an H100 PCIe use 51.
+# description of the GPU in $OUT. --peak-tflops is the fp32 non-tensor peak of an H100 or H200 SXM (67, the same
+# GH100 chip); for an H100 PCIe use PEAK_TFLOPS=51.
+# A GPU machine that has .NET needs none of this: install the tool and run
+#   collapsecheck bench --device cuda --libtorch "$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet publish src/CollapseCheck.Tool -c Release -r linux-x64 --self-contained false -o /tmp/collapsecheck-gpu-publish
-bash ../shared/gpu/pack.sh /tmp/collapsecheck-gpu-publish collapsecheck.dll
+publish=$(mktemp -d)
+trap 'rm -rf "$publish"' EXIT
+dotnet publish src/CollapseCheck.Tool -c Release -r linux-x64 --self-contained false -o "$publish"
+mkdir -p .gpu
+# The .NET runtime the tool needs (the SDK's own copy), packed once: it does not change between builds.
+if [ ! -f .gpu/runtime.tar.xz ]; then
+  runtime=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  tar -C "$runtime" -cJf .gpu/runtime.tar.xz dotnet host shared/Microsoft.NETCore.App
+fi
+# The tool without other platforms' natives; libtorch itself is never in the publish folder (it comes from the
+# NuGet cache here, and from PyTorch there).
+tar -C "$publish" -czf .gpu/app.tgz --exclude='./runtimes/win-*' --exclude='./runtimes/osx-*' .
+cat > .gpu/run.sh <<'RUN'
+#!/usr/bin/env bash
+# collapsecheck on the GPU machine: the packed runtime and tool, on PyTorch's libtorch.
+set -euo pipefail
+pack=$(cd "$(dirname "$0")" && pwd)
+dotnet_root=/tmp/collapsecheck-dotnet app=/tmp/collapsecheck-app
+[ -x "$dotnet_root/dotnet" ] || { mkdir -p "$dotnet_root" && tar -xJf "$pack/runtime.tar.xz" -C "$dotnet_root"; }
+rm -rf "$app" && mkdir -p "$app" && tar -xzf "$pack/app.tgz" -C "$app"
+torch_lib=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+export DOTNET_ROOT=$dotnet_root LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+exec "$dotnet_root/dotnet" "$app/collapsecheck.dll" "$@"
+RUN
 cat > .gpu/side-by-side.sh <<'SCRIPT'
 #!/usr/bin/env bash
 set -uo pipefail
@@ -43,4 +68,5 @@ compare(load("torchsharp.json"), (("eager", load("eager.json")), ("compile", loa
 compare(load("torchsharp-bf16.json"), (("eager bf16", load("eager-bf16.json")),))
 PY
 SCRIPT
-echo "ready: device run with carry [\".gpu\"] and command: bash .gpu/side-by-side.sh"
+du -ch .gpu/* | tail -1 | sed 's/total$/in .gpu, all to be carried/'
+echo "ready: on the GPU machine, from this checkout: bash .gpu/side-by-side.sh"
