@@ -81,7 +81,7 @@ public static class ReportBuilder
         new("trainingLoss", "nats per token", "lower", "mean training cross-entropy over the last tenth of the steps"),
         new("generated.unigramEntropyBits", "bits per token", "higher", "Shannon entropy of the token distribution of the generation's sample"),
         new("generated.entropyBitsPerByte", "bits per byte", "higher", "that entropy times tokens over bytes, comparable across tokenizers"),
-        new("generated.giniSimpson", "probability 0..1", "higher", "1 − Σ q² over the sample's token distribution: the diversity THEORY.md's ledger predicts exactly"),
+        new("generated.giniSimpson", "probability 0..1", "higher", "1 − Σ q² over the sample's token distribution: the diversity the covariance ledger of `collapsecheck predict` forecasts exactly"),
         new("generated.distinct1/2/3", "ratio 0..1", "higher", "unique n-grams over all n-grams in the sample, within documents"),
         new("generated.tailCoverage", "ratio 0..1", "higher", $"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses"),
         new("generated.klRealToGeneratedBits", "bits", "lower", $"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count"),

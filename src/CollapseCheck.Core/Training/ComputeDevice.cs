@@ -66,7 +66,10 @@ public static class ComputeDevice
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            why = e.Message.Split('\n')[0];
+            // TorchSharp's first line ends by announcing a native trace on the lines after it.
+            var line = e.Message.Split('\n')[0];
+            var trace = line.IndexOf(" Trace from", StringComparison.Ordinal);
+            why = (trace > 0 ? line[..trace] : line).TrimEnd('.', ':', ' ');
         }
 
         return why.Length == 0;
