@@ -21,9 +21,10 @@ internal sealed class PolicyProblems
     /// <summary>Notes <paramref name="error"/> unless <paramref name="holds"/> or one of the fields is already bad.</summary>
     public void Require(bool holds, IReadOnlyList<string> fields, Func<CollapseCheckException> error)
     {
+        // Not marked bad: the fields' values are real, and another check on them must still run.
         if (!holds && !fields.Any(IsBad))
         {
-            Add(fields[0], error());
+            _errors.Add(error());
         }
     }
 

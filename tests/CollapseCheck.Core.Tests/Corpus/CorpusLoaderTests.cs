@@ -186,6 +186,33 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Folder_links_that_fan_out_stop_at_the_link_budget_instead_of_walking_every_path()
+    {
+        // Five sibling folders each linking to the other four: no loop back up, but 1,625 link-following paths.
+        for (var i = 0; i < 5; i++)
+        {
+            Write($"data/d{i}/a.txt", Paragraphs($"d{i}", 2));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            for (var j = 0; j < 5; j++)
+            {
+                if (i != j)
+                {
+                    Directory.CreateSymbolicLink(Path.Combine(_folder, "data", $"d{i}", $"to{j}"), $"../d{j}");
+                }
+            }
+        }
+
+        var matcher = new Microsoft.Extensions.FileSystemGlobbing.Matcher(StringComparison.Ordinal);
+        matcher.AddInclude("data/**/*.txt");
+        var e = Assert.Throws<IOException>(() => matcher.Execute(new LoopSafeDirectory(_folder, linkBudget: 100)));
+        Assert.Contains("more than 100 folder links", e.Message);
+        Assert.Equal(5, matcher.Execute(new LoopSafeDirectory(_folder, linkBudget: 2_000)).Files.Select(f => CanonicalPath.Of(Path.Combine(_folder, f.Path))).Distinct().Count());
+    }
+
+    [Fact]
     public void A_pattern_may_climb_out_of_the_policy_folder_and_back_in()
     {
         Write("data/a.txt", Paragraphs("a", 10));

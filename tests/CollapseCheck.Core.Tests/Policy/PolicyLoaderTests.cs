@@ -137,6 +137,13 @@ public class PolicyLoaderTests
         Assert.All(e.All, x => Assert.Equal(2, x.ExitCode));
     }
 
+    [Fact]
+    public void Each_failing_check_is_reported_even_when_an_earlier_one_named_the_same_field()
+    {
+        var e = Reject("{ \"corpus\": { \"include\": [\"a/*.txt\"], \"exclude\": [\"/one/*\", \"/two/*\"] } }");
+        Assert.Equal(["'/one/*'", "'/two/*'"], e.All.Select(x => x.Message.Split("but is ")[1]));
+    }
+
     /// <summary>A bad value is read as its default, and a check across fields must not then blame the default.</summary>
     [Theory]
     [InlineData("{ \"model\": { \"width\": \"wide\", \"heads\": 5 } }", "CC0004")]
