@@ -53,6 +53,9 @@ public sealed class RunCollapseCheck : ToolTask
             File.Delete(DiagnosticsFile);
         }
 
+        // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
+        // own GitHub Actions annotations would mark each finding twice.
+        EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
         base.Execute();
         return !Log.HasLoggedErrors;
     }

@@ -10,6 +10,8 @@ public static class Cli
     /// <summary>What shells report for a run stopped by Ctrl+C (128 + SIGINT).</summary>
     public const int CancelledExitCode = 130;
 
+    public const string CancelledMessage = "collapsecheck: cancelled; no report was written (finished generations stay in the cache).";
+
     /// <param name="environment">Where GITHUB_ACTIONS and friends are read; tests pass their own.</param>
     public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, Func<string, string?>? environment = null)
     {
@@ -88,7 +90,7 @@ public static class Cli
         }
         catch (OperationCanceledException)
         {
-            output.Error.WriteLine("collapsecheck: cancelled; no report was written.");
+            output.Error.WriteLine(CancelledMessage);
             return CancelledExitCode;
         }
         catch (Exception e)

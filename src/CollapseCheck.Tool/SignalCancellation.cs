@@ -4,27 +4,42 @@ namespace CollapseCheck.Tool;
 
 /// <summary>
 /// While alive, the first Ctrl+C (or SIGTERM) cancels <see cref="Token"/> instead of ending the process, so a run stops
-/// at its next training step, writes nothing and says so (exit 130); a second one ends the process at once.
+/// at its next training step or sampling round, writes no report and says so; a second one ends the process at once.
 /// System.CommandLine only listens once an action hands back a Task, so a synchronous run used to die mid-phase
 /// without a word.
 /// </summary>
 internal sealed class SignalCancellation : IDisposable
 {
+    // Never disposed: a handler already running when the registrations go may still cancel it, and without a timer
+    // it holds nothing that needs freeing.
     private readonly CancellationTokenSource _source = new();
+    private readonly TextWriter _error;
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
+    private int _exitCode;
 
-    public SignalCancellation()
+    public SignalCancellation(TextWriter error)
     {
+        _error = error;
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
     }
 
     public CancellationToken Token => _source.Token;
 
+    /// <summary>What shells report for the signal that stopped the run: 128 + its number (130 Ctrl+C, 143 SIGTERM).</summary>
+    public int ExitCode => _exitCode;
+
     private void Cancel(PosixSignalContext signal)
     {
-        signal.Cancel = !_source.IsCancellationRequested;
+        if (_source.IsCancellationRequested)
+        {
+            return;
+        }
+
+        signal.Cancel = true;
+        _exitCode = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
+        _error.WriteLine("collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.");
         _source.Cancel();
     }
 
@@ -32,6 +47,5 @@ internal sealed class SignalCancellation : IDisposable
     {
         _interrupt.Dispose();
         _terminate.Dispose();
-        _source.Dispose();
     }
 }

@@ -4,15 +4,26 @@ using CollapseCheck.Diagnostics;
 namespace CollapseCheck.Common;
 
 /// <summary>
-/// A text file read as UTF-8, or as UTF-16 or UTF-32 when a byte-order mark says so (Windows tools still save
-/// "Unicode" that way). Bytes that do not decode (a Latin-1 export, a binary that a glob picked up) are an error at
+/// A text file read as UTF-8, or as UTF-16 or UTF-32 (either byte order) when a byte-order mark says so (Windows
+/// tools still save "Unicode" that way). Bytes that do not decode (a Latin-1 export, a binary that a glob picked up) are an error at
 /// their line and column, never silently U+FFFD: replaced, they would train the model on noise without a word.
 /// </summary>
 internal static class TextFile
 {
-    public static string Read(string path, Func<SourceLocation, CollapseCheckException> notText)
+    /// <param name="notText">The error for bytes that do not decode, at their position.</param>
+    /// <param name="unreadable">The error for a file the system would not read (permissions, over 2 GB), with its reason.</param>
+    public static string Read(string path, Func<SourceLocation, CollapseCheckException> notText, Func<string, CollapseCheckException> unreadable)
     {
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw unreadable(e.Message);
+        }
+
         var (encoding, start) = EncodingOf(bytes);
         try
         {
@@ -31,6 +42,7 @@ internal static class TextFile
     {
         [0xEF, 0xBB, 0xBF, ..] => (new UTF8Encoding(false, throwOnInvalidBytes: true), 3),
         [0xFF, 0xFE, 0x00, 0x00, ..] => (new UTF32Encoding(bigEndian: false, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
+        [0x00, 0x00, 0xFE, 0xFF, ..] => (new UTF32Encoding(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
         [0xFF, 0xFE, ..] => (new UnicodeEncoding(bigEndian: false, byteOrderMark: false, throwOnInvalidBytes: true), 2),
         [0xFE, 0xFF, ..] => (new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true), 2),
         _ => (new UTF8Encoding(false, throwOnInvalidBytes: true), 0),

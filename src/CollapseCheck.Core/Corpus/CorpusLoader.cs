@@ -46,7 +46,7 @@ public static class CorpusLoader
         foreach (var file in Match(patterns, policy.Exclude, baseDirectory, p => patternAt.GetValueOrDefault(p) ?? at))
         {
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
-            var text = TextFile.Read(file, Errors.CorpusNotText);
+            var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason));
             documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
                 ? JsonLines.Read(text, file, relative, policy.TextField)
                 : Paragraphs(text, relative));

@@ -56,7 +56,13 @@ public static class Errors
         new("CC0015", $"builtin:dotnet-docs needs the .NET SDK's reference packs (packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml); none found under {searched}. Install the .NET SDK, set DOTNET_ROOT, or point 'corpus.include' at text files");
 
     public static CollapseCheckException CorpusNotText(SourceLocation at) =>
-        new("CC0017", "the corpus file is not UTF-8 text here (nor UTF-16 with a byte-order mark); save it as UTF-8, or leave it out with corpus.exclude", at);
+        new("CC0017", "the corpus file is not text here: neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark; save it as UTF-8, or leave it out with corpus.exclude", at);
+
+    public static CollapseCheckException CorpusFileUnreadable(SourceLocation? at, string path, string reason) =>
+        new("CC0018", $"corpus file '{path}' could not be read: {reason}", at);
+
+    public static CollapseCheckException PolicyUnreadable(string path, string reason) =>
+        new("CC0001", $"policy file '{path}' could not be read: {reason}");
 
     public static CollapseCheckException CorpusUnreadable(SourceLocation? at, string pattern, string detail) =>
         new("CC0016", $"corpus pattern '{pattern}' could not be searched: {detail}; narrow it to the folders that hold the text", at);
@@ -98,11 +104,14 @@ public static class Errors
 
     /// <param name="option">The command-line option that overrides <paramref name="field"/>, if any.</param>
     public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy, string? policy, string? option) =>
-        new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run {Command("run", policy)} again{(option is null ? "" : $" (or 'run --verify' with the {option} it was made with)")}", at);
+        new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run {Command("run", policy)} again{(option is null ? "" : $" (or, to check a run made with {option} {inReport}, {Command("run", policy, extra: $"--verify {option} {inReport}")})")}", at);
 
-    /// <summary>The command to type, quoted for the message, with the policy argument the user gave (none: the default).</summary>
-    private static string Command(string verb, string? policy, bool local = false) =>
-        $"'{(local ? "dotnet " : "")}collapsecheck {verb}{policy switch { null => "", _ when policy.Contains(' ') => $" \"{policy}\"", _ => " " + policy }}'";
+    /// <summary>
+    /// The command to type, in quotes, with the policy argument the user gave (none: the default), so advice works as
+    /// typed; <paramref name="local"/> for a local tool.
+    /// </summary>
+    public static string Command(string verb, string? policy, bool local = false, string? extra = null) =>
+        $"'{(local ? "dotnet " : "")}collapsecheck {verb}{policy switch { null => "", _ when policy.Contains(' ') => $" \"{policy}\"", _ => " " + policy }}{(extra is null ? "" : " " + extra)}'";
 
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>

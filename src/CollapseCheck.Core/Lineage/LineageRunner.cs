@@ -86,7 +86,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 
                 _progress.PhaseStarted(g, LineagePhase.Sample, lineage.SyntheticTokensPerGeneration);
                 var sampler = new Sampler(model, lineage.Sampling, tokenizer.EndOfDocumentId, device);
-                var sample = sampler.SampleTokens(lineage.SyntheticTokensPerGeneration, SplitMix64.For(seed, "sample", g).NextSeed(), lineage.Filters.Dedupe);
+                var sample = sampler.SampleTokens(lineage.SyntheticTokensPerGeneration, SplitMix64.For(seed, "sample", g).NextSeed(), lineage.Filters.Dedupe, cancellation: cancellation);
                 synthetic.Add(sample);
                 var generated = TextStatistics.Measure(sample, corpus.Reference, tokenizer.ByteLength);
                 var sampleSeconds = clock.Elapsed.TotalSeconds - trainSeconds - evaluateSeconds;

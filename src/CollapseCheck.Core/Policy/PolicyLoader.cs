@@ -20,7 +20,7 @@ public static class PolicyLoader
     public static LineagePolicyFile Load(string path)
     {
         EnsureExists(path);
-        return Parse(TextFile.Read(path, at => Errors.PolicySyntax(at, "the file is not UTF-8 text; save it as UTF-8")), path);
+        return Parse(TextFile.Read(path, at => Errors.PolicySyntax(at, "the file is not UTF-8 text; save it as UTF-8"), reason => Errors.PolicyUnreadable(path, reason)), path);
     }
 
     /// <summary>CC0001 unless <paramref name="path"/> is a file: missing, or a folder.</summary>

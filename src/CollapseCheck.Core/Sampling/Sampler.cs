@@ -21,7 +21,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     /// not counting end-of-document ids. Empty documents are dropped. With dedupe, a document equal to an
     /// earlier one is dropped too.
     /// </summary>
-    public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000)
+    public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000, CancellationToken cancellation = default)
     {
         var generators = NewGenerators(seed);
         try
@@ -34,6 +34,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
                     throw new InvalidOperationException($"the sampler produced {budget.Total} of {tokens} tokens in {maxBatches} batches");
                 }
 
+                cancellation.ThrowIfCancellationRequested();
                 foreach (var doc in SampleRound(generators))
                 {
                     budget.Offer(doc);

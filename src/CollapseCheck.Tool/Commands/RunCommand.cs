@@ -48,9 +48,17 @@ internal static class RunCommand
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             RunOutcome outcome;
-            using (var signals = new SignalCancellation())
+            using (var signals = new SignalCancellation(output.Error))
             {
-                outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, signals.Token));
+                try
+                {
+                    outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, signals.Token));
+                }
+                catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+                {
+                    output.Error.WriteLine(Cli.CancelledMessage);
+                    return signals.ExitCode;
+                }
             }
 
             if (Native.TorchNative.Current is { PatchWrittenNow: true } native)

@@ -1,3 +1,4 @@
+using CollapseCheck.Diagnostics;
 using System.CommandLine;
 using CollapseCheck.Snapshots;
 
@@ -44,7 +45,7 @@ internal static class VerifyCommand
             output.Out.Write(outcome.MarkdownDiff);
         }
 
-        output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run 'collapsecheck accept{(policy is null ? "" : " " + policy)}'.");
+        output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run {Errors.Command("accept", policy)}.");
         foreach (var failure in outcome.Failures)
         {
             output.Report(failure);

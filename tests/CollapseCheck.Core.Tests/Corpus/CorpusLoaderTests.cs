@@ -239,7 +239,7 @@ public sealed class CorpusLoaderTests : IDisposable
 
         Assert.Equal("CC0017", e.Code);
         Assert.Equal(new SourceLocation(path, line, column), e.Location);
-        Assert.Contains("not UTF-8", e.Message);
+        Assert.Contains("is not text here: neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark", e.Message);
     }
 
     [Fact]
@@ -249,10 +249,22 @@ public sealed class CorpusLoaderTests : IDisposable
         File.WriteAllBytes(Path.Combine(_folder, "bom.jsonl"), [0xEF, 0xBB, 0xBF, .. "{\"text\": \"third\"}\r\n{\"text\": \"fourth\"}\r\n"u8]);
 
         File.WriteAllBytes(Path.Combine(_folder, "bom16.txt"), [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("fifth")]);
+        File.WriteAllBytes(Path.Combine(_folder, "bom32.txt"), [0x00, 0x00, 0xFE, 0xFF, .. new UTF32Encoding(bigEndian: true, byteOrderMark: false).GetBytes("sixth")]);
 
         var corpus = Load(Policy(["bom*.*"], heldOut: 0.2));
 
-        Assert.Equal(["bom.jsonl:1", "bom.jsonl:2", "bom.txt#0", "bom.txt#1", "bom16.txt#0"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Id).Order(StringComparer.Ordinal));
-        Assert.Equal(["fifth", "first", "fourth", "second", "third"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Text).Order(StringComparer.Ordinal));
+
+        Assert.Equal(["bom.jsonl:1", "bom.jsonl:2", "bom.txt#0", "bom.txt#1", "bom16.txt#0", "bom32.txt#0"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["fifth", "first", "fourth", "second", "sixth", "third"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Text).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_file_the_system_will_not_read_is_the_callers_error_with_the_systems_reason()
+    {
+        // A folder is the one unreadable path every user, root included, can make.
+        var e = Assert.Throws<CollapseCheckException>(() =>
+            CollapseCheck.Common.TextFile.Read(_folder, at => Errors.CorpusNotText(at), reason => Errors.CorpusFileUnreadable(null, _folder, reason)));
+        Assert.Equal("CC0018", e.Code);
+        Assert.StartsWith($"corpus file '{_folder}' could not be read: ", e.Message);
     }
 }
