@@ -46,6 +46,11 @@ public static class CorpusLoader
         foreach (var file in Match(patterns, policy.Exclude, baseDirectory, p => patternAt.GetValueOrDefault(p) ?? at))
         {
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
+            if (!RegularFile.Is(file))
+            {
+                throw Errors.CorpusFileUnreadable(at, file, "it is not a plain file but a pipe, socket or device, whose reading may never end; exclude it with corpus.exclude");
+            }
+
             var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason));
             documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
                 ? JsonLines.Read(text, file, relative, policy.TextField)
@@ -120,9 +125,18 @@ public static class CorpusLoader
             }
         }
 
-        // The first path (in ordinal order) to each file, when links make several lead to it.
+        // The first path (in ordinal order) to each file, when links make several lead to it; and a file reached through
+        // a link is excluded when its own path is, so `current -> 2024` cannot bring back what `2024/**` excluded.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        return all.Where(path => seen.Add(CanonicalPath.Of(path))).ToList();
+        var realBase = CanonicalPath.Of(baseDirectory);
+        return all.Where(path =>
+        {
+            var real = CanonicalPath.Of(path);
+            var own = real.StartsWith(realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                ? Path.Join(baseDirectory, real[realBase.Length..])
+                : real;
+            return (own == path || !IsExcluded(own)) && seen.Add(real);
+        }).ToList();
 
         bool IsExcluded(string path)
         {

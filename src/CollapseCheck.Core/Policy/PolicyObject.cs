@@ -31,9 +31,18 @@ internal sealed class PolicyObject
         _value = value;
         if (value is not null)
         {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (name, at, _) in value.Members)
             {
-                _locations[Qualify(name)] = at;
+                // The first occurrence is the one read (Find), so a later one is the error.
+                if (seen.Add(name))
+                {
+                    _locations[Qualify(name)] = at;
+                }
+                else
+                {
+                    problems.Add(Qualify(name), Errors.Inconsistent(at, $"duplicate field '{Qualify(name)}'"));
+                }
             }
         }
     }

@@ -69,17 +69,12 @@ public static class PositionedJson
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
+                // Duplicate names are kept: the policy reader reports them with every other problem.
                 var members = new List<(string, SourceLocation, JsonValue)>();
-                var seen = new HashSet<string>(StringComparer.Ordinal);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var name = reader.GetString()!;
                     var nameAt = lines.At(file, reader.TokenStartIndex);
-                    if (!seen.Add(name))
-                    {
-                        throw Errors.Inconsistent(nameAt, $"duplicate field '{name}'");
-                    }
-
                     reader.Read();
                     members.Add((name, nameAt, ReadValue(ref reader, lines, file)));
                 }

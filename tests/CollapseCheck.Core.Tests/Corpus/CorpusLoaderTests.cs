@@ -170,6 +170,21 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void An_exclude_holds_for_files_reached_through_links()
+    {
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Write("data/c.txt", Paragraphs("c", 10));
+        Write("data/keep.txt", Paragraphs("k", 10));
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
+        Directory.CreateDirectory(Path.Combine(_folder, "data", "2023"));
+        File.CreateSymbolicLink(Path.Combine(_folder, "data", "2023", "clink.txt"), "../c.txt");
+
+        var corpus = Load(Policy(["data/**/*.txt"], exclude: ["data/2024/**", "data/c.txt"]));
+
+        Assert.Equal([Path.Combine(_folder, "data", "keep.txt")], corpus.Files);
+    }
+
+    [Fact]
     public void Folder_links_that_loop_two_ways_round_are_walked_once()
     {
         // The globbing library alone follows both links at every level: 2^depth paths until the link limit, a hang.
@@ -266,5 +281,38 @@ public sealed class CorpusLoaderTests : IDisposable
             CollapseCheck.Common.TextFile.Read(_folder, at => Errors.CorpusNotText(at), reason => Errors.CorpusFileUnreadable(null, _folder, reason)));
         Assert.Equal("CC0018", e.Code);
         Assert.StartsWith($"corpus file '{_folder}' could not be read: ", e.Message);
+    }
+
+    [Fact]
+    public async Task A_named_pipe_a_glob_matches_is_an_error_not_an_endless_read()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        Write("data/a.txt", Paragraphs("a", 10));
+        var pipe = Path.Combine(_folder, "data", "pipe.txt");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var load = Task.Run(() => Load(Policy(["data/*.txt"])));
+        try
+        {
+            Assert.Same(load, await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(30))));
+            var e = await Assert.ThrowsAsync<CollapseCheckException>(() => load);
+            Assert.Equal("CC0018", e.Code);
+            Assert.Contains($"'{pipe}' could not be read: it is not a plain file but a pipe", e.Message);
+        }
+        finally
+        {
+            if (!load.IsCompleted)
+            {
+                // A writer ends the read that is waiting, so the test process does not keep a blocked thread.
+                await File.WriteAllTextAsync(pipe, "");
+            }
+        }
     }
 }

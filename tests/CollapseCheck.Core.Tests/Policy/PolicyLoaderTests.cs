@@ -215,6 +215,14 @@ public class PolicyLoaderTests
     }
 
     [Fact]
+    public void A_duplicate_field_is_one_problem_among_the_others_named_by_its_path()
+    {
+        var e = Reject("{ \"model\": 5, \"training\": { \"steps\": 5, \"steps\": 6 }, \"zzz\": 1 }");
+        Assert.Equal(["CC0004", "CC0007", "CC0003"], e.All.Select(x => x.Code));
+        Assert.Equal("duplicate field 'training.steps'", e.All.ElementAt(1).Message);
+    }
+
+    [Fact]
     public void Column_counts_characters_not_bytes()
     {
         var e = Reject("{ \"corpus\": { \"textField\": \"é\", \"x\": 1 } }");
