@@ -43,6 +43,7 @@ public static class GitHubActions
 
     private static string Relative(string path, string? workspace)
     {
-        return string.IsNullOrEmpty(workspace) || !Path.IsPathRooted(path) ? path : Path.GetRelativePath(workspace, path);
+        // Annotations name files from the workspace root; a relative path is relative to where the tool runs.
+        return string.IsNullOrEmpty(workspace) ? path : Path.GetRelativePath(workspace, Path.GetFullPath(path));
     }
 }

@@ -26,6 +26,16 @@ public class GitHubActionsTests
     }
 
     [Fact]
+    public void A_relative_policy_path_is_named_from_the_workspace_root()
+    {
+        var stdout = new StringWriter();
+        var workspace = Path.GetDirectoryName(Environment.CurrentDirectory)!;
+        var failure = Errors.GateFailed("CC1001", new SourceLocation("p.json", 1, 1), "m");
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [failure], new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = workspace }.GetValueOrDefault);
+        Assert.StartsWith($"::error file={Path.GetFileName(Environment.CurrentDirectory)}/p.json,", stdout.ToString());
+    }
+
+    [Fact]
     public void Outside_actions_nothing_is_written()
     {
         var stdout = new StringWriter();

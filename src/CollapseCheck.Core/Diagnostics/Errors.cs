@@ -65,7 +65,7 @@ public static class Errors
         new("CC0001", $"policy file '{path}' could not be read: {reason}");
 
     public static CollapseCheckException CorpusUnreadable(SourceLocation? at, string pattern, string detail) =>
-        new("CC0016", $"corpus pattern '{pattern}' could not be searched: {detail}; narrow it to the folders that hold the text", at);
+        new("CC0016", $"corpus pattern '{pattern}' could not be searched: {detail.TrimEnd('.')}; narrow it to the folders that hold the text", at);
 
     public static CollapseCheckException LibTorchNotFound(string searched) =>
         new("CC0020", $"libtorch was not found (searched: {searched}); restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
@@ -111,7 +111,14 @@ public static class Errors
     /// typed; <paramref name="local"/> for a local tool.
     /// </summary>
     public static string Command(string verb, string? policy, bool local = false, string? extra = null) =>
-        $"'{(local ? "dotnet " : "")}collapsecheck {verb}{policy switch { null => "", _ when policy.Contains(' ') => $" \"{policy}\"", _ => " " + policy }}{(extra is null ? "" : " " + extra)}'";
+        $"'{(local ? "dotnet " : "")}collapsecheck {verb}{(policy is null ? "" : " " + ShellWord(policy))}{(extra is null ? "" : " " + extra)}'";
+
+    // A path as one POSIX shell word: bare when nothing in it is special, else in double quotes with the four characters
+    // that stay special inside them escaped.
+    private static string ShellWord(string path) =>
+        path.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:@%,".Contains(c))
+            ? path
+            : $"\"{string.Concat(path.Select(c => c is '\\' or '"' or '$' or '`' ? $"\\{c}" : c.ToString()))}\"";
 
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>

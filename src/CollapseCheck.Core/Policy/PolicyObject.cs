@@ -99,7 +99,13 @@ internal sealed class PolicyObject
                 throw Errors.WrongType(v.Location, Qualify(name), "an integer", v.Describe());
             }
 
-            if (!decimal.TryParse(v.RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d != decimal.Truncate(d))
+            if (!decimal.TryParse(v.RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+            {
+                // Beyond decimal's range (1e100): whole, but far out of any range this policy allows.
+                throw Errors.OutOfRange(v.Location, Qualify(name), $"an integer from {min} to {max}", v.RawNumber!);
+            }
+
+            if (d != decimal.Truncate(d))
             {
                 throw Errors.WrongType(v.Location, Qualify(name), "an integer", $"the fractional number {v.RawNumber}");
             }

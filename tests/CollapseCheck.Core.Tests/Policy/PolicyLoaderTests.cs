@@ -97,6 +97,7 @@ public class PolicyLoaderTests
     [InlineData("{ \"training\": { \"warmStart\": 1 } }", "CC0004", "1 }", "true or false")]
     [InlineData("{ \"corpus\": { \"include\": 3 } }", "CC0004", "3", "a string or an array")]
     [InlineData("{ \"model\": { \"layers\": 0 } }", "CC0005", "0", "from 1 to 48")]
+    [InlineData("{ \"training\": { \"steps\": 1e100 } }", "CC0005", "1e100", "an integer from 1 to 1000000, but is 1e100")]
     [InlineData("{ \"corpus\": { \"heldOutFraction\": 0.5 } }", "CC0005", "0.5", "less than 0.5")]
     [InlineData("{ \"lineage\": { \"sampling\": { \"topP\": 0 } } }", "CC0005", "0 }", "greater than 0")]
     [InlineData("{ \"corpus\": { \"include\": [] } }", "CC0005", "[]", "at least one pattern")]
