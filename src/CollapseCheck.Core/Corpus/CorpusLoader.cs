@@ -81,6 +81,11 @@ public static class CorpusLoader
             if (!isGlob)
             {
                 var path = Path.GetFullPath(Path.Combine(baseDirectory, pattern));
+                if (Directory.Exists(path))
+                {
+                    throw Errors.CorpusFileIsAFolder(locate(pattern), path, $"{pattern.TrimEnd('/', '\\')}/**/*.txt");
+                }
+
                 if (!File.Exists(path))
                 {
                     throw Errors.CorpusFileNotFound(locate(pattern), path);

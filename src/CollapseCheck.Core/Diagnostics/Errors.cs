@@ -43,6 +43,9 @@ public static class Errors
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
         new("CC0011", $"corpus file '{path}' was not found", at);
 
+    public static CollapseCheckException CorpusFileIsAFolder(SourceLocation? at, string path, string glob) =>
+        new("CC0011", $"corpus file '{path}' is a folder; name its files with a pattern such as '{glob}'", at);
+
     public static CollapseCheckException CorpusEmpty(SourceLocation? at, string detail) =>
         new("CC0012", $"the corpus holds no text: {detail}", at);
 

@@ -194,6 +194,11 @@ internal sealed class PolicyObject
                 return null;
             }
 
+            if (v is { Kind: JsonKind.String, Text.Length: 0 })
+            {
+                throw Errors.WrongType(v.Location, Qualify(name), "a non-empty string or an array of them", "empty");
+            }
+
             var items = v.Kind switch
             {
                 JsonKind.String => [v],

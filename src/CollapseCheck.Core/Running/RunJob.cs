@@ -63,8 +63,11 @@ public static class RunJob
         }
 
         var corpus = PrepareCorpus(policy, options.PolicyPath);
+        // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: stop between them, not after.
+        cancellation.ThrowIfCancellationRequested();
 
         var theory = PolicyTheory.For(policy, corpus);
+        cancellation.ThrowIfCancellationRequested();
 
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
         var seed = policy.Training.Seed;

@@ -170,6 +170,15 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_named_as_a_file_says_how_to_name_its_files()
+    {
+        Write("data/2023/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/2023/"])));
+        Assert.Equal("CC0011", e.Code);
+        Assert.EndsWith("is a folder; name its files with a pattern such as 'data/2023/**/*.txt'", e.Message);
+    }
+
+    [Fact]
     public void An_exclude_holds_for_files_reached_through_links()
     {
         Write("data/2024/a.txt", Paragraphs("a", 10));

@@ -101,6 +101,7 @@ public class PolicyLoaderTests
     [InlineData("{ \"corpus\": { \"heldOutFraction\": 0.5 } }", "CC0005", "0.5", "less than 0.5")]
     [InlineData("{ \"lineage\": { \"sampling\": { \"topP\": 0 } } }", "CC0005", "0 }", "greater than 0")]
     [InlineData("{ \"corpus\": { \"include\": [] } }", "CC0005", "[]", "at least one pattern")]
+    [InlineData("{ \"corpus\": \"\" }", "CC0004", "\"\"", "'corpus' must be a non-empty string or an array of them, but is empty")]
     [InlineData("{ \"gate\": { \"tolerance\": 1e400 } }", "CC0005", "1e400", "1e400")]
     [InlineData("{ \"corpus\": { \"include\": [\"a/*.txt\"], \"exclude\": [\"/data/*\"] } }", "CC0005", "\"/data/*\"", "relative to the policy file's folder")]
     [InlineData("{ \"lineage\": { \"mode\": \"recycle\" } }", "CC0006", "\"recycle\"", "accumulate-subsample")]
