@@ -127,6 +127,6 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
             _reported.Add(each);
         }
 
-        GitHubActions.Annotate(this, error.All, Environment);
+        GitHubActions.Annotate(this, error.All);
     }
 }

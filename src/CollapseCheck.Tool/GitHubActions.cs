@@ -9,9 +9,9 @@ namespace CollapseCheck.Tool;
 /// </summary>
 public static class GitHubActions
 {
-    public static void Annotate(ToolOutput output, IEnumerable<CollapseCheckException> failures, Func<string, string?>? environment = null)
+    public static void Annotate(ToolOutput output, IEnumerable<CollapseCheckException> failures)
     {
-        environment ??= output.Environment;
+        var environment = output.Environment;
         if (environment("GITHUB_ACTIONS") != "true")
         {
             return;

@@ -12,7 +12,7 @@ public class GitHubActionsTests
     {
         var stdout = new StringWriter();
         var environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = "/repo" };
-        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [s_failure], environment.GetValueOrDefault);
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = environment.GetValueOrDefault }, [s_failure]);
         Assert.Equal("::error file=policies/collapsecheck.json,line=7,col=5,title=CC1001::perplexity at generation 2 is 1.5, threshold 1.2: 50%25, a\\nb\n", stdout.ToString());
     }
 
@@ -21,7 +21,7 @@ public class GitHubActionsTests
     {
         var stdout = new StringWriter();
         var failure = Errors.GateFailed("CC1001", new SourceLocation("C:/a,b/p.json", 1, 2), "line one\r\nline two: 100% done, ok::fine");
-        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [failure], new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true" }.GetValueOrDefault);
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true" }.GetValueOrDefault }, [failure]);
         Assert.Equal("::error file=C%3A/a%2Cb/p.json,line=1,col=2,title=CC1001::line one%0D%0Aline two: 100%25 done, ok::fine\n", stdout.ToString());
     }
 
@@ -31,7 +31,7 @@ public class GitHubActionsTests
         var stdout = new StringWriter();
         var workspace = Path.GetDirectoryName(Environment.CurrentDirectory)!;
         var failure = Errors.GateFailed("CC1001", new SourceLocation("p.json", 1, 1), "m");
-        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [failure], new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = workspace }.GetValueOrDefault);
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = workspace }.GetValueOrDefault }, [failure]);
         Assert.StartsWith($"::error file={Path.GetFileName(Environment.CurrentDirectory)}/p.json,", stdout.ToString());
     }
 
@@ -39,7 +39,7 @@ public class GitHubActionsTests
     public void Outside_actions_nothing_is_written()
     {
         var stdout = new StringWriter();
-        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null), [s_failure], _ => null);
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = _ => null }, [s_failure]);
         Assert.Equal("", stdout.ToString());
     }
 

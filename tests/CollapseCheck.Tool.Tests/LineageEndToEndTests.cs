@@ -86,13 +86,7 @@ public class LineageEndToEndTests : IDisposable
 
         // Long enough that the signal lands inside generation 0's training, which is where it used to kill the process.
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"steps\": 25", "\"steps\": 1000000"));
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"), "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var tool = System.Diagnostics.Process.Start(start)!;
+        using var tool = _tool.StartProcess(null, "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off");
         try
         {
             var stderr = new System.Text.StringBuilder();

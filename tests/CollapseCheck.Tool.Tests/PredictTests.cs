@@ -12,14 +12,7 @@ public class PredictTests : IDisposable
     public async Task Without_a_policy_argument_a_policy_in_the_folder_is_named_and_not_used()
     {
         _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 3));
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"), "predict", "--json" },
-            WorkingDirectory = _tool.Folder,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var tool = System.Diagnostics.Process.Start(start)!;
+        using var tool = _tool.StartProcess(_tool.Folder, "predict", "--json");
         var stderr = tool.StandardError.ReadToEndAsync();
         var stdout = await tool.StandardOutput.ReadToEndAsync();
         await tool.WaitForExitAsync();

@@ -40,6 +40,27 @@ public sealed class ToolRunner : IDisposable
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// The built tool as a process of its own, for what only a real process shows (signals, the current folder);
+    /// stdout and stderr redirected.
+    /// </summary>
+    public System.Diagnostics.Process StartProcess(string? workingDirectory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory ?? "",
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
     public void Dispose()
     {
         try
