@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CollapseCheck.Reporting;
-using Snapshooter.Xunit;
 
 namespace CollapseCheck.Core.Tests.Reporting;
 
@@ -18,10 +17,10 @@ public class ReportRendererTests
         Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reporting", "fixture-report.json")), ReportJson.Serialize(s_report));
 
     [Fact]
-    public void Markdown() => Snapshot.Match(MarkdownReport.Render(s_report));
+    public void Markdown() => ReviewedText.Match(MarkdownReport.Render(s_report), "Reporting");
 
     [Fact]
-    public void Svg() => Snapshot.Match(SvgChart.Render(s_report));
+    public void Svg() => ReviewedText.Match(SvgChart.Render(s_report), "Reporting");
 
     [Fact]
     public void The_markdown_says_which_generation_failed_which_check_and_why()
