@@ -88,6 +88,11 @@ public static class Cli
             output.Report(e);
             return e.ExitCode;
         }
+        catch (SignalledException e)
+        {
+            output.Error.WriteLine(e.Message);
+            return e.ExitCode;
+        }
         catch (OperationCanceledException)
         {
             output.Error.WriteLine(CancelledMessage);

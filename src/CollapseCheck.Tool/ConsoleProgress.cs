@@ -41,6 +41,8 @@ internal static class ConsoleProgress
             }
         }
 
+        public void Preparing(string step) => error.WriteLine($"collapsecheck: {step}");
+
         public void PhaseStarted(int generation, LineagePhase phase, long total) =>
             error.WriteLine($"collapsecheck: generation {generation}: {phase.ToString().ToLowerInvariant()} ({total} {Unit(phase)})");
 
@@ -51,6 +53,12 @@ internal static class ConsoleProgress
     private sealed class LiveProgress(ProgressContext context) : ILineageProgress
     {
         private ProgressTask? _task;
+
+        public void Preparing(string step)
+        {
+            Complete();
+            _task = context.AddTask(step).IsIndeterminate();
+        }
 
         public void PhaseStarted(int generation, LineagePhase phase, long total)
         {

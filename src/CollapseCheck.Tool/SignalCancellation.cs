@@ -27,6 +27,23 @@ internal sealed class SignalCancellation : IDisposable
 
     public CancellationToken Token => _source.Token;
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with Ctrl+C and SIGTERM turned into cancellation; when one stops it, says
+    /// <paramref name="cancelledMessage"/> and ends with the signal's exit code through <see cref="SignalledException"/>.
+    /// </summary>
+    public static T Run<T>(TextWriter error, string cancelledMessage, Func<CancellationToken, T> work)
+    {
+        using var signals = new SignalCancellation(error);
+        try
+        {
+            return work(signals.Token);
+        }
+        catch (OperationCanceledException e) when (signals.Token.IsCancellationRequested)
+        {
+            throw new SignalledException(cancelledMessage, signals.ExitCode, e);
+        }
+    }
+
     /// <summary>What shells report for the signal that stopped the run: 128 + its number (130 Ctrl+C, 143 SIGTERM).</summary>
     public int ExitCode => _exitCode;
 
@@ -48,4 +65,10 @@ internal sealed class SignalCancellation : IDisposable
         _interrupt.Dispose();
         _terminate.Dispose();
     }
+}
+
+/// <summary>A command stopped by a signal: <see cref="Cli"/> prints the message and exits with <see cref="ExitCode"/>.</summary>
+internal sealed class SignalledException(string message, int exitCode, Exception inner) : OperationCanceledException(message, inner)
+{
+    public int ExitCode { get; } = exitCode;
 }

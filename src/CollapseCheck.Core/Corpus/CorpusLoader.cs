@@ -12,7 +12,8 @@ namespace CollapseCheck.Corpus;
 /// </summary>
 public static class CorpusLoader
 {
-    public static LoadedCorpus Load(CorpusPolicy policy, string baseDirectory, LineagePolicyFile? policyForLocations = null)
+    /// <param name="cancellation">Checked before each file, so a big corpus stops within one file's read.</param>
+    public static LoadedCorpus Load(CorpusPolicy policy, string baseDirectory, LineagePolicyFile? policyForLocations = null, CancellationToken cancellation = default)
     {
         var at = policyForLocations?.LocationOf("corpus.include");
         var documents = new List<Document>();
@@ -45,6 +46,7 @@ public static class CorpusLoader
 
         foreach (var file in Match(patterns, policy.Exclude, baseDirectory, p => patternAt.GetValueOrDefault(p) ?? at))
         {
+            cancellation.ThrowIfCancellationRequested();
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
             if (!RegularFile.Is(file))
             {

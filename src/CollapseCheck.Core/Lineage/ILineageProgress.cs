@@ -8,6 +8,9 @@ public interface ILineageProgress
     /// <summary>A lineage begins; gate.seeds > 1 runs several, one per seed.</summary>
     void LineageStarted(int seed, int index, int count) { }
 
+    /// <summary>A step before training (reading, tokenizing, the theory): seconds on a big corpus, so it is named.</summary>
+    void Preparing(string step) { }
+
     void PhaseStarted(int generation, LineagePhase phase, long total) { }
 
     void Advanced(int generation, LineagePhase phase, long done) { }

@@ -48,11 +48,12 @@ public sealed class PreparedCorpus
 
     public RealReference Reference { get; }
 
-    public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus)
+    /// <param name="cancellation">Checked every few hundred documents while encoding, the slow part on a big corpus.</param>
+    public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus, CancellationToken cancellation = default)
     {
         var tokenizer = TokenizerFactory.Create(policy.Tokenizer, corpus.Train.Select(d => d.Text));
-        var train = corpus.Train.Select(d => tokenizer.Encode(d.Text)).Where(d => d.Length > 0).ToList();
-        var heldOut = Take(corpus.HeldOut.Select(d => tokenizer.Encode(d.Text)).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
+        var train = Encode(corpus.Train).Where(d => d.Length > 0).ToList();
+        var heldOut = Take(Encode(corpus.HeldOut).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
 
         var lineage = policy.Lineage;
         var freshPerGeneration = (long)lineage.FreshRealTokensPerGeneration;
@@ -72,6 +73,16 @@ public sealed class PreparedCorpus
         }
 
         return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool, tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
+
+        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => documents.Select((d, i) =>
+        {
+            if (i % 256 == 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
+
+            return tokenizer.Encode(d.Text);
+        });
     }
 
     /// <summary>Fresh draws come from the end of the training split, so the pool is the same whatever f is beyond what it gives up.</summary>

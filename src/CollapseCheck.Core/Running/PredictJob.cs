@@ -9,11 +9,11 @@ namespace CollapseCheck.Running;
 /// <summary>`collapsecheck predict`: the theory at the policy's own token counts and corpus statistics; no training.</summary>
 public static class PredictJob
 {
-    public static PredictionReport Execute(string? policyPath)
+    public static PredictionReport Execute(string? policyPath, CancellationToken cancellation = default)
     {
         var policy = RunJob.LoadPolicy(policyPath);
-        var corpus = RunJob.PrepareCorpus(policy, policyPath);
-        return PredictionReport.Create(policy, corpus, PolicyTheory.For(policy, corpus));
+        var corpus = RunJob.PrepareCorpus(policy, policyPath, cancellation: cancellation);
+        return PredictionReport.Create(policy, corpus, RunJob.PredictTheory(policy, corpus, cancellation: cancellation));
     }
 }
 

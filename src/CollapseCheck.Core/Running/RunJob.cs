@@ -42,8 +42,21 @@ public static class RunJob
 
     public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), "collapsecheck-out");
 
-    public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath) =>
-        PreparedCorpus.Prepare(policy, CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy));
+    public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
+    {
+        progress?.Preparing("reading the corpus");
+        var loaded = CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy, cancellation);
+        progress?.Preparing($"tokenizing {loaded.Train.Count + loaded.HeldOut.Count} documents");
+        return PreparedCorpus.Prepare(policy, loaded, cancellation);
+    }
+
+    public static PolicyTheory PredictTheory(LineagePolicyFile policy, PreparedCorpus corpus, ILineageProgress? progress = null, CancellationToken cancellation = default)
+    {
+        progress?.Preparing(PolicyTheory.SamplerIsBiased(policy.Lineage)
+            ? $"the theory: {PolicyTheory.SurrogateRuns} runs of the bigram surrogate with the policy's sampler"
+            : "the theory: the covariance ledger");
+        return PolicyTheory.For(policy, corpus, cancellation);
+    }
 
     public static RunOutcome Execute(RunOptions options, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
@@ -62,12 +75,9 @@ public static class RunJob
             policy = policy with { Training = policy.Training with { Seed = seedOverride } };
         }
 
-        var corpus = PrepareCorpus(policy, options.PolicyPath);
-        // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: stop between them, not after.
-        cancellation.ThrowIfCancellationRequested();
-
-        var theory = PolicyTheory.For(policy, corpus);
-        cancellation.ThrowIfCancellationRequested();
+        // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
+        var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation);
+        var theory = PredictTheory(policy, corpus, progress, cancellation);
 
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
         var seed = policy.Training.Seed;

@@ -51,11 +51,16 @@ public static class CountModelSurrogate
         int maxDocumentLength,
         bool bigram,
         int runs,
-        int seed)
+        int seed,
+        CancellationToken cancellation = default)
     {
         var pool = bigram ? realPool : realPool.SelectMany(d => d).Select(id => new[] { id }).ToList();
         var perRun = Enumerable.Range(0, runs)
-            .Select(run => RunOnce(lineage, pool, heldOut, vocabularySize, endOfDocumentId, maxDocumentLength, bigram, SplitMix64.For(seed, "surrogate", run)))
+            .Select(run =>
+            {
+                cancellation.ThrowIfCancellationRequested();
+                return RunOnce(lineage, pool, heldOut, vocabularySize, endOfDocumentId, maxDocumentLength, bigram, SplitMix64.For(seed, "surrogate", run));
+            })
             .ToList();
 
         var generations = Enumerable.Range(0, lineage.Generations + 1).Select(g => new SurrogateGeneration(

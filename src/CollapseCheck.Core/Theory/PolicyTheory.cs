@@ -21,13 +21,14 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     public static bool SamplerIsBiased(LineagePolicy lineage) =>
         lineage.Sampling is not { Temperature: 1.0, TopK: 0, TopP: 1.0 } || lineage.Filters.Dedupe;
 
-    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus)
+    /// <param name="cancellation">Checked between the surrogate's runs, which take seconds on a big corpus.</param>
+    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default)
     {
         var statistics = ContextStatistics.FromDocuments(corpus.RealPool, corpus.Tokenizer.EndOfDocumentId);
         var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
         var surrogate = SamplerIsBiased(policy.Lineage)
             ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
-                corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed)
+                corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation)
             : null;
         return new PolicyTheory(ledger, surrogate, statistics);
     }

@@ -14,7 +14,8 @@ internal static class PredictCommand
         var command = new Command("predict", "What the theory expects of this policy, generation by generation; no training.") { policy, json };
         command.SetAction(parsed =>
         {
-            var report = PredictJob.Execute(CommonOptions.PolicyOf(parsed, policy, output));
+            var path = CommonOptions.PolicyOf(parsed, policy, output);
+            var report = SignalCancellation.Run(output.Error, "collapsecheck: cancelled.", cancellation => PredictJob.Execute(path, cancellation));
             if (parsed.GetValue(json))
             {
                 output.Out.Write(ReportJson.Serialize(report));

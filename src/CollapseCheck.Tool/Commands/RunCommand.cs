@@ -47,19 +47,8 @@ internal static class RunCommand
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            RunOutcome outcome;
-            using (var signals = new SignalCancellation(output.Error))
-            {
-                try
-                {
-                    outcome = ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, signals.Token));
-                }
-                catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
-                {
-                    output.Error.WriteLine(Cli.CancelledMessage);
-                    return signals.ExitCode;
-                }
-            }
+            var outcome = SignalCancellation.Run(output.Error, Cli.CancelledMessage,
+                cancellation => ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation)));
 
             if (Native.TorchNative.Current is { PatchWrittenNow: true } native)
             {

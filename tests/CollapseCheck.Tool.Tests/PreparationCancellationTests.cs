@@ -1,0 +1,65 @@
+using CollapseCheck.Lineage;
+using CollapseCheck.Running;
+
+namespace CollapseCheck.Tool.Tests;
+
+/// <summary>
+/// Ctrl+C before training: reading, tokenizing and the theory each stop partway, not at their end. The token is
+/// cancelled when a step is announced; the step after it must then never be announced.
+/// </summary>
+public sealed class PreparationCancellationTests : IDisposable
+{
+    private readonly ToolRunner _tool = new();
+
+    public void Dispose() => _tool.Dispose();
+
+    [Theory]
+    [InlineData("reading the corpus", "tokenizing")]
+    [InlineData("tokenizing", "the theory")]
+    [InlineData("the theory", "generation 0: train")]
+    public void A_run_cancelled_during_a_step_stops_inside_it(string cancelledDuring, string neverReached)
+    {
+        // Glob files, so reading goes through the per-file check; a biased sampler, so the theory runs the surrogate.
+        for (var i = 0; i < 3; i++)
+        {
+            _tool.Write($"data/{i}.txt", string.Join("\n\n", Enumerable.Range(0, 200).Select(p => $"Paragraph {p} of file {i}: the cat sat on the mat.")));
+        }
+
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(extraLineage: """, "sampling": { "temperature": 0.8 }""")
+            .Replace("\"builtin:dotnet-docs\"", "\"data/*.txt\""));
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancellingProgress(cancelledDuring, cancel);
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            RunJob.Execute(new RunOptions(policy, _tool.PathOf("out"), "cpu"), progress, cancel.Token));
+        Assert.Contains(progress.Steps, s => s.StartsWith(cancelledDuring, StringComparison.Ordinal));
+        Assert.DoesNotContain(progress.Steps, s => s.StartsWith(neverReached, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
+    [Fact]
+    public void Predict_stops_when_cancelled()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => PredictJob.Execute(policy, cancel.Token));
+    }
+
+    private sealed class CancellingProgress(string cancelAt, CancellationTokenSource cancel) : ILineageProgress
+    {
+        public List<string> Steps { get; } = [];
+
+        public void Preparing(string step)
+        {
+            Steps.Add(step);
+            if (step.StartsWith(cancelAt, StringComparison.Ordinal))
+            {
+                cancel.Cancel();
+            }
+        }
+
+        public void PhaseStarted(int generation, LineagePhase phase, long total) =>
+            Steps.Add($"generation {generation}: {phase.ToString().ToLowerInvariant()}");
+    }
+}
