@@ -1,14 +1,19 @@
+using System.Collections.Concurrent;
 using CollapseCheck.Common;
+using CollapseCheck.Policy;
 
 namespace CollapseCheck.Theory;
 
 /// <summary>
 /// The MLE count model of THEORY.md on token documents: per context (the previous token, or nothing for a
 /// unigram model) the next-token counts, end-of-document included so sampled documents end as real ones do.
+/// Read-only once built, so the surrogate's runs share generation 0's model across threads.
 /// </summary>
 internal sealed class CountModel
 {
     private readonly Dictionary<int, Dictionary<int, long>> _next = [];
+    private readonly Dictionary<int, long> _totals = [];
+    private readonly ConcurrentDictionary<(int Context, SamplingPolicy Sampling), SamplingTable> _tables = new();
 
     public CountModel(IEnumerable<int[]> documents, int endOfDocumentId, bool bigram)
     {
@@ -28,6 +33,11 @@ internal sealed class CountModel
                 Add(previous, endOfDocumentId);
             }
         }
+
+        foreach (var (context, counts) in _next)
+        {
+            _totals[context] = counts.Values.Sum();
+        }
     }
 
     public int EndOfDocumentId { get; }
@@ -35,7 +45,11 @@ internal sealed class CountModel
     public bool Bigram { get; }
 
     public IReadOnlyDictionary<int, long> Next(int context) =>
-        _next.TryGetValue(Bigram ? context : EndOfDocumentId, out var counts) ? counts : new Dictionary<int, long>();
+        _next.TryGetValue(Key(context), out var counts) ? counts : new Dictionary<int, long>();
+
+    /// <summary>The context's next-token distribution under <paramref name="sampling"/>, built on first use.</summary>
+    public SamplingTable TableFor(int context, SamplingPolicy sampling) =>
+        _tables.GetOrAdd((context, sampling), key => new SamplingTable(Next(key.Context), key.Sampling.Temperature, key.Sampling.TopK, key.Sampling.TopP));
 
     /// <summary>Token counts of the training text, end-of-document excluded.</summary>
     public Dictionary<int, long> Unigram()
@@ -62,9 +76,8 @@ internal sealed class CountModel
             var previous = EndOfDocumentId;
             foreach (var id in doc)
             {
-                var next = Next(previous);
-                var total = next.Values.Sum();
-                nats -= Math.Log((next.GetValueOrDefault(id) + delta) / (total + delta * vocabularySize));
+                var count = _next.TryGetValue(Key(previous), out var next) ? next.GetValueOrDefault(id) : 0;
+                nats -= Math.Log((count + delta) / (_totals.GetValueOrDefault(Key(previous)) + delta * vocabularySize));
                 tokens++;
                 previous = id;
             }
@@ -73,9 +86,11 @@ internal sealed class CountModel
         return nats / tokens;
     }
 
+    private int Key(int context) => Bigram ? context : EndOfDocumentId;
+
     private void Add(int context, int id)
     {
-        var key = Bigram ? context : EndOfDocumentId;
+        var key = Key(context);
         if (!_next.TryGetValue(key, out var counts))
         {
             _next[key] = counts = [];

@@ -55,13 +55,14 @@ public static class CountModelSurrogate
         CancellationToken cancellation = default)
     {
         var pool = bigram ? realPool : realPool.SelectMany(d => d).Select(id => new[] { id }).ToList();
-        var perRun = Enumerable.Range(0, runs)
-            .Select(run =>
-            {
-                cancellation.ThrowIfCancellationRequested();
-                return RunOnce(lineage, pool, heldOut, vocabularySize, endOfDocumentId, maxDocumentLength, bigram, SplitMix64.For(seed, "surrogate", run));
-            })
-            .ToList();
+        // Generation 0 is the real pool's model in every run: counted and scored once, shared read-only.
+        var truth = new CountModel(pool, endOfDocumentId, bigram);
+        var truthScores = (TextStatistics.GiniSimpson(truth.Unigram().Values), truth.CrossEntropy(heldOut, vocabularySize, Smoothing));
+
+        // Each run draws from its own seeded generator, so running them side by side changes no number.
+        var perRun = new List<Measured>[runs];
+        Parallel.For(0, runs, new ParallelOptions { CancellationToken = cancellation }, run =>
+            perRun[run] = RunOnce(lineage, truth, truthScores, pool, heldOut, vocabularySize, maxDocumentLength, SplitMix64.For(seed, "surrogate", run)));
 
         var generations = Enumerable.Range(0, lineage.Generations + 1).Select(g => new SurrogateGeneration(
             g,
@@ -75,10 +76,9 @@ public static class CountModelSurrogate
 
     private sealed record Measured(double Diversity, double EntropyBits, double CrossEntropy);
 
-    private static List<Measured> RunOnce(LineagePolicy lineage, IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut,
-        int vocabularySize, int eod, int maxLength, bool bigram, SplitMix64 rng)
+    private static List<Measured> RunOnce(LineagePolicy lineage, CountModel truth, (double Diversity, double CrossEntropy) truthScores,
+        IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng)
     {
-        var truth = new CountModel(pool, eod, bigram);
         var unbiased = new SamplingPolicy(1.0, 0, 1.0, null);
         var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
         var fresh = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
@@ -93,15 +93,15 @@ public static class CountModelSurrogate
                     ? Sample(truth, unbiased, false, lineage.FreshRealTokensPerGeneration, maxLength, rng)
                     : []);
                 var set = CorpusComposer.Compose(lineage, g, pool, synthetic, fresh, composeSeed);
-                model = new CountModel(set.Documents.Select(d => d.Ids), eod, bigram);
+                model = new CountModel(set.Documents.Select(d => d.Ids), truth.EndOfDocumentId, truth.Bigram);
             }
 
             var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng);
             synthetic.Add(sample);
             measured.Add(new Measured(
-                TextStatistics.GiniSimpson(model.Unigram().Values),
+                g == 0 ? truthScores.Diversity : TextStatistics.GiniSimpson(model.Unigram().Values),
                 TextStatistics.EntropyBits(TextStatistics.Count(sample, vocabularySize)),
-                model.CrossEntropy(heldOut, vocabularySize, Smoothing)));
+                g == 0 ? truthScores.CrossEntropy : model.CrossEntropy(heldOut, vocabularySize, Smoothing)));
         }
 
         return measured;
@@ -110,11 +110,6 @@ public static class CountModelSurrogate
     /// <summary>Documents adding up to exactly <paramref name="tokens"/> tokens, like the neural sampler's.</summary>
     private static List<int[]> Sample(CountModel model, SamplingPolicy sampling, bool dedupe, long tokens, int maxLength, SplitMix64 rng)
     {
-        var tables = new Dictionary<int, SamplingTable>();
-        SamplingTable TableFor(int context) => tables.TryGetValue(context, out var t)
-            ? t
-            : tables[context] = new SamplingTable(model.Next(context), sampling.Temperature, sampling.TopK, sampling.TopP);
-
         var budget = new TokenBudget(tokens, dedupe);
         for (var attempts = 0; !budget.IsFull; attempts++)
         {
@@ -128,7 +123,7 @@ public static class CountModelSurrogate
             var length = model.Bigram ? maxLength : 1;
             while (doc.Count < length)
             {
-                var next = TableFor(context).Draw(rng);
+                var next = model.TableFor(context, sampling).Draw(rng);
                 if (next == model.EndOfDocumentId)
                 {
                     break;
