@@ -9,6 +9,12 @@ namespace CollapseCheck.Tasks.Tests;
 /// </summary>
 public sealed class PackagedBuild : IDisposable
 {
+    /// <summary>
+    /// The nested tools' cache (generations, native patch, docs text): this test run's own, so a packaged tool really
+    /// trains instead of loading what an earlier run of the suite left in the user's cache.
+    /// </summary>
+    private static readonly string s_toolCache = Path.Combine(Path.GetTempPath(), $"collapsecheck-e2e-cache-{Environment.ProcessId}");
+
     public PackagedBuild()
     {
         Repository = FindRepository();
@@ -79,6 +85,7 @@ public sealed class PackagedBuild : IDisposable
             start.Environment.Remove(name);
         }
 
+        start.Environment["COLLAPSECHECK_CACHE"] = s_toolCache;
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -106,6 +113,10 @@ public sealed class PackagedBuild : IDisposable
         }
 
         Directory.Delete(Root, recursive: true);
+        if (Directory.Exists(s_toolCache))
+        {
+            Directory.Delete(s_toolCache, recursive: true);
+        }
     }
 
     private static string FindRepository()

@@ -76,14 +76,9 @@ public class LineageEndToEndTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
     }
 
-    [Fact]
+    [UnixFact]
     public void Ctrl_C_stops_a_run_mid_training_with_its_message_exit_130_and_no_report()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
         // Long enough that the signal lands inside generation 0's training, which is where it used to kill the process.
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"steps\": 25", "\"steps\": 1000000"));
         using var tool = _tool.StartProcess(null, "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off");

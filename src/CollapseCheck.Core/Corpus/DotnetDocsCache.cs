@@ -6,13 +6,13 @@ namespace CollapseCheck.Corpus;
 
 /// <summary>
 /// The extracted docs text (~4 MB) kept in the user cache, so a run or a prediction does not parse 31 MB of XML
-/// each time. Keyed by the pack folder, every file's name, size and time stamp, and the extractor's version.
+/// each time. Keyed by the pack folder, every file's name, size and time stamp, and the build of the extractor
+/// (Core's module version id, as the generation cache): a hand-bumped version was forgotten as easily as not, and
+/// then a changed extractor, and the tests of it, silently read text an older build wrote.
 /// A cache that cannot be read or written is skipped, never an error.
 /// </summary>
 internal static class DotnetDocsCache
 {
-    // Bump when the extraction rules change, so old caches are not reused.
-    private const int ExtractorVersion = 1;
 
     public static DotnetDocsCorpus.Loaded? TryRead(string folder)
     {
@@ -61,7 +61,7 @@ internal static class DotnetDocsCache
 
     private static string PathFor(string folder, IEnumerable<string> files)
     {
-        var key = new StringBuilder($"{ExtractorVersion}\n{folder}\n");
+        var key = new StringBuilder($"{typeof(DotnetDocsCache).Assembly.ManifestModule.ModuleVersionId}\n{folder}\n");
         foreach (var file in files)
         {
             var info = new FileInfo(file);

@@ -126,17 +126,24 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Dotnet_docs_are_real_prose_without_markup_and_load_identically_twice()
+    public void Dotnet_docs_parse_to_real_prose_without_markup_in_the_same_order_every_time()
     {
-        var first = Load(Policy(["builtin:dotnet-docs"], maxBytes: 200_000));
-        var second = Load(Policy(["builtin:dotnet-docs"], maxBytes: 200_000));
-        var all = first.Train.Concat(first.HeldOut).ToList();
-        Assert.True(all.Count > 500, $"{all.Count} documents");
-        Assert.DoesNotContain(all, d => d.Text.Contains('<') && d.Text.Contains("cref"));
-        Assert.Contains(all, d => d.Text.Contains(" the ", StringComparison.Ordinal));
-        Assert.Equal(all.Select(d => d.Id), second.Train.Concat(second.HeldOut).Select(d => d.Id));
-        Assert.Contains("Microsoft.NETCore.App.Ref", first.Description);
-        Assert.True(DotnetDocsCorpus.Load().Documents.Count > 10_000);
+        // Read parses the XML itself; Load may serve the user cache or this process's copy, which would hide both.
+        var folder = DotnetDocsCorpus.Locate();
+        var first = DotnetDocsCorpus.Read(folder).Documents;
+        var second = DotnetDocsCorpus.Read(folder).Documents;
+        Assert.True(first.Count > 10_000, $"{first.Count} documents");
+        Assert.DoesNotContain(first, d => d.Text.Contains("cref", StringComparison.Ordinal) || d.Text.Contains("<see", StringComparison.Ordinal) || d.Text.Contains("<para", StringComparison.Ordinal));
+        Assert.Contains(first, d => d.Text.Contains(" the ", StringComparison.Ordinal));
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void The_builtin_dotnet_docs_load_through_the_policy()
+    {
+        var corpus = Load(Policy(["builtin:dotnet-docs"], maxBytes: 200_000));
+        Assert.True(corpus.Train.Count + corpus.HeldOut.Count > 500, $"{corpus.Train.Count + corpus.HeldOut.Count} documents");
+        Assert.Contains("Microsoft.NETCore.App.Ref", corpus.Description);
     }
 
     [Fact]
@@ -292,14 +299,9 @@ public sealed class CorpusLoaderTests : IDisposable
         Assert.StartsWith($"corpus file '{_folder}' could not be read: ", e.Message);
     }
 
-    [Fact]
+    [LinuxFact]
     public async Task A_named_pipe_a_glob_matches_is_an_error_not_an_endless_read()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         Write("data/a.txt", Paragraphs("a", 10));
         var pipe = Path.Combine(_folder, "data", "pipe.txt");
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))

@@ -1,3 +1,4 @@
+using CollapseCheck.Common;
 using CollapseCheck.Modeling;
 using CollapseCheck.Native;
 using CollapseCheck.Policy;
@@ -84,7 +85,11 @@ public class GptTests
         var norms = model.named_parameters().Where(p => p.name.Contains("Norm") && p.name.EndsWith(".weight")).ToList();
         Assert.Equal(2 * 2 + 1, norms.Count);
         Assert.All(norms, p => Assert.True(p.parameter.eq(HeldScalars.One).all().item<bool>(), p.name));
-        Assert.All(model.named_parameters().Where(p => p.name.EndsWith(".bias")), p => Assert.True(p.parameter.eq(zero).all().item<bool>(), p.name));
+        var biases = model.named_parameters().Where(p => p.name.EndsWith(".bias")).ToList();
+        // Per block: LayerNorm ×2, attention in and out, MLP in and out; and the final LayerNorm. Counted, so a rename
+        // that hid them from this filter (and from the initialiser's) cannot pass on an empty list.
+        Assert.Equal(2 * 6 + 1, biases.Count);
+        Assert.All(biases, p => Assert.True(p.parameter.eq(zero).all().item<bool>(), p.name));
     }
 
     [Fact]
@@ -128,10 +133,30 @@ public class GptTests
     public void Dedupe_drops_documents_seen_before()
     {
         using var model = NewModel();
-        // Top-k 1 makes every row the same greedy document: after dedupe only one can remain per distinct text.
-        var sampler = new Sampler(model, new SamplingPolicy(1.0, 1, 1.0, MaxLength: 4), endOfDocumentId: 49, CPU, batch: 8);
-        var greedy = sampler.SampleBatch(new Generator(1));
-        Assert.Single(greedy.Select(d => string.Join(',', d)).Distinct());
-        Assert.Throws<InvalidOperationException>(() => sampler.SampleTokens(100, seed: 1, dedupe: true, maxBatches: 3));
+        // One-token documents from an untrained model over 49 ids: thirty of them repeat some (birthday odds), so
+        // dedupe has something to drop, and enough distinct ids remain for thirty distinct documents.
+        var sampler = new Sampler(model, new SamplingPolicy(1.0, 0, 1.0, MaxLength: 1), endOfDocumentId: 49, CPU, batch: 8);
+        var plain = sampler.SampleTokens(30, seed: 1);
+        var deduped = sampler.SampleTokens(30, seed: 1, dedupe: true);
+        static string Text(int[] d) => string.Join(',', d);
+
+        Assert.True(plain.Select(Text).Distinct().Count() < plain.Count, "the plain sample repeats no document, so it cannot show dedupe at work");
+        Assert.Equal(30, deduped.Sum(d => d.Length));
+        Assert.Equal(deduped.Count, deduped.Select(Text).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_token_budget_with_dedupe_skips_a_repeat_and_one_without_takes_it()
+    {
+        var deduped = new TokenBudget(10, dedupe: true);
+        Assert.True(deduped.Offer([1, 2]));
+        Assert.False(deduped.Offer([1, 2]));
+        Assert.True(deduped.Offer([2, 1]));
+        Assert.Equal(4, deduped.Total);
+
+        var plain = new TokenBudget(10);
+        Assert.True(plain.Offer([1, 2]));
+        Assert.True(plain.Offer([1, 2]));
+        Assert.Equal(4, plain.Total);
     }
 }

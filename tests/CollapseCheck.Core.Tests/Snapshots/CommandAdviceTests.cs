@@ -14,14 +14,9 @@ public class CommandAdviceTests
     public void A_policy_path_is_one_shell_word(string? policy, string expected) =>
         Assert.Equal(expected, Errors.Command("accept", policy));
 
-    [Fact]
+    [UnixFact]
     public void A_quoted_path_survives_the_shell_unchanged()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
         const string path = "../it's, a:dir/p $x `y` \"z\" \\w.json";
         var word = Errors.Command("accept", path)["'collapsecheck accept ".Length..^1];
         using var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", $"printf %s {word}"]) { RedirectStandardOutput = true })!;

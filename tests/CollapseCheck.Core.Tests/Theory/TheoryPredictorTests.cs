@@ -45,6 +45,8 @@ public class TheoryPredictorTests
     {
         var lineage = Lineage(LineageMode.Mix, realFraction: 0.25);
         var prediction = TheoryPredictor.Predict(lineage, s_statistics.Tokens, s_statistics);
+        // The counts are checked against the policy by hand: the ledger below is fed with them, so it cannot.
+        Assert.Equal(new LedgerCounts(s_statistics.Tokens, 2000, s_statistics.Tokens, 0, 667), prediction.Counts);
         var ledger = CovarianceLedger.Run(LineageMode.Mix, prediction.Counts, 5);
         Assert.Equal(1.0, prediction.Generations[0].PerplexityRatio);
         Assert.Equal(1.0, prediction.Generations[0].EntropyRatio);
