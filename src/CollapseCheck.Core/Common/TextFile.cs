@@ -32,7 +32,7 @@ internal static class TextFile
         catch (DecoderFallbackException e)
         {
             // Where the decoder gave up, as the text before it reads: lines and characters, not bytes.
-            var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, e.Index));
+            var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, BadUnitIndex(bytes.AsSpan(start), encoding, e)));
             var lineStart = before.LastIndexOf('\n') + 1;
             throw notText(new SourceLocation(path, before.Count(c => c == '\n') + 1, before.Length - lineStart + 1));
         }
@@ -47,6 +47,18 @@ internal static class TextFile
         [0xFE, 0xFF, ..] => (new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true), 2),
         _ => (new UTF8Encoding(false, throwOnInvalidBytes: true), 0),
     };
+
+    /// <summary>
+    /// Where the bad bytes start. For a UTF-16 high surrogate that no low one follows, .NET reports the index of the
+    /// unit after it (unless it ends the file), which would put the error one character late.
+    /// </summary>
+    private static int BadUnitIndex(ReadOnlySpan<byte> text, Encoding encoding, DecoderFallbackException e)
+    {
+        var unknown = e.BytesUnknown ?? [];
+        var isHighSurrogate = encoding is UnicodeEncoding && unknown.Length == 2
+            && char.IsHighSurrogate((char)(encoding.CodePage == 1201 ? unknown[0] << 8 | unknown[1] : unknown[1] << 8 | unknown[0]));
+        return isHighSurrogate && e.Index >= 2 && text.Slice(e.Index - 2, 2).SequenceEqual(unknown) ? e.Index - 2 : e.Index;
+    }
 
     private static Encoding Lenient(Encoding strict) =>
         Encoding.GetEncoding(strict.CodePage, EncoderFallback.ReplacementFallback, DecoderFallback.ReplacementFallback);

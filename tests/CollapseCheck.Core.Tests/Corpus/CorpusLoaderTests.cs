@@ -260,6 +260,9 @@ public sealed class CorpusLoaderTests : IDisposable
     [InlineData("notes.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }, 2, 4)]
     [InlineData("records.jsonl", new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}', (byte)'\n', 0x1F, 0x8B, 0x08 }, 2, 2)]
     [InlineData("utf16.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xDC, (byte)'c', 0 }, 2, 2)]
+    [InlineData("high.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xD8, (byte)'c', 0 }, 2, 2)]
+    [InlineData("high-high.txt", new byte[] { 0xFE, 0xFF, 0, (byte)'b', 0xD8, 0x00, 0xD8, 0x00 }, 1, 2)]
+    [InlineData("high-at-end.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'b', 0, 0x00, 0xD8 }, 1, 3)]
     public void A_file_that_does_not_decode_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
     {
         Write("data/a.txt", Paragraphs("a", 10));
