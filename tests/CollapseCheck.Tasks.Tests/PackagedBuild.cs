@@ -9,16 +9,11 @@ namespace CollapseCheck.Tasks.Tests;
 /// </summary>
 public sealed class PackagedBuild : IDisposable
 {
-    /// <summary>
-    /// The nested tools' cache (generations, native patch, docs text): this test run's own, so a packaged tool really
-    /// trains instead of loading what an earlier run of the suite left in the user's cache.
-    /// </summary>
-    private static readonly string s_toolCache = Path.Combine(Path.GetTempPath(), $"collapsecheck-e2e-cache-{Environment.ProcessId}");
-
     public PackagedBuild()
     {
         Repository = FindRepository();
-        Configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        Configuration = typeof(PackagedBuild).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
         Version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         Root = Directory.CreateTempSubdirectory("collapsecheck-e2e-").FullName;
         Feed = Path.Combine(Root, "feed");
@@ -85,7 +80,9 @@ public sealed class PackagedBuild : IDisposable
             start.Environment.Remove(name);
         }
 
-        start.Environment["COLLAPSECHECK_CACHE"] = s_toolCache;
+        // COLLAPSECHECK_CACHE is inherited from TestCache: this run's own, so a packaged tool really trains instead of
+        // loading what an earlier run of the suite left in the user's cache.
+        CiEnvironment.Remove(start.Environment);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -113,10 +110,6 @@ public sealed class PackagedBuild : IDisposable
         }
 
         Directory.Delete(Root, recursive: true);
-        if (Directory.Exists(s_toolCache))
-        {
-            Directory.Delete(s_toolCache, recursive: true);
-        }
     }
 
     private static string FindRepository()

@@ -52,6 +52,7 @@ public sealed class ToolRunner : IDisposable
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        CiEnvironment.Remove(start.Environment);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"));
         foreach (var arg in args)
         {

@@ -1,3 +1,4 @@
+using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
 
@@ -57,7 +58,8 @@ public class VerifyTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("tiny.collapsecheck-report.verified.json", error);
         // The advice works as typed: a bare 'accept' would look for collapsecheck.json's received files.
-        Assert.Contains($"run 'collapsecheck accept {policy}' ('dotnet collapsecheck accept {policy}' for a local tool)", error);
+        // The path is quoted as the shell needs (a temp folder may hold a space); CommandAdviceTests checks the quoting.
+        Assert.Contains($"run {Errors.Command("accept", policy)} ({Errors.Command("accept", policy, local: true)} for a local tool)", error);
         Assert.Equal(0, _tool.Run("accept", policy).Exit);
         Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit);
 
@@ -78,7 +80,7 @@ public class VerifyTests : IDisposable
         var (exit, _, error) = _tool.Run("verify", policy);
         Assert.Equal(1, exit);
         Assert.Contains("collapsecheck.json(6,17): error CC2005:", error);
-        Assert.Contains($"training.steps is 25 there and 30 here; run 'collapsecheck run {policy}' again", error);
+        Assert.Contains($"training.steps is 25 there and 30 here; run {Errors.Command("run", policy)} again", error);
         Assert.DoesNotContain("--verify --", error);
         Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")), "a stale report must not become a received snapshot");
 
@@ -101,7 +103,7 @@ public class VerifyTests : IDisposable
         var (reseeded, _, reseededError) = _tool.Run("verify", policy);
         Assert.Equal(1, reseeded);
         Assert.Contains("error CC2005:", reseededError);
-        Assert.Contains($"training.seed is 4 there and 3 here; run 'collapsecheck run {policy}' again (or, to check a run made with --seed 4, 'collapsecheck run {policy} --verify --seed 4')", reseededError);
+        Assert.Contains($"training.seed is 4 there and 3 here; run {Errors.Command("run", policy)} again (or, to check a run made with --seed 4, {Errors.Command("run", policy, extra: "--verify --seed 4")})", reseededError);
 
         // A run --verify with an override checks against the policy it ran with, not the file's.
         _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
