@@ -18,6 +18,8 @@ internal static class TorchThreads
 #pragma warning restore CA2255
     internal static void OnePerShard()
     {
+        // The natives are patched into the user cache: make that this run's own first.
+        CollapseCheck.Tests.TestCache.Isolate();
         TorchNative.EnsureLoaded();
         ComputeDevice.UseCpuThreads();
     }

@@ -9,10 +9,18 @@ namespace CollapseCheck.Tests;
 /// </summary>
 internal static class TestCache
 {
+    private static int s_isolated;
+
+    /// <summary>Idempotent: another module initializer that loads the natives calls it first, as their order is not fixed.</summary>
     [ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Must run before any test touches the cache.")]
     internal static void Isolate()
     {
+        if (Interlocked.Exchange(ref s_isolated, 1) == 1)
+        {
+            return;
+        }
+
         var folder = Directory.CreateTempSubdirectory("collapsecheck-test-cache-").FullName;
         Environment.SetEnvironmentVariable("COLLAPSECHECK_CACHE", folder);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
