@@ -99,7 +99,7 @@ internal static class BenchCommand
                 output.Out.WriteLine(string.Create(c, $"  training {r.TrainTokensPerSecond,12:N0} tokens/s ({r.TrainFlopsPerSecond / 1e9:F1} model GFLOP/s{mfu})"));
                 output.Out.WriteLine(string.Create(c, $"  evaluation {r.EvaluateTokensPerSecond,10:N0} tokens/s"));
                 output.Out.WriteLine(string.Create(c, $"  sampling {r.SampleTokensPerSecondCached,12:N0} tokens/s with KV cache, {r.SampleTokensPerSecondUncached:N0} without (over {r.UncachedPositions} positions)"));
-                output.Out.WriteLine(string.Create(c, $"  decoding step at positions 8–12: {r.SampleMsPerTokenEarly:F3} ms, at the last positions: {r.SampleMsPerTokenLate:F3} ms (×{r.SampleMsPerTokenLate / r.SampleMsPerTokenEarly:F2})"));
+                output.Out.WriteLine(string.Create(c, $"  decoding step at positions 8–12: {r.SampleMsPerTokenEarly:F3} ms, at positions {r.Context - 6}–{r.Context - 2}: {r.SampleMsPerTokenLate:F3} ms (×{r.SampleMsPerTokenLate / r.SampleMsPerTokenEarly:F2}; medians of several passes)"));
                 output.Out.WriteLine(string.Create(c, $"  peak working set {r.PeakWorkingSetBytes / 1048576.0:F0} MiB"));
             }
 
