@@ -10,7 +10,10 @@ public static class Cli
     /// <summary>What shells report for a run stopped by Ctrl+C (128 + SIGINT).</summary>
     public const int CancelledExitCode = 130;
 
-    public const string CancelledMessage = "collapsecheck: cancelled; no report was written (finished generations stay in the cache).";
+    public const string CancelledMessage = "collapsecheck: cancelled; no report was written.";
+
+    /// <summary>A run with the generation cache on: what it finished is reused by the next run.</summary>
+    public const string CancelledCachedMessage = "collapsecheck: cancelled; no report was written (finished generations stay in the cache, so a rerun resumes).";
 
     /// <param name="environment">Where GITHUB_ACTIONS and friends are read; tests pass their own.</param>
     public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, Func<string, string?>? environment = null)

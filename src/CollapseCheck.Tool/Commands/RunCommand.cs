@@ -47,7 +47,7 @@ internal static class RunCommand
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var outcome = SignalCancellation.Run(output.Error, Cli.CancelledMessage,
+            var outcome = SignalCancellation.Run(output.Error, cacheFolder is null ? Cli.CancelledMessage : Cli.CancelledCachedMessage,
                 cancellation => ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation)));
 
             if (Native.TorchNative.Current is { PatchWrittenNow: true } native)
