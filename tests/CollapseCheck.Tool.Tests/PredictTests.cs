@@ -24,6 +24,22 @@ public class PredictTests : IDisposable
     }
 
     [Fact]
+    public void A_greedy_sampler_with_dedupe_is_an_error_at_the_dedupe_field_not_an_internal_one()
+    {
+        // Top-k 1 makes every sampled document the same, so dedupe can keep only one: the budget can never fill.
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 2,
+            extraLineage: """, "sampling": { "topK": 1 }, "filters": { "dedupe": true }"""));
+        var (exit, stdout, stderr) = _tool.Run("predict", policy);
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        var error = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error", StringComparison.Ordinal));
+        Assert.StartsWith($"{policy}(7,", error);
+        Assert.Contains("error CC0008: the sampler cannot produce the 1500 synthetic tokens per generation this policy asks for", error);
+        Assert.Contains("turn lineage.filters.dedupe off", error);
+    }
+
+    [Fact]
     public void Json_goes_to_stdout_alone_with_the_ledger_per_generation()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 3));

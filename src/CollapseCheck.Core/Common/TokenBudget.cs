@@ -15,13 +15,19 @@ public sealed class TokenBudget(long tokens, bool dedupe = false)
 
     public bool IsFull => Total >= tokens;
 
+    /// <summary>Documents skipped since the last one taken: a sampler that only repeats itself shows here.</summary>
+    public int SkippedInARow { get; private set; }
+
     /// <summary>Takes the document (or the part that fits); false when it was skipped.</summary>
     public bool Offer(int[] document)
     {
         if (IsFull || document.Length == 0 || (_seen is not null && !_seen.Add(string.Join(',', document))))
         {
+            SkippedInARow++;
             return false;
         }
+
+        SkippedInARow = 0;
 
         var take = (int)Math.Min(document.Length, tokens - Total);
         Documents.Add(take == document.Length ? document : document[..take]);
@@ -29,3 +35,9 @@ public sealed class TokenBudget(long tokens, bool dedupe = false)
         return true;
     }
 }
+
+/// <summary>
+/// A sampler that keeps producing only empty documents or (with dedupe) repeats, so its budget would never fill:
+/// the policy's doing (dedupe with a greedy or narrow sampler), reported against it by the caller.
+/// </summary>
+public sealed class SamplingStalledException(string detail) : Exception(detail);

@@ -1,3 +1,5 @@
+using CollapseCheck.Policy;
+
 namespace CollapseCheck.Diagnostics;
 
 /// <summary>
@@ -48,6 +50,17 @@ public static class Errors
 
     public static CollapseCheckException CorpusEmpty(SourceLocation? at, string detail) =>
         new("CC0012", $"the corpus holds no text: {detail}", at);
+
+    /// <summary>A lineage's sampler (the model's or the theory's count model) that only repeats itself: see <see cref="Common.SamplingStalledException"/>.</summary>
+    public static CollapseCheckException SamplerStalled(LineagePolicyFile policy, Common.SamplingStalledException e)
+    {
+        var lineage = policy.Lineage;
+        var advice = lineage.Filters.Dedupe
+            ? "with dedupe, a narrow sampler (low temperature, small topK or topP, short maxLength) runs out of distinct documents; loosen lineage.sampling, lower lineage.syntheticTokensPerGeneration, or turn lineage.filters.dedupe off"
+            : "loosen lineage.sampling or lower lineage.syntheticTokensPerGeneration";
+        return new("CC0008", $"the sampler cannot produce the {lineage.SyntheticTokensPerGeneration} synthetic tokens per generation this policy asks for: {e.Message}; {advice}",
+            policy.LocationOf(lineage.Filters.Dedupe ? "lineage.filters.dedupe" : "lineage.sampling") ?? policy.LocationOf("lineage"), e);
+    }
 
     public static CollapseCheckException CorpusBadRecord(SourceLocation at, string detail) =>
         new("CC0013", detail, at);

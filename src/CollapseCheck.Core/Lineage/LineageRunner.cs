@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CollapseCheck.Common;
+using CollapseCheck.Diagnostics;
 using CollapseCheck.Metrics;
 using CollapseCheck.Modeling;
 using CollapseCheck.Policy;
@@ -86,7 +87,16 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 
                 _progress.PhaseStarted(g, LineagePhase.Sample, lineage.SyntheticTokensPerGeneration);
                 var sampler = new Sampler(model, lineage.Sampling, tokenizer.EndOfDocumentId, device);
-                var sample = sampler.SampleTokens(lineage.SyntheticTokensPerGeneration, SplitMix64.For(seed, "sample", g).NextSeed(), lineage.Filters.Dedupe, cancellation: cancellation);
+                List<int[]> sample;
+                try
+                {
+                    sample = sampler.SampleTokens(lineage.SyntheticTokensPerGeneration, SplitMix64.For(seed, "sample", g).NextSeed(), lineage.Filters.Dedupe, cancellation);
+                }
+                catch (SamplingStalledException e)
+                {
+                    throw Errors.SamplerStalled(policy, e);
+                }
+
                 synthetic.Add(sample);
                 var generated = TextStatistics.Measure(sample, corpus.Reference, tokenizer.ByteLength);
                 var sampleSeconds = clock.Elapsed.TotalSeconds - trainSeconds - evaluateSeconds;

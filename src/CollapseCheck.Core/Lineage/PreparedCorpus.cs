@@ -48,10 +48,10 @@ public sealed class PreparedCorpus
 
     public RealReference Reference { get; }
 
-    /// <param name="cancellation">Checked every few hundred documents while encoding, the slow part on a big corpus.</param>
+    /// <param name="cancellation">Checked every few hundred documents while fitting the tokenizer and encoding, the slow parts on a big corpus.</param>
     public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus, CancellationToken cancellation = default)
     {
-        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, corpus.Train.Select(d => d.Text));
+        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, Checked(corpus.Train).Select(d => d.Text));
         var train = Encode(corpus.Train).Where(d => d.Length > 0).ToList();
         var heldOut = Take(Encode(corpus.HeldOut).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
 
@@ -74,14 +74,16 @@ public sealed class PreparedCorpus
 
         return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool, tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
 
-        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => documents.Select((d, i) =>
+        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => Checked(documents).Select(d => tokenizer.Encode(d.Text));
+
+        IEnumerable<Document> Checked(IEnumerable<Document> documents) => documents.Select((d, i) =>
         {
             if (i % 256 == 0)
             {
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            return tokenizer.Encode(d.Text);
+            return d;
         });
     }
 

@@ -13,7 +13,10 @@ public static class PredictJob
     {
         var policy = RunJob.LoadPolicy(policyPath);
         var corpus = RunJob.PrepareCorpus(policy, policyPath, cancellation: cancellation);
-        return PredictionReport.Create(policy, corpus, RunJob.PredictTheory(policy, corpus, cancellation: cancellation));
+        var theory = RunJob.PredictTheory(policy, corpus, cancellation: cancellation);
+        // The ledger alone checks nothing: a Ctrl+C it ran through still stops the command before it prints.
+        cancellation.ThrowIfCancellationRequested();
+        return PredictionReport.Create(policy, corpus, theory);
     }
 }
 

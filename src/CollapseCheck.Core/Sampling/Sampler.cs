@@ -16,22 +16,26 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
 {
     private readonly int _maxLength = Math.Min(policy.MaxLength ?? model.Config.Context, model.Config.Context);
 
+    /// <summary>Documents skipped in a row (empty, or repeats under dedupe) after which the budget is given up on.</summary>
+    public const int StallAfter = 10_000;
+
     /// <summary>
     /// Documents whose lengths add up to exactly <paramref name="tokens"/> ids (the last one cut),
     /// not counting end-of-document ids. Empty documents are dropped. With dedupe, a document equal to an
     /// earlier one is dropped too.
     /// </summary>
-    public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, int maxBatches = 100_000, CancellationToken cancellation = default)
+    /// <exception cref="SamplingStalledException"><see cref="StallAfter"/> documents in a row were dropped.</exception>
+    public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, CancellationToken cancellation = default)
     {
         var generators = NewGenerators(seed);
         try
         {
             var budget = new TokenBudget(tokens, dedupe);
-            for (var round = 0; !budget.IsFull; round++)
+            while (!budget.IsFull)
             {
-                if (round == maxBatches)
+                if (budget.SkippedInARow >= StallAfter)
                 {
-                    throw new InvalidOperationException($"the sampler produced {budget.Total} of {tokens} tokens in {maxBatches} batches");
+                    throw new SamplingStalledException($"the model's last {budget.SkippedInARow} documents were all empty or repeats, at {budget.Total} of {tokens} tokens");
                 }
 
                 cancellation.ThrowIfCancellationRequested();

@@ -1,7 +1,9 @@
+using System.Runtime.ExceptionServices;
 using CollapseCheck.Common;
 using CollapseCheck.Lineage;
 using CollapseCheck.Metrics;
 using CollapseCheck.Policy;
+using CollapseCheck.Sampling;
 
 namespace CollapseCheck.Theory;
 
@@ -59,10 +61,29 @@ public static class CountModelSurrogate
         var truth = new CountModel(pool, endOfDocumentId, bigram);
         var truthScores = (TextStatistics.GiniSimpson(truth.Unigram().Values), truth.CrossEntropy(heldOut, vocabularySize, Smoothing));
 
-        // Each run draws from its own seeded generator, so running them side by side changes no number.
+        // Each run draws from its own seeded generator, so running them side by side changes no number. At most four
+        // at once: each holds its generations' models, and sixteen on a big runner multiplied the peak memory.
         var perRun = new List<Measured>[runs];
-        Parallel.For(0, runs, new ParallelOptions { CancellationToken = cancellation }, run =>
-            perRun[run] = RunOnce(lineage, truth, truthScores, pool, heldOut, vocabularySize, maxDocumentLength, SplitMix64.For(seed, "surrogate", run)));
+        var failures = new Exception?[runs];
+        var options = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Math.Min(Environment.ProcessorCount, 4) };
+        Parallel.For(0, runs, options, (run, loop) =>
+        {
+            try
+            {
+                perRun[run] = RunOnce(lineage, truth, truthScores, pool, heldOut, vocabularySize, maxDocumentLength, SplitMix64.For(seed, "surrogate", run), cancellation);
+            }
+            catch (Exception e)
+            {
+                // Kept rather than thrown: Parallel.For would wrap it in an AggregateException of every run's copy.
+                failures[run] = e;
+                loop.Stop();
+            }
+        });
+
+        if (failures.FirstOrDefault(f => f is not null) is { } failure)
+        {
+            ExceptionDispatchInfo.Capture(failure).Throw();
+        }
 
         var generations = Enumerable.Range(0, lineage.Generations + 1).Select(g => new SurrogateGeneration(
             g,
@@ -77,7 +98,7 @@ public static class CountModelSurrogate
     private sealed record Measured(double Diversity, double EntropyBits, double CrossEntropy);
 
     private static List<Measured> RunOnce(LineagePolicy lineage, CountModel truth, (double Diversity, double CrossEntropy) truthScores,
-        IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng)
+        IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng, CancellationToken cancellation)
     {
         var unbiased = new SamplingPolicy(1.0, 0, 1.0, null);
         var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
@@ -87,16 +108,17 @@ public static class CountModelSurrogate
         var composeSeed = (int)(rng.NextUInt64() & int.MaxValue);
         for (var g = 0; g <= lineage.Generations; g++)
         {
+            cancellation.ThrowIfCancellationRequested();
             if (g > 0)
             {
                 fresh.Add(lineage.FreshRealTokensPerGeneration > 0
-                    ? Sample(truth, unbiased, false, lineage.FreshRealTokensPerGeneration, maxLength, rng)
+                    ? Sample(truth, unbiased, false, lineage.FreshRealTokensPerGeneration, maxLength, rng, cancellation)
                     : []);
                 var set = CorpusComposer.Compose(lineage, g, pool, synthetic, fresh, composeSeed);
                 model = new CountModel(set.Documents.Select(d => d.Ids), truth.EndOfDocumentId, truth.Bigram);
             }
 
-            var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng);
+            var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng, cancellation);
             synthetic.Add(sample);
             measured.Add(new Measured(
                 g == 0 ? truthScores.Diversity : TextStatistics.GiniSimpson(model.Unigram().Values),
@@ -108,14 +130,20 @@ public static class CountModelSurrogate
     }
 
     /// <summary>Documents adding up to exactly <paramref name="tokens"/> tokens, like the neural sampler's.</summary>
-    private static List<int[]> Sample(CountModel model, SamplingPolicy sampling, bool dedupe, long tokens, int maxLength, SplitMix64 rng)
+    private static List<int[]> Sample(CountModel model, SamplingPolicy sampling, bool dedupe, long tokens, int maxLength, SplitMix64 rng, CancellationToken cancellation)
     {
         var budget = new TokenBudget(tokens, dedupe);
         for (var attempts = 0; !budget.IsFull; attempts++)
         {
-            if (attempts > 100 * tokens)
+            if (attempts % 1024 == 0)
             {
-                throw new InvalidOperationException($"the count model produced {budget.Total} of {tokens} tokens; dedupe leaves too few distinct documents");
+                cancellation.ThrowIfCancellationRequested();
+            }
+
+            if (budget.SkippedInARow >= Sampler.StallAfter)
+            {
+                // Which run stalls first depends on timing, so the message holds nothing that differs between runs.
+                throw new SamplingStalledException($"in the theory's surrogate, the count model's last {Sampler.StallAfter} documents were all empty or repeats");
             }
 
             var doc = new List<int>();

@@ -1,3 +1,5 @@
+using CollapseCheck.Common;
+using CollapseCheck.Diagnostics;
 using CollapseCheck.Lineage;
 using CollapseCheck.Policy;
 
@@ -26,11 +28,18 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     {
         var statistics = ContextStatistics.FromDocuments(corpus.RealPool, corpus.Tokenizer.EndOfDocumentId);
         var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
-        var surrogate = SamplerIsBiased(policy.Lineage)
-            ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
-                corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation)
-            : null;
-        return new PolicyTheory(ledger, surrogate, statistics);
+        try
+        {
+            var surrogate = SamplerIsBiased(policy.Lineage)
+                ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
+                    corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation)
+                : null;
+            return new PolicyTheory(ledger, surrogate, statistics);
+        }
+        catch (SamplingStalledException e)
+        {
+            throw Errors.SamplerStalled(policy, e);
+        }
     }
 
     /// <summary>Predicted held-out perplexity relative to generation 0.</summary>

@@ -146,6 +146,16 @@ public class GptTests
     }
 
     [Fact]
+    public void A_sampler_that_only_repeats_itself_under_dedupe_stops_with_a_stall_instead_of_sampling_forever()
+    {
+        using var model = NewModel();
+        var sampler = new Sampler(model, new SamplingPolicy(1.0, 1, 1.0, MaxLength: 2), endOfDocumentId: 49, CPU, batch: 64);
+        var e = Assert.Throws<SamplingStalledException>(() => sampler.SampleTokens(1000, seed: 1, dedupe: true));
+        var skipped = int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"^the model's last (\d+) documents were all empty or repeats, at \d+ of 1000 tokens$").Groups[1].Value);
+        Assert.InRange(skipped, Sampler.StallAfter, Sampler.StallAfter + 64);
+    }
+
+    [Fact]
     public void A_token_budget_with_dedupe_skips_a_repeat_and_one_without_takes_it()
     {
         var deduped = new TokenBudget(10, dedupe: true);
