@@ -50,6 +50,7 @@ internal static class DotnetDocsCache
             // Normalized text holds no tabs or newlines, so one line per document with a tab after the id is unambiguous.
             File.WriteAllLines(temp, loaded.Documents.Select(d => $"{d.Id}\t{d.Text}").Prepend(loaded.Pack), new UTF8Encoding(false));
             File.Move(temp, path, overwrite: true);
+            RemoveOlder(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -57,6 +58,25 @@ internal static class DotnetDocsCache
         }
 
         return loaded;
+    }
+
+    /// <summary>
+    /// Every build of the tool keys its own copy, so each write removes the copies of the same pack folder that
+    /// earlier builds left (and those named before the folder was part of the name): one ~4 MB file per SDK, not per build.
+    /// </summary>
+    private static void RemoveOlder(string current)
+    {
+        var name = Path.GetFileName(current);
+        var folderPrefix = name[..(name.LastIndexOf('-') + 1)];
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(current)!, "dotnet-docs-*.tsv"))
+        {
+            var other = Path.GetFileName(file);
+            var unkeyedByFolder = other.Length == "dotnet-docs-".Length + 16 + ".tsv".Length;
+            if (other != name && (other.StartsWith(folderPrefix, StringComparison.Ordinal) || unkeyedByFolder))
+            {
+                File.Delete(file);
+            }
+        }
     }
 
     private static string PathFor(string folder, IEnumerable<string> files)
@@ -69,6 +89,7 @@ internal static class DotnetDocsCache
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..16];
-        return Path.Combine(UserCache.Folder(), "corpus", $"dotnet-docs-{hash}.tsv");
+        var folderHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(folder)))[..8];
+        return Path.Combine(UserCache.Folder(), "corpus", $"dotnet-docs-{folderHash}-{hash}.tsv");
     }
 }

@@ -114,6 +114,28 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Writing_the_docs_cache_removes_what_earlier_builds_left_for_the_same_pack_only()
+    {
+        var folder = DotnetDocsCorpus.Locate();
+        var parsed = DotnetDocsCorpus.Read(folder);
+        DotnetDocsCache.Write(folder, parsed);
+        var cache = Path.Combine(CollapseCheck.Common.UserCache.Folder(), "corpus");
+        var current = Path.GetFileName(Assert.Single(Directory.GetFiles(cache, "dotnet-docs-*.tsv")));
+        var samePack = current[..(current.LastIndexOf('-') + 1)] + "0000000000000000.tsv";
+        var otherPack = current[..("dotnet-docs-".Length)] + (current["dotnet-docs-".Length] == 'f' ? "e" : "f") + current[("dotnet-docs-".Length + 1)..];
+        const string unkeyedByFolder = "dotnet-docs-0123456789abcdef.tsv";
+        foreach (var name in new[] { samePack, otherPack, unkeyedByFolder })
+        {
+            File.WriteAllText(Path.Combine(cache, name), "left by an earlier build");
+        }
+
+        DotnetDocsCache.Write(folder, parsed);
+
+        Assert.Equal(new[] { current, otherPack }.Order(StringComparer.Ordinal), Directory.GetFiles(cache, "dotnet-docs-*.tsv").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        File.Delete(Path.Combine(cache, otherPack));
+    }
+
+    [Fact]
     public void The_docs_cache_gives_back_exactly_what_parsing_gives()
     {
         var folder = DotnetDocsCorpus.Locate();
