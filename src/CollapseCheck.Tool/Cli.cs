@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Running;
 using CollapseCheck.Tool.Commands;
 
 namespace CollapseCheck.Tool;
@@ -12,8 +13,10 @@ public static class Cli
 
     public const string CancelledMessage = "collapsecheck: cancelled; no report was written.";
 
-    /// <summary>A run with the generation cache on: what it finished is reused by the next run.</summary>
-    public const string CancelledCachedMessage = "collapsecheck: cancelled; no report was written (finished generations stay in the cache, so a rerun resumes).";
+    /// <summary>What a cancelled run says: with the generation cache on, what it finished is reused by the next run.</summary>
+    public static string Cancelled(OperationCanceledException e) => e is LineageCancelledException { GenerationsInCache: var kept }
+        ? $"collapsecheck: cancelled; no report was written ({kept} finished generation{(kept == 1 ? " stays" : "s stay")} in the cache, so a rerun resumes there)."
+        : CancelledMessage;
 
     /// <param name="environment">Where GITHUB_ACTIONS and friends are read; tests pass their own.</param>
     public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, Func<string, string?>? environment = null)

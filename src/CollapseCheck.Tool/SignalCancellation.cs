@@ -28,20 +28,30 @@ internal sealed class SignalCancellation : IDisposable
     public CancellationToken Token => _source.Token;
 
     /// <summary>
-    /// Runs <paramref name="work"/> with Ctrl+C and SIGTERM turned into cancellation; when one stops it, says
-    /// <paramref name="cancelledMessage"/> and ends with the signal's exit code through <see cref="SignalledException"/>.
+    /// Runs <paramref name="work"/> with Ctrl+C and SIGTERM turned into cancellation; when one stops it, says what
+    /// <paramref name="cancelled"/> makes of the cancellation and ends with the signal's exit code through
+    /// <see cref="SignalledException"/>. A signal that came too late to stop anything is owned up to, so "stopping"
+    /// is not the last word of a command that then finished.
     /// </summary>
-    public static T Run<T>(TextWriter error, string cancelledMessage, Func<CancellationToken, T> work)
+    public static T Run<T>(TextWriter error, Func<CancellationToken, T> work, Func<OperationCanceledException, string> cancelled)
     {
         using var signals = new SignalCancellation(error);
+        T result;
         try
         {
-            return work(signals.Token);
+            result = work(signals.Token);
         }
         catch (OperationCanceledException e) when (signals.Token.IsCancellationRequested)
         {
-            throw new SignalledException(cancelledMessage, signals.ExitCode, e);
+            throw new SignalledException(cancelled(e), signals.ExitCode, e);
         }
+
+        if (signals.Token.IsCancellationRequested)
+        {
+            error.WriteLine("collapsecheck: the signal came after the last step; the command finished and its results stand.");
+        }
+
+        return result;
     }
 
     /// <summary>What shells report for the signal that stopped the run: 128 + its number (130 Ctrl+C, 143 SIGTERM).</summary>
@@ -56,7 +66,9 @@ internal sealed class SignalCancellation : IDisposable
 
         signal.Cancel = true;
         _exitCode = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
-        _error.WriteLine("collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.");
+        _error.WriteLine(signal.Signal == PosixSignal.SIGTERM
+            ? "collapsecheck: SIGTERM: stopping at the next step; a second signal ends the process at once."
+            : "collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.");
         _source.Cancel();
     }
 

@@ -37,6 +37,38 @@ public sealed class PreparationCancellationTests : IDisposable
         Assert.False(Directory.Exists(_tool.PathOf("out")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_run_cancelled_after_a_generation_says_it_is_cached_only_when_it_is(bool cacheOn)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 2));
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancellingProgress("generation 0 finished", cancel);
+        var options = new RunOptions(policy, _tool.PathOf("out"), "cpu", CacheFolder: cacheOn ? _tool.PathOf("cache") : null);
+
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => RunJob.Execute(options, progress, cancel.Token));
+
+        Assert.Equal(cacheOn ? 1 : null, (e as LineageCancelledException)?.GenerationsInCache);
+        Assert.Equal(cacheOn
+            ? "collapsecheck: cancelled; no report was written (1 finished generation stays in the cache, so a rerun resumes there)."
+            : Cli.CancelledMessage, Cli.Cancelled(e));
+    }
+
+    [Fact]
+    public void A_run_cancelled_before_any_generation_finished_promises_no_cache()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancellingProgress("the theory", cancel);
+        var options = new RunOptions(policy, _tool.PathOf("out"), "cpu", CacheFolder: _tool.PathOf("cache"));
+
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => RunJob.Execute(options, progress, cancel.Token));
+
+        Assert.IsNotType<LineageCancelledException>(e);
+        Assert.Equal(Cli.CancelledMessage, Cli.Cancelled(e));
+    }
+
     [Fact]
     public void Predict_stops_when_cancelled()
     {
@@ -61,5 +93,14 @@ public sealed class PreparationCancellationTests : IDisposable
 
         public void PhaseStarted(int generation, LineagePhase phase, long total) =>
             Steps.Add($"generation {generation}: {phase.ToString().ToLowerInvariant()}");
+
+        public void GenerationFinished(GenerationResult result, PhaseTimings timings)
+        {
+            Steps.Add($"generation {result.Generation} finished");
+            if (Steps[^1] == cancelAt)
+            {
+                cancel.Cancel();
+            }
+        }
     }
 }

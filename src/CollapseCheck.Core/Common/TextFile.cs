@@ -50,14 +50,27 @@ internal static class TextFile
 
     /// <summary>
     /// Where the bad bytes start. For a UTF-16 high surrogate that no low one follows, .NET reports the index of the
-    /// unit after it (unless it ends the file), which would put the error one character late.
+    /// unit after it, or of the stray byte after it in a file of odd length (but the unit itself when it ends the
+    /// file), which would put the error one character late. UTF-16 units start at even offsets, and the culprit is
+    /// the earlier of two identical units: a high surrogate followed by another is bad itself.
     /// </summary>
     private static int BadUnitIndex(ReadOnlySpan<byte> text, Encoding encoding, DecoderFallbackException e)
     {
         var unknown = e.BytesUnknown ?? [];
-        var isHighSurrogate = encoding is UnicodeEncoding && unknown.Length == 2
-            && char.IsHighSurrogate((char)(encoding.CodePage == 1201 ? unknown[0] << 8 | unknown[1] : unknown[1] << 8 | unknown[0]));
-        return isHighSurrogate && e.Index >= 2 && text.Slice(e.Index - 2, 2).SequenceEqual(unknown) ? e.Index - 2 : e.Index;
+        if (encoding is not UnicodeEncoding || unknown.Length < 2)
+        {
+            return e.Index;
+        }
+
+        var unit = unknown.AsSpan(0, 2);
+        var at = e.Index & ~1;
+        var isHighSurrogate = char.IsHighSurrogate((char)(encoding.CodePage == 1201 ? unit[0] << 8 | unit[1] : unit[1] << 8 | unit[0]));
+        if (isHighSurrogate && at >= 2 && text.Slice(at - 2, 2).SequenceEqual(unit))
+        {
+            return at - 2;
+        }
+
+        return at + 2 <= text.Length && text.Slice(at, 2).SequenceEqual(unit) ? at : e.Index;
     }
 
     private static Encoding Lenient(Encoding strict) =>

@@ -55,11 +55,11 @@ public static class Errors
     public static CollapseCheckException SamplerStalled(LineagePolicyFile policy, Common.SamplingStalledException e)
     {
         var lineage = policy.Lineage;
-        var advice = lineage.Filters.Dedupe
-            ? "with dedupe, a narrow sampler (low temperature, small topK or topP, short maxLength) runs out of distinct documents; loosen lineage.sampling, lower lineage.syntheticTokensPerGeneration, or turn lineage.filters.dedupe off"
-            : "loosen lineage.sampling or lower lineage.syntheticTokensPerGeneration";
+        var (advice, field) = e.OnlyEmpty
+            ? ("loosen lineage.sampling (a higher temperature, topK or topP) so that a document can get past its first token", "lineage.sampling")
+            : ("with dedupe, a narrow sampler (low temperature, small topK or topP, short maxLength) runs out of distinct documents; loosen lineage.sampling, lower lineage.syntheticTokensPerGeneration, or turn lineage.filters.dedupe off", "lineage.filters.dedupe");
         return new("CC0008", $"the sampler cannot produce the {lineage.SyntheticTokensPerGeneration} synthetic tokens per generation this policy asks for: {e.Message}; {advice}",
-            policy.LocationOf(lineage.Filters.Dedupe ? "lineage.filters.dedupe" : "lineage.sampling") ?? policy.LocationOf("lineage"), e);
+            policy.LocationOf(field) ?? policy.LocationOf("lineage"), e);
     }
 
     public static CollapseCheckException CorpusBadRecord(SourceLocation at, string detail) =>

@@ -51,7 +51,7 @@ public sealed class PreparedCorpus
     /// <param name="cancellation">Checked every few hundred documents while fitting the tokenizer and encoding, the slow parts on a big corpus.</param>
     public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus, CancellationToken cancellation = default)
     {
-        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, Checked(corpus.Train).Select(d => d.Text));
+        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, corpus.Train.CheckingEvery(cancellation).Select(d => d.Text));
         var train = Encode(corpus.Train).Where(d => d.Length > 0).ToList();
         var heldOut = Take(Encode(corpus.HeldOut).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
 
@@ -72,19 +72,9 @@ public sealed class PreparedCorpus
                 $"mix with realFraction {lineage.RealFraction} beside {lineage.SyntheticTokensPerGeneration} synthetic tokens needs {CorpusComposer.MixRealTokens(lineage)} real tokens per generation, but the real pool holds {poolTokens}");
         }
 
-        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool, tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
+        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
 
-        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => Checked(documents).Select(d => tokenizer.Encode(d.Text));
-
-        IEnumerable<Document> Checked(IEnumerable<Document> documents) => documents.Select((d, i) =>
-        {
-            if (i % 256 == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
-            }
-
-            return d;
-        });
+        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => documents.CheckingEvery(cancellation).Select(d => tokenizer.Encode(d.Text));
     }
 
     /// <summary>Fresh draws come from the end of the training split, so the pool is the same whatever f is beyond what it gives up.</summary>

@@ -83,10 +83,18 @@ public static class RunJob
         var seed = policy.Training.Seed;
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
         var results = new List<LineageResult>();
-        for (var i = 0; i < policy.Gate.Seeds; i++)
+        var finished = new FinishedGenerations(progress);
+        try
         {
-            progress?.LineageStarted(seed + i, i, policy.Gate.Seeds);
-            results.Add(new LineageRunner(policy, corpus, device, progress, cache).Run(seed + i, cancellation));
+            for (var i = 0; i < policy.Gate.Seeds; i++)
+            {
+                finished.LineageStarted(seed + i, i, policy.Gate.Seeds);
+                results.Add(new LineageRunner(policy, corpus, device, finished, cache).Run(seed + i, cancellation));
+            }
+        }
+        catch (OperationCanceledException e) when (cache is not null && finished.Count > 0)
+        {
+            throw new LineageCancelledException(finished.Count, e);
         }
 
         cancellation.ThrowIfCancellationRequested();
@@ -104,5 +112,32 @@ public static class RunJob
         ];
         AtomicFile.WriteAll(folder, files);
         return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList());
+    }
+}
+
+/// <summary>A run stopped after some generations were finished and kept in the generation cache.</summary>
+public sealed class LineageCancelledException(int generationsInCache, OperationCanceledException inner)
+    : OperationCanceledException(inner.Message, inner, inner.CancellationToken)
+{
+    public int GenerationsInCache { get; } = generationsInCache;
+}
+
+/// <summary>Passes progress on and counts finished generations (computed or loaded), for what a cancelled run kept.</summary>
+internal sealed class FinishedGenerations(ILineageProgress? inner) : ILineageProgress
+{
+    public int Count { get; private set; }
+
+    public void LineageStarted(int seed, int index, int count) => inner?.LineageStarted(seed, index, count);
+
+    public void Preparing(string step) => inner?.Preparing(step);
+
+    public void PhaseStarted(int generation, LineagePhase phase, long total) => inner?.PhaseStarted(generation, phase, total);
+
+    public void Advanced(int generation, LineagePhase phase, long done) => inner?.Advanced(generation, phase, done);
+
+    public void GenerationFinished(GenerationResult result, PhaseTimings timings)
+    {
+        Count++;
+        inner?.GenerationFinished(result, timings);
     }
 }

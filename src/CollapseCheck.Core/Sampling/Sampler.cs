@@ -35,7 +35,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
             {
                 if (budget.SkippedInARow >= StallAfter)
                 {
-                    throw new SamplingStalledException($"the model's last {budget.SkippedInARow} documents were all empty or repeats, at {budget.Total} of {tokens} tokens");
+                    throw new SamplingStalledException($"the model's last {budget.SkippedInARow} documents were all {budget.SkippedKind}, at {budget.Total} of {tokens} tokens", budget.SkippedOnlyEmpty);
                 }
 
                 cancellation.ThrowIfCancellationRequested();

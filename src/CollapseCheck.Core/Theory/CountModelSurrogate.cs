@@ -58,8 +58,8 @@ public static class CountModelSurrogate
     {
         var pool = bigram ? realPool : realPool.SelectMany(d => d).Select(id => new[] { id }).ToList();
         // Generation 0 is the real pool's model in every run: counted and scored once, shared read-only.
-        var truth = new CountModel(pool, endOfDocumentId, bigram);
-        var truthScores = (TextStatistics.GiniSimpson(truth.Unigram().Values), truth.CrossEntropy(heldOut, vocabularySize, Smoothing));
+        var truth = new CountModel(pool.CheckingEvery(cancellation), endOfDocumentId, bigram);
+        var truthScores = (TextStatistics.GiniSimpson(truth.Unigram().Values), truth.CrossEntropy(heldOut.CheckingEvery(cancellation), vocabularySize, Smoothing));
 
         // Each run draws from its own seeded generator, so running them side by side changes no number. At most four
         // at once: each holds its generations' models, and sixteen on a big runner multiplied the peak memory.
@@ -115,7 +115,7 @@ public static class CountModelSurrogate
                     ? Sample(truth, unbiased, false, lineage.FreshRealTokensPerGeneration, maxLength, rng, cancellation)
                     : []);
                 var set = CorpusComposer.Compose(lineage, g, pool, synthetic, fresh, composeSeed);
-                model = new CountModel(set.Documents.Select(d => d.Ids), truth.EndOfDocumentId, truth.Bigram);
+                model = new CountModel(set.Documents.Select(d => d.Ids).CheckingEvery(cancellation), truth.EndOfDocumentId, truth.Bigram);
             }
 
             var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng, cancellation);
@@ -123,7 +123,7 @@ public static class CountModelSurrogate
             measured.Add(new Measured(
                 g == 0 ? truthScores.Diversity : TextStatistics.GiniSimpson(model.Unigram().Values),
                 TextStatistics.EntropyBits(TextStatistics.Count(sample, vocabularySize)),
-                g == 0 ? truthScores.CrossEntropy : model.CrossEntropy(heldOut, vocabularySize, Smoothing)));
+                g == 0 ? truthScores.CrossEntropy : model.CrossEntropy(heldOut.CheckingEvery(cancellation), vocabularySize, Smoothing)));
         }
 
         return measured;
@@ -143,7 +143,7 @@ public static class CountModelSurrogate
             if (budget.SkippedInARow >= Sampler.StallAfter)
             {
                 // Which run stalls first depends on timing, so the message holds nothing that differs between runs.
-                throw new SamplingStalledException($"in the theory's surrogate, the count model's last {Sampler.StallAfter} documents were all empty or repeats");
+                throw new SamplingStalledException($"in the theory's surrogate, the count model's last {Sampler.StallAfter} documents were all {budget.SkippedKind}", budget.SkippedOnlyEmpty);
             }
 
             var doc = new List<int>();

@@ -26,7 +26,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// <param name="cancellation">Checked between the surrogate's runs, which take seconds on a big corpus.</param>
     public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default)
     {
-        var statistics = ContextStatistics.FromDocuments(corpus.RealPool, corpus.Tokenizer.EndOfDocumentId);
+        var statistics = ContextStatistics.FromDocuments(corpus.RealPool.CheckingEvery(cancellation), corpus.Tokenizer.EndOfDocumentId);
         var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
         try
         {

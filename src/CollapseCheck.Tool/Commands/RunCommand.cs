@@ -47,8 +47,8 @@ internal static class RunCommand
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var outcome = SignalCancellation.Run(output.Error, cacheFolder is null ? Cli.CancelledMessage : Cli.CancelledCachedMessage,
-                cancellation => ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation)));
+            var outcome = SignalCancellation.Run(output.Error,
+                cancellation => ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation)), Cli.Cancelled);
 
             if (Native.TorchNative.Current is { PatchWrittenNow: true } native)
             {

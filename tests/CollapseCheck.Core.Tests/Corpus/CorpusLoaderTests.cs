@@ -285,6 +285,7 @@ public sealed class CorpusLoaderTests : IDisposable
     [InlineData("high.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xD8, (byte)'c', 0 }, 2, 2)]
     [InlineData("high-high.txt", new byte[] { 0xFE, 0xFF, 0, (byte)'b', 0xD8, 0x00, 0xD8, 0x00 }, 1, 2)]
     [InlineData("high-at-end.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'b', 0, 0x00, 0xD8 }, 1, 3)]
+    [InlineData("high-odd-byte.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'c', 0, 0x00, 0xD8, 0x41 }, 2, 2)]
     public void A_file_that_does_not_decode_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
     {
         Write("data/a.txt", Paragraphs("a", 10));
