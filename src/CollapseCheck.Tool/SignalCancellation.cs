@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace CollapseCheck.Tool;
 
 /// <summary>
-/// While alive, the first Ctrl+C (or SIGTERM) cancels <see cref="Token"/> instead of ending the process, so a run stops
-/// at its next training step or sampling round, writes no report and says so; a second one ends the process at once.
+/// While alive, the first Ctrl+C (or SIGTERM) cancels <see cref="Token"/> instead of ending the process, so a command
+/// stops at its next step, writes nothing and says so; a second one ends the process at once.
 /// System.CommandLine only listens once an action hands back a Task, so a synchronous run used to die mid-phase
 /// without a word.
 /// </summary>

@@ -78,26 +78,22 @@ public sealed class PreparationCancellationTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => PredictJob.Execute(policy, cancel.Token));
     }
 
+    /// <summary>Records each step and cancels when one starts with <c>cancelAt</c>.</summary>
     private sealed class CancellingProgress(string cancelAt, CancellationTokenSource cancel) : ILineageProgress
     {
         public List<string> Steps { get; } = [];
 
-        public void Preparing(string step)
+        public void Preparing(string step) => Record(step);
+
+        public void PhaseStarted(int generation, LineagePhase phase, long total) =>
+            Record($"generation {generation}: {phase.ToString().ToLowerInvariant()}");
+
+        public void GenerationFinished(GenerationResult result, PhaseTimings timings) => Record($"generation {result.Generation} finished");
+
+        private void Record(string step)
         {
             Steps.Add(step);
             if (step.StartsWith(cancelAt, StringComparison.Ordinal))
-            {
-                cancel.Cancel();
-            }
-        }
-
-        public void PhaseStarted(int generation, LineagePhase phase, long total) =>
-            Steps.Add($"generation {generation}: {phase.ToString().ToLowerInvariant()}");
-
-        public void GenerationFinished(GenerationResult result, PhaseTimings timings)
-        {
-            Steps.Add($"generation {result.Generation} finished");
-            if (Steps[^1] == cancelAt)
             {
                 cancel.Cancel();
             }

@@ -15,8 +15,14 @@ public sealed class TokenBudget(long tokens, bool dedupe = false)
 
     public bool IsFull => Total >= tokens;
 
+    /// <summary>Documents skipped in a row (empty, or repeats under dedupe) after which a sampler is taken to be stuck.</summary>
+    public const int StallAfter = 10_000;
+
     /// <summary>Documents skipped since the last one taken: a sampler that only repeats itself shows here.</summary>
     public int SkippedInARow { get; private set; }
+
+    /// <summary>The sampler feeding this budget is stuck: give up with a <see cref="SamplingStalledException"/>.</summary>
+    public bool IsStalled => SkippedInARow >= StallAfter;
 
     /// <summary>Whether the documents skipped in a row were all empty (none a repeat).</summary>
     public bool SkippedOnlyEmpty { get; private set; } = true;

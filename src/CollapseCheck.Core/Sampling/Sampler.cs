@@ -16,15 +16,12 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
 {
     private readonly int _maxLength = Math.Min(policy.MaxLength ?? model.Config.Context, model.Config.Context);
 
-    /// <summary>Documents skipped in a row (empty, or repeats under dedupe) after which the budget is given up on.</summary>
-    public const int StallAfter = 10_000;
-
     /// <summary>
     /// Documents whose lengths add up to exactly <paramref name="tokens"/> ids (the last one cut),
     /// not counting end-of-document ids. Empty documents are dropped. With dedupe, a document equal to an
     /// earlier one is dropped too.
     /// </summary>
-    /// <exception cref="SamplingStalledException"><see cref="StallAfter"/> documents in a row were dropped.</exception>
+    /// <exception cref="SamplingStalledException"><see cref="TokenBudget.StallAfter"/> documents in a row were dropped.</exception>
     public List<int[]> SampleTokens(long tokens, long seed, bool dedupe = false, CancellationToken cancellation = default)
     {
         var generators = NewGenerators(seed);
@@ -33,7 +30,7 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
             var budget = new TokenBudget(tokens, dedupe);
             while (!budget.IsFull)
             {
-                if (budget.SkippedInARow >= StallAfter)
+                if (budget.IsStalled)
                 {
                     throw new SamplingStalledException($"the model's last {budget.SkippedInARow} documents were all {budget.SkippedKind}, at {budget.Total} of {tokens} tokens", budget.SkippedOnlyEmpty);
                 }

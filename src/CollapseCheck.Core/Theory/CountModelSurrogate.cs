@@ -3,7 +3,6 @@ using CollapseCheck.Common;
 using CollapseCheck.Lineage;
 using CollapseCheck.Metrics;
 using CollapseCheck.Policy;
-using CollapseCheck.Sampling;
 
 namespace CollapseCheck.Theory;
 
@@ -140,10 +139,10 @@ public static class CountModelSurrogate
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            if (budget.SkippedInARow >= Sampler.StallAfter)
+            if (budget.IsStalled)
             {
                 // Which run stalls first depends on timing, so the message holds nothing that differs between runs.
-                throw new SamplingStalledException($"in the theory's surrogate, the count model's last {Sampler.StallAfter} documents were all {budget.SkippedKind}", budget.SkippedOnlyEmpty);
+                throw new SamplingStalledException($"in the theory's surrogate, the count model's last {TokenBudget.StallAfter} documents were all {budget.SkippedKind}", budget.SkippedOnlyEmpty);
             }
 
             var doc = new List<int>();

@@ -23,7 +23,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     public static bool SamplerIsBiased(LineagePolicy lineage) =>
         lineage.Sampling is not { Temperature: 1.0, TopK: 0, TopP: 1.0 } || lineage.Filters.Dedupe;
 
-    /// <param name="cancellation">Checked between the surrogate's runs, which take seconds on a big corpus.</param>
+    /// <param name="cancellation">Checked every few hundred documents of each pass over the corpus and inside the surrogate's runs: both take seconds on a big corpus.</param>
     public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default)
     {
         var statistics = ContextStatistics.FromDocuments(corpus.RealPool.CheckingEvery(cancellation), corpus.Tokenizer.EndOfDocumentId);

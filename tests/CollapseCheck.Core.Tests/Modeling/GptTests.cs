@@ -152,7 +152,7 @@ public class GptTests
         var sampler = new Sampler(model, new SamplingPolicy(1.0, 1, 1.0, MaxLength: 2), endOfDocumentId: 49, CPU, batch: 64);
         var e = Assert.Throws<SamplingStalledException>(() => sampler.SampleTokens(1000, seed: 1, dedupe: true));
         var skipped = int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"^the model's last (\d+) documents were all empty( or repeats| \(the sampler ends every document at once\)), at \d+ of 1000 tokens$").Groups[1].Value);
-        Assert.InRange(skipped, Sampler.StallAfter, Sampler.StallAfter + 64);
+        Assert.InRange(skipped, TokenBudget.StallAfter, TokenBudget.StallAfter + 64);
     }
 
     [Fact]
