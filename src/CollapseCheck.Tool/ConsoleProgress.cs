@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using CollapseCheck.Lineage;
 using Spectre.Console;
@@ -24,7 +25,13 @@ internal static class ConsoleProgress
         console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context => result = work(new LiveProgress(context)));
+            .Start(context =>
+            {
+                var live = new LiveProgress(context);
+                result = work(live);
+                // predict ends on its theory step, which nothing after it completes.
+                live.Complete();
+            });
         return result;
     }
 
@@ -33,6 +40,13 @@ internal static class ConsoleProgress
 
     private sealed class PlainProgress(TextWriter error) : ILineageProgress
     {
+        /// <summary>A log line per unit of a long step would bury the rest; one at most this often shows it is alive.</summary>
+        private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
+
+        private readonly Lock _lock = new();
+        private readonly Stopwatch _sinceLastLine = new();
+        private string _step = "";
+
         public void LineageStarted(int seed, int index, int count)
         {
             if (count > 1)
@@ -41,7 +55,27 @@ internal static class ConsoleProgress
             }
         }
 
-        public void Preparing(string step) => error.WriteLine($"collapsecheck: {step}");
+        public void Preparing(string step)
+        {
+            lock (_lock)
+            {
+                _step = step;
+                _sinceLastLine.Restart();
+                error.WriteLine($"collapsecheck: {step}");
+            }
+        }
+
+        public void PreparingAdvanced(long done, long total, string units)
+        {
+            lock (_lock)
+            {
+                if (_sinceLastLine.Elapsed >= HeartbeatInterval && done < total)
+                {
+                    _sinceLastLine.Restart();
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collapsecheck: {_step}: {done} of {total} {units} done ({100.0 * done / total:F0} %)"));
+                }
+            }
+        }
 
         public void PhaseStarted(int generation, LineagePhase phase, long total) =>
             error.WriteLine($"collapsecheck: generation {generation}: {phase.ToString().ToLowerInvariant()} ({total} {Unit(phase)})");
@@ -52,12 +86,27 @@ internal static class ConsoleProgress
 
     private sealed class LiveProgress(ProgressContext context) : ILineageProgress
     {
+        private readonly Lock _lock = new();
         private ProgressTask? _task;
 
         public void Preparing(string step)
         {
             Complete();
             _task = context.AddTask(step).IsIndeterminate();
+        }
+
+        public void PreparingAdvanced(long done, long total, string units)
+        {
+            // Workers report in any order; the lock keeps the highest count, so the bar never moves back.
+            lock (_lock)
+            {
+                if (_task is { } task)
+                {
+                    task.IsIndeterminate(false);
+                    task.MaxValue = total;
+                    task.Value = Math.Max(task.Value, done);
+                }
+            }
         }
 
         public void PhaseStarted(int generation, LineagePhase phase, long total)
@@ -71,7 +120,7 @@ internal static class ConsoleProgress
         public void GenerationFinished(GenerationResult result, PhaseTimings timings) => Complete();
 
         // Only training reports steps; a phase that has ended is complete whatever it reported.
-        private void Complete()
+        public void Complete()
         {
             _task?.Value(_task.MaxValue);
             _task?.StopTask();

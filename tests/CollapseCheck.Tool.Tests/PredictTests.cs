@@ -18,7 +18,11 @@ public class PredictTests : IDisposable
         await tool.WaitForExitAsync();
 
         Assert.Equal(0, tool.ExitCode);
-        Assert.Contains("no policy given, so the embedded default is used; pass collapsecheck.json to use the one in this folder", await stderr);
+        var log = await stderr;
+        Assert.Contains("no policy given, so the embedded default is used; pass collapsecheck.json to use the one in this folder", log);
+        // Progress goes to stderr, as run's does, so a slow corpus or theory is not silent and stdout stays JSON.
+        Assert.Contains("collapsecheck: reading the corpus", log);
+        Assert.Contains("collapsecheck: the theory: the covariance ledger", log);
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(5, json.RootElement.GetProperty("ledger").GetProperty("generations").GetArrayLength() - 1);
     }

@@ -75,7 +75,7 @@ public sealed class PreparationCancellationTests : IDisposable
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => PredictJob.Execute(policy, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => PredictJob.Execute(policy, cancellation: cancel.Token));
     }
 
     /// <summary>Records each step and cancels when one starts with <c>cancelAt</c>.</summary>

@@ -11,6 +11,12 @@ public interface ILineageProgress
     /// <summary>A step before training (reading, tokenizing, the theory): seconds on a big corpus, so it is named.</summary>
     void Preparing(string step) { }
 
+    /// <summary>
+    /// The current preparation step has done <paramref name="done"/> of <paramref name="total"/> <paramref name="units"/>
+    /// (the surrogate's generations across its runs); called from worker threads, in no fixed order of <paramref name="done"/>.
+    /// </summary>
+    void PreparingAdvanced(long done, long total, string units) { }
+
     void PhaseStarted(int generation, LineagePhase phase, long total) { }
 
     void Advanced(int generation, LineagePhase phase, long done) { }

@@ -9,11 +9,11 @@ namespace CollapseCheck.Running;
 /// <summary>`collapsecheck predict`: the theory at the policy's own token counts and corpus statistics; no training.</summary>
 public static class PredictJob
 {
-    public static PredictionReport Execute(string? policyPath, CancellationToken cancellation = default)
+    public static PredictionReport Execute(string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
         var policy = RunJob.LoadPolicy(policyPath);
-        var corpus = RunJob.PrepareCorpus(policy, policyPath, cancellation: cancellation);
-        var theory = RunJob.PredictTheory(policy, corpus, cancellation: cancellation);
+        var corpus = RunJob.PrepareCorpus(policy, policyPath, progress, cancellation);
+        var theory = RunJob.PredictTheory(policy, corpus, progress, cancellation);
         // The ledger alone checks nothing: a Ctrl+C it ran through still stops the command before it prints.
         cancellation.ThrowIfCancellationRequested();
         return PredictionReport.Create(policy, corpus, theory);

@@ -55,7 +55,7 @@ public static class RunJob
         progress?.Preparing(PolicyTheory.SamplerIsBiased(policy.Lineage)
             ? $"the theory: {PolicyTheory.SurrogateRuns} runs of the bigram surrogate with the policy's sampler"
             : "the theory: the covariance ledger");
-        return PolicyTheory.For(policy, corpus, cancellation);
+        return PolicyTheory.For(policy, corpus, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "surrogate generations"));
     }
 
     public static RunOutcome Execute(RunOptions options, ILineageProgress? progress = null, CancellationToken cancellation = default)
@@ -130,6 +130,8 @@ internal sealed class FinishedGenerations(ILineageProgress? inner) : ILineagePro
     public void LineageStarted(int seed, int index, int count) => inner?.LineageStarted(seed, index, count);
 
     public void Preparing(string step) => inner?.Preparing(step);
+
+    public void PreparingAdvanced(long done, long total, string units) => inner?.PreparingAdvanced(done, total, units);
 
     public void PhaseStarted(int generation, LineagePhase phase, long total) => inner?.PhaseStarted(generation, phase, total);
 

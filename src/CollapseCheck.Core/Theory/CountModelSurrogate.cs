@@ -53,7 +53,8 @@ public static class CountModelSurrogate
         bool bigram,
         int runs,
         int seed,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default,
+        Action<long, long>? generationFinished = null)
     {
         var pool = bigram ? realPool : realPool.SelectMany(d => d).Select(id => new[] { id }).ToList();
         // Generation 0 is the real pool's model in every run: counted and scored once, shared read-only.
@@ -62,6 +63,10 @@ public static class CountModelSurrogate
 
         // Each run draws from its own seeded generator, so running them side by side changes no number. At most four
         // at once: each holds its generations' models, and sixteen on a big runner multiplied the peak memory.
+        var total = (long)runs * (lineage.Generations + 1);
+        var finished = 0L;
+        void Finished() => generationFinished?.Invoke(Interlocked.Increment(ref finished), total);
+
         var perRun = new List<Measured>[runs];
         var failures = new Exception?[runs];
         var options = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Math.Min(Environment.ProcessorCount, 4) };
@@ -69,7 +74,7 @@ public static class CountModelSurrogate
         {
             try
             {
-                perRun[run] = RunOnce(lineage, truth, truthScores, pool, heldOut, vocabularySize, maxDocumentLength, SplitMix64.For(seed, "surrogate", run), cancellation);
+                perRun[run] = RunOnce(lineage, truth, truthScores, pool, heldOut, vocabularySize, maxDocumentLength, SplitMix64.For(seed, "surrogate", run), Finished, cancellation);
             }
             catch (Exception e)
             {
@@ -97,7 +102,7 @@ public static class CountModelSurrogate
     private sealed record Measured(double Diversity, double EntropyBits, double CrossEntropy);
 
     private static List<Measured> RunOnce(LineagePolicy lineage, CountModel truth, (double Diversity, double CrossEntropy) truthScores,
-        IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng, CancellationToken cancellation)
+        IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng, Action generationFinished, CancellationToken cancellation)
     {
         var unbiased = new SamplingPolicy(1.0, 0, 1.0, null);
         var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
@@ -123,6 +128,7 @@ public static class CountModelSurrogate
                 g == 0 ? truthScores.Diversity : TextStatistics.GiniSimpson(model.Unigram().Values),
                 TextStatistics.EntropyBits(TextStatistics.Count(sample, vocabularySize)),
                 g == 0 ? truthScores.CrossEntropy : model.CrossEntropy(heldOut.CheckingEvery(cancellation), vocabularySize, Smoothing)));
+            generationFinished();
         }
 
         return measured;

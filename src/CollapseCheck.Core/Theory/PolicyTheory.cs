@@ -24,7 +24,8 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
         lineage.Sampling is not { Temperature: 1.0, TopK: 0, TopP: 1.0 } || lineage.Filters.Dedupe;
 
     /// <param name="cancellation">Checked every few hundred documents of each pass over the corpus and inside the surrogate's runs: both take seconds on a big corpus.</param>
-    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default)
+    /// <param name="surrogateProgress">Told (done, total) as the surrogate's runs finish generations; a big policy runs it for minutes.</param>
+    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default, Action<long, long>? surrogateProgress = null)
     {
         var statistics = ContextStatistics.FromDocuments(corpus.RealPool.CheckingEvery(cancellation), corpus.Tokenizer.EndOfDocumentId);
         var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
@@ -32,7 +33,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
         {
             var surrogate = SamplerIsBiased(policy.Lineage)
                 ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
-                    corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation)
+                    corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation, surrogateProgress)
                 : null;
             return new PolicyTheory(ledger, surrogate, statistics);
         }

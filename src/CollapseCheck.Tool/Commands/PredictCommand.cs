@@ -15,7 +15,8 @@ internal static class PredictCommand
         command.SetAction(parsed =>
         {
             var path = CommonOptions.PolicyOf(parsed, policy, output);
-            var report = SignalCancellation.Run(output.Error, cancellation => PredictJob.Execute(path, cancellation), _ => "collapsecheck: cancelled.");
+            var report = SignalCancellation.Run(output.Error,
+                cancellation => ConsoleProgress.Run(output, progress => PredictJob.Execute(path, progress, cancellation)), _ => "collapsecheck: cancelled.");
             if (parsed.GetValue(json))
             {
                 output.Out.Write(ReportJson.Serialize(report));

@@ -55,6 +55,18 @@ public class CountModelSurrogateTests
     }
 
     [Fact]
+    public void Progress_counts_every_generation_of_every_run_once()
+    {
+        var reports = new System.Collections.Concurrent.ConcurrentBag<(long Done, long Total)>();
+        CountModelSurrogate.Run(Lineage(LineageMode.Replace, temperature: 0.8), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 12, seed: 5,
+            generationFinished: (done, total) => reports.Add((done, total)));
+
+        // 12 runs × generations 0–5, each counted once across the worker threads.
+        Assert.Equal(Enumerable.Range(1, 72).Select(i => (long)i), reports.Select(r => r.Done).Order());
+        Assert.All(reports, r => Assert.Equal(72, r.Total));
+    }
+
+    [Fact]
     public void Runs_are_seeded_and_quantiles_are_ordered()
     {
         var a = CountModelSurrogate.Run(Lineage(LineageMode.Accumulate, temperature: 0.8), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 20, seed: 5);
