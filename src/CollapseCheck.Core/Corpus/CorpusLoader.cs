@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
@@ -10,7 +11,7 @@ namespace CollapseCheck.Corpus;
 /// The policy's corpus section → documents in a deterministic order → byte budget → held-out split.
 /// Text files become one document per paragraph (blank-line separated); *.jsonl one per line.
 /// </summary>
-public static class CorpusLoader
+public static partial class CorpusLoader
 {
     /// <param name="cancellation">Checked before each file, so a big corpus stops within one file's read.</param>
     public static LoadedCorpus Load(CorpusPolicy policy, string baseDirectory, LineagePolicyFile? policyForLocations = null, CancellationToken cancellation = default)
@@ -171,10 +172,15 @@ public static class CorpusLoader
         return (root.Length == 0 || root.EndsWith(':') ? root + "/" : root, string.Join('/', segments.Skip(fixedCount)));
     }
 
+    /// <summary>
+    /// Paragraphs are separated by blank lines, and a line of only spaces or tabs is blank too: editors leave them, and
+    /// a file read as one document per paragraph must not run two together because of an invisible space. Line ends
+    /// are CRLF, LF or a lone CR (classic Mac), as TextReader.ReadLine has them for *.jsonl.
+    /// </summary>
     public static IEnumerable<Document> Paragraphs(string text, string id)
     {
         var index = 0;
-        foreach (var paragraph in text.Replace("\r\n", "\n").Split("\n\n"))
+        foreach (var paragraph in BlankLine().Split(text.Replace("\r\n", "\n").Replace('\r', '\n')))
         {
             var trimmed = paragraph.Trim();
             if (trimmed.Length > 0)
@@ -183,6 +189,9 @@ public static class CorpusLoader
             }
         }
     }
+
+    [GeneratedRegex(@"\n[^\S\n]*\n")]
+    private static partial Regex BlankLine();
 
     /// <summary>Documents in order while the total stays within the budget; at least one.</summary>
     private static List<Document> Budget(List<Document> documents, long? maxBytes)

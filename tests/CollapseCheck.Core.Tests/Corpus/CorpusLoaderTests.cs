@@ -315,6 +315,25 @@ public sealed class CorpusLoaderTests : IDisposable
         Assert.Equal(["fifth", "first", "fourth", "second", "sixth", "third"], corpus.Train.Concat(corpus.HeldOut).Select(d => d.Text).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("first\n\nsecond")]
+    [InlineData("first\r\n\r\nsecond\r\n")]
+    [InlineData("first\r\rsecond")]
+    [InlineData("first\n \t\nsecond")]
+    [InlineData("first\r\n  \r\n\r\n\t\r\nsecond")]
+    [InlineData("\n\nfirst\n\n\n\n\nsecond\n\n")]
+    public void Paragraphs_split_at_blank_lines_whatever_the_line_ends_and_however_blank(string text)
+    {
+        Assert.Equal(["first", "second"], CorpusLoader.Paragraphs(text, "f").Select(d => d.Text));
+        Assert.Equal(["f#0", "f#1"], CorpusLoader.Paragraphs(text, "f").Select(d => d.Id));
+    }
+
+    [Fact]
+    public void Lines_of_one_paragraph_stay_together_with_their_line_ends_made_LF()
+    {
+        Assert.Equal(["one\ntwo\nthree", "four"], CorpusLoader.Paragraphs("one\r\ntwo\rthree \n\nfour", "f").Select(d => d.Text));
+    }
+
     [Fact]
     public void A_file_the_system_will_not_read_is_the_callers_error_with_the_systems_reason()
     {
