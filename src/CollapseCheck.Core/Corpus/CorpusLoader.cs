@@ -102,17 +102,19 @@ public static partial class CorpusLoader
                 continue;
             }
 
-            // The globbing library takes patterns relative to a root: an absolute one is matched from the folder
-            // before its first wildcard, and the excludes (relative to the policy's folder) then file by file.
+            // The globbing library takes patterns relative to a root: a pattern is matched from the folder before its
+            // first wildcard, and the excludes (relative to the policy's folder) then file by file. Starting there, not
+            // at the policy's folder, lets a named folder link lead anywhere, even to a folder it is inside (`dot -> .`),
+            // where a walk from above would refuse to loop.
             var (root, relative) = SplitRoot(pattern, baseDirectory);
-            var matched = Glob(relative, root == baseDirectory ? exclude : []);
+            var matched = !Directory.Exists(root) ? [] : Glob(relative, root == baseDirectory ? exclude : []);
             var found = root == baseDirectory ? matched : matched.Where(path => !IsExcluded(path)).ToList();
             if (found.Count == 0)
             {
-                var unexcluded = exclude.Count == 0 ? 0 : Glob(relative, []).Count;
+                var unexcluded = exclude.Count == 0 || matched.Count == 0 ? 0 : Glob(relative, []).Count;
                 throw unexcluded > 0
                     ? Errors.CorpusAllExcluded(locate(pattern), pattern, unexcluded)
-                    : Errors.CorpusNoFiles(locate(pattern), pattern, root);
+                    : Errors.CorpusNoFiles(locate(pattern), pattern, Path.IsPathRooted(pattern) ? root : baseDirectory);
             }
 
             all.UnionWith(found);
@@ -146,30 +148,40 @@ public static partial class CorpusLoader
             return (own == path || !IsExcluded(own)) && seen.Add(real);
         }).ToList();
 
+        // A question about the path's text, answered without the file system: a walk to it from the policy's folder
+        // would not enter a folder link that leads back up (`dot -> .`), though the path goes through one. Paths and
+        // excludes are matched from the file system's root, so an exclude that climbs out (`../other/**`) still holds.
         bool IsExcluded(string path)
         {
+            if (exclude.Count == 0)
+            {
+                return false;
+            }
+
+            var top = Path.GetPathRoot(path)!;
             var matcher = new Matcher(StringComparison.Ordinal);
-            matcher.AddInclude(Path.GetRelativePath(baseDirectory, path).Replace('\\', '/'));
-            matcher.AddExcludePatterns(exclude);
-            return !Execute(matcher, baseDirectory).Any();
+            matcher.AddInclude("**");
+            matcher.AddExcludePatterns(exclude.Select(e => Path.GetFullPath(e, baseDirectory)[top.Length..].Replace('\\', '/')));
+            return !matcher.Match(top, path).HasMatches;
         }
     }
 
     private static IEnumerable<string> Execute(Matcher matcher, string root) =>
         matcher.Execute(new LoopSafeDirectory(root)).Files.Select(match => Path.GetFullPath(Path.Combine(root, match.Path)));
 
-    /// <summary>(folder to match from, pattern relative to it): the base folder for a relative pattern.</summary>
+    /// <summary>(folder to match from, pattern relative to it): the folder named before the pattern's first wildcard.</summary>
     private static (string Root, string Relative) SplitRoot(string pattern, string baseDirectory)
     {
-        if (!Path.IsPathRooted(pattern))
-        {
-            return (baseDirectory, pattern);
-        }
-
         var segments = pattern.Replace('\\', '/').Split('/');
         var fixedCount = segments.TakeWhile(part => part.IndexOfAny(['*', '?', '[']) < 0).Count();
         var root = string.Join('/', segments.Take(fixedCount));
-        return (root.Length == 0 || root.EndsWith(':') ? root + "/" : root, string.Join('/', segments.Skip(fixedCount)));
+        var relative = string.Join('/', segments.Skip(fixedCount));
+        if (!Path.IsPathRooted(pattern))
+        {
+            return (fixedCount == 0 ? baseDirectory : Path.GetFullPath(Path.Combine(baseDirectory, root)), relative);
+        }
+
+        return (root.Length == 0 || root.EndsWith(':') ? root + "/" : root, relative);
     }
 
     /// <summary>

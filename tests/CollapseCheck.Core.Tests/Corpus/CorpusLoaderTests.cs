@@ -278,6 +278,48 @@ public sealed class CorpusLoaderTests : IDisposable
         Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
     }
 
+    [Fact]
+    public void An_exclude_may_climb_out_of_the_policy_folder_too()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        Write("data/old/c.txt", Paragraphs("c", 10));
+        var inner = Path.Combine(_folder, "policy");
+        Directory.CreateDirectory(inner);
+
+        var corpus = CorpusLoader.Load(Policy(["../data/**/*.txt"], exclude: ["../data/b.txt", "../data/old/**"]), inner);
+
+        Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
+    }
+
+    [Theory]
+    [InlineData("data/dot/*.txt")]
+    [InlineData("data/dot/a.txt")]
+    [InlineData("data/dot/dot/**/*.txt")]
+    public void A_named_folder_link_to_a_folder_it_is_inside_is_followed(string pattern)
+    {
+        // A walk from the policy's folder refuses to go round `dot -> .`, but a pattern that names the link means it.
+        Write("data/a.txt", Paragraphs("a", 10));
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "dot"), ".");
+
+        var corpus = Load(Policy([pattern], exclude: ["data/skip/**"]));
+
+        Assert.Equal([Path.Combine(_folder, pattern.Replace("*.txt", "a.txt").Replace("**/", ""))], corpus.Files);
+        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void An_exclude_names_a_file_by_the_path_a_pattern_reached_it_through()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "dot"), ".");
+
+        var corpus = Load(Policy(["data/dot/*.txt"], exclude: ["data/dot/b.txt"]));
+
+        Assert.Equal([Path.Combine(_folder, "data", "dot", "a.txt")], corpus.Files);
+    }
+
     [Theory]
     [InlineData("notes.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }, 2, 4)]
     [InlineData("records.jsonl", new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}', (byte)'\n', 0x1F, 0x8B, 0x08 }, 2, 2)]
