@@ -94,11 +94,13 @@ public static partial class CorpusLoader
                     throw Errors.CorpusFileNotFound(locate(pattern), path);
                 }
 
-                if (!IsExcluded(path))
+                // As for a glob whose every match is excluded: naming a file and excluding it is a contradiction.
+                if (IsExcluded(path))
                 {
-                    all.Add(path);
+                    throw Errors.CorpusAllExcluded(locate(pattern), pattern, 1);
                 }
 
+                all.Add(path);
                 continue;
             }
 

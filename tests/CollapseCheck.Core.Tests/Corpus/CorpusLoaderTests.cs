@@ -188,6 +188,16 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_named_file_that_an_exclude_removes_blames_the_exclude_not_the_text()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/b.txt", "data/a.txt"], exclude: ["data/a*"])));
+        Assert.Equal("CC0010", e.Code);
+        Assert.Equal("corpus pattern 'data/a.txt' matched 1 file(s), but corpus.exclude removed every one", e.Message);
+    }
+
+    [Fact]
     public void A_file_reached_through_folder_links_is_read_once_under_its_first_path()
     {
         Write("data/2024/a.txt", Paragraphs("a", 10));
