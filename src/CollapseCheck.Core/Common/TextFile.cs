@@ -33,9 +33,23 @@ internal static class TextFile
         {
             // Where the decoder gave up, as the text before it reads: lines and characters, not bytes.
             var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, BadUnitIndex(bytes.AsSpan(start), encoding, e)));
-            var lineStart = before.LastIndexOf('\n') + 1;
-            throw notText(new SourceLocation(path, before.Count(c => c == '\n') + 1, before.Length - lineStart + 1));
+            throw notText(EndOf(path, before));
         }
+    }
+
+    /// <summary>Where <paramref name="before"/> ends, with CRLF, LF and a lone CR each ending a line, as the corpus reads them.</summary>
+    private static SourceLocation EndOf(string path, string before)
+    {
+        var (line, lineStart) = (1, 0);
+        for (var i = 0; i < before.Length; i++)
+        {
+            if (before[i] == '\n' || (before[i] == '\r' && (i + 1 == before.Length || before[i + 1] != '\n')))
+            {
+                (line, lineStart) = (line + 1, i + 1);
+            }
+        }
+
+        return new SourceLocation(path, line, before.Length - lineStart + 1);
     }
 
     private static (Encoding Encoding, int Start) EncodingOf(ReadOnlySpan<byte> bytes) => bytes switch

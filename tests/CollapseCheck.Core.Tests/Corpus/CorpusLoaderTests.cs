@@ -332,6 +332,9 @@ public sealed class CorpusLoaderTests : IDisposable
 
     [Theory]
     [InlineData("notes.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }, 2, 4)]
+    [InlineData("crlf.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\r', (byte)'\n', (byte)'\r', (byte)'\n', (byte)'c', 0xE9 }, 3, 2)]
+    [InlineData("cr.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\r', (byte)'\r', (byte)'c', (byte)'a', 0xE9 }, 3, 3)]
+    [InlineData("cr-before-bad.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\r', 0xE9 }, 2, 1)]
     [InlineData("records.jsonl", new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}', (byte)'\n', 0x1F, 0x8B, 0x08 }, 2, 2)]
     [InlineData("utf16.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xDC, (byte)'c', 0 }, 2, 2)]
     [InlineData("high.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xD8, (byte)'c', 0 }, 2, 2)]
