@@ -78,6 +78,8 @@ public static partial class CorpusLoader
     private static List<string> Match(IReadOnlyList<string> patterns, IReadOnlyList<string> exclude, string baseDirectory, Func<string, SourceLocation?> locate)
     {
         var all = new SortedSet<string>(StringComparer.Ordinal);
+        // Absolute, with '/' separators: excludes are relative to the policy's folder, and patterns walk from elsewhere.
+        var excludes = exclude.Select(e => Path.GetFullPath(e, baseDirectory).Replace('\\', '/')).ToList();
         foreach (var pattern in patterns)
         {
             var isGlob = pattern.IndexOfAny(['*', '?', '[']) >= 0;
@@ -107,13 +109,14 @@ public static partial class CorpusLoader
             // The globbing library takes patterns relative to a root: a pattern is matched from the folder before its
             // first wildcard, and the excludes (relative to the policy's folder) then file by file. Starting there, not
             // at the policy's folder, lets a named folder link lead anywhere, even to a folder it is inside (`dot -> .`),
-            // where a walk from above would refuse to loop.
+            // where a walk from above would refuse to loop. Excludes inside that folder also go to the walk, which then
+            // skips an excluded folder instead of reading through it.
             var (root, relative) = SplitRoot(pattern, baseDirectory);
-            var matched = !Directory.Exists(root) ? [] : Glob(relative, root == baseDirectory ? exclude : []);
-            var found = root == baseDirectory ? matched : matched.Where(path => !IsExcluded(path)).ToList();
+            var matched = !Directory.Exists(root) ? [] : Glob(relative, ExcludesUnder(root));
+            var found = matched.Where(path => !IsExcluded(path)).ToList();
             if (found.Count == 0)
             {
-                var unexcluded = exclude.Count == 0 || matched.Count == 0 ? 0 : Glob(relative, []).Count;
+                var unexcluded = exclude.Count == 0 || !Directory.Exists(root) ? 0 : Glob(relative, []).Count;
                 throw unexcluded > 0
                     ? Errors.CorpusAllExcluded(locate(pattern), pattern, unexcluded)
                     : Errors.CorpusNoFiles(locate(pattern), pattern, Path.IsPathRooted(pattern) ? root : baseDirectory);
@@ -163,8 +166,14 @@ public static partial class CorpusLoader
             var top = Path.GetPathRoot(path)!;
             var matcher = new Matcher(StringComparison.Ordinal);
             matcher.AddInclude("**");
-            matcher.AddExcludePatterns(exclude.Select(e => Path.GetFullPath(e, baseDirectory)[top.Length..].Replace('\\', '/')));
+            matcher.AddExcludePatterns(excludes.Select(e => e[top.Length..]));
             return !matcher.Match(top, path).HasMatches;
+        }
+
+        List<string> ExcludesUnder(string root)
+        {
+            var prefix = root.Replace('\\', '/').TrimEnd('/') + "/";
+            return excludes.Where(e => e.StartsWith(prefix, StringComparison.Ordinal)).Select(e => e[prefix.Length..]).ToList();
         }
     }
 

@@ -276,6 +276,27 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void An_excluded_folder_is_not_walked()
+    {
+        // Eight sibling folders each linking to the other seven: walked, they would spend the whole link budget (CC0016).
+        Write("data/keep/a.txt", Paragraphs("a", 10));
+        for (var i = 0; i < 8; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(_folder, "data", "mirror", $"d{i}"));
+            for (var j = 0; j < 8; j++)
+            {
+                if (i != j)
+                {
+                    Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "mirror", $"d{i}", $"to{j}"), $"../d{j}");
+                }
+            }
+        }
+
+        Assert.Equal("CC0016", Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/**/*.txt"]))).Code);
+        Assert.Equal([Path.Combine(_folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["data/mirror/**"])).Files);
+    }
+
+    [Fact]
     public void A_pattern_may_climb_out_of_the_policy_folder_and_back_in()
     {
         Write("data/a.txt", Paragraphs("a", 10));
