@@ -41,6 +41,11 @@ public class GenerationCacheTests : IDisposable
         Assert.Equal([false, false, false], CachedFlags(_tool.PathOf("c")));
         Assert.Equal(computed, reused);
         Assert.Equal(computed, uncached);
+
+        // 'false', as an MSBuild property is written, is off too, not a folder that the second run would find filled.
+        Run(policy, "d", "False");
+        Run(policy, "d", "False");
+        Assert.Equal([false, false, false], CachedFlags(_tool.PathOf("d")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(_tool.PathOf("a"), "collapsecheck-report.md")), File.ReadAllBytes(Path.Combine(_tool.PathOf("b"), "collapsecheck-report.md")));
     }
 

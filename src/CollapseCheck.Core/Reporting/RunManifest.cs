@@ -24,7 +24,7 @@ public sealed record RunManifest(
     IReadOnlyList<GenerationTiming> Generations)
 {
     public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, IReadOnlyList<LineageResult> results, NativeSetup? native, int threads) => new(
-        ToolInfo.Version,
+        ToolInfo.Build,
         started.UtcDateTime.ToString("O"),
         elapsed,
         policyPath is null ? null : Path.GetFullPath(policyPath),

@@ -21,6 +21,7 @@ internal static class DoctorCommand
             var o = output.Out;
             var failed = false;
             o.WriteLine($"collapsecheck {ToolInfo.Version}");
+            o.WriteLine($"build:        {ToolInfo.Build} in {AppContext.BaseDirectory}");
             o.WriteLine($"runtime:      {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture})");
             try
             {

@@ -18,7 +18,7 @@ internal static class RunCommand
         var libTorch = CommonOptions.LibTorch();
         var cache = new Option<string?>("--cache")
         {
-            Description = $"Where finished generations are kept, so an unchanged policy does not retrain (default: {GenerationCache.DefaultFolder}); 'off' computes everything.",
+            Description = $"Where finished generations are kept, so an unchanged policy does not retrain (default: {GenerationCache.DefaultFolder}); 'off' (or 'false') computes everything.",
         };
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {
@@ -30,7 +30,8 @@ internal static class RunCommand
             var cacheFolder = parsed.GetValue(cache) switch
             {
                 null => GenerationCache.DefaultFolder,
-                "off" => null,
+                // MSBuild users write CollapseCheckCache=false; a folder by either name is still ./off or ./false.
+                var word when word.Equals("off", StringComparison.OrdinalIgnoreCase) || word.Equals("false", StringComparison.OrdinalIgnoreCase) => null,
                 "" => throw Diagnostics.Errors.BadArgument("--cache needs a folder, or 'off'"),
                 var file when File.Exists(file) => throw Diagnostics.Errors.BadArgument($"--cache needs a folder, or 'off', but '{file}' is a file"),
                 var folder => Path.GetFullPath(folder),
