@@ -75,11 +75,12 @@ public static class RunJob
             policy = policy with { Training = policy.Training with { Seed = seedOverride } };
         }
 
+        // Before the corpus: a wrong --libtorch or a missing GPU is found in a second, not after minutes of reading.
+        var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
+
         // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
         var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation);
         var theory = PredictTheory(policy, corpus, progress, cancellation);
-
-        var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
         var seed = policy.Training.Seed;
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
         var results = new List<LineageResult>();
