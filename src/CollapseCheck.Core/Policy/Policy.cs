@@ -25,7 +25,11 @@ public sealed record LineagePolicyFile(
     public IReadOnlyDictionary<string, SourceLocation> Locations { get; init; } = new Dictionary<string, SourceLocation>();
 
     /// <summary>Location of a field for diagnostics: the field itself, else the nearest written parent, else the file.</summary>
-    public SourceLocation? LocationOf(string jsonPath)
+    public SourceLocation? LocationOf(string jsonPath) =>
+        WrittenLocationOf(jsonPath) ?? (SourcePath is null ? null : new SourceLocation(SourcePath, 1, 1));
+
+    /// <summary>The field itself, else the nearest written parent; null when the file holds neither.</summary>
+    public SourceLocation? WrittenLocationOf(string jsonPath)
     {
         for (var path = jsonPath; path.Length > 0; path = Parent(path))
         {
@@ -35,7 +39,7 @@ public sealed record LineagePolicyFile(
             }
         }
 
-        return SourcePath is null ? null : new SourceLocation(SourcePath, 1, 1);
+        return null;
 
         // "corpus.include[2]" → "corpus.include" → "corpus".
         static string Parent(string path) =>

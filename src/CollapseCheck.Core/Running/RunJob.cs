@@ -21,9 +21,15 @@ public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, 
 {
     public GateVerdict Verdict => Report.Gate;
 
-    /// <summary>Each gate failure as a diagnostic at the policy field it concerns (exit code 1).</summary>
+    /// <summary>
+    /// Each gate failure as a diagnostic at the policy field it concerns (exit code 1). A threshold from a gate section
+    /// the file leaves out (the default tolerance) is reported at the lineage that degraded instead of the file's start.
+    /// </summary>
     public IReadOnlyList<CollapseCheckException> Failures =>
-        Verdict.Failures.Select(f => Errors.GateFailed(f.Code, Policy.LocationOf(f.PolicyField), f.Message)).ToList();
+        Verdict.Failures.Select(f => Errors.GateFailed(f.Code, LocationOf(Policy, f), f.Message)).ToList();
+
+    public static SourceLocation? LocationOf(LineagePolicyFile policy, GateFailure failure) =>
+        policy.WrittenLocationOf(failure.PolicyField) ?? policy.LocationOf("lineage.mode");
 }
 
 /// <summary>`collapsecheck run`: policy → corpus → lineage → reports. Nothing is written unless everything before succeeded.</summary>
