@@ -70,6 +70,16 @@ public sealed class RunCollapseCheck : ToolTask
             return false;
         }
 
+        // The tool's own CC0001 advises a command line (omit the argument); a build has a property and a local tool instead.
+        var policy = Path.GetFullPath(PolicyFile, ProjectDirectory);
+        if (!File.Exists(policy) && !Directory.Exists(policy))
+        {
+            Log.LogError("CollapseCheck", "CC0001", null, PolicyFile, 0, 0, 0, 0,
+                "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one), or point CollapseCheckPolicy at your policy file",
+                policy, Path.GetRelativePath(ProjectDirectory, policy));
+            return false;
+        }
+
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, ToolLocator.DefaultGlobalToolsFolder());
         if (_tool is null)

@@ -134,6 +134,14 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.Contains("CollapseCheck error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
     }
 
+    [Fact]
+    public void A_missing_policy_file_says_how_to_write_one_in_a_build()
+    {
+        var (build, folder) = FailingBuild("nopolicy", _ => "CollapseCheckPolicy=policies/gate.json", installTool: false);
+        Assert.Equal(2, build.Count($"CollapseCheck error CC0001: the policy file '{Regex.Escape(Path.Combine(folder, "policies", "gate.json"))}' \\(CollapseCheckPolicy\\) was not found; write one with 'dotnet collapsecheck init policies/gate.json'"));
+        Assert.DoesNotContain("omit the argument", build.Output);
+    }
+
     /// <summary>A consumer of the passing policy built with one property set (from its folder), expected to fail.</summary>
     private (ProcessResult Build, string Folder) FailingBuild(string name, Func<string, string> property, bool installTool = true)
     {
