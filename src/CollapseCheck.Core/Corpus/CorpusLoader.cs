@@ -80,7 +80,39 @@ public static partial class CorpusLoader
         var all = new SortedSet<string>(StringComparer.Ordinal);
         // Absolute, with '/' separators: excludes are relative to the policy's folder, and patterns walk from elsewhere.
         var excludes = exclude.Select(e => Path.GetFullPath(e, baseDirectory).Replace('\\', '/')).ToList();
+        // Every pattern is matched before any problem is reported, so one edit can fix them all, as for policy fields.
+        var problems = new List<CollapseCheckException>();
         foreach (var pattern in patterns)
+        {
+            try
+            {
+                all.UnionWith(MatchOne(pattern));
+            }
+            catch (CollapseCheckException e)
+            {
+                problems.Add(e);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Errors.Together(problems);
+        }
+
+        // The first path (in ordinal order) to each file, when links make several lead to it; and a file reached through
+        // a link is excluded when its own path is, so `current -> 2024` cannot bring back what `2024/**` excluded.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var realBase = CanonicalPath.Of(baseDirectory);
+        return all.Where(path =>
+        {
+            var real = CanonicalPath.Of(path);
+            var own = real.StartsWith(realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                ? Path.Join(baseDirectory, real[realBase.Length..])
+                : real;
+            return (own == path || !IsExcluded(own)) && seen.Add(real);
+        }).ToList();
+
+        List<string> MatchOne(string pattern)
         {
             var isGlob = pattern.IndexOfAny(['*', '?', '[']) >= 0;
             if (!isGlob)
@@ -102,8 +134,7 @@ public static partial class CorpusLoader
                     throw Errors.CorpusAllExcluded(locate(pattern), pattern, 1);
                 }
 
-                all.Add(path);
-                continue;
+                return [path];
             }
 
             // The globbing library takes patterns relative to a root: a pattern is matched from the folder before its
@@ -122,7 +153,7 @@ public static partial class CorpusLoader
                     : Errors.CorpusNoFiles(locate(pattern), pattern, Path.IsPathRooted(pattern) ? root : baseDirectory);
             }
 
-            all.UnionWith(found);
+            return found;
 
             List<string> Glob(string include, IReadOnlyList<string> excluded)
             {
@@ -139,19 +170,6 @@ public static partial class CorpusLoader
                 }
             }
         }
-
-        // The first path (in ordinal order) to each file, when links make several lead to it; and a file reached through
-        // a link is excluded when its own path is, so `current -> 2024` cannot bring back what `2024/**` excluded.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var realBase = CanonicalPath.Of(baseDirectory);
-        return all.Where(path =>
-        {
-            var real = CanonicalPath.Of(path);
-            var own = real.StartsWith(realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                ? Path.Join(baseDirectory, real[realBase.Length..])
-                : real;
-            return (own == path || !IsExcluded(own)) && seen.Add(real);
-        }).ToList();
 
         // A question about the path's text, answered without the file system: a walk to it from the policy's folder
         // would not enter a folder link that leads back up (`dot -> .`), though the path goes through one. Paths and

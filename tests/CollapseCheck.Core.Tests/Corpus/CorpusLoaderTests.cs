@@ -188,6 +188,17 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Every_bad_pattern_is_reported_at_once()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("folder/b.txt", Paragraphs("b", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["texts/*.txt", "data/a.txt", "missing.txt", "folder", "data/*.md"])));
+
+        Assert.Equal(["CC0010", "CC0011", "CC0011", "CC0010"], e.All.Select(x => x.Code));
+        Assert.Equal(["texts/*.txt", "missing.txt", "folder", "data/*.md"], e.All.Select(x => x.Message.Split('\'')[1].Replace(_folder + "/", "")));
+    }
+
+    [Fact]
     public void A_named_file_that_an_exclude_removes_blames_the_exclude_not_the_text()
     {
         Write("data/a.txt", Paragraphs("a", 10));
