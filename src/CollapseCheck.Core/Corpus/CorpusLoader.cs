@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CollapseCheck.Common;
@@ -276,8 +277,12 @@ public static partial class CorpusLoader
 
         if (train.Count == 0 || heldOut.Count == 0)
         {
+            // heldOutFraction stays below 0.5, so with fewer than three documents only more text helps.
+            var remedy = documents.Count < 3
+                ? "add text (a *.txt file is one document per blank-line separated paragraph, a *.jsonl file one per line)"
+                : string.Create(CultureInfo.InvariantCulture, $"raise heldOutFraction to at least {Math.Ceiling(10_000.0 / documents.Count) / 10_000} or add text");
             throw Errors.CorpusTooSmall(at,
-                $"{documents.Count} document(s) with heldOutFraction {fraction} leave {train.Count} for training and {heldOut.Count} held out; both need at least one (add text or raise heldOutFraction)");
+                $"{documents.Count} document(s) with heldOutFraction {fraction.ToString(CultureInfo.InvariantCulture)} leave {train.Count} for training and {heldOut.Count} held out; both need at least one: {remedy}");
         }
 
         return new LoadedCorpus(train, heldOut, description, files);

@@ -106,6 +106,21 @@ public sealed class CorpusLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_corpus_too_small_to_hold_out_a_document_says_what_would_help()
+    {
+        Write("one.txt", "only one paragraph");
+        Write("seven.txt", Paragraphs("s", 7));
+
+        var one = Assert.Throws<CollapseCheckException>(() => Load(Policy(["one.txt"])));
+        var seven = Assert.Throws<CollapseCheckException>(() => Load(Policy(["seven.txt"])));
+
+        Assert.EndsWith("both need at least one: add text (a *.txt file is one document per blank-line separated paragraph, a *.jsonl file one per line)", one.Message);
+        Assert.EndsWith("7 document(s) with heldOutFraction 0.1 leave 7 for training and 0 held out; both need at least one: raise heldOutFraction to at least 0.1429 or add text", seven.Message);
+        // The advice is enough: one document held out.
+        Assert.Single(Load(Policy(["seven.txt"], heldOut: 0.1429)).HeldOut);
+    }
+
+    [Fact]
     public void Unknown_builtin_is_rejected_with_the_known_ones()
     {
         var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["builtin:wikipedia"])));
