@@ -73,10 +73,10 @@ public class BadArgumentTests : IDisposable
     }
 
     [Fact]
-    public void Init_refuses_an_empty_path_and_a_folder()
+    public void Init_refuses_an_empty_path_and_a_folder_named_like_its_policy_file()
     {
         Assert.Contains("the policy path is empty", Rejected("init", "").Error);
-        Directory.CreateDirectory(_tool.PathOf("folder"));
+        Directory.CreateDirectory(_tool.PathOf("folder/collapsecheck.json"));
         Assert.Contains("is a folder", Rejected("init", _tool.PathOf("folder")).Error);
     }
 

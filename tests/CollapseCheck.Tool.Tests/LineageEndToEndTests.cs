@@ -140,6 +140,13 @@ public class LineageEndToEndTests : IDisposable
         var (again, _, error) = _tool.Run("init", target);
         Assert.Equal(2, again);
         Assert.Contains("--force", error);
+
+        // A folder gets the policy inside it.
+        Directory.CreateDirectory(_tool.PathOf("policies"));
+        var (inFolder, written, _) = _tool.Run("init", _tool.PathOf("policies"));
+        Assert.Equal(0, inFolder);
+        Assert.Contains($"Wrote {_tool.PathOf("policies/collapsecheck.json")}", written);
+        Assert.Equal(File.ReadAllText(target), File.ReadAllText(_tool.PathOf("policies/collapsecheck.json")));
     }
 
     [Fact]

@@ -11,15 +11,15 @@ internal static class InitCommand
     {
         var path = new Argument<string>("path")
         {
-            Description = "Where to write the starter policy.",
+            Description = "Where to write the starter policy; a folder gets a collapsecheck.json in it.",
             DefaultValueFactory = _ => "collapsecheck.json",
         };
-        path.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string>(), "the policy path", folder: false));
+        path.Validators.Add(r => CommonOptions.RejectUnusablePath(r, InFolder(r.GetValueOrDefault<string>()), "the policy path", folder: false));
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
         var command = new Command("init", "Write a commented starter policy (the embedded default, every field explained).") { path, force };
         command.SetAction(parsed =>
         {
-            var target = Path.GetFullPath(parsed.GetValue(path)!);
+            var target = Path.GetFullPath(InFolder(parsed.GetValue(path))!);
             if (File.Exists(target) && !parsed.GetValue(force))
             {
                 throw Errors.BadArgument($"'{target}' already exists; pass --force to overwrite it");
@@ -33,4 +33,8 @@ internal static class InitCommand
         });
         return command;
     }
+
+    /// <summary>`init policies` where policies is a folder means policies/collapsecheck.json, as `git init DIR` works in DIR.</summary>
+    private static string? InFolder(string? path) =>
+        !string.IsNullOrWhiteSpace(path) && Directory.Exists(path) ? Path.Combine(path, "collapsecheck.json") : path;
 }
