@@ -147,6 +147,8 @@ public class LineageEndToEndTests : IDisposable
         Assert.Equal(0, inFolder);
         Assert.Contains($"Wrote {_tool.PathOf("policies/collapsecheck.json")}", written);
         Assert.Equal(File.ReadAllText(target), File.ReadAllText(_tool.PathOf("policies/collapsecheck.json")));
+        Assert.Equal(0, _tool.Run("init", _tool.PathOf("new") + "/").Exit);
+        Assert.True(File.Exists(_tool.PathOf("new/collapsecheck.json")));
     }
 
     [Fact]

@@ -42,6 +42,9 @@ public static class Errors
     public static CollapseCheckException CorpusAllExcluded(SourceLocation? at, string pattern, int matched) =>
         new("CC0010", $"corpus pattern '{pattern}' matched {matched} file(s), but corpus.exclude removed every one", at);
 
+    public static CollapseCheckException CorpusBadPattern(SourceLocation? at, string field, string pattern, string reason) =>
+        new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {reason.TrimEnd('.')}", at);
+
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
         new("CC0011", $"corpus file '{path}' was not found", at);
 

@@ -34,7 +34,12 @@ internal static class InitCommand
         return command;
     }
 
-    /// <summary>`init policies` where policies is a folder means policies/collapsecheck.json, as `git init DIR` works in DIR.</summary>
+    /// <summary>
+    /// `init policies` where policies is a folder means policies/collapsecheck.json, as `git init DIR` works in DIR; a path
+    /// ending in a separator names a folder too, made when missing.
+    /// </summary>
     private static string? InFolder(string? path) =>
-        !string.IsNullOrWhiteSpace(path) && Directory.Exists(path) ? Path.Combine(path, "collapsecheck.json") : path;
+        !string.IsNullOrWhiteSpace(path) && (Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar))
+            ? Path.Combine(path, "collapsecheck.json")
+            : path;
 }

@@ -32,8 +32,8 @@ internal static class RunCommand
                 null => GenerationCache.DefaultFolder,
                 // MSBuild users write CollapseCheckCache=false; a folder by either name is still ./off or ./false.
                 var word when word.Equals("off", StringComparison.OrdinalIgnoreCase) || word.Equals("false", StringComparison.OrdinalIgnoreCase) => null,
-                "" => throw Diagnostics.Errors.BadArgument("--cache needs a folder, or 'off'"),
-                var file when File.Exists(file) => throw Diagnostics.Errors.BadArgument($"--cache needs a folder, or 'off', but '{file}' is a file"),
+                "" => throw Diagnostics.Errors.BadArgument("--cache needs a folder, or 'off' (or 'false')"),
+                var file when File.Exists(file) => throw Diagnostics.Errors.BadArgument($"--cache needs a folder, or 'off' (or 'false'), but '{file}' is a file"),
                 var folder => Path.GetFullPath(folder),
             };
             var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);

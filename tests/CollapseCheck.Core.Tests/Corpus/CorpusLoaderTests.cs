@@ -115,9 +115,21 @@ public sealed class CorpusLoaderTests : IDisposable
         var seven = Assert.Throws<CollapseCheckException>(() => Load(Policy(["seven.txt"])));
 
         Assert.EndsWith("both need at least one: add text (a *.txt file is one document per blank-line separated paragraph, a *.jsonl file one per line)", one.Message);
-        Assert.EndsWith("7 document(s) with heldOutFraction 0.1 leave 7 for training and 0 held out; both need at least one: raise heldOutFraction to at least 0.1429 or add text", seven.Message);
+        Assert.StartsWith("the corpus is too small for this policy: 7 document(s) with heldOutFraction 0.1 leave 7 for training and 0 held out; both need at least one: raise heldOutFraction to at least 0.1429, or add text (", seven.Message);
         // The advice is enough: one document held out.
         Assert.Single(Load(Policy(["seven.txt"], heldOut: 0.1429)).HeldOut);
+    }
+
+    [Fact]
+    public void A_corpus_that_maxBytes_cut_too_small_says_to_raise_maxBytes()
+    {
+        Write("seven.txt", Paragraphs("s", 7)); // each paragraph is 15 bytes
+
+        var two = Assert.Throws<CollapseCheckException>(() => Load(Policy(["seven.txt"], maxBytes: 30)));
+        var four = Assert.Throws<CollapseCheckException>(() => Load(Policy(["seven.txt"], maxBytes: 60)));
+
+        Assert.EndsWith("both need at least one: raise corpus.maxBytes, which keeps 2 of the 7 documents", two.Message);
+        Assert.EndsWith("both need at least one: raise heldOutFraction to at least 0.25, or raise corpus.maxBytes, which keeps 4 of the 7 documents", four.Message);
     }
 
     [Fact]
@@ -211,6 +223,33 @@ public sealed class CorpusLoaderTests : IDisposable
 
         Assert.Equal(["CC0010", "CC0011", "CC0011", "CC0010"], e.All.Select(x => x.Code));
         Assert.Equal(["texts/*.txt", "missing.txt", "folder", "data/*.md"], e.All.Select(x => x.Message.Split('\'')[1].Replace(_folder + "/", "")));
+    }
+
+    [Fact]
+    public void Patterns_the_globbing_cannot_use_and_unknown_builtins_are_reported_with_the_rest()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["builtin:nope", "data/*/../*.txt", "data\0/*.txt", "missing.txt"], exclude: ["a\0b"])));
+
+        Assert.Equal(["CC0006", "CC0010", "CC0010", "CC0011", "CC0010"], e.All.Select(x => x.Code));
+        Assert.Contains("corpus.include pattern 'data/*/../*.txt' cannot be matched: \"..\" can be only added at the beginning of the pattern", e.All.ElementAt(1).Message);
+        Assert.StartsWith("corpus.include pattern 'data\0/*.txt' cannot be matched: ", e.All.ElementAt(2).Message);
+        Assert.StartsWith("corpus.exclude pattern 'a\0b' cannot be matched: ", e.All.ElementAt(4).Message);
+    }
+
+    [Fact]
+    public void An_exclude_of_the_real_path_behind_a_link_blames_the_exclude()
+    {
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "dot"), ".");
+
+        var named = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/current/a.txt"], exclude: ["data/2024/**"])));
+        var globbed = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/dot/*.txt"], exclude: ["data/b.txt"])));
+
+        Assert.Equal("corpus pattern 'data/current/a.txt' matched 1 file(s), but corpus.exclude removed every one", named.Message);
+        Assert.Equal("corpus pattern 'data/dot/*.txt' matched 1 file(s), but corpus.exclude removed every one", globbed.Message);
     }
 
     [Fact]

@@ -1,0 +1,187 @@
+using CollapseCheck.Diagnostics;
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace CollapseCheck.Corpus;
+
+/// <summary>An include pattern of the policy and where it is written.</summary>
+internal sealed record CorpusPattern(string Text, SourceLocation? At);
+
+/// <summary>
+/// The files a corpus section names, each once, in ordinal order of path so every OS sees the same sequence. A pattern
+/// is matched from the folder it names before its first wildcard, so a folder link there leads anywhere, even to a
+/// folder it is inside (`dot -> .`), where a walk from above would refuse to loop. Excludes are relative to the policy's
+/// folder; a file is excluded by the path a pattern reached it through and by its own path when a link led to it.
+/// </summary>
+internal sealed class CorpusFiles
+{
+    // The only wildcard FileSystemGlobbing has ('?' and '[' match themselves there).
+    private const char Wildcard = '*';
+
+    private readonly string _baseDirectory;
+    private readonly string _realBase;
+
+    // Absolute, with '/' separators: patterns walk from their own folders, not from the policy's.
+    private readonly List<string> _excludes;
+    private readonly Dictionary<string, Matcher> _excludersByRoot = [];
+
+    private CorpusFiles(string baseDirectory, List<string> excludes)
+    {
+        _baseDirectory = baseDirectory;
+        _realBase = CanonicalPath.Of(baseDirectory);
+        _excludes = excludes;
+    }
+
+    /// <summary>
+    /// Every pattern is matched before any problem is reported, so one edit can fix them all, as for policy fields:
+    /// each pattern that matches nothing, names a missing file or a folder, loses every match to the excludes or is not
+    /// a pattern at all is added to <paramref name="problems"/> at its item, and so is each exclude that is not one.
+    /// </summary>
+    public static List<string> Match(IReadOnlyList<CorpusPattern> patterns, IReadOnlyList<string> exclude, Func<int, SourceLocation?> excludeAt,
+        string baseDirectory, List<CollapseCheckException> problems)
+    {
+        var excludes = new List<string>();
+        var excludeProblems = new List<CollapseCheckException>();
+        for (var i = 0; i < exclude.Count; i++)
+        {
+            try
+            {
+                new Matcher(StringComparison.Ordinal).AddExclude(exclude[i]);
+                excludes.Add(Path.GetFullPath(exclude[i], baseDirectory).Replace('\\', '/'));
+            }
+            catch (ArgumentException e)
+            {
+                excludeProblems.Add(Errors.CorpusBadPattern(excludeAt(i), "corpus.exclude", exclude[i], e.Message));
+            }
+        }
+
+        var files = new CorpusFiles(baseDirectory, excludes);
+        var all = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var pattern in patterns)
+        {
+            try
+            {
+                all.UnionWith(files.MatchOne(pattern));
+            }
+            catch (CollapseCheckException e)
+            {
+                problems.Add(e);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(Errors.CorpusBadPattern(pattern.At, "corpus.include", pattern.Text, e.Message));
+            }
+        }
+
+        // Where the policy gives no locations to sort by, excludes come after includes, as they are written.
+        problems.AddRange(excludeProblems);
+
+        // The first path (in ordinal order) to each file, when links make several lead to it.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return all.Where(path => seen.Add(CanonicalPath.Of(path))).ToList();
+    }
+
+    private List<string> MatchOne(CorpusPattern pattern)
+    {
+        if (!pattern.Text.Contains(Wildcard))
+        {
+            var path = Path.GetFullPath(Path.Combine(_baseDirectory, pattern.Text));
+            if (Directory.Exists(path))
+            {
+                throw Errors.CorpusFileIsAFolder(pattern.At, path, $"{pattern.Text.TrimEnd('/', '\\')}/**/*.txt");
+            }
+
+            if (!File.Exists(path))
+            {
+                throw Errors.CorpusFileNotFound(pattern.At, path);
+            }
+
+            // As for a glob whose every match is excluded: naming a file and excluding it is a contradiction.
+            return IsExcluded(path) ? throw Errors.CorpusAllExcluded(pattern.At, pattern.Text, 1) : [path];
+        }
+
+        var (root, relative) = SplitRoot(pattern.Text);
+        var searchable = Directory.Exists(root);
+        var found = searchable ? Glob(relative, ExcludesUnder(root)).Where(path => !IsExcluded(path)).ToList() : [];
+        if (found.Count > 0)
+        {
+            return found;
+        }
+
+        var unexcluded = _excludes.Count == 0 || !searchable ? 0 : Glob(relative, []).Count;
+        throw unexcluded > 0
+            ? Errors.CorpusAllExcluded(pattern.At, pattern.Text, unexcluded)
+            : Errors.CorpusNoFiles(pattern.At, pattern.Text, Path.IsPathRooted(pattern.Text) ? root : _baseDirectory);
+
+        List<string> Glob(string include, IReadOnlyList<string> excluded)
+        {
+            var matcher = new Matcher(StringComparison.Ordinal);
+            matcher.AddInclude(include);
+            matcher.AddExcludePatterns(excluded);
+            try
+            {
+                return matcher.Execute(new LoopSafeDirectory(root)).Files.Select(match => Path.GetFullPath(Path.Combine(root, match.Path))).ToList();
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                throw Errors.CorpusUnreadable(pattern.At, pattern.Text, e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// By the path a pattern reached the file through, and by its own path when a link led to it, so `current -> 2024`
+    /// cannot bring back what `2024/**` excluded. A question about paths' text, answered without walking to them: a walk
+    /// from the policy's folder would not enter a folder link that leads back up, though the path goes through one.
+    /// </summary>
+    private bool IsExcluded(string path)
+    {
+        if (_excludes.Count == 0)
+        {
+            return false;
+        }
+
+        var real = CanonicalPath.Of(path);
+        var own = real.StartsWith(_realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? Path.Join(_baseDirectory, real[_realBase.Length..])
+            : real;
+        return Excluded(path) || (own != path && Excluded(own));
+
+        bool Excluded(string file)
+        {
+            var top = Path.GetPathRoot(file)!;
+            if (!_excludersByRoot.TryGetValue(top, out var matcher))
+            {
+                // Matched from the file system's root, so an exclude that climbs out (`../other/**`) still holds.
+                var prefix = top.Replace('\\', '/').TrimEnd('/') + "/";
+                matcher = new Matcher(StringComparison.Ordinal);
+                matcher.AddInclude("**");
+                matcher.AddExcludePatterns(_excludes.Where(e => e.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(e => e[prefix.Length..]));
+                _excludersByRoot[top] = matcher;
+            }
+
+            return !matcher.Match(top, file).HasMatches;
+        }
+    }
+
+    /// <summary>The excludes inside <paramref name="root"/>, relative to it: the walk skips what they name instead of reading through it.</summary>
+    private List<string> ExcludesUnder(string root)
+    {
+        var prefix = root.Replace('\\', '/').TrimEnd('/') + "/";
+        return _excludes.Where(e => e.StartsWith(prefix, StringComparison.Ordinal)).Select(e => e[prefix.Length..]).ToList();
+    }
+
+    /// <summary>(folder to match from, pattern relative to it): the folder named before the pattern's first wildcard.</summary>
+    private (string Root, string Relative) SplitRoot(string pattern)
+    {
+        var segments = pattern.Replace('\\', '/').Split('/');
+        var fixedCount = segments.TakeWhile(part => !part.Contains(Wildcard)).Count();
+        var root = string.Join('/', segments.Take(fixedCount));
+        var relative = string.Join('/', segments.Skip(fixedCount));
+        if (!Path.IsPathRooted(pattern))
+        {
+            return (fixedCount == 0 ? _baseDirectory : Path.GetFullPath(Path.Combine(_baseDirectory, root)), relative);
+        }
+
+        return (root.Length == 0 || root.EndsWith(':') ? root + "/" : root, relative);
+    }
+}
