@@ -23,6 +23,7 @@ internal sealed class CorpusFiles
     // Absolute, with '/' separators: patterns walk from their own folders, not from the policy's.
     private readonly List<string> _excludes;
     private readonly Dictionary<string, Matcher> _excludersByRoot = [];
+    private readonly Dictionary<string, string> _canonical = [];
 
     private CorpusFiles(string baseDirectory, List<string> excludes)
     {
@@ -77,7 +78,7 @@ internal sealed class CorpusFiles
 
         // The first path (in ordinal order) to each file, when links make several lead to it.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        return all.Where(path => seen.Add(CanonicalPath.Of(path))).ToList();
+        return all.Where(path => seen.Add(files.CanonicalOf(path))).ToList();
     }
 
     private List<string> MatchOne(CorpusPattern pattern)
@@ -96,12 +97,15 @@ internal sealed class CorpusFiles
             }
 
             // As for a glob whose every match is excluded: naming a file and excluding it is a contradiction.
-            return IsExcluded(path) ? throw Errors.CorpusAllExcluded(pattern.At, pattern.Text, 1) : [path];
+            return IsExcluded(path, walked: false) ? throw Errors.CorpusAllExcluded(pattern.At, pattern.Text, 1) : [path];
         }
 
         var (root, relative) = SplitRoot(pattern.Text);
         var searchable = Directory.Exists(root);
-        var found = searchable ? Glob(relative, ExcludesUnder(root)).Where(path => !IsExcluded(path)).ToList() : [];
+        var pruning = ExcludesUnder(root);
+        // When every exclude is inside the walk's folder, the walk has applied them all to the path it found.
+        var walked = pruning.Count == _excludes.Count;
+        var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked)).ToList() : [];
         if (found.Count > 0)
         {
             return found;
@@ -133,18 +137,19 @@ internal sealed class CorpusFiles
     /// cannot bring back what `2024/**` excluded. A question about paths' text, answered without walking to them: a walk
     /// from the policy's folder would not enter a folder link that leads back up, though the path goes through one.
     /// </summary>
-    private bool IsExcluded(string path)
+    /// <param name="walked">The walk that found <paramref name="path"/> already applied every exclude to it.</param>
+    private bool IsExcluded(string path, bool walked)
     {
         if (_excludes.Count == 0)
         {
             return false;
         }
 
-        var real = CanonicalPath.Of(path);
+        var real = CanonicalOf(path);
         var own = real.StartsWith(_realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             ? Path.Join(_baseDirectory, real[_realBase.Length..])
             : real;
-        return Excluded(path) || (own != path && Excluded(own));
+        return (!walked && Excluded(path)) || (own != path && Excluded(own));
 
         bool Excluded(string file)
         {
@@ -163,11 +168,41 @@ internal sealed class CorpusFiles
         }
     }
 
-    /// <summary>The excludes inside <paramref name="root"/>, relative to it: the walk skips what they name instead of reading through it.</summary>
+    /// <summary>Each path's links resolved once: exclusion and the one-path-per-file rule both ask.</summary>
+    private string CanonicalOf(string path)
+    {
+        if (!_canonical.TryGetValue(path, out var real))
+        {
+            _canonical[path] = real = CanonicalPath.Of(path);
+        }
+
+        return real;
+    }
+
+    /// <summary>
+    /// The excludes as patterns relative to <paramref name="root"/>, for the walk to skip what they name instead of
+    /// reading through it: those inside it, and those of the form ANCESTOR/**/REST (`**/f7.txt` from the policy's
+    /// folder), which under root name what **/REST names there.
+    /// </summary>
     private List<string> ExcludesUnder(string root)
     {
         var prefix = root.Replace('\\', '/').TrimEnd('/') + "/";
-        return _excludes.Where(e => e.StartsWith(prefix, StringComparison.Ordinal)).Select(e => e[prefix.Length..]).ToList();
+        var under = new List<string>();
+        foreach (var e in _excludes)
+        {
+            var deep = e.IndexOf("/**", StringComparison.Ordinal);
+            if (e.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                under.Add(e[prefix.Length..]);
+            }
+            else if (deep >= 0 && (deep + 3 == e.Length || e[deep + 3] == '/') && !e[..deep].Contains(Wildcard)
+                && prefix.StartsWith(e[..(deep + 1)], StringComparison.Ordinal))
+            {
+                under.Add("**" + e[(deep + 3)..]);
+            }
+        }
+
+        return under;
     }
 
     /// <summary>(folder to match from, pattern relative to it): the folder named before the pattern's first wildcard.</summary>

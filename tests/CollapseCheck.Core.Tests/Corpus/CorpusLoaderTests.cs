@@ -359,6 +359,8 @@ public sealed class CorpusLoaderTests : IDisposable
 
         Assert.Equal("CC0016", Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/**/*.txt"]))).Code);
         Assert.Equal([Path.Combine(_folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["data/mirror/**"])).Files);
+        // Written from the policy's folder, above the folder the pattern walks from.
+        Assert.Equal([Path.Combine(_folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["**/mirror/**"])).Files);
     }
 
     [Fact]
