@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
+using CollapseCheck.Lineage;
+using CollapseCheck.Running;
 
 namespace CollapseCheck.Tool.Tests;
 
@@ -25,6 +28,32 @@ public class PredictTests : IDisposable
         Assert.Contains("collapsecheck: the theory: the covariance ledger", log);
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(5, json.RootElement.GetProperty("ledger").GetProperty("generations").GetArrayLength() - 1);
+    }
+
+    [Fact]
+    public void The_surrogate_reports_every_generation_of_every_run_as_it_finishes()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 2, extraLineage: """, "sampling": { "temperature": 0.8 }"""));
+        var progress = new RecordingProgress();
+
+        PredictJob.Execute(policy, progress);
+
+        Assert.Equal(3, progress.Steps.Count);
+        Assert.StartsWith("the theory: 16 runs of the bigram surrogate", progress.Steps[2]);
+        // 16 runs × generations 0–2, each counted once, from the runs' threads.
+        Assert.Equal(Enumerable.Range(1, 16 * 3).Select(i => (long)i), progress.Advances.Select(a => a.Done).Order());
+        Assert.All(progress.Advances, a => Assert.Equal((48L, "surrogate generations"), (a.Total, a.Units)));
+    }
+
+    private sealed class RecordingProgress : ILineageProgress
+    {
+        public List<string> Steps { get; } = [];
+
+        public ConcurrentQueue<(long Done, long Total, string Units)> Advances { get; } = new();
+
+        public void Preparing(string step) => Steps.Add(step);
+
+        public void PreparingAdvanced(long done, long total, string units) => Advances.Enqueue((done, total, units));
     }
 
     [Fact]
