@@ -1,32 +1,12 @@
 using System.Text;
 using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
-using CollapseCheck.Policy;
 
 namespace CollapseCheck.Core.Tests.Corpus;
 
-public sealed class CorpusLoaderTests : IDisposable
+/// <summary>Reading the corpus: documents, encodings, the byte budget, the held-out split, the builtin docs.</summary>
+public sealed class CorpusLoaderTests : CorpusFolder
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("collapsecheck-corpus-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private string Write(string name, string content)
-    {
-        var path = Path.Combine(_folder, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
-
-    private static CorpusPolicy Policy(string[] include, string[]? exclude = null, double heldOut = 0.1, long? maxBytes = null, string field = "text") =>
-        new(include, exclude ?? [], field, heldOut, maxBytes);
-
-    private static string Paragraphs(string prefix, int count) =>
-        string.Join("\n\n", Enumerable.Range(0, count).Select(i => $"{prefix} paragraph {i:D2}."));
-
-    private LoadedCorpus Load(CorpusPolicy policy) => CorpusLoader.Load(policy, _folder);
-
     [Fact]
     public void Globs_in_ordinal_path_order_with_exclusions_and_paragraph_documents()
     {
@@ -195,229 +175,6 @@ public sealed class CorpusLoaderTests : IDisposable
         Assert.Contains("Microsoft.NETCore.App.Ref", corpus.Description);
     }
 
-    [Fact]
-    public void An_absolute_glob_matches_from_its_own_folder_and_the_excludes_still_apply()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        Write("data/skip/c.txt", Paragraphs("c", 10));
-        var absolute = Path.Combine(_folder, "data").Replace('\\', '/') + "/**/*.txt";
-        var corpus = Load(Policy([absolute], exclude: ["data/skip/**"]));
-        Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
-    }
-
-    [Fact]
-    public void A_pattern_whose_every_match_is_excluded_blames_the_exclude()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"], exclude: ["data/*"])));
-        Assert.Equal("CC0010", e.Code);
-        Assert.Contains("matched 1 file(s), but corpus.exclude removed every one", e.Message);
-    }
-
-    [Fact]
-    public void Every_bad_pattern_is_reported_at_once()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        Write("folder/b.txt", Paragraphs("b", 10));
-        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["texts/*.txt", "data/a.txt", "missing.txt", "folder", "data/*.md"])));
-
-        Assert.Equal(["CC0010", "CC0011", "CC0011", "CC0010"], e.All.Select(x => x.Code));
-        Assert.Equal(["texts/*.txt", "missing.txt", "folder", "data/*.md"], e.All.Select(x => x.Message.Split('\'')[1].Replace(_folder + "/", "")));
-    }
-
-    [Fact]
-    public void Patterns_the_globbing_cannot_use_and_unknown_builtins_are_reported_with_the_rest()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["builtin:nope", "data/*/../*.txt", "data\0/*.txt", "missing.txt"], exclude: ["a\0b"])));
-
-        Assert.Equal(["CC0006", "CC0010", "CC0010", "CC0011", "CC0010"], e.All.Select(x => x.Code));
-        Assert.Contains("corpus.include pattern 'data/*/../*.txt' cannot be matched: \"..\" can be only added at the beginning of the pattern", e.All.ElementAt(1).Message);
-        Assert.StartsWith("corpus.include pattern 'data\0/*.txt' cannot be matched: ", e.All.ElementAt(2).Message);
-        Assert.StartsWith("corpus.exclude pattern 'a\0b' cannot be matched: ", e.All.ElementAt(4).Message);
-    }
-
-    [Fact]
-    public void An_exclude_of_the_real_path_behind_a_link_blames_the_exclude()
-    {
-        Write("data/2024/a.txt", Paragraphs("a", 10));
-        Write("data/b.txt", Paragraphs("b", 10));
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "dot"), ".");
-
-        var named = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/current/a.txt"], exclude: ["data/2024/**"])));
-        var globbed = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/dot/*.txt"], exclude: ["data/b.txt"])));
-
-        Assert.Equal("corpus pattern 'data/current/a.txt' matched 1 file(s), but corpus.exclude removed every one", named.Message);
-        Assert.Equal("corpus pattern 'data/dot/*.txt' matched 1 file(s), but corpus.exclude removed every one", globbed.Message);
-    }
-
-    [Fact]
-    public void A_named_file_that_an_exclude_removes_blames_the_exclude_not_the_text()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        Write("data/b.txt", Paragraphs("b", 10));
-        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/b.txt", "data/a.txt"], exclude: ["data/a*"])));
-        Assert.Equal("CC0010", e.Code);
-        Assert.Equal("corpus pattern 'data/a.txt' matched 1 file(s), but corpus.exclude removed every one", e.Message);
-    }
-
-    [Fact]
-    public void A_file_reached_through_folder_links_is_read_once_under_its_first_path()
-    {
-        Write("data/2024/a.txt", Paragraphs("a", 10));
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "latest"), "current");
-        var corpus = Load(Policy(["data/**/*.txt"]));
-        Assert.Equal([Path.Combine(_folder, "data", "2024", "a.txt")], corpus.Files);
-        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
-    }
-
-    [Fact]
-    public void A_folder_named_as_a_file_says_how_to_name_its_files()
-    {
-        Write("data/2023/a.txt", Paragraphs("a", 10));
-        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/2023/"])));
-        Assert.Equal("CC0011", e.Code);
-        Assert.EndsWith("is a folder; name its files with a pattern such as 'data/2023/**/*.txt'", e.Message);
-    }
-
-    [Fact]
-    public void An_exclude_holds_for_files_reached_through_links()
-    {
-        Write("data/2024/a.txt", Paragraphs("a", 10));
-        Write("data/c.txt", Paragraphs("c", 10));
-        Write("data/keep.txt", Paragraphs("k", 10));
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
-        Directory.CreateDirectory(Path.Combine(_folder, "data", "2023"));
-        File.CreateSymbolicLink(Path.Combine(_folder, "data", "2023", "clink.txt"), "../c.txt");
-
-        var corpus = Load(Policy(["data/**/*.txt"], exclude: ["data/2024/**", "data/c.txt"]));
-
-        Assert.Equal([Path.Combine(_folder, "data", "keep.txt")], corpus.Files);
-    }
-
-    [Fact]
-    public void Folder_links_that_loop_two_ways_round_are_walked_once()
-    {
-        // The globbing library alone follows both links at every level: 2^depth paths until the link limit, a hang.
-        Write("data/2024/a.txt", Paragraphs("a", 10));
-        Write("data/2024/deep/b.txt", Paragraphs("b", 10));
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "current"), "2024");
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "2024", "up"), "..");
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "2024", "deep", "top"), _folder);
-
-        var corpus = Load(Policy(["data/**/*.txt"]));
-
-        Assert.Equal([Path.Combine(_folder, "data", "2024", "a.txt"), Path.Combine(_folder, "data", "2024", "deep", "b.txt")], corpus.Files);
-        Assert.Equal(20, corpus.Train.Count + corpus.HeldOut.Count);
-    }
-
-    [Fact]
-    public void Folder_links_that_fan_out_stop_at_the_link_budget_instead_of_walking_every_path()
-    {
-        // Five sibling folders each linking to the other four: no loop back up, but 1,625 link-following paths.
-        for (var i = 0; i < 5; i++)
-        {
-            Write($"data/d{i}/a.txt", Paragraphs($"d{i}", 2));
-        }
-
-        for (var i = 0; i < 5; i++)
-        {
-            for (var j = 0; j < 5; j++)
-            {
-                if (i != j)
-                {
-                    Directory.CreateSymbolicLink(Path.Combine(_folder, "data", $"d{i}", $"to{j}"), $"../d{j}");
-                }
-            }
-        }
-
-        var matcher = new Microsoft.Extensions.FileSystemGlobbing.Matcher(StringComparison.Ordinal);
-        matcher.AddInclude("data/**/*.txt");
-        var e = Assert.Throws<IOException>(() => matcher.Execute(new LoopSafeDirectory(_folder, linkBudget: 100)));
-        Assert.Contains("more than 100 folder links", e.Message);
-        Assert.Equal(5, matcher.Execute(new LoopSafeDirectory(_folder, linkBudget: 2_000)).Files.Select(f => CanonicalPath.Of(Path.Combine(_folder, f.Path))).Distinct().Count());
-    }
-
-    [Fact]
-    public void An_excluded_folder_is_not_walked()
-    {
-        // Eight sibling folders each linking to the other seven: walked, they would spend the whole link budget (CC0016).
-        Write("data/keep/a.txt", Paragraphs("a", 10));
-        for (var i = 0; i < 8; i++)
-        {
-            Directory.CreateDirectory(Path.Combine(_folder, "data", "mirror", $"d{i}"));
-            for (var j = 0; j < 8; j++)
-            {
-                if (i != j)
-                {
-                    Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "mirror", $"d{i}", $"to{j}"), $"../d{j}");
-                }
-            }
-        }
-
-        Assert.Equal("CC0016", Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/**/*.txt"]))).Code);
-        Assert.Equal([Path.Combine(_folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["data/mirror/**"])).Files);
-        // Written from the policy's folder, above the folder the pattern walks from.
-        Assert.Equal([Path.Combine(_folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["**/mirror/**"])).Files);
-    }
-
-    [Fact]
-    public void A_pattern_may_climb_out_of_the_policy_folder_and_back_in()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        var inner = Path.Combine(_folder, "policy");
-        Directory.CreateDirectory(inner);
-        var name = Path.GetFileName(_folder);
-
-        var corpus = CorpusLoader.Load(Policy([$"../../{name}/data/*.txt", "../data/**/*.txt"]), inner);
-
-        Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
-    }
-
-    [Fact]
-    public void An_exclude_may_climb_out_of_the_policy_folder_too()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        Write("data/b.txt", Paragraphs("b", 10));
-        Write("data/old/c.txt", Paragraphs("c", 10));
-        var inner = Path.Combine(_folder, "policy");
-        Directory.CreateDirectory(inner);
-
-        var corpus = CorpusLoader.Load(Policy(["../data/**/*.txt"], exclude: ["../data/b.txt", "../data/old/**"]), inner);
-
-        Assert.Equal([Path.Combine(_folder, "data", "a.txt")], corpus.Files);
-    }
-
-    [Theory]
-    [InlineData("data/dot/*.txt")]
-    [InlineData("data/dot/a.txt")]
-    [InlineData("data/dot/dot/**/*.txt")]
-    public void A_named_folder_link_to_a_folder_it_is_inside_is_followed(string pattern)
-    {
-        // A walk from the policy's folder refuses to go round `dot -> .`, but a pattern that names the link means it.
-        Write("data/a.txt", Paragraphs("a", 10));
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "dot"), ".");
-
-        var corpus = Load(Policy([pattern], exclude: ["data/skip/**"]));
-
-        Assert.Equal([Path.Combine(_folder, pattern.Replace("*.txt", "a.txt").Replace("**/", ""))], corpus.Files);
-        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
-    }
-
-    [Fact]
-    public void An_exclude_names_a_file_by_the_path_a_pattern_reached_it_through()
-    {
-        Write("data/a.txt", Paragraphs("a", 10));
-        Write("data/b.txt", Paragraphs("b", 10));
-        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "dot"), ".");
-
-        var corpus = Load(Policy(["data/dot/*.txt"], exclude: ["data/dot/b.txt"]));
-
-        Assert.Equal([Path.Combine(_folder, "data", "dot", "a.txt")], corpus.Files);
-    }
-
     [Theory]
     [InlineData("notes.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }, 2, 4)]
     [InlineData("crlf.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\r', (byte)'\n', (byte)'\r', (byte)'\n', (byte)'c', 0xE9 }, 3, 2)]
@@ -432,7 +189,7 @@ public sealed class CorpusLoaderTests : IDisposable
     public void A_file_that_does_not_decode_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
     {
         Write("data/a.txt", Paragraphs("a", 10));
-        var path = Path.Combine(_folder, "data", name);
+        var path = Path.Combine(Folder, "data", name);
         File.WriteAllBytes(path, content);
 
         var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*"])));
@@ -445,11 +202,11 @@ public sealed class CorpusLoaderTests : IDisposable
     [Fact]
     public void Byte_order_marks_and_CRLF_line_ends_read_as_plain_text()
     {
-        File.WriteAllBytes(Path.Combine(_folder, "bom.txt"), [0xEF, 0xBB, 0xBF, .. "first\r\n\r\nsecond"u8]);
-        File.WriteAllBytes(Path.Combine(_folder, "bom.jsonl"), [0xEF, 0xBB, 0xBF, .. "{\"text\": \"third\"}\r\n{\"text\": \"fourth\"}\r\n"u8]);
+        File.WriteAllBytes(Path.Combine(Folder, "bom.txt"), [0xEF, 0xBB, 0xBF, .. "first\r\n\r\nsecond"u8]);
+        File.WriteAllBytes(Path.Combine(Folder, "bom.jsonl"), [0xEF, 0xBB, 0xBF, .. "{\"text\": \"third\"}\r\n{\"text\": \"fourth\"}\r\n"u8]);
 
-        File.WriteAllBytes(Path.Combine(_folder, "bom16.txt"), [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("fifth")]);
-        File.WriteAllBytes(Path.Combine(_folder, "bom32.txt"), [0x00, 0x00, 0xFE, 0xFF, .. new UTF32Encoding(bigEndian: true, byteOrderMark: false).GetBytes("sixth")]);
+        File.WriteAllBytes(Path.Combine(Folder, "bom16.txt"), [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("fifth")]);
+        File.WriteAllBytes(Path.Combine(Folder, "bom32.txt"), [0x00, 0x00, 0xFE, 0xFF, .. new UTF32Encoding(bigEndian: true, byteOrderMark: false).GetBytes("sixth")]);
 
         var corpus = Load(Policy(["bom*.*"], heldOut: 0.2));
 
@@ -482,16 +239,16 @@ public sealed class CorpusLoaderTests : IDisposable
     {
         // A folder is the one unreadable path every user, root included, can make.
         var e = Assert.Throws<CollapseCheckException>(() =>
-            CollapseCheck.Common.TextFile.Read(_folder, at => Errors.CorpusNotText(at), reason => Errors.CorpusFileUnreadable(null, _folder, reason)));
+            CollapseCheck.Common.TextFile.Read(Folder, at => Errors.CorpusNotText(at), reason => Errors.CorpusFileUnreadable(null, Folder, reason)));
         Assert.Equal("CC0018", e.Code);
-        Assert.StartsWith($"corpus file '{_folder}' could not be read: ", e.Message);
+        Assert.StartsWith($"corpus file '{Folder}' could not be read: ", e.Message);
     }
 
     [LinuxFact]
     public async Task A_named_pipe_a_glob_matches_is_an_error_not_an_endless_read()
     {
         Write("data/a.txt", Paragraphs("a", 10));
-        var pipe = Path.Combine(_folder, "data", "pipe.txt");
+        var pipe = Path.Combine(Folder, "data", "pipe.txt");
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
         {
             await mkfifo.WaitForExitAsync();

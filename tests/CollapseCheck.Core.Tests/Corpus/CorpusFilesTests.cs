@@ -1,0 +1,231 @@
+using CollapseCheck.Corpus;
+using CollapseCheck.Diagnostics;
+
+namespace CollapseCheck.Core.Tests.Corpus;
+
+/// <summary>Which files the include patterns name: wildcards, folder links, excludes, and what each bad pattern is.</summary>
+public sealed class CorpusFilesTests : CorpusFolder
+{
+    [Fact]
+    public void An_absolute_glob_matches_from_its_own_folder_and_the_excludes_still_apply()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/skip/c.txt", Paragraphs("c", 10));
+        var absolute = Path.Combine(Folder, "data").Replace('\\', '/') + "/**/*.txt";
+        var corpus = Load(Policy([absolute], exclude: ["data/skip/**"]));
+        Assert.Equal([Path.Combine(Folder, "data", "a.txt")], corpus.Files);
+    }
+
+    [Fact]
+    public void A_pattern_whose_every_match_is_excluded_blames_the_exclude()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"], exclude: ["data/*"])));
+        Assert.Equal("CC0010", e.Code);
+        Assert.Contains("matched 1 file(s), but corpus.exclude removed every one", e.Message);
+    }
+
+    [Fact]
+    public void Every_bad_pattern_is_reported_at_once()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("folder/b.txt", Paragraphs("b", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["texts/*.txt", "data/a.txt", "missing.txt", "folder", "data/*.md"])));
+
+        Assert.Equal(["CC0010", "CC0011", "CC0011", "CC0010"], e.All.Select(x => x.Code));
+        Assert.Equal(["texts/*.txt", "missing.txt", "folder", "data/*.md"], e.All.Select(x => x.Message.Split('\'')[1].Replace(Folder + "/", "")));
+    }
+
+    [Fact]
+    public void Patterns_the_globbing_cannot_use_and_unknown_builtins_are_reported_with_the_rest()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["builtin:nope", "data/*/../*.txt", "data\0/*.txt", "missing.txt"], exclude: ["a\0b"])));
+
+        Assert.Equal(["CC0006", "CC0010", "CC0010", "CC0011", "CC0010"], e.All.Select(x => x.Code));
+        Assert.Contains("corpus.include pattern 'data/*/../*.txt' cannot be matched: \"..\" can be only added at the beginning of the pattern", e.All.ElementAt(1).Message);
+        Assert.StartsWith("corpus.include pattern 'data\0/*.txt' cannot be matched: ", e.All.ElementAt(2).Message);
+        Assert.StartsWith("corpus.exclude pattern 'a\0b' cannot be matched: ", e.All.ElementAt(4).Message);
+    }
+
+    [Fact]
+    public void An_exclude_of_the_real_path_behind_a_link_blames_the_exclude()
+    {
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "current"), "2024");
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "dot"), ".");
+
+        var named = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/current/a.txt"], exclude: ["data/2024/**"])));
+        var globbed = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/dot/*.txt"], exclude: ["data/b.txt"])));
+
+        Assert.Equal("corpus pattern 'data/current/a.txt' matched 1 file(s), but corpus.exclude removed every one", named.Message);
+        Assert.Equal("corpus pattern 'data/dot/*.txt' matched 1 file(s), but corpus.exclude removed every one", globbed.Message);
+    }
+
+    [Fact]
+    public void A_named_file_that_an_exclude_removes_blames_the_exclude_not_the_text()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/b.txt", "data/a.txt"], exclude: ["data/a*"])));
+        Assert.Equal("CC0010", e.Code);
+        Assert.Equal("corpus pattern 'data/a.txt' matched 1 file(s), but corpus.exclude removed every one", e.Message);
+    }
+
+    [Fact]
+    public void A_file_reached_through_folder_links_is_read_once_under_its_first_path()
+    {
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "current"), "2024");
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "latest"), "current");
+        var corpus = Load(Policy(["data/**/*.txt"]));
+        Assert.Equal([Path.Combine(Folder, "data", "2024", "a.txt")], corpus.Files);
+        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void A_folder_named_as_a_file_says_how_to_name_its_files()
+    {
+        Write("data/2023/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/2023/"])));
+        Assert.Equal("CC0011", e.Code);
+        Assert.EndsWith("is a folder; name its files with a pattern such as 'data/2023/**/*.txt'", e.Message);
+    }
+
+    [Fact]
+    public void An_exclude_holds_for_files_reached_through_links()
+    {
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Write("data/c.txt", Paragraphs("c", 10));
+        Write("data/keep.txt", Paragraphs("k", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "current"), "2024");
+        Directory.CreateDirectory(Path.Combine(Folder, "data", "2023"));
+        File.CreateSymbolicLink(Path.Combine(Folder, "data", "2023", "clink.txt"), "../c.txt");
+
+        var corpus = Load(Policy(["data/**/*.txt"], exclude: ["data/2024/**", "data/c.txt"]));
+
+        Assert.Equal([Path.Combine(Folder, "data", "keep.txt")], corpus.Files);
+    }
+
+    [Fact]
+    public void Folder_links_that_loop_two_ways_round_are_walked_once()
+    {
+        // The globbing library alone follows both links at every level: 2^depth paths until the link limit, a hang.
+        Write("data/2024/a.txt", Paragraphs("a", 10));
+        Write("data/2024/deep/b.txt", Paragraphs("b", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "current"), "2024");
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "2024", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "2024", "deep", "top"), Folder);
+
+        var corpus = Load(Policy(["data/**/*.txt"]));
+
+        Assert.Equal([Path.Combine(Folder, "data", "2024", "a.txt"), Path.Combine(Folder, "data", "2024", "deep", "b.txt")], corpus.Files);
+        Assert.Equal(20, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void Folder_links_that_fan_out_stop_at_the_link_budget_instead_of_walking_every_path()
+    {
+        // Five sibling folders each linking to the other four: no loop back up, but 1,625 link-following paths.
+        for (var i = 0; i < 5; i++)
+        {
+            Write($"data/d{i}/a.txt", Paragraphs($"d{i}", 2));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            for (var j = 0; j < 5; j++)
+            {
+                if (i != j)
+                {
+                    Directory.CreateSymbolicLink(Path.Combine(Folder, "data", $"d{i}", $"to{j}"), $"../d{j}");
+                }
+            }
+        }
+
+        var matcher = new Microsoft.Extensions.FileSystemGlobbing.Matcher(StringComparison.Ordinal);
+        matcher.AddInclude("data/**/*.txt");
+        var e = Assert.Throws<IOException>(() => matcher.Execute(new LoopSafeDirectory(Folder, linkBudget: 100)));
+        Assert.Contains("more than 100 folder links", e.Message);
+        Assert.Equal(5, matcher.Execute(new LoopSafeDirectory(Folder, linkBudget: 2_000)).Files.Select(f => CanonicalPath.Of(Path.Combine(Folder, f.Path))).Distinct().Count());
+    }
+
+    [Fact]
+    public void An_excluded_folder_is_not_walked()
+    {
+        // Eight sibling folders each linking to the other seven: walked, they would spend the whole link budget (CC0016).
+        Write("data/keep/a.txt", Paragraphs("a", 10));
+        for (var i = 0; i < 8; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(Folder, "data", "mirror", $"d{i}"));
+            for (var j = 0; j < 8; j++)
+            {
+                if (i != j)
+                {
+                    Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "mirror", $"d{i}", $"to{j}"), $"../d{j}");
+                }
+            }
+        }
+
+        Assert.Equal("CC0016", Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/**/*.txt"]))).Code);
+        Assert.Equal([Path.Combine(Folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["data/mirror/**"])).Files);
+        // Written from the policy's folder, above the folder the pattern walks from.
+        Assert.Equal([Path.Combine(Folder, "data", "keep", "a.txt")], Load(Policy(["data/**/*.txt"], exclude: ["**/mirror/**"])).Files);
+    }
+
+    [Fact]
+    public void A_pattern_may_climb_out_of_the_policy_folder_and_back_in()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var inner = Path.Combine(Folder, "policy");
+        Directory.CreateDirectory(inner);
+        var name = Path.GetFileName(Folder);
+
+        var corpus = CorpusLoader.Load(Policy([$"../../{name}/data/*.txt", "../data/**/*.txt"]), inner);
+
+        Assert.Equal([Path.Combine(Folder, "data", "a.txt")], corpus.Files);
+    }
+
+    [Fact]
+    public void An_exclude_may_climb_out_of_the_policy_folder_too()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        Write("data/old/c.txt", Paragraphs("c", 10));
+        var inner = Path.Combine(Folder, "policy");
+        Directory.CreateDirectory(inner);
+
+        var corpus = CorpusLoader.Load(Policy(["../data/**/*.txt"], exclude: ["../data/b.txt", "../data/old/**"]), inner);
+
+        Assert.Equal([Path.Combine(Folder, "data", "a.txt")], corpus.Files);
+    }
+
+    [Theory]
+    [InlineData("data/dot/*.txt")]
+    [InlineData("data/dot/a.txt")]
+    [InlineData("data/dot/dot/**/*.txt")]
+    public void A_named_folder_link_to_a_folder_it_is_inside_is_followed(string pattern)
+    {
+        // A walk from the policy's folder refuses to go round `dot -> .`, but a pattern that names the link means it.
+        Write("data/a.txt", Paragraphs("a", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "dot"), ".");
+
+        var corpus = Load(Policy([pattern], exclude: ["data/skip/**"]));
+
+        Assert.Equal([Path.Combine(Folder, pattern.Replace("*.txt", "a.txt").Replace("**/", ""))], corpus.Files);
+        Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
+    }
+
+    [Fact]
+    public void An_exclude_names_a_file_by_the_path_a_pattern_reached_it_through()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.txt", Paragraphs("b", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "dot"), ".");
+
+        var corpus = Load(Policy(["data/dot/*.txt"], exclude: ["data/dot/b.txt"]));
+
+        Assert.Equal([Path.Combine(Folder, "data", "dot", "a.txt")], corpus.Files);
+    }
+}
