@@ -19,12 +19,17 @@ public sealed record Spread(double Mean, double StandardError, double P10, doubl
     }
 }
 
-/// <param name="DiversityRatio">Gini–Simpson of model g's unigram distribution over generation 0's.</param>
+/// <param name="DiversityRatio">Gini–Simpson of model g's unigram distribution over generation 0's: the ledger's 1 − c.</param>
+/// <param name="GeneratedDiversityRatio">
+/// Gini–Simpson of the m tokens model g samples over generation 0's sample: what the gate's CC1003 measures of the neural
+/// lineage. A biased sampler moves it away from <paramref name="DiversityRatio"/> (temperature sharpens what is sampled).
+/// </param>
 /// <param name="GeneratedEntropyBits">Unigram entropy of the m tokens model g samples, bits per token.</param>
 /// <param name="HeldOutCrossEntropyNats">Held-out real text under model g, add-δ smoothed, nats per token.</param>
 public sealed record SurrogateGeneration(
     int Generation,
     Spread DiversityRatio,
+    Spread GeneratedDiversityRatio,
     Spread GeneratedEntropyBits,
     Spread EntropyRatio,
     Spread HeldOutCrossEntropyNats,
@@ -92,6 +97,7 @@ public static class CountModelSurrogate
         var generations = Enumerable.Range(0, lineage.Generations + 1).Select(g => new SurrogateGeneration(
             g,
             Spread.Of(perRun.Select(r => r[g].Diversity / r[0].Diversity)),
+            Spread.Of(perRun.Select(r => r[g].GeneratedDiversity / r[0].GeneratedDiversity)),
             Spread.Of(perRun.Select(r => r[g].EntropyBits)),
             Spread.Of(perRun.Select(r => r[g].EntropyBits / r[0].EntropyBits)),
             Spread.Of(perRun.Select(r => r[g].CrossEntropy)),
@@ -99,7 +105,7 @@ public static class CountModelSurrogate
         return new SurrogateResult(runs, bigram ? "bigram (previous token)" : "unigram (iid tokens)", Smoothing, generations);
     }
 
-    private sealed record Measured(double Diversity, double EntropyBits, double CrossEntropy);
+    private sealed record Measured(double Diversity, double GeneratedDiversity, double EntropyBits, double CrossEntropy);
 
     private static List<Measured> RunOnce(LineagePolicy lineage, CountModel truth, (double Diversity, double CrossEntropy) truthScores,
         IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng, Action generationFinished, CancellationToken cancellation)
@@ -124,9 +130,11 @@ public static class CountModelSurrogate
 
             var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng, cancellation);
             synthetic.Add(sample);
+            var sampled = TextStatistics.Count(sample, vocabularySize);
             measured.Add(new Measured(
                 g == 0 ? truthScores.Diversity : TextStatistics.GiniSimpson(model.Unigram().Values),
-                TextStatistics.EntropyBits(TextStatistics.Count(sample, vocabularySize)),
+                TextStatistics.GiniSimpson(sampled),
+                TextStatistics.EntropyBits(sampled),
                 g == 0 ? truthScores.CrossEntropy : model.CrossEntropy(heldOut.CheckingEvery(cancellation), vocabularySize, Smoothing)));
             generationFinished();
         }

@@ -49,7 +49,11 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// <summary>Predicted generated-text entropy relative to generation 0.</summary>
     public double EntropyRatio(int g) => Surrogate?.Generations[g].EntropyRatio.Mean ?? Ledger.Generations[g].EntropyRatio;
 
-    /// <summary>Predicted unigram Gini–Simpson diversity relative to generation 0: what the gate measures on generated text.</summary>
-    public double DiversityRatio(int g) => Surrogate?.Generations[g].DiversityRatio.Mean
+    /// <summary>
+    /// Predicted unigram Gini–Simpson diversity relative to generation 0: what the gate measures on generated text. The
+    /// surrogate's is of its runs' samples, as the gate's is; the ledger's of the models, which at temperature 1 the
+    /// samples estimate without bias.
+    /// </summary>
+    public double DiversityRatio(int g) => Surrogate?.Generations[g].GeneratedDiversityRatio.Mean
         ?? Ledger.Generations[g].UnigramDiversityRatio / Ledger.Generations[0].UnigramDiversityRatio;
 }

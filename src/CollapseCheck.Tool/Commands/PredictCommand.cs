@@ -47,11 +47,11 @@ internal static class PredictCommand
         {
             o.WriteLine();
             o.WriteLine($"Surrogate: {s.Runs} seeded runs of the {s.Context} count model with this policy's sampler; held-out text add-{s.Smoothing} smoothed. Mean [10th–90th percentile]:");
-            o.WriteLine("gen  diversity ×gen0 ↑          generated entropy bits ↑     held-out ppl ×gen0 ↓");
+            o.WriteLine("gen  model diversity ×gen0 ↑    generated diversity ×gen0 ↑  generated entropy bits ↑     held-out ppl ×gen0 ↓");
             foreach (var g in s.Generations)
             {
                 o.WriteLine(string.Create(c,
-                    $"{g.Generation,3}  {g.DiversityRatio.Mean,7:F4} [{g.DiversityRatio.P10:F4}–{g.DiversityRatio.P90:F4}]  {g.GeneratedEntropyBits.Mean,7:F4} [{g.GeneratedEntropyBits.P10:F4}–{g.GeneratedEntropyBits.P90:F4}]  {g.PerplexityRatio.Mean,8:F4} [{g.PerplexityRatio.P10:F4}–{g.PerplexityRatio.P90:F4}]"));
+                    $"{g.Generation,3}  {g.DiversityRatio.Mean,7:F4} [{g.DiversityRatio.P10:F4}–{g.DiversityRatio.P90:F4}]  {g.GeneratedDiversityRatio.Mean,7:F4} [{g.GeneratedDiversityRatio.P10:F4}–{g.GeneratedDiversityRatio.P90:F4}]  {g.GeneratedEntropyBits.Mean,7:F4} [{g.GeneratedEntropyBits.P10:F4}–{g.GeneratedEntropyBits.P90:F4}]  {g.PerplexityRatio.Mean,8:F4} [{g.PerplexityRatio.P10:F4}–{g.PerplexityRatio.P90:F4}]"));
             }
         }
 
