@@ -40,6 +40,16 @@ public class ReportRendererTests
     }
 
     [Fact]
+    public void The_real_row_says_when_the_held_out_text_is_smaller_than_the_samples()
+    {
+        var sampled = s_report.Generations[0].Generated.Tokens;
+        var smaller = s_report with { Reference = s_report.Reference with { RealText = s_report.Reference.RealText with { Tokens = sampled - 1 } } };
+
+        Assert.Contains("| real | held-out text, same size |", MarkdownReport.Render(s_report));
+        Assert.Contains(FormattableString.Invariant($"| real | all {sampled - 1:N0} held-out tokens (samples: {sampled:N0}; metrics move with size) |"), MarkdownReport.Render(smaller));
+    }
+
+    [Fact]
     public void The_svg_rings_every_failed_check_and_has_no_script()
     {
         var svg = SvgChart.Render(s_report);
