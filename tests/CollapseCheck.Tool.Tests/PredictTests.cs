@@ -45,6 +45,19 @@ public class PredictTests : IDisposable
         Assert.All(progress.Advances, a => Assert.Equal((48L, "surrogate generations"), (a.Total, a.Units)));
     }
 
+    [Theory]
+    [InlineData("accumulate", "", false)]
+    [InlineData("accumulate", """, "sampling": { "temperature": 0.7 }""", true)]
+    [InlineData("replace", """, "sampling": { "temperature": 0.7 }""", false)]
+    public void A_biased_samplers_long_run_is_owned_up_to_as_the_unbiased_ones_unless_it_collapses(string mode, string sampling, bool caveat)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: mode, generations: 2, extraLineage: sampling));
+
+        var sentence = PredictJob.Execute(policy).LongRun.Sentence;
+
+        Assert.Equal(caveat, sentence.Contains("That is the unbiased sampler's long run", StringComparison.Ordinal));
+    }
+
     private sealed class RecordingProgress : ILineageProgress
     {
         public List<string> Steps { get; } = [];

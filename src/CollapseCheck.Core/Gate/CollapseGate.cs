@@ -74,7 +74,7 @@ public static class CollapseGate
 
         var seeds = lineages.Select(l => l.Seed).ToList();
         var summary = failures.Count == 0
-            ? $"pass: every generation within the theory's thresholds ({checks.Count} checks); {longRun.Sentence}"
+            ? $"pass: every generation within the theory's thresholds ({checks.Count} checks); {theory.LongRunSentence}"
             : $"fail: {failures.Count} finding(s); first: {failures[0].Message}";
         return new GateVerdict(
             failures.Count == 0,
@@ -86,7 +86,7 @@ public static class CollapseGate
             gate.Tolerance,
             seeds,
             PredictionReport.Names[longRun.Behaviour],
-            longRun.Sentence,
+            theory.LongRunSentence,
             checks,
             failures);
     }

@@ -43,7 +43,7 @@ public sealed record PredictionReport(
                 prediction.Generations.Select(g => new LedgerRow(g.Generation, g.C, g.UnigramDiversityRatio)).ToList()),
             new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
             prediction.Generations,
-            new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, prediction.LongRun.Sentence),
+            new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, theory.LongRunSentence),
             theory.UsesSurrogate
                 ? "the sampler is biased (temperature, top-k, top-p or dedupe), which the ledger does not model: the ledger rows are the unbiased sampler's, the surrogate's are this policy's"
                 : "exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations; the sampler's cut at the maximum document length is not modelled: on the SDK docs it moves entropy ×gen0 by about 1.5 % by generation 5)",
