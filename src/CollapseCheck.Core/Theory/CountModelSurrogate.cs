@@ -126,6 +126,12 @@ public static class CountModelSurrogate
                     : []);
                 var set = CorpusComposer.Compose(lineage, g, pool, synthetic, fresh, composeSeed);
                 model = new CountModel(set.Documents.Select(d => d.Ids).CheckingEvery(cancellation), truth.EndOfDocumentId, truth.Bigram);
+                if (lineage.Mode is LineageMode.Replace or LineageMode.Mix)
+                {
+                    // Only the accumulating modes train on older samples again: at 10^7 tokens a generation, four runs
+                    // at once held every generation's sample for nothing.
+                    synthetic[g] = [];
+                }
             }
 
             var sample = Sample(model, lineage.Sampling, lineage.Filters.Dedupe, lineage.SyntheticTokensPerGeneration, maxLength, rng, cancellation);
