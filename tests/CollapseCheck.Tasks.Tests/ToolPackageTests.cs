@@ -31,6 +31,8 @@ public class ToolPackageTests(PackagedBuild packages)
         var nuspec = Read(packages.TasksPackage, "CollapseCheck.nuspec");
         Assert.Contains("<developmentDependency>true</developmentDependency>", nuspec);
         Assert.DoesNotContain("<dependency ", nuspec);
+        Assert.Contains("<readme>README.md</readme>", nuspec);
+        Assert.Contains("README.md", entries);
     }
 
     [Fact]
@@ -45,6 +47,9 @@ public class ToolPackageTests(PackagedBuild packages)
         Assert.DoesNotContain(entries, e => e.Contains("libSkiaSharp", StringComparison.Ordinal));
         Assert.InRange(new FileInfo(packages.ToolPackage).Length, 1, 250L * 1024 * 1024);
         Assert.Contains("<packageType name=\"DotnetTool\"", Read(packages.ToolPackage, "CollapseCheck.Tool.nuspec"));
+        // nuget.org and the IDEs show it on the package's page; without one, pack warns.
+        Assert.Contains("<readme>README.md</readme>", Read(packages.ToolPackage, "CollapseCheck.Tool.nuspec"));
+        Assert.Contains("README.md", entries);
     }
 
     [Fact]

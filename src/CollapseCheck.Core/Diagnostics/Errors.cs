@@ -43,7 +43,7 @@ public static class Errors
         new("CC0010", $"corpus pattern '{pattern}' matched {matched} file(s), but corpus.exclude removed every one", at);
 
     public static CollapseCheckException CorpusBadPattern(SourceLocation? at, string field, string pattern, string reason) =>
-        new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {reason.TrimEnd('.')}", at);
+        new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {(reason.Contains("\"..\"", StringComparison.Ordinal) ? "'..' may only start a pattern, before any folder name or wildcard" : reason.TrimEnd('.'))}", at);
 
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
         new("CC0011", $"corpus file '{path}' was not found", at);
