@@ -39,7 +39,17 @@ public static class PositionedJson
 {
     public static JsonValue Parse(string text, string file)
     {
+        // A lone CR (classic Mac line ends) becomes LF, one byte for one, so offsets hold and System.Text.Json, which
+        // counts LF only, numbers the lines an editor shows; a raw CR is JSON whitespace or an error either way.
         var bytes = Encoding.UTF8.GetBytes(text);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == (byte)'\r' && (i + 1 == bytes.Length || bytes[i + 1] != (byte)'\n'))
+            {
+                bytes[i] = (byte)'\n';
+            }
+        }
+
         var lines = new LineMap(bytes);
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         try

@@ -175,6 +175,16 @@ public class PolicyLoaderTests
         Assert.DoesNotContain("LineNumber", e.Message);
     }
 
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\r\n")]
+    [InlineData("\n")]
+    public void Lines_are_counted_as_an_editor_shows_them_whatever_the_line_ends(string end)
+    {
+        AssertAt(Reject($"{{{end}  // a comment{end}  \"modle\": {{}}{end}}}"), "CC0003", 3, 3);
+        AssertAt(Reject($"{{{end}  \"model\": {{ \"layers\": 2 {end}  \"width\": 64 }}{end}}}"), "CC0002", 3, 3);
+    }
+
     [Fact]
     public void A_file_that_is_not_utf8_is_rejected_where_it_stops_being_utf8_and_a_bom_is_fine()
     {
