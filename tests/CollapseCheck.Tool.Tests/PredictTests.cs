@@ -41,8 +41,27 @@ public class PredictTests : IDisposable
         Assert.Equal(3, progress.Steps.Count);
         Assert.StartsWith("the theory: 16 runs of the bigram surrogate", progress.Steps[2]);
         // 16 runs × generations 0–2, each counted once, from the runs' threads.
-        Assert.Equal(Enumerable.Range(1, 16 * 3).Select(i => (long)i), progress.Advances.Select(a => a.Done).Order());
-        Assert.All(progress.Advances, a => Assert.Equal((48L, "surrogate generations"), (a.Total, a.Units)));
+        var surrogate = progress.Advances.Where(a => a.Units == "surrogate generations").ToList();
+        Assert.Equal(Enumerable.Range(1, 16 * 3).Select(i => (long)i), surrogate.Select(a => a.Done).Order());
+        Assert.All(surrogate, a => Assert.Equal(48L, a.Total));
+    }
+
+    [Fact]
+    public void Tokenizing_with_a_tiktoken_vocabulary_counts_both_passes_over_the_training_split()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1).Replace("\"maxBytes\": 30000", "\"maxBytes\": 200000")
+            .Replace("\"tokenizer\": \"byte\"", "\"tokenizer\": \"cl100k\""));
+        var progress = new RecordingProgress();
+
+        PredictJob.Execute(policy, progress);
+
+        var documents = long.Parse(progress.Steps[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var passes = progress.Advances.Where(a => a.Units == "document passes").ToList();
+        Assert.NotEmpty(passes);
+        // Fitting reads the training split, encoding reads it and the held-out split: between N and 2N in all.
+        Assert.All(passes, a => Assert.InRange(a.Total, documents + 1, 2 * documents));
+        Assert.Equal(passes.Select(a => a.Done).Order(), passes.Select(a => a.Done));
+        Assert.InRange(passes[^1].Done, documents + 1, passes[0].Total);
     }
 
     [Theory]

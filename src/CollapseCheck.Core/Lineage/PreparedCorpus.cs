@@ -49,9 +49,27 @@ public sealed class PreparedCorpus
     public RealReference Reference { get; }
 
     /// <param name="cancellation">Checked every few hundred documents while fitting the tokenizer and encoding, the slow parts on a big corpus.</param>
-    public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus, CancellationToken cancellation = default)
+    /// <param name="documentsDone">
+    /// Told (done, total) as documents pass: a tiktoken vocabulary reads the training split once to fit and once to
+    /// encode, about 5 MB/s, so a big corpus spends minutes here. The held-out cap may end the count short of the total.
+    /// </param>
+    public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus, CancellationToken cancellation = default, Action<long, long>? documentsDone = null)
     {
-        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, corpus.Train.CheckingEvery(cancellation).Select(d => d.Text));
+        var fits = policy.Tokenizer != TokenizerKind.Byte;
+        var total = (fits ? 2L : 1L) * corpus.Train.Count + corpus.HeldOut.Count;
+        var done = 0L;
+        IEnumerable<Document> Counted(IEnumerable<Document> documents) =>
+            documentsDone is null ? documents.CheckingEvery(cancellation) : documents.CheckingEvery(cancellation).Select(d =>
+            {
+                if (++done % 256 == 0)
+                {
+                    documentsDone(done, total);
+                }
+
+                return d;
+            });
+
+        var tokenizer = TokenizerFactory.Create(policy.Tokenizer, Counted(corpus.Train).Select(d => d.Text));
         var train = Encode(corpus.Train).Where(d => d.Length > 0).ToList();
         var heldOut = Take(Encode(corpus.HeldOut).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
 
@@ -74,7 +92,7 @@ public sealed class PreparedCorpus
 
         return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
 
-        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => documents.CheckingEvery(cancellation).Select(d => tokenizer.Encode(d.Text));
+        IEnumerable<int[]> Encode(IEnumerable<Document> documents) => Counted(documents).Select(d => tokenizer.Encode(d.Text));
     }
 
     /// <summary>Fresh draws come from the end of the training split, so the pool is the same whatever f is beyond what it gives up.</summary>

@@ -53,7 +53,7 @@ public static class RunJob
         progress?.Preparing("reading the corpus");
         var loaded = CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy, cancellation);
         progress?.Preparing($"tokenizing {loaded.Train.Count + loaded.HeldOut.Count} documents");
-        return PreparedCorpus.Prepare(policy, loaded, cancellation);
+        return PreparedCorpus.Prepare(policy, loaded, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "document passes"));
     }
 
     public static PolicyTheory PredictTheory(LineagePolicyFile policy, PreparedCorpus corpus, ILineageProgress? progress = null, CancellationToken cancellation = default)
