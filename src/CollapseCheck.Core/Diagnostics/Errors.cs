@@ -43,7 +43,11 @@ public static class Errors
         new("CC0010", $"corpus pattern '{pattern}' matched {matched} file(s), but corpus.exclude removed every one", at);
 
     public static CollapseCheckException CorpusBadPattern(SourceLocation? at, string field, string pattern, string reason) =>
-        new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {(reason.Contains("\"..\"", StringComparison.Ordinal) ? "'..' may only start a pattern, before any folder name or wildcard" : reason.TrimEnd('.'))}", at);
+        new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {(reason.Contains("\"..\"", StringComparison.Ordinal) ? DotDotRule(field) : reason.TrimEnd('.'))}", at);
+
+    // An include's folders before its first wildcard are a path, where '..' is fine; an exclude is matched whole.
+    private static string DotDotRule(string field) =>
+        field == "corpus.include" ? "'..' may only come before the first wildcard" : "'..' may only start an exclude pattern";
 
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
         new("CC0011", $"corpus file '{path}' was not found", at);

@@ -69,7 +69,7 @@ public static class CollapseGate
         if (longRun.Behaviour == LongRunBehaviour.Collapses && gate.FailOnPredictedCollapse)
         {
             failures.Add(new GateFailure(PredictedCollapseCode, "lineage.mode",
-                $"the theory says this policy collapses: {longRun.Sentence} (set gate.failOnPredictedCollapse to false to accept it)"));
+                $"the theory says this policy collapses: {theory.LongRunSentence} (set gate.failOnPredictedCollapse to false to accept it)"));
         }
 
         var seeds = lineages.Select(l => l.Seed).ToList();

@@ -39,17 +39,7 @@ public static class PositionedJson
 {
     public static JsonValue Parse(string text, string file)
     {
-        // A lone CR (classic Mac line ends) becomes LF, one byte for one, so offsets hold and System.Text.Json, which
-        // counts LF only, numbers the lines an editor shows; a raw CR is JSON whitespace or an error either way.
         var bytes = Encoding.UTF8.GetBytes(text);
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (bytes[i] == (byte)'\r' && (i + 1 == bytes.Length || bytes[i + 1] != (byte)'\n'))
-            {
-                bytes[i] = (byte)'\n';
-            }
-        }
-
         var lines = new LineMap(bytes);
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         try
@@ -69,7 +59,9 @@ public static class PositionedJson
         }
         catch (JsonException e)
         {
-            throw Errors.PolicySyntax(WhereReaderStopped(file, e), InPolicyTerms(WithoutPosition(e.Message)));
+            // System.Text.Json counts LF-ended lines and bytes; the line map counts the lines an editor shows (a lone CR
+            // ends one too) and characters, as every other location in a policy does.
+            throw Errors.PolicySyntax(lines.At(file, lines.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0)), InPolicyTerms(WithoutPosition(e.Message)));
         }
     }
 
@@ -135,7 +127,10 @@ public static class PositionedJson
             : message;
     }
 
-    /// <summary>Byte offset to line and column, the column counted in characters (UTF-8 continuation bytes skipped).</summary>
+    /// <summary>
+    /// Byte offset to line and column: lines end at LF, CRLF or a lone CR (classic Mac), the column counts characters
+    /// (UTF-8 continuation bytes skipped).
+    /// </summary>
     private sealed class LineMap(byte[] bytes)
     {
         public SourceLocation At(string file, long offset)
@@ -143,18 +138,33 @@ public static class PositionedJson
             int line = 1, column = 1;
             for (var i = 0; i < offset && i < bytes.Length; i++)
             {
-                if (bytes[i] == (byte)'\n')
+                if (bytes[i] == (byte)'\n' || (bytes[i] == (byte)'\r' && (i + 1 == bytes.Length || bytes[i + 1] != (byte)'\n')))
                 {
                     line++;
                     column = 1;
                 }
-                else if ((bytes[i] & 0xC0) != 0x80)
+                else if ((bytes[i] & 0xC0) != 0x80 && bytes[i] != (byte)'\r')
                 {
                     column++;
                 }
             }
 
             return new SourceLocation(file, line, column);
+        }
+
+        /// <summary>The byte offset of System.Text.Json's position: <paramref name="lfLines"/> LFs in, then <paramref name="bytesInLine"/> bytes.</summary>
+        public long OffsetOf(long lfLines, long bytesInLine)
+        {
+            var start = 0;
+            for (var seen = 0L; seen < lfLines && start < bytes.Length; start++)
+            {
+                if (bytes[start] == (byte)'\n')
+                {
+                    seen++;
+                }
+            }
+
+            return start + bytesInLine;
         }
     }
 }

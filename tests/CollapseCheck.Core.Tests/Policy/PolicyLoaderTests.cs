@@ -183,6 +183,11 @@ public class PolicyLoaderTests
     {
         AssertAt(Reject($"{{{end}  // a comment{end}  \"modle\": {{}}{end}}}"), "CC0003", 3, 3);
         AssertAt(Reject($"{{{end}  \"model\": {{ \"layers\": 2 {end}  \"width\": 64 }}{end}}}"), "CC0002", 3, 3);
+
+        // A raw CR inside a string is named as the byte it is, where it is.
+        var inString = Reject($"{{{end}  \"tokenizer\": \"by\rte\"{end}}}");
+        AssertAt(inString, "CC0002", 2, 19);
+        Assert.Contains("0x0D", inString.Message);
     }
 
     [Fact]

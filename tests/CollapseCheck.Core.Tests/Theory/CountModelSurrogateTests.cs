@@ -86,6 +86,20 @@ public class CountModelSurrogateTests
     }
 
     [Fact]
+    public void The_gates_diversity_prediction_is_the_samples_which_a_biased_sampler_moves_away_from_the_models()
+    {
+        var lineage = Lineage(LineageMode.Replace, temperature: 0.7);
+        var surrogate = CountModelSurrogate.Run(lineage, s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 50, seed: 3);
+        var statistics = ContextStatistics.FromDocuments(s_pool, Eod);
+        var theory = new PolicyTheory(TheoryPredictor.Predict(lineage, 240, statistics), surrogate, statistics);
+
+        Assert.All(surrogate.Generations, g => Assert.Equal(g.GeneratedDiversityRatio.Mean, theory.DiversityRatio(g.Generation)));
+        // Sharpened sampling: the samples' diversity is not the models' (the models lag a generation behind).
+        var apart = surrogate.Generations.Max(g => Math.Abs(g.GeneratedDiversityRatio.Mean - g.DiversityRatio.Mean));
+        Assert.True(apart > 0.01, $"the two ratios are at most {apart:F4} apart");
+    }
+
+    [Fact]
     public void Runs_are_seeded_and_quantiles_are_ordered()
     {
         var a = CountModelSurrogate.Run(Lineage(LineageMode.Accumulate, temperature: 0.8), s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 20, seed: 5);
