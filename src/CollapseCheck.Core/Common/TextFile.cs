@@ -43,7 +43,7 @@ internal static class TextFile
         var (line, lineStart) = (1, 0);
         for (var i = 0; i < before.Length; i++)
         {
-            if (before[i] == '\n' || (before[i] == '\r' && (i + 1 == before.Length || before[i + 1] != '\n')))
+            if (LineEnds.EndsLine(before[i], i + 1 < before.Length ? before[i + 1] : -1))
             {
                 (line, lineStart) = (line + 1, i + 1);
             }

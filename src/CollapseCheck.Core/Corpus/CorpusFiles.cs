@@ -157,7 +157,7 @@ internal sealed class CorpusFiles
             if (!_excludersByRoot.TryGetValue(top, out var matcher))
             {
                 // Matched from the file system's root, so an exclude that climbs out (`../other/**`) still holds.
-                var prefix = top.Replace('\\', '/').TrimEnd('/') + "/";
+                var prefix = FolderPrefix(top);
                 matcher = new Matcher(StringComparison.Ordinal);
                 matcher.AddInclude("**");
                 matcher.AddExcludePatterns(_excludes.Where(e => e.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(e => e[prefix.Length..]));
@@ -186,7 +186,7 @@ internal sealed class CorpusFiles
     /// </summary>
     private List<string> ExcludesUnder(string root)
     {
-        var prefix = root.Replace('\\', '/').TrimEnd('/') + "/";
+        var prefix = FolderPrefix(root);
         var under = new List<string>();
         foreach (var e in _excludes)
         {
@@ -204,6 +204,9 @@ internal sealed class CorpusFiles
 
         return under;
     }
+
+    /// <summary>A folder as the start of the absolute, '/'-separated exclude patterns inside it ("/", "C:/", "/data/").</summary>
+    private static string FolderPrefix(string folder) => folder.Replace('\\', '/').TrimEnd('/') + "/";
 
     /// <summary>(folder to match from, pattern relative to it): the folder named before the pattern's first wildcard.</summary>
     private (string Root, string Relative) SplitRoot(string pattern)

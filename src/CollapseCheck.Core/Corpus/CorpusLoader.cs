@@ -48,8 +48,7 @@ public static partial class CorpusLoader
         var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems);
         if (problems.Count > 0)
         {
-            // In file order, as a policy's bad fields are.
-            throw Errors.Together(problems.OrderBy(e => e.Location is null).ThenBy(e => e.Location?.Line).ThenBy(e => e.Location?.Column).ToList());
+            throw Errors.Together(problems);
         }
 
         foreach (var file in matched)

@@ -32,9 +32,15 @@ public static class Errors
     public static CollapseCheckException Inconsistent(SourceLocation? at, string message) =>
         new("CC0007", message, at);
 
-    /// <summary>The first of <paramref name="errors"/>, carrying the rest: one exception, every error reported.</summary>
-    public static CollapseCheckException Together(IReadOnlyList<CollapseCheckException> errors) =>
-        errors.Count == 1 ? errors[0] : new(errors[0].Code, errors[0].Message, errors[0].Location) { AlsoFound = errors.Skip(1).ToList() };
+    /// <summary>
+    /// <paramref name="errors"/> in file order (those without a location last, as found), the first carrying the rest:
+    /// one exception, every error reported.
+    /// </summary>
+    public static CollapseCheckException Together(IEnumerable<CollapseCheckException> errors)
+    {
+        var ordered = errors.OrderBy(e => e.Location is null).ThenBy(e => e.Location?.Line).ThenBy(e => e.Location?.Column).ToList();
+        return ordered.Count == 1 ? ordered[0] : new(ordered[0].Code, ordered[0].Message, ordered[0].Location) { AlsoFound = ordered.Skip(1).ToList() };
+    }
 
     public static CollapseCheckException CorpusNoFiles(SourceLocation? at, string pattern, string baseDirectory) =>
         new("CC0010", $"corpus pattern '{pattern}' matched no files under '{baseDirectory}'", at);

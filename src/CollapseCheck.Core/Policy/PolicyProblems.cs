@@ -33,7 +33,7 @@ internal sealed class PolicyProblems
     {
         if (_errors.Count > 0)
         {
-            throw Errors.Together(_errors.OrderBy(e => e.Location is null).ThenBy(e => e.Location?.Line).ThenBy(e => e.Location?.Column).ToList());
+            throw Errors.Together(_errors);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Policy;
@@ -138,7 +139,7 @@ public static class PositionedJson
             int line = 1, column = 1;
             for (var i = 0; i < offset && i < bytes.Length; i++)
             {
-                if (bytes[i] == (byte)'\n' || (bytes[i] == (byte)'\r' && (i + 1 == bytes.Length || bytes[i + 1] != (byte)'\n')))
+                if (LineEnds.EndsLine(bytes[i], i + 1 < bytes.Length ? bytes[i + 1] : -1))
                 {
                     line++;
                     column = 1;

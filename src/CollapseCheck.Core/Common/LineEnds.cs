@@ -1,0 +1,9 @@
+namespace CollapseCheck.Common;
+
+/// <summary>Where lines end, as an editor shows them: at LF, at CRLF (once, at its LF) and at a lone CR (classic Mac).</summary>
+internal static class LineEnds
+{
+    /// <param name="current">A character, or a byte of UTF-8 (line ends are ASCII).</param>
+    /// <param name="next">The one after it, or -1 at the end of the text.</param>
+    public static bool EndsLine(int current, int next) => current == '\n' || (current == '\r' && next != '\n');
+}
