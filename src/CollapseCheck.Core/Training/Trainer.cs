@@ -43,7 +43,7 @@ public static class Trainer
         using var columns = tensor(Enumerable.Range(0, window + 1).Select(i => (long)i).ToArray(), device: device);
         using var tenths = zeros(10, dtype: ScalarType.Float64, device: device);
         var tenthSteps = new int[10];
-        var shards = ComputeDevice.ShardsFor(device, policy.Batch);
+        using var team = new ShardTeam(ComputeDevice.ShardsFor(device, policy.Batch));
         var batchTokens = (double)policy.Batch * window;
         Tensor? offsets = null;
 
@@ -60,7 +60,7 @@ public static class Trainer
                 using var scope = NewDisposeScope();
                 var rows = stream.take(offsets!.select(0, step % OffsetChunkSteps).unsqueeze(1).add(columns, One));
                 flat.Gradients.zero_();
-                var loss = ForwardBackward(model, rows, shards, batchTokens);
+                var loss = ForwardBackward(model, rows, team, batchTokens);
                 flat.ClipGradients(policy.GradientClip);
                 optimizer.Step(LearningRate(policy, step));
                 var tenth = Math.Min(9, step * 10 / policy.Steps);
@@ -98,8 +98,9 @@ public static class Trainer
     /// its summed loss by the whole batch's token count, so the shards' gradients add up to the batch mean's; with
     /// two shards the order they land in cannot change a bit (a + b = b + a in floating point).
     /// </summary>
-    private static Tensor ForwardBackward(Gpt model, Tensor rows, int shards, double batchTokens)
+    private static Tensor ForwardBackward(Gpt model, Tensor rows, ShardTeam team, double batchTokens)
     {
+        var shards = team.Shards;
         var losses = new Tensor[shards];
         void Run(int shard)
         {
@@ -115,7 +116,7 @@ public static class Trainer
 
         try
         {
-            ComputeDevice.ForEachShard(shards, Run);
+            team.Run(Run);
             var total = losses[0].to(ScalarType.Float64);
             for (var s = 1; s < shards; s++)
             {
