@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Running;
 using CollapseCheck.Tool.Commands;
@@ -41,7 +42,7 @@ public static class Cli
         };
 
         var parsed = root.Parse(args);
-        var exit = Run(parsed, output);
+        var exit = Run(parsed, root, output);
         // A path the parser refused (empty, a folder, under a file) was already reported as a bad argument.
         if (parsed.GetValue(diagnostics) is { } path && parsed.GetResult(diagnostics)?.Errors.Any() != true)
         {
@@ -64,13 +65,34 @@ public static class Cli
     private static string OneLine(string message) =>
         string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
-    private static int Run(ParseResult parsed, ToolOutput output)
+    /// <summary>
+    /// Without a command System.CommandLine says both "Required command was not provided" and "Unrecognized command or
+    /// argument"; one line that names the commands helps more.
+    /// </summary>
+    private static IEnumerable<string> ErrorsOf(ParseResult parsed, RootCommand root)
+    {
+        if (parsed.CommandResult.Command != root)
+        {
+            // A misspelt option ('--seeds 3') is the cause of the stray argument ('3') reported beside it: name it first.
+            return parsed.Errors.OrderBy(e => e.SymbolResult is CommandResult ? 1 : 0).Select(e => OneLine(e.Message));
+        }
+
+        var commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+        return [parsed.UnmatchedTokens.FirstOrDefault() switch
+        {
+            null => $"no command given; the commands are {commands}",
+            ['-', _, ..] and var option => $"unknown option '{option}'; give a command first: {commands}",
+            var token => $"'{token}' is not a command; the commands are {commands}",
+        }];
+    }
+
+    private static int Run(ParseResult parsed, RootCommand root, ToolOutput output)
     {
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            foreach (var error in ErrorsOf(parsed, root))
             {
-                output.Report(Errors.BadArgument(OneLine(error.Message)));
+                output.Report(Errors.BadArgument(error));
             }
 
             output.Error.WriteLine("Run 'collapsecheck --help' for usage.");

@@ -108,4 +108,47 @@ public class BadArgumentTests : IDisposable
         Assert.Equal("CC0040", first.GetProperty("code").GetString());
         Assert.Contains("--seed must be a whole number", first.GetProperty("message").GetString());
     }
+
+    private const string Commands = "run, predict, verify, bench, accept, init, doctor";
+
+    [Theory]
+    [InlineData(new string[0], "no command given; the commands are " + Commands)]
+    [InlineData(new[] { "frobnicate", "--out", "x" }, "'frobnicate' is not a command; the commands are " + Commands)]
+    [InlineData(new[] { "--versio" }, "unknown option '--versio'; give a command first: " + Commands)]
+    public void Without_a_command_one_line_names_the_commands(string[] args, string message)
+    {
+        var (_, error) = Rejected(args);
+        Assert.Equal([$"error CC0040: {message}"], error.Split('\n').Where(l => l.StartsWith("error", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("run", "--bogus")]
+    [InlineData("predict", "--seeds")]
+    [InlineData("verify", "-x")]
+    [InlineData("accept", "--forse")]
+    public void A_misspelt_option_is_named_first_not_read_as_the_policy_path(string command, string option)
+    {
+        var (_, error) = Rejected(command, option, "3");
+        Assert.StartsWith($"error CC0040: unknown option '{option}' (if it is the policy path, write it as ./{option})\n", error);
+        Assert.DoesNotContain("CC0001", error);
+    }
+
+    [Fact]
+    public void Init_with_a_misspelt_option_writes_no_file_named_after_it()
+    {
+        var stray = Path.GetFullPath("--forse");
+        Assert.Contains("unknown option '--forse'", Rejected("init", "--forse").Error);
+        Assert.False(File.Exists(stray), $"init wrote {stray}");
+    }
+
+    [Fact]
+    public void A_policy_path_that_starts_with_a_dash_works_written_as_dot_slash()
+    {
+        using var init = _tool.StartProcess(_tool.Folder, "init", "./--odd.json");
+        var said = init.StandardOutput.ReadToEnd();
+        init.WaitForExit();
+        Assert.Equal(0, init.ExitCode);
+        Assert.True(File.Exists(_tool.PathOf("--odd.json")));
+        Assert.Contains("Next: collapsecheck run ./--odd.json", said);
+    }
 }

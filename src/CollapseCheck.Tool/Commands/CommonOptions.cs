@@ -18,7 +18,14 @@ internal static class CommonOptions
             Description = "Policy file (collapsecheck.json). Omit to use the embedded default on builtin:dotnet-docs.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        argument.Validators.Add(r => RejectEmpty(r, r.GetValueOrDefault<string?>(), "the policy path"));
+        argument.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string?>();
+            if (!RejectOptionLike(r, value, "the policy path"))
+            {
+                RejectEmpty(r, value, "the policy path");
+            }
+        });
         return argument;
     }
 
@@ -132,6 +139,22 @@ internal static class CommonOptions
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A misspelt option lands in a path argument: `run --seed 3` read '--seed' as the policy and `init --forse` wrote a
+    /// file named --forse. A path that really starts with '-' can be written ./-name.
+    /// </summary>
+    /// <returns>Whether it was rejected.</returns>
+    public static bool RejectOptionLike(SymbolResult result, string? path, string what)
+    {
+        if (path is not ['-', _, ..])
+        {
+            return false;
+        }
+
+        result.AddError($"unknown option '{path}' (if it is {what}, write it as ./{path})");
+        return true;
     }
 
     private static void RejectEmpty(SymbolResult result, string? path, string what)

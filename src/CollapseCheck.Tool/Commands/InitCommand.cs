@@ -14,7 +14,14 @@ internal static class InitCommand
             Description = "Where to write the starter policy; a folder gets a collapsecheck.json in it.",
             DefaultValueFactory = _ => "collapsecheck.json",
         };
-        path.Validators.Add(r => CommonOptions.RejectUnusablePath(r, InFolder(r.GetValueOrDefault<string>()), "the policy path", folder: false));
+        path.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string>();
+            if (!CommonOptions.RejectOptionLike(r, value, "the policy path"))
+            {
+                CommonOptions.RejectUnusablePath(r, InFolder(value), "the policy path", folder: false);
+            }
+        });
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
         var command = new Command("init", "Write a commented starter policy (the embedded default, every field explained).") { path, force };
         command.SetAction(parsed =>
@@ -27,7 +34,9 @@ internal static class InitCommand
 
             AtomicFile.WriteAll(Path.GetDirectoryName(target)!, [(Path.GetFileName(target), PolicyLoader.StarterPolicyText)]);
             output.Out.WriteLine($"Wrote {target}");
-            output.Out.WriteLine("Next: collapsecheck run " + Path.GetRelativePath(Environment.CurrentDirectory, target));
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, target);
+            // A path starting with - would read as an option.
+            output.Out.WriteLine("Next: collapsecheck run " + (relative.StartsWith('-') ? "./" + relative : relative));
             output.Out.WriteLine("Snapshots: add '*.verified.* text eol=lf' to .gitattributes so reports compare byte for byte on every OS.");
             return 0;
         });
