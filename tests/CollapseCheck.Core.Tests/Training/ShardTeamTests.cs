@@ -96,6 +96,24 @@ public class ShardTeamTests
     });
 
     [Fact]
+    public void A_job_that_runs_the_team_again_is_refused_instead_of_hanging() => WithinDeadline(() =>
+    {
+        using var team = new ShardTeam(2);
+        var thrown = Assert.Throws<InvalidOperationException>(() => team.Run(shard =>
+        {
+            if (shard == 0)
+            {
+                team.Run(_ => { });
+            }
+        }));
+        Assert.Contains("one job at a time", thrown.Message);
+
+        var ran = new bool[2];
+        team.Run(shard => ran[shard] = true);
+        Assert.Equal([true, true], ran);
+    });
+
+    [Fact]
     public void One_shard_runs_on_the_caller_alone() => WithinDeadline(() =>
     {
         using var team = new ShardTeam(1);
