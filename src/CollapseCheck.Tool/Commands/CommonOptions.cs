@@ -142,7 +142,7 @@ internal static class CommonOptions
     }
 
     /// <summary>
-    /// A misspelt option lands in a path argument: `run --seed 3` read '--seed' as the policy and `init --forse` wrote a
+    /// A misspelt option lands in a path argument: `run --sed 3` read '--sed' as the policy and `init --forse` wrote a
     /// file named --forse. A path that really starts with '-' can be written ./-name.
     /// </summary>
     /// <returns>Whether it was rejected.</returns>
