@@ -123,23 +123,69 @@ public class VerifyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("collapsecheck-out/collapsecheck-report.json", "{\n  \"schemaVersion\": 1,\n  \"policy\": {", 3, 14)]
-    [InlineData("collapsecheck-report.verified.json", "{\n  \"a\": 1,\n<<<<<<< HEAD\n", 3, 1)]
-    [InlineData("collapsecheck-report.verified.json", "[]", 1, 1)]
-    [InlineData("collapsecheck-report.verified.json", "null", 1, 1)]
-    [InlineData("collapsecheck-out/collapsecheck-report.json", "{}", 1, 1)]
-    [InlineData("collapsecheck-out/collapsecheck-report.json", "{ \"policy\": 5 }", 1, 1)]
-    public void A_report_or_snapshot_that_is_not_json_is_located_not_an_internal_error(string broken, string text, int line, int column)
+    [InlineData("{\n  \"schemaVersion\": 1,\n  \"policy\": {", 3, 14)]
+    [InlineData("{}", 1, 1)]
+    [InlineData("{ \"policy\": 5 }", 1, 1)]
+    public void A_report_that_is_not_json_is_located_not_an_internal_error(string text, int line, int column)
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        _tool.Write("collapsecheck-out/collapsecheck-report.json", text);
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(2, exit);
+        Assert.Contains($"collapsecheck-report.json({line},{column}): error CC0031: not a valid report or snapshot", error);
+        Assert.DoesNotContain("CC0099", error);
+    }
+
+    /// <summary>A merge conflict in the committed snapshot: accept must still be the way out, so the received files are written.</summary>
+    [Theory]
+    [InlineData("{\n  \"a\": 1,\n<<<<<<< HEAD\n", 3, 1)]
+    [InlineData("[]", 1, 1)]
+    [InlineData("null", 1, 1)]
+    public void A_snapshot_that_is_not_a_report_is_located_and_accept_replaces_it(string text, int line, int column)
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        _tool.Write("collapsecheck-report.verified.json", text);
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains($"collapsecheck-report.verified.json({line},{column}): error CC2006: the verified snapshot is not a report", error);
+        Assert.Contains("collapsecheck accept", error);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal(0, _tool.Run("verify", policy).Exit);
+    }
+
+    [Fact]
+    public void Crlf_snapshots_verify_and_a_hand_edit_of_the_markdown_is_still_caught()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu").Exit);
+        Assert.Equal(1, _tool.Run("verify", policy).Exit); // no snapshot yet: the received files are written
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        var json = _tool.PathOf("collapsecheck-report.verified.json");
+        var markdown = _tool.PathOf("collapsecheck-report.verified.md");
+
+        // What a Windows checkout without '*.verified.* text eol=lf' holds, and an editor that drops the last newline.
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\n", "\r\n"));
+        File.WriteAllText(markdown, File.ReadAllText(markdown).Replace("\n", "\r\n").TrimEnd());
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.True(exit == 0, error);
+
+        File.WriteAllText(markdown, File.ReadAllText(markdown).Replace("**Verdict: ", "**Verdict (hand edit): "));
+        var (edited, editedOut, editedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, edited);
+        Assert.Contains("error CC2001:", editedError);
+        Assert.Contains("the Markdown report differs", editedError);
+        Assert.Contains("- **Verdict (hand edit): ", editedOut);
+    }
+
+    /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
+    private string WithMinimalReportAndSnapshot()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
-        // The smallest report verify reads past: valid JSON echoing this very policy.
         var echo = ReportJson.Serialize(ReportBuilder.Echo(PolicyLoader.Load(policy)));
         _tool.Write("collapsecheck-out/collapsecheck-report.json", $"{{ \"policy\": {echo} }}");
         _tool.Write("collapsecheck-report.verified.json", $"{{ \"policy\": {echo} }}");
-        _tool.Write(broken, text);
-        var (exit, _, error) = _tool.Run("verify", policy);
-        Assert.Equal(2, exit);
-        Assert.Contains($"{Path.GetFileName(broken)}({line},{column}): error CC0031: not a valid report or snapshot", error);
-        Assert.DoesNotContain("CC0099", error);
+        return policy;
     }
 }

@@ -108,7 +108,7 @@ public static class Errors
     public static CollapseCheckException OutputNotWritable(string path, string detail) =>
         new("CC0030", $"cannot write to '{path}': {detail}");
 
-    /// <summary>A report or snapshot that is not JSON (truncated, edited, or a merge conflict in a committed snapshot).</summary>
+    /// <summary>A report that is not JSON (truncated, edited); a snapshot that is not is <see cref="SnapshotUnreadable"/>.</summary>
     public static CollapseCheckException ReportUnreadable(SourceLocation at, string detail) =>
         new("CC0031", $"not a valid report or snapshot: {detail}; run 'collapsecheck run' again, or restore the snapshot from version control", at);
 
@@ -130,6 +130,10 @@ public static class Errors
 
     public static CollapseCheckException ReportMissing(string path, string? policy) =>
         new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first");
+
+    /// <summary>A committed snapshot that is not a report (a merge conflict, a bad hand edit): the received one replaces it on accept.</summary>
+    public static CollapseCheckException SnapshotUnreadable(SourceLocation at, string detail, string received, string? policy) =>
+        new("CC2006", $"the verified snapshot is not a report: {detail}; the current report is in '{received}': review it and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot, or restore the snapshot from version control", at);
 
     /// <param name="option">The command-line option that overrides <paramref name="field"/>, if any.</param>
     public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy, string? policy, string? option) =>

@@ -48,15 +48,28 @@ public static class VerifyJob
             return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson, policyPath)]);
         }
 
-        var verifiedJson = ReadJson(files.VerifiedJson);
-        var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? File.ReadAllText(files.VerifiedMarkdown) : "";
+        string verifiedJson;
+        try
+        {
+            verifiedJson = ReadJson(files.VerifiedJson, (at, detail) => Errors.SnapshotUnreadable(at, detail, files.ReceivedJson, policyPath));
+        }
+        catch (CollapseCheckException unreadable)
+        {
+            // Nothing to compare with, but what accept needs can still be written, so the way out is one command.
+            WriteReceived(files, receivedJson, receivedMarkdown);
+            return new VerifyOutcome(files, 0, [], "", [unreadable]);
+        }
+
+        var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? WithLfLineEnds(File.ReadAllText(files.VerifiedMarkdown)) : "";
         var onCuda = DeviceOf(verifiedJson) == "cuda" || DeviceOf(receivedJson) == "cuda";
         var tolerance = onCuda ? policy.Verify.CudaTolerance : policy.Verify.Tolerance;
         var fields = ReportComparer.Compare(verifiedJson, receivedJson, ReportBuilder.MeasuredFields, tolerance);
 
-        // The Markdown is rendered from the JSON: it must match exactly only when the JSON does.
-        var markdownMatters = verifiedJson == receivedJson;
-        var (markdownDiff, firstLine) = Diff(verifiedMarkdown, receivedMarkdown);
+        // The Markdown is rendered from the JSON: it must match exactly only when the JSON does. Line ends and a final
+        // newline are not the report's content (a Windows checkout without the .gitattributes line has CRLF).
+        var markdownMatters = WithLfLineEnds(verifiedJson) == WithLfLineEnds(receivedJson);
+        var comparedMarkdown = WithLfLineEnds(receivedMarkdown);
+        var (markdownDiff, firstLine) = Diff(verifiedMarkdown, comparedMarkdown);
         var failures = new List<CollapseCheckException>();
         if (fields.Count > 0)
         {
@@ -64,7 +77,7 @@ public static class VerifyJob
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
                 $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
-        else if (markdownMatters && verifiedMarkdown != receivedMarkdown)
+        else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", policyPath));
         }
@@ -136,9 +149,10 @@ public static class VerifyJob
         }
     }
 
-    /// <summary>The file's text, or CC0031 at the line and column where it stops being JSON.</summary>
-    private static string ReadJson(string path)
+    /// <summary>The file's text, or CC0031 (or <paramref name="unreadable"/>'s error) at the line and column where it stops being JSON.</summary>
+    private static string ReadJson(string path, Func<SourceLocation, string, CollapseCheckException>? unreadable = null)
     {
+        unreadable ??= Errors.ReportUnreadable;
         var text = File.ReadAllText(path);
         try
         {
@@ -146,16 +160,20 @@ public static class VerifyJob
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("policy", out var policy) || policy.ValueKind != JsonValueKind.Object)
             {
-                throw Errors.ReportUnreadable(new SourceLocation(path, 1, 1), "a report is a JSON object with a \"policy\" object, and this is not one");
+                throw unreadable(new SourceLocation(path, 1, 1), "a report is a JSON object with a \"policy\" object, and this is not one");
             }
         }
         catch (JsonException e)
         {
-            throw Errors.ReportUnreadable(PositionedJson.WhereReaderStopped(path, e), PositionedJson.WithoutPosition(e.Message));
+            throw unreadable(PositionedJson.WhereReaderStopped(path, e), PositionedJson.WithoutPosition(e.Message));
         }
 
         return text;
     }
+
+    /// <summary>CRLF and lone CR as LF, and exactly one newline at the end.</summary>
+    private static string WithLfLineEnds(string text) =>
+        text.Length == 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n').TrimEnd('\n') + "\n";
 
     private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"]?.GetValue<string>();
 
