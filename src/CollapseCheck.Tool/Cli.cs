@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Reporting;
 using CollapseCheck.Running;
 using CollapseCheck.Tool.Commands;
 
@@ -42,9 +43,24 @@ public static class Cli
         };
 
         var parsed = root.Parse(args);
+        // A path the parser refused (empty, a folder, under a file) is reported as a bad argument.
+        var diagnosticsPath = parsed.GetValue(diagnostics) is { } given && parsed.GetResult(diagnostics)?.Errors.Any() != true ? given : null;
+        if (diagnosticsPath is not null && parsed.Errors.Count == 0)
+        {
+            try
+            {
+                // Before the command: a run that trained for minutes must not end in "cannot write the diagnostics".
+                AtomicFile.ThrowIfNotWritable(Path.GetDirectoryName(Path.GetFullPath(diagnosticsPath))!);
+            }
+            catch (CollapseCheckException e)
+            {
+                output.Report(e);
+                return e.ExitCode;
+            }
+        }
+
         var exit = Run(parsed, root, output);
-        // A path the parser refused (empty, a folder, under a file) was already reported as a bad argument.
-        if (parsed.GetValue(diagnostics) is { } path && parsed.GetResult(diagnostics)?.Errors.Any() != true)
+        if (diagnosticsPath is { } path)
         {
             try
             {

@@ -151,4 +151,17 @@ public class BadArgumentTests : IDisposable
         Assert.True(File.Exists(_tool.PathOf("--odd.json")));
         Assert.Contains("Next: collapsecheck run ./--odd.json", said);
     }
+
+    /// <summary>/proc refuses new files even to root, which tests run as in CI (so a read-only folder would not do).</summary>
+    [Fact]
+    public void Unwritable_out_and_diagnostics_folders_are_refused_before_any_training()
+    {
+        var (_, outError) = Rejected("run", Policy(), "--out", "/proc/1/collapsecheck-out");
+        Assert.Contains("error CC0030: cannot write to '/proc/1/collapsecheck-out'", outError);
+        Assert.DoesNotContain("generation 0", outError);
+
+        var (_, diagnosticsError) = Rejected("run", Policy(), "--diagnostics", "/proc/nope/diagnostics.json");
+        Assert.Contains("error CC0030: cannot write to '/proc/nope'", diagnosticsError);
+        Assert.False(Directory.Exists(_tool.PathOf("collapsecheck-out")), "the run went ahead");
+    }
 }

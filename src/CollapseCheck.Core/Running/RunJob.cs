@@ -81,8 +81,11 @@ public static class RunJob
             policy = policy with { Training = policy.Training with { Seed = seedOverride } };
         }
 
-        // Before the corpus: a wrong --libtorch or a missing GPU is found in a second, not after minutes of reading.
+        // Before the corpus: a wrong --libtorch, a missing GPU or a read-only output folder is found in a second, not
+        // after minutes of reading and training.
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
+        var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
+        AtomicFile.ThrowIfNotWritable(folder);
 
         // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
         var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation);
@@ -109,7 +112,6 @@ public static class RunJob
         var verdict = CollapseGate.Evaluate(policy, theory, results);
         var report = ReportBuilder.Build(policy, results[0], theory, verdict);
         var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, results, TorchNative.Current, TorchSharp.torch.get_num_threads());
-        var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
         (string Name, string Content)[] files =
         [
             (ReportFile, ReportJson.Serialize(report)),
