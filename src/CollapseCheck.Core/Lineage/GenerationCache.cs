@@ -36,6 +36,16 @@ public sealed class GenerationCache(string folder)
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
     };
 
+    /// <summary>
+    /// Reading an entry back: a missing or null field (a hand edit, another version's shape) makes it a miss, as a
+    /// truncated file is, instead of a null deep in the report.
+    /// </summary>
+    private static readonly JsonSerializerOptions s_entryJson = new(s_json)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     // Settings that make libtorch, MKL or oneDNN pick other kernels, and so other roundings.
     private static readonly string[] s_numericsVariables = ["ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA", "MKL_DEBUG_CPU_TYPE"];
 
@@ -93,7 +103,7 @@ public sealed class GenerationCache(string folder)
         try
         {
             var path = EntryPath(key, generation);
-            return File.Exists(path) ? JsonSerializer.Deserialize<CachedGeneration>(File.ReadAllText(path), s_json) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize<CachedGeneration>(File.ReadAllText(path), s_entryJson) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
