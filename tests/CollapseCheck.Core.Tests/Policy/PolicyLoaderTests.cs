@@ -30,6 +30,14 @@ public class PolicyLoaderTests
     }
 
     [Fact]
+    public void The_starter_policy_with_fewer_steps_than_the_default_warmup_still_loads()
+    {
+        var fewer = PolicyLoader.StarterPolicyText.Replace("\"steps\": 300,", "\"steps\": 20,");
+        Assert.NotEqual(PolicyLoader.StarterPolicyText, fewer);
+        Assert.Equal(20, PolicyLoader.Parse(fewer, "collapsecheck.json").Training.WarmupSteps);
+    }
+
+    [Fact]
     public void The_starter_policy_is_the_default_with_comments()
     {
         var starter = PolicyLoader.Parse(PolicyLoader.StarterPolicyText, "collapsecheck.json");
