@@ -9,20 +9,20 @@ public class GateTests : IDisposable
 
     public void Dispose() => _tool.Dispose();
 
-    private (int Exit, string Error, JsonElement Gate, string Text) Run(string policyText, string name = "collapsecheck.json")
+    private (int Exit, string Error, JsonElement Gate, string Text, string Console) Run(string policyText, string name = "collapsecheck.json")
     {
         var policy = _tool.Write(name, policyText);
         var outFolder = _tool.PathOf("out-" + Path.GetFileNameWithoutExtension(name));
-        var (exit, _, error) = _tool.Run("run", policy, "--out", outFolder, "--device", "cpu");
+        var (exit, console, error) = _tool.Run("run", policy, "--out", outFolder, "--device", "cpu");
         var text = File.ReadAllText(Path.Combine(outFolder, "collapsecheck-report.json"));
         using var json = JsonDocument.Parse(text);
-        return (exit, error, json.RootElement.GetProperty("gate").Clone(), text);
+        return (exit, error, json.RootElement.GetProperty("gate").Clone(), text, console);
     }
 
     [Fact]
     public void Accumulate_at_temperature_1_passes_with_every_check_explained()
     {
-        var (exit, error, gate, _) = Run(TinyPolicies.OnDotnetDocs(mode: "accumulate"));
+        var (exit, error, gate, _, _) = Run(TinyPolicies.OnDotnetDocs(mode: "accumulate"));
         Assert.True(exit == 0, error);
         Assert.True(gate.GetProperty("passed").GetBoolean());
         var checks = gate.GetProperty("checks").EnumerateArray().ToList();
@@ -45,7 +45,7 @@ public class GateTests : IDisposable
               "gate": { "failOnPredictedCollapse": false, "budget": { "perplexityIncrease": 0.01 } }
             }
             """;
-        var (exit, error, gate, _) = Run(policy);
+        var (exit, error, gate, _, _) = Run(policy);
         Assert.Equal(1, exit);
         Assert.False(gate.GetProperty("passed").GetBoolean());
         Assert.Contains("surrogate", gate.GetProperty("predictionSource").GetString());
@@ -67,5 +67,8 @@ public class GateTests : IDisposable
         Assert.Equal(2, check.GetProperty("perSeed").GetArrayLength());
         Assert.True(check.GetProperty("margin").GetDouble() > 0);
         Assert.Equal(first.Exit, second.Exit);
+
+        // The console's generation table is one seed's, its gate table the seeds' mean: it says so, as the Markdown does.
+        Assert.Contains("Seed 3 (the gate uses the mean of seeds 3, 4):\ngen  train tokens", first.Console);
     }
 }

@@ -9,9 +9,15 @@ internal static class SummaryTable
     public static void Write(TextWriter writer, LineageReport report)
     {
         var c = CultureInfo.InvariantCulture;
-        writer.WriteLine($"Policy: {report.Policy.Source} — mode {report.Policy.Lineage.Mode}, {report.Policy.Lineage.Generations} generations, m = {report.Policy.Lineage.SyntheticTokensPerGeneration} synthetic tokens/generation, tokenizer {report.Corpus.Tokenizer}");
+        writer.WriteLine($"Policy: {report.Policy.Source} — mode {report.Policy.Lineage.Mode}, {report.Policy.Lineage.Generations} generation{(report.Policy.Lineage.Generations == 1 ? "" : "s")} after generation 0, m = {report.Policy.Lineage.SyntheticTokensPerGeneration} synthetic tokens/generation, tokenizer {report.Corpus.Tokenizer}");
         writer.WriteLine($"Corpus: {report.Corpus.Description}; real pool {report.Corpus.RealPoolTokens} tokens, held-out {report.Corpus.HeldOutTokensScored} tokens");
         writer.WriteLine();
+        if (report.Gate.Seeds.Count > 1)
+        {
+            // The gate's rows below are means over the seeds; these are one lineage's, as in the Markdown.
+            writer.WriteLine($"Seed {report.Seed} (the gate uses the mean of seeds {string.Join(", ", report.Gate.Seeds)}):");
+        }
+
         writer.WriteLine("gen  train tokens  held-out ppl ↓  bits/byte ↓  ppl ×gen0 ↓  entropy bits ↑  distinct-2 ↑  tail cov ↑  KL bits ↓");
         foreach (var g in report.Generations)
         {
