@@ -111,7 +111,9 @@ public static class Cli
                 output.Report(Errors.BadArgument(error));
             }
 
-            output.Error.WriteLine("Run 'collapsecheck --help' for usage.");
+            // The command's own help lists the options it takes; the root's lists only the commands.
+            var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
+            output.Error.WriteLine($"Run 'collapsecheck {command}--help' for usage.");
             return 2;
         }
 

@@ -119,6 +119,7 @@ public class BadArgumentTests : IDisposable
     {
         var (_, error) = Rejected(args);
         Assert.Equal([$"error CC0040: {message}"], error.Split('\n').Where(l => l.StartsWith("error", StringComparison.Ordinal)));
+        Assert.Contains("Run 'collapsecheck --help' for usage.", error);
     }
 
     [Theory]
@@ -131,6 +132,7 @@ public class BadArgumentTests : IDisposable
         var (_, error) = Rejected(command, option, "3");
         Assert.StartsWith($"error CC0040: unknown option '{option}' (if it is the policy path, write it as ./{option})\n", error);
         Assert.DoesNotContain("CC0001", error);
+        Assert.Contains($"Run 'collapsecheck {command} --help' for usage.", error);
     }
 
     [Fact]

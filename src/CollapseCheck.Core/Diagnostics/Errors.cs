@@ -129,7 +129,7 @@ public static class Errors
         new("CC2003", $"there is nothing to accept: '{received}' does not exist; run {Command("verify", policy)} first");
 
     public static CollapseCheckException ReportMissing(string path, string? policy) =>
-        new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first");
+        new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first, or pass the --out the run wrote to");
 
     /// <summary>A committed snapshot that is not a report (a merge conflict, a bad hand edit): the received one replaces it on accept.</summary>
     public static CollapseCheckException SnapshotUnreadable(SourceLocation at, string detail, string received, string? policy) =>
