@@ -179,6 +179,21 @@ public class VerifyTests : IDisposable
         Assert.Contains("- **Verdict (hand edit): ", editedOut);
     }
 
+    [Fact]
+    public void Two_policies_in_one_folder_keep_their_own_reports_and_verify_each()
+    {
+        var a = _tool.Write("a.json", TinyPolicies.OnDotnetDocs(mode: "accumulate", generations: 1));
+        var b = _tool.Write("b.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 1));
+        Assert.Equal(1, _tool.Run("run", a, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        Assert.Equal(0, _tool.Run("accept", a).Exit);
+        _tool.Run("run", b, "--device", "cpu");
+
+        Assert.True(File.Exists(_tool.PathOf("a.collapsecheck-out/collapsecheck-report.json")));
+        Assert.True(File.Exists(_tool.PathOf("b.collapsecheck-out/collapsecheck-report.json")));
+        var (exit, _, error) = _tool.Run("verify", a);
+        Assert.True(exit == 0, error);
+    }
+
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
     private string WithMinimalReportAndSnapshot()
     {

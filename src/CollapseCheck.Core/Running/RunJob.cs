@@ -12,7 +12,7 @@ using CollapseCheck.Training;
 namespace CollapseCheck.Running;
 
 /// <param name="PolicyPath">collapsecheck.json, or null for the embedded default.</param>
-/// <param name="OutputFolder">Where reports go; null: collapsecheck-out beside the policy (or in the current folder).</param>
+/// <param name="OutputFolder">Where reports go; null: <see cref="RunJob.DefaultOutputFolder"/>.</param>
 /// <param name="Tolerance">Overrides gate.tolerance (the MSBuild property CollapseCheckTolerance).</param>
 /// <param name="CacheFolder">Where finished generations are kept between CPU runs; null: none (every generation is computed).</param>
 public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null, string? CacheFolder = null);
@@ -46,7 +46,15 @@ public static class RunJob
     public static string PolicyFolder(string? policyPath) =>
         policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
 
-    public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), "collapsecheck-out");
+    /// <summary>
+    /// collapsecheck-out beside the policy; a policy with another name puts its name first (a.collapsecheck-out), as its
+    /// snapshots do, so two policies in one folder do not overwrite each other's reports.
+    /// </summary>
+    public static string DefaultOutputFolder(string? policyPath)
+    {
+        var stem = policyPath is null ? "collapsecheck" : Path.GetFileNameWithoutExtension(policyPath);
+        return Path.Combine(PolicyFolder(policyPath), stem == "collapsecheck" ? "collapsecheck-out" : $"{stem}.collapsecheck-out");
+    }
 
     public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
