@@ -116,7 +116,7 @@ public class BuildGateTests(PackagedBuild packages)
         File.WriteAllText(Path.Combine(folder, "collapsecheck-report.verified.json"), "{\n<<<<<<< HEAD\n");
         var broken = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
         Assert.NotEqual(0, broken.ExitCode);
-        Assert.Contains("collapsecheck-report.verified.json(2,1): CollapseCheck error CC0031:", broken.Output);
+        Assert.Contains("collapsecheck-report.verified.json(2,1): CollapseCheck error CC2006:", broken.Output);
     }
 
     [Fact]
