@@ -99,11 +99,14 @@ public class BadInputTests : IDisposable
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
         var (exit, _, error) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--libtorch", _tool.Folder);
         Assert.Equal(2, exit);
-        Assert.Contains("error CC0020:", error);
+        Assert.Contains($"error CC0020: --libtorch points at '{_tool.Folder}', which has no libtorch.so;", error);
         Assert.Contains("torch/lib", error);
         Assert.False(Directory.Exists(_tool.PathOf("out")));
         // Found before the corpus is read, which takes minutes on a big one.
         Assert.DoesNotContain("reading the corpus", error);
+
+        var missing = _tool.PathOf("no-such-folder");
+        Assert.Contains($"error CC0020: --libtorch points at '{missing}', which does not exist;", _tool.Run("doctor", "--libtorch", missing).Error);
     }
 
     [Fact]

@@ -99,6 +99,10 @@ public static class Errors
     public static CollapseCheckException LibTorchNotFound(string searched) =>
         new("CC0020", $"libtorch was not found (searched: {searched}); restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
 
+    /// <summary>--libtorch or COLLAPSECHECK_LIBTORCH given but unusable: restoring the package is not the advice then.</summary>
+    public static CollapseCheckException LibTorchFolderUnusable(string source, string folder, string what) =>
+        new("CC0020", $"{source} points at '{folder}', which {what}; point it at a folder that holds libtorch.so, such as a PyTorch install's torch/lib, or leave it out to use the packaged CPU build");
+
     public static CollapseCheckException NativeIncompatible(string detail) =>
         new("CC0021", detail);
 

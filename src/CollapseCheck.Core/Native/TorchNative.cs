@@ -100,7 +100,8 @@ public static class TorchNative
             var full = Path.GetFullPath(requested);
             if (!File.Exists(Path.Combine(full, NativeLocations.LibTorchFile)))
             {
-                throw Errors.LibTorchNotFound($"{source} points at '{full}', which has no {NativeLocations.LibTorchFile}");
+                throw Errors.LibTorchFolderUnusable(source!, full,
+                    File.Exists(full) ? "is a file, not a folder" : Directory.Exists(full) ? $"has no {NativeLocations.LibTorchFile}" : "does not exist");
             }
 
             return (full, source!);
