@@ -10,7 +10,7 @@ internal static class SummaryTable
     {
         var c = CultureInfo.InvariantCulture;
         writer.WriteLine($"Policy: {report.Policy.Source} — mode {report.Policy.Lineage.Mode}, {report.Policy.Lineage.Generations} generation{(report.Policy.Lineage.Generations == 1 ? "" : "s")} after generation 0, m = {report.Policy.Lineage.SyntheticTokensPerGeneration} synthetic tokens/generation, tokenizer {report.Corpus.Tokenizer}");
-        writer.WriteLine($"Corpus: {report.Corpus.Description}; real pool {report.Corpus.RealPoolTokens} tokens, held-out {report.Corpus.HeldOutTokensScored} tokens");
+        writer.WriteLine($"Corpus: {report.Corpus.Description}; real pool {report.Corpus.RealPoolTokens} tokens, {report.Corpus.HeldOutTokensScored} held-out tokens scored per generation");
         writer.WriteLine();
         if (report.Gate.Seeds.Count > 1)
         {
