@@ -5,7 +5,9 @@ using System.Text.Json.Nodes;
 namespace CollapseCheck.Snapshots;
 
 /// <summary>One field that differs: its JSON path and both values as written.</summary>
-public sealed record FieldDifference(string Path, string Verified, string Received);
+/// <param name="Where">The path for a person: an array item that names its generation (and metric) says so, e.g.
+/// gate.checks.4 (generation 2, held-out perplexity ×gen0).threshold.</param>
+public sealed record FieldDifference(string Path, string Verified, string Received, string Where);
 
 /// <summary>
 /// Compares two report JSON documents field by field. Numbers under a measured-field pattern may differ by a
@@ -17,25 +19,27 @@ public static class ReportComparer
     public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance)
     {
         var differences = new List<FieldDifference>();
-        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], measuredPatterns, tolerance, differences);
+        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], [], measuredPatterns, tolerance, differences);
         return differences;
     }
 
-    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, IReadOnlyList<string> patterns, double tolerance, List<FieldDifference> into)
+    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, List<string> where, IReadOnlyList<string> patterns, double tolerance, List<FieldDifference> into)
     {
         switch (verified, received)
         {
             case (JsonObject v, JsonObject r):
                 foreach (var key in v.Select(kv => kv.Key).Union(r.Select(kv => kv.Key)))
                 {
-                    Walk(v[key], r[key], [.. path, key], patterns, tolerance, into);
+                    Walk(v[key], r[key], [.. path, key], [.. where, key], patterns, tolerance, into);
                 }
 
                 break;
             case (JsonArray v, JsonArray r):
                 for (var i = 0; i < Math.Max(v.Count, r.Count); i++)
                 {
-                    Walk(i < v.Count ? v[i] : null, i < r.Count ? r[i] : null, [.. path, i.ToString(CultureInfo.InvariantCulture)], patterns, tolerance, into);
+                    var (vi, ri) = (i < v.Count ? v[i] : null, i < r.Count ? r[i] : null);
+                    var index = i.ToString(CultureInfo.InvariantCulture);
+                    Walk(vi, ri, [.. path, index], [.. where, index + ItemLabel(ri ?? vi)], patterns, tolerance, into);
                 }
 
                 break;
@@ -43,11 +47,24 @@ public static class ReportComparer
                 var (a, b) = (verified?.ToJsonString() ?? "(absent)", received?.ToJsonString() ?? "(absent)");
                 if (a != b && !SameNumber(verified, received) && !WithinTolerance(verified, received, path, patterns, tolerance))
                 {
-                    into.Add(new FieldDifference(string.Join('.', path), a, b));
+                    into.Add(new FieldDifference(string.Join('.', path), a, b, string.Join('.', where)));
                 }
 
                 break;
         }
+    }
+
+    /// <summary>" (generation 2, held-out perplexity ×gen0)" for an item with those fields, else "".</summary>
+    private static string ItemLabel(JsonNode? item)
+    {
+        if (item is not JsonObject o || o["generation"] is not JsonValue g || !g.TryGetValue<int>(out var generation))
+        {
+            return "";
+        }
+
+        return o["metric"] is JsonValue m && m.TryGetValue<string>(out var metric)
+            ? $" (generation {generation}, {metric})"
+            : $" (generation {generation})";
     }
 
     /// <summary>1e-05 and 1E-05 and 0.00001: a snapshot reformatted by another JSON tool still matches.</summary>

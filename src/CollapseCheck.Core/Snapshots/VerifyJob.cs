@@ -75,7 +75,7 @@ public static class VerifyJob
         {
             var first = fields[0];
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
-                $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Path} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
+                $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {

@@ -18,6 +18,10 @@ internal static class VerifyCommand
         return command;
     }
 
+    /// <summary>A whole generation added or removed is hundreds of characters of JSON on one line: its start says enough.</summary>
+    private static string Shortened(string value) =>
+        value.Length <= 120 ? value : $"{value[..100]}… ({value.Length} characters)";
+
     /// <summary>Shared with `run --verify`.</summary>
     public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null)
     {
@@ -30,7 +34,7 @@ internal static class VerifyCommand
 
         foreach (var field in outcome.Fields.Take(40))
         {
-            output.Out.WriteLine($"  {field.Path}: {field.Verified} (verified) → {field.Received} (received)");
+            output.Out.WriteLine($"  {field.Where}: {Shortened(field.Verified)} (verified) → {Shortened(field.Received)} (received)");
         }
 
         if (outcome.Fields.Count > 40)

@@ -27,6 +27,7 @@ public class ReportComparerTests
         Assert.Empty(ReportComparer.Compare(Report(100.0), Report(100.9), s_measured, 0.01));
         var beyond = Assert.Single(ReportComparer.Compare(Report(100.0), Report(101.1), s_measured, 0.01));
         Assert.Equal("generations.0.heldOut.perplexity", beyond.Path);
+        Assert.Equal("generations.0 (generation 0).heldOut.perplexity", beyond.Where);
         Assert.Equal("100", beyond.Verified);
         Assert.Equal("101.1", beyond.Received);
     }
@@ -54,6 +55,15 @@ public class ReportComparerTests
     {
         var differences = ReportComparer.Compare(Report(16.3, generations: 2), Report(16.3, generations: 1), s_measured, 0.5);
         Assert.Contains(differences, d => d.Path == "generations.1" && d.Received == "(absent)");
+    }
+
+    [Fact]
+    public void A_gate_check_is_named_by_its_generation_and_metric_for_a_person()
+    {
+        const string Check = """{ "gate": { "checks": [ { "generation": 1, "metric": "entropy ×gen0", "threshold": 0.9 }, { "generation": 2, "metric": "held-out perplexity ×gen0", "threshold": THRESHOLD } ] } }""";
+        var difference = Assert.Single(ReportComparer.Compare(Check.Replace("THRESHOLD", "1.25"), Check.Replace("THRESHOLD", "1.5"), s_measured, 0));
+        Assert.Equal("gate.checks.1.threshold", difference.Path);
+        Assert.Equal("gate.checks.1 (generation 2, held-out perplexity ×gen0).threshold", difference.Where);
     }
 
     [Theory]
