@@ -194,6 +194,21 @@ public class VerifyTests : IDisposable
         Assert.True(exit == 0, error);
     }
 
+    [Fact]
+    public void Loosening_the_verify_tolerance_needs_no_accept_with_either_command()
+    {
+        var text = TinyPolicies.OnDotnetDocs(generations: 1);
+        var policy = _tool.Write("collapsecheck.json", text);
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+
+        _tool.Write("collapsecheck.json", text.Replace("\"evaluation\"", "\"verify\": { \"tolerance\": 0.001 },\n  \"evaluation\""));
+        var (verify, _, verifyError) = _tool.Run("verify", policy);
+        Assert.True(verify == 0, verifyError);
+        var (rerun, rerunOut, rerunError) = _tool.Run("run", policy, "--device", "cpu", "--verify");
+        Assert.True(rerun == 0, rerunOut + rerunError);
+    }
+
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
     private string WithMinimalReportAndSnapshot()
     {
