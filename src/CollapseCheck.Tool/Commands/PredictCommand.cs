@@ -40,7 +40,7 @@ internal static class PredictCommand
         foreach (var g in r.Generations)
         {
             o.WriteLine(string.Create(c,
-                $"{g.Generation,3}  {g.C,15:E4}  {g.UnigramDiversityRatio,15:F8}  {g.BigramDiversityRatio,18:F6}  {g.EntropyLossBits,19:E3}  {g.KlBits,9:F5}  {g.PerplexityRatio,11:F5}  {g.EntropyRatio,15:F6}"));
+                $"{g.Generation,3}  {g.C,15:0.0000e0}  {g.UnigramDiversityRatio,15:F8}  {g.BigramDiversityRatio,18:F6}  {g.EntropyLossBits,19:0.000e0}  {g.KlBits,9:F5}  {g.PerplexityRatio,11:F5}  {g.EntropyRatio,15:F6}"));
         }
 
         if (r.Surrogate is { } s)
