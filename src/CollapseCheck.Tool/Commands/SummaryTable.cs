@@ -35,7 +35,8 @@ internal static class SummaryTable
     private static void WriteGate(TextWriter writer, LineageReport report)
     {
         var gate = report.Gate;
-        writer.WriteLine($"Gate ({gate.PredictionSource}; tolerance {gate.Tolerance.ToString(CultureInfo.InvariantCulture)}; margin: {gate.MarginMethod}):");
+        writer.WriteLine($"Gate: predictions from the {gate.PredictionSource}, tolerance {gate.Tolerance.ToString(CultureInfo.InvariantCulture)}");
+        writer.WriteLine($"Margin: {gate.MarginMethod}");
         writer.WriteLine("gen  ppl ×gen0 ↓ measured / ceiling    entropy ×gen0 ↑ measured / floor    diversity ×gen0 ↑ measured / floor");
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {
