@@ -139,5 +139,5 @@ public static class CollapseGate
 
     /// <summary>The message of an MSBuild/GitHub error line: "metric at generation g is X, threshold Y (predicted Z)".</summary>
     private static string Line(GateCheck c) => string.Create(s_inv,
-        $"{c.Metric} at generation {c.Generation} is {c.Measured:F4}, threshold {c.Threshold:F4}{(c.Predicted is { } p ? $" (predicted {p:F4})" : " (budget)")}; {(c.Better == "lower" ? "lower" : "higher")} is better");
+        $"{c.Metric} at generation {c.Generation} is {c.Measured:F4}, threshold {c.Threshold:F4}{(c.Predicted is { } p ? $" (predicted {p:F4})" : "")}; {(c.Better == "lower" ? "lower" : "higher")} is better");
 }
