@@ -46,14 +46,17 @@ public static class RunJob
     public static string PolicyFolder(string? policyPath) =>
         policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
 
+    /// <summary>collapsecheck-out beside the policy (a.collapsecheck-out for a.json): see <see cref="OwnName"/>.</summary>
+    public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), OwnName(policyPath, "collapsecheck-out"));
+
     /// <summary>
-    /// collapsecheck-out beside the policy; a policy with another name puts its name first (a.collapsecheck-out), as its
-    /// snapshots do, so two policies in one folder do not overwrite each other's reports.
+    /// <paramref name="name"/> for collapsecheck.json (or the embedded default), NAME.<paramref name="name"/> for a policy
+    /// NAME.json: the outputs and snapshots of policies that share a folder stay apart.
     /// </summary>
-    public static string DefaultOutputFolder(string? policyPath)
+    public static string OwnName(string? policyPath, string name)
     {
         var stem = policyPath is null ? "collapsecheck" : Path.GetFileNameWithoutExtension(policyPath);
-        return Path.Combine(PolicyFolder(policyPath), stem == "collapsecheck" ? "collapsecheck-out" : $"{stem}.collapsecheck-out");
+        return stem == "collapsecheck" ? name : $"{stem}.{name}";
     }
 
     public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)

@@ -16,21 +16,29 @@ public sealed record FieldDifference(string Path, string Verified, string Receiv
 /// </summary>
 public static class ReportComparer
 {
-    public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance)
+    /// <param name="ignoredPatterns">Fields left out with everything under them (same pattern syntax as the measured ones).</param>
+    public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance, IReadOnlyList<string>? ignoredPatterns = null)
     {
         var differences = new List<FieldDifference>();
-        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], [], measuredPatterns, tolerance, differences);
+        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], [], new Rules(measuredPatterns, tolerance, ignoredPatterns ?? []), differences);
         return differences;
     }
 
-    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, List<string> where, IReadOnlyList<string> patterns, double tolerance, List<FieldDifference> into)
+    private sealed record Rules(IReadOnlyList<string> Measured, double Tolerance, IReadOnlyList<string> Ignored);
+
+    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, List<string> where, Rules rules, List<FieldDifference> into)
     {
+        if (rules.Ignored.Any(p => Matches(p, path)))
+        {
+            return;
+        }
+
         switch (verified, received)
         {
             case (JsonObject v, JsonObject r):
                 foreach (var key in v.Select(kv => kv.Key).Union(r.Select(kv => kv.Key)))
                 {
-                    Walk(v[key], r[key], [.. path, key], [.. where, key], patterns, tolerance, into);
+                    Walk(v[key], r[key], [.. path, key], [.. where, key], rules, into);
                 }
 
                 break;
@@ -39,13 +47,13 @@ public static class ReportComparer
                 {
                     var (vi, ri) = (i < v.Count ? v[i] : null, i < r.Count ? r[i] : null);
                     var index = i.ToString(CultureInfo.InvariantCulture);
-                    Walk(vi, ri, [.. path, index], [.. where, index + ItemLabel(ri ?? vi)], patterns, tolerance, into);
+                    Walk(vi, ri, [.. path, index], [.. where, index + ItemLabel(ri ?? vi)], rules, into);
                 }
 
                 break;
             default:
                 var (a, b) = (verified?.ToJsonString() ?? "(absent)", received?.ToJsonString() ?? "(absent)");
-                if (a != b && !SameNumber(verified, received) && !WithinTolerance(verified, received, path, patterns, tolerance))
+                if (a != b && !SameNumber(verified, received) && !WithinTolerance(verified, received, path, rules.Measured, rules.Tolerance))
                 {
                     into.Add(new FieldDifference(string.Join('.', path), a, b, string.Join('.', where)));
                 }

@@ -10,8 +10,7 @@ public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown,
     public static SnapshotFiles For(string? policyPath)
     {
         var folder = Running.RunJob.PolicyFolder(policyPath);
-        var stem = policyPath is null ? "collapsecheck" : Path.GetFileNameWithoutExtension(policyPath);
-        var name = stem == "collapsecheck" ? "collapsecheck-report" : $"{stem}.collapsecheck-report";
+        var name = Running.RunJob.OwnName(policyPath, "collapsecheck-report");
         string At(string kind, string extension) => Path.Combine(folder, $"{name}.{kind}.{extension}");
         return new SnapshotFiles(At("verified", "json"), At("verified", "md"), At("received", "json"), At("received", "md"));
     }

@@ -58,6 +58,17 @@ public class ReportComparerTests
     }
 
     [Fact]
+    public void An_ignored_field_is_left_out_with_everything_under_it_and_nothing_else()
+    {
+        const string Report = """{ "policy": { "mode": "MODE", "verify": { "tolerance": TOLERANCE } } }""";
+        string With(string mode, string tolerance) => Report.Replace("MODE", mode).Replace("TOLERANCE", tolerance);
+        Assert.Empty(ReportComparer.Compare(With("replace", "1e-5"), With("replace", "0.001"), s_measured, 0, ["policy.verify"]));
+        var difference = Assert.Single(ReportComparer.Compare(With("replace", "1e-5"), With("mix", "0.001"), s_measured, 0, ["policy.verify"]));
+        Assert.Equal("policy.mode", difference.Path);
+        Assert.Equal(2, ReportComparer.Compare(With("replace", "1e-5"), With("mix", "0.001"), s_measured, 0).Count);
+    }
+
+    [Fact]
     public void A_gate_check_is_named_by_its_generation_and_metric_for_a_person()
     {
         const string Check = """{ "gate": { "checks": [ { "generation": 1, "metric": "entropy ×gen0", "threshold": 0.9 }, { "generation": 2, "metric": "held-out perplexity ×gen0", "threshold": THRESHOLD } ] } }""";
