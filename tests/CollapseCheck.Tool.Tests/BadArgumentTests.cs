@@ -53,7 +53,7 @@ public class BadArgumentTests : IDisposable
         var file = _tool.Write("plain", "a file");
         Assert.Contains($"--out cannot be made: '{file}' is a file", Rejected("run", Policy(), "--out", Path.Combine(file, "reports")).Error);
         Assert.Contains($"cannot be made: '{file}' is a file", Rejected("init", Path.Combine(file, "collapsecheck.json")).Error);
-        Assert.Contains("--cache needs a folder, or 'off' (or 'false'), but", Rejected("run", Policy(), "--cache", file).Error);
+        Assert.Contains("--cache needs a folder, or 'off' (also 'false', 'no', 'none', '0'), but", Rejected("run", Policy(), "--cache", file).Error);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CollapseCheck.Common;
+using CollapseCheck.Diagnostics;
 using CollapseCheck.Modeling;
 using CollapseCheck.Native;
 using CollapseCheck.Policy;
@@ -52,6 +53,29 @@ public sealed class GenerationCache(string folder)
     public string Folder { get; } = folder;
 
     public static string DefaultFolder => Path.Combine(UserCache.Folder(), "generations");
+
+    // Words that switch the cache rather than name a folder. MSBuild users write CollapseCheckCache=false or true; a
+    // folder by one of these names is still reachable as ./off.
+    private static readonly string[] s_offWords = ["off", "false", "no", "none", "0"];
+    private static readonly string[] s_onWords = ["on", "true", "yes", "1"];
+
+    /// <summary>
+    /// The folder a --cache setting names, absolute; null when it switches the cache off. Null or an on word: the
+    /// user cache. A path to an existing file is an error.
+    /// </summary>
+    public static string? FolderFor(string? setting)
+    {
+        const string Expected = "--cache needs a folder, or 'off' (also 'false', 'no', 'none', '0')";
+        return setting switch
+        {
+            null => DefaultFolder,
+            _ when s_offWords.Contains(setting, StringComparer.OrdinalIgnoreCase) => null,
+            _ when s_onWords.Contains(setting, StringComparer.OrdinalIgnoreCase) => DefaultFolder,
+            _ when string.IsNullOrWhiteSpace(setting) => throw Errors.BadArgument(Expected),
+            _ when File.Exists(setting) => throw Errors.BadArgument($"{Expected}, but '{setting}' is a file"),
+            _ => Path.GetFullPath(setting),
+        };
+    }
 
     /// <summary>
     /// The keys of one seed's lineage. Generation 0 trains on the real pool whatever the mode, so its key leaves out

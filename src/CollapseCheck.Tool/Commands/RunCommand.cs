@@ -18,7 +18,7 @@ internal static class RunCommand
         var libTorch = CommonOptions.LibTorch();
         var cache = new Option<string?>("--cache")
         {
-            Description = $"Where finished generations are kept, so an unchanged policy does not retrain (default: {GenerationCache.DefaultFolder}); 'off' (or 'false') computes everything.",
+            Description = $"Where finished generations are kept, so an unchanged policy does not retrain (default: {GenerationCache.DefaultFolder}); 'off' (or 'false', 'no') computes everything.",
         };
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {
@@ -27,15 +27,7 @@ internal static class RunCommand
 
         command.SetAction(parsed =>
         {
-            var cacheFolder = parsed.GetValue(cache) switch
-            {
-                null => GenerationCache.DefaultFolder,
-                // MSBuild users write CollapseCheckCache=false; a folder by either name is still ./off or ./false.
-                var word when word.Equals("off", StringComparison.OrdinalIgnoreCase) || word.Equals("false", StringComparison.OrdinalIgnoreCase) => null,
-                "" => throw Diagnostics.Errors.BadArgument("--cache needs a folder, or 'off' (or 'false')"),
-                var file when File.Exists(file) => throw Diagnostics.Errors.BadArgument($"--cache needs a folder, or 'off' (or 'false'), but '{file}' is a file"),
-                var folder => Path.GetFullPath(folder),
-            };
+            var cacheFolder = GenerationCache.FolderFor(parsed.GetValue(cache));
             var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);
             if (options.Seed is < 0)
             {
