@@ -74,8 +74,8 @@ public static class CollapseGate
 
         var seeds = lineages.Select(l => l.Seed).ToList();
         var summary = failures.Count == 0
-            ? $"pass: every generation within the theory's thresholds ({checks.Count} checks); {theory.LongRunSentence}"
-            : $"fail: {failures.Count} finding(s); first: {failures[0].Message}";
+            ? $"pass: {PassDetail(checks.Count)}; {theory.LongRunSentence}"
+            : $"fail: {FailDetail(failures)}";
         return new GateVerdict(
             failures.Count == 0,
             summary,
@@ -90,6 +90,13 @@ public static class CollapseGate
             checks,
             failures);
     }
+
+    /// <summary>The verdict without its word and without the long run, for a page that shows those apart.</summary>
+    public static string Detail(GateVerdict verdict) => verdict.Passed ? PassDetail(verdict.Checks.Count) : FailDetail(verdict.Failures);
+
+    private static string PassDetail(int checks) => $"every generation within the theory's thresholds ({checks} checks)";
+
+    private static string FailDetail(IReadOnlyList<GateFailure> failures) => $"{failures.Count} finding(s); first: {failures[0].Message}";
 
     private static double[] Ratios(IReadOnlyList<LineageResult> lineages, Func<LineageResult, double> ratio) =>
         lineages.Select(ratio).ToArray();

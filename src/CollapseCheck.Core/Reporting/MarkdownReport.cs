@@ -17,7 +17,8 @@ public static class MarkdownReport
         var gate = r.Gate;
         var lineage = r.Policy.Lineage;
         md.Append($"# CollapseCheck report: {r.Policy.Source}\n\n");
-        md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {gate.Summary}\n\n");
+        // The long run has its own line in the gate section; the verdict's word is already in bold.
+        md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {CollapseGate.Detail(gate)}.\n\n");
         md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generation{(lineage.Generations == 1 ? "" : "s")} after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}.  \n"));
         md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
         md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.\n\n"));

@@ -40,6 +40,27 @@ public class ReportRendererTests
     }
 
     [Fact]
+    public void A_passing_verdict_gives_the_long_run_once_and_does_not_repeat_its_own_word()
+    {
+        var gate = s_report.Gate;
+        var passing = s_report with
+        {
+            Gate = gate with
+            {
+                Passed = true,
+                Summary = $"pass: every generation within the theory's thresholds ({gate.Checks.Count} checks); {gate.LongRunSentence}",
+                Checks = gate.Checks.Select(c => c with { Passed = true }).ToList(),
+                Failures = [],
+            },
+        };
+
+        var markdown = MarkdownReport.Render(passing);
+
+        Assert.Contains($"**Verdict: PASS.** every generation within the theory's thresholds ({gate.Checks.Count} checks).\n", markdown);
+        Assert.Single(markdown.Split(gate.LongRunSentence)[1..]);
+    }
+
+    [Fact]
     public void The_real_row_says_when_the_held_out_text_is_smaller_than_the_samples()
     {
         var sampled = s_report.Generations[0].Generated.Tokens;
