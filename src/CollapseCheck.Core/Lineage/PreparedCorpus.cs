@@ -55,8 +55,7 @@ public sealed class PreparedCorpus
     /// </param>
     public static PreparedCorpus Prepare(LineagePolicyFile policy, LoadedCorpus corpus, CancellationToken cancellation = default, Action<long, long>? documentsDone = null)
     {
-        var fits = policy.Tokenizer != TokenizerKind.Byte;
-        var total = (fits ? 2L : 1L) * corpus.Train.Count + corpus.HeldOut.Count;
+        var total = (TokenizerFactory.Fits(policy.Tokenizer) ? 2L : 1L) * corpus.Train.Count + corpus.HeldOut.Count;
         var done = 0L;
         IEnumerable<Document> Counted(IEnumerable<Document> documents) =>
             documentsDone is null ? documents.CheckingEvery(cancellation) : documents.CheckingEvery(cancellation).Select(d =>

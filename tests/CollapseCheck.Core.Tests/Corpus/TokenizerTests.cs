@@ -29,6 +29,17 @@ public class TokenizerTests
         Assert.Equal(-1, t.UnknownId);
     }
 
+    [Fact]
+    public void Fits_says_which_tokenizers_read_the_training_split()
+    {
+        foreach (var kind in Enum.GetValues<TokenizerKind>())
+        {
+            var read = 0;
+            TokenizerFactory.Create(kind, s_fitting.Select(text => { read++; return text; }));
+            Assert.True(TokenizerFactory.Fits(kind) == (read > 0), $"{kind}: Fits {TokenizerFactory.Fits(kind)}, read {read} texts");
+        }
+    }
+
     [Theory]
     [InlineData(TokenizerKind.Cl100k)]
     [InlineData(TokenizerKind.O200k)]
