@@ -66,7 +66,11 @@ internal sealed class CountModel
         return counts;
     }
 
-    /// <summary>Cross-entropy of documents in nats per token, add-δ smoothed over <paramref name="vocabularySize"/> ids.</summary>
+    /// <summary>
+    /// Cross-entropy of documents in nats per token, add-δ smoothed over <paramref name="vocabularySize"/> ids. A bigram
+    /// model, which counts where documents end, scores each document's end too, as the evaluator does on the measured
+    /// side; a unigram model has no end to score.
+    /// </summary>
     public double CrossEntropy(IEnumerable<int[]> documents, int vocabularySize, double delta)
     {
         double nats = 0;
@@ -74,7 +78,7 @@ internal sealed class CountModel
         foreach (var doc in documents)
         {
             var previous = EndOfDocumentId;
-            foreach (var id in doc)
+            foreach (var id in Bigram ? doc.Append(EndOfDocumentId) : doc)
             {
                 var count = _next.TryGetValue(Key(previous), out var next) ? next.GetValueOrDefault(id) : 0;
                 nats -= Math.Log((count + delta) / (_totals.GetValueOrDefault(Key(previous)) + delta * vocabularySize));
