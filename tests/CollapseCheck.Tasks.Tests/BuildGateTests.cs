@@ -19,17 +19,20 @@ public class BuildGateTests(PackagedBuild packages)
         }
         """;
 
-    private string Consumer(string name, string policy, bool installTool = true)
+    private const string GateRan = "CollapseCheck: using the local tool";
+
+    private string Consumer(string name, string policy, bool installTool = true, string frameworks = "<TargetFramework>net10.0</TargetFramework>", string items = "")
     {
         var folder = packages.NewFolder(name);
         File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
+                {frameworks}
                 <CollapseCheckEnabled>true</CollapseCheckEnabled>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="CollapseCheck" Version="{packages.Version}" PrivateAssets="all" />
+                {items}
               </ItemGroup>
             </Project>
             """);
@@ -50,7 +53,7 @@ public class BuildGateTests(PackagedBuild packages)
         var folder = Consumer("passing", PassingPolicy);
         var first = PackagedBuild.Dotnet(folder, "build", "-v", "n");
         first.AssertSuccess();
-        Assert.Contains("CollapseCheck: using the local tool", first.Output);
+        Assert.Contains(GateRan, first.Output);
         Assert.True(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")));
 
         var second = PackagedBuild.Dotnet(folder, "build", "-v", "n");
@@ -64,7 +67,7 @@ public class BuildGateTests(PackagedBuild packages)
         File.SetLastWriteTimeUtc(other, DateTime.UtcNow.AddDays(-1));
         var switched = PackagedBuild.Dotnet(folder, "build", "-v", "n", $"-p:CollapseCheckPolicy={other}");
         switched.AssertSuccess();
-        Assert.Contains("CollapseCheck: using the local tool", switched.Output);
+        Assert.Contains(GateRan, switched.Output);
 
         // A changed policy is an input: the next design-time build still leaves the lineage alone.
         File.SetLastWriteTimeUtc(Path.Combine(folder, "collapsecheck.json"), DateTime.UtcNow);
@@ -72,6 +75,70 @@ public class BuildGateTests(PackagedBuild packages)
         designTime.AssertSuccess();
         Assert.DoesNotContain("CollapseCheck: using", designTime.Output);
         Assert.DoesNotContain("Skipping target \"CollapseCheck\"", designTime.Output);
+    }
+
+    [Fact]
+    public void Clean_and_rebuild_start_the_gate_over_and_a_deleted_report_is_written_again()
+    {
+        var folder = Consumer("clean", PassingPolicy);
+        PackagedBuild.Dotnet(folder, "build", "-v", "n").AssertSuccess();
+
+        PackagedBuild.Dotnet(folder, "clean").AssertSuccess();
+        var afterClean = PackagedBuild.Dotnet(folder, "build", "-v", "n");
+        afterClean.AssertSuccess();
+        Assert.Contains(GateRan, afterClean.Output);
+
+        var rebuild = PackagedBuild.Dotnet(folder, "build", "--no-incremental", "-v", "n");
+        rebuild.AssertSuccess();
+        Assert.Contains(GateRan, rebuild.Output);
+
+        Directory.Delete(Path.Combine(folder, "collapsecheck-out"), recursive: true);
+        var afterDelete = PackagedBuild.Dotnet(folder, "build", "-v", "n");
+        afterDelete.AssertSuccess();
+        Assert.Contains(GateRan, afterDelete.Output);
+        Assert.True(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")));
+    }
+
+    [Fact]
+    public void A_multi_targeting_project_gates_once_and_another_configuration_does_not_gate_again()
+    {
+        var folder = Consumer("multi", PassingPolicy, frameworks: "<TargetFrameworks>net9.0;net10.0</TargetFrameworks>");
+        var build = PackagedBuild.Dotnet(folder, "build", "-v", "n");
+        build.AssertSuccess();
+        Assert.Equal(1, build.Count(GateRan));
+
+        var release = PackagedBuild.Dotnet(folder, "build", "-c", "Release", "-v", "n");
+        release.AssertSuccess();
+        Assert.Equal(0, release.Count(GateRan));
+    }
+
+    [Fact]
+    public void A_tool_manifest_above_the_project_and_the_set_of_declared_inputs_rerun_the_gate()
+    {
+        // The repository layout: the manifest at the root, the project one folder down, corpus files declared.
+        var root = Consumer("layout", PassingPolicy, items: "<CollapseCheckInput Include=\"data/**\" />");
+        var project = Path.Combine(root, "app");
+        Directory.CreateDirectory(Path.Combine(project, "data"));
+        foreach (var file in new[] { "Consumer.csproj", "Marker.cs", "collapsecheck.json" })
+        {
+            File.Move(Path.Combine(root, file), Path.Combine(project, file));
+        }
+
+        File.WriteAllText(Path.Combine(project, "data", "a.txt"), "one");
+        File.WriteAllText(Path.Combine(project, "data", "b.txt"), "two");
+        PackagedBuild.Dotnet(project, "build", "-v", "n").AssertSuccess();
+        Assert.Contains("Skipping target \"CollapseCheck\"", PackagedBuild.Dotnet(project, "build", "-v", "n").Output);
+
+        var manifest = new[] { Path.Combine(root, ".config", "dotnet-tools.json"), Path.Combine(root, "dotnet-tools.json") }.Single(File.Exists);
+        File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow.AddMinutes(1));
+        var upgraded = PackagedBuild.Dotnet(project, "build", "-v", "n");
+        upgraded.AssertSuccess();
+        Assert.Contains(GateRan, upgraded.Output);
+
+        File.Delete(Path.Combine(project, "data", "b.txt"));
+        var removed = PackagedBuild.Dotnet(project, "build", "-v", "n");
+        removed.AssertSuccess();
+        Assert.Contains(GateRan, removed.Output);
     }
 
     [Fact]
