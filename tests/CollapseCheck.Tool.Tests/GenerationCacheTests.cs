@@ -110,4 +110,17 @@ public class GenerationCacheTests : IDisposable
         Assert.Equal(computed, again);
         Assert.Equal(3, Directory.GetFiles(Cache, "g*.json", SearchOption.AllDirectories).Length);
     }
+
+    [Fact]
+    public void A_cache_that_cannot_be_written_is_said_once_and_the_run_still_passes()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var blocker = _tool.Write("blocker", "a file where the cache folder would go");
+
+        var (exit, stdout, stderr) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", Path.Combine(blocker, "cache"));
+
+        Assert.True(exit is 0 or 1, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Single(stderr.Split('\n'), l => l.StartsWith("collapsecheck: warning: the generation cache", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
+    }
 }

@@ -22,7 +22,7 @@ public class GitHubActionsTests
         var stdout = new StringWriter();
         var failure = Errors.GateFailed("CC1001", new SourceLocation("C:/a,b/p.json", 1, 2), "line one\r\nline two: 100% done, ok::fine");
         GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true" }.GetValueOrDefault }, [failure]);
-        Assert.Equal("::error file=C%3A/a%2Cb/p.json,line=1,col=2,title=CC1001::line one%0D%0Aline two: 100%25 done, ok::fine\n", stdout.ToString());
+        Assert.Equal("::error file=C%3A/a%2Cb/p.json,line=1,col=2,title=CC1001::line one\\r\\nline two: 100%25 done, ok::fine\n", stdout.ToString());
     }
 
     [Fact]

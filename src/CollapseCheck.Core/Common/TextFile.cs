@@ -49,7 +49,7 @@ internal static class TextFile
             }
         }
 
-        return new SourceLocation(path, line, before.Length - lineStart + 1);
+        return new SourceLocation(path, line, LineEnds.ColumnAfter(before.AsSpan(lineStart)));
     }
 
     private static (Encoding Encoding, int Start) EncodingOf(ReadOnlySpan<byte> bytes) => bytes switch

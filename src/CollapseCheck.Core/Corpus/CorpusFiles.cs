@@ -93,7 +93,7 @@ internal sealed class CorpusFiles
 
             if (!File.Exists(path))
             {
-                throw Errors.CorpusFileNotFound(pattern.At, path);
+                throw RegularFile.WhyUnreachable(path) is { } why ? Errors.CorpusFileUnreadable(pattern.At, path, why) : Errors.CorpusFileNotFound(pattern.At, path);
             }
 
             // As for a glob whose every match is excluded: naming a file and excluding it is a contradiction.

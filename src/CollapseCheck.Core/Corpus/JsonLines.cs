@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Corpus;
@@ -19,19 +21,31 @@ internal static class JsonLines
             }
 
             var column = line.Length - line.TrimStart().Length + 1;
-            var at = new SourceLocation(path, number, column);
-            JsonDocument json;
-            try
+            var text = Record(line, new SourceLocation(path, number, column), field);
+            if (text.Length > 0)
             {
-                json = JsonDocument.Parse(line);
+                yield return new Document($"{relative}:{number}", text);
             }
-            catch (JsonException e)
-            {
-                throw Errors.CorpusBadRecord(at with { Column = (int)(e.BytePositionInLine ?? 0) + 1 },
-                    $"expected a JSON object with a string field '{field}' on each line, but this line is not valid JSON");
-            }
+        }
+    }
 
-            using (json)
+    /// <summary>The record's text, trimmed, or the error at its line.</summary>
+    private static string Record(string line, SourceLocation at, string field)
+    {
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw Errors.CorpusBadRecord(at with { Column = ColumnOfByte(line, e.BytePositionInLine ?? 0) },
+                $"expected a JSON object with a string field '{field}' on each line, but this line is not valid JSON");
+        }
+
+        using (json)
+        {
+            try
             {
                 var root = json.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
@@ -49,13 +63,21 @@ internal static class JsonLines
                     throw Errors.CorpusBadRecord(at, $"expected field '{field}' to be a string, but it is {Describe(text.ValueKind)}");
                 }
 
-                var value = text.GetString()!.Trim();
-                if (value.Length > 0)
-                {
-                    yield return new Document($"{relative}:{number}", value);
-                }
+                return text.GetString()!.Trim();
+            }
+            catch (InvalidOperationException)
+            {
+                // A name or text with an escaped half surrogate pair: valid JSON syntax, but no text.
+                throw Errors.CorpusBadRecord(at, Policy.PositionedJson.HalfSurrogate);
             }
         }
+    }
+
+    /// <summary>System.Text.Json's position is in UTF-8 bytes; the column counts characters, as every other location does.</summary>
+    private static int ColumnOfByte(string line, long bytes)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(line);
+        return LineEnds.ColumnAfter(Encoding.UTF8.GetString(utf8, 0, (int)Math.Min(bytes, utf8.Length)));
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

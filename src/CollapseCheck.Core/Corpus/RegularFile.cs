@@ -35,6 +35,27 @@ internal static partial class RegularFile
         }
     }
 
+    /// <summary>
+    /// For a path File.Exists denies: why it is out of reach when it may well be there (a folder on the way that may not
+    /// be searched), or null when it is simply missing.
+    /// </summary>
+    public static string? WhyUnreachable(string path)
+    {
+        try
+        {
+            File.GetAttributes(path);
+            return null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return e.Message;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte result);
 }

@@ -7,7 +7,7 @@ namespace CollapseCheck.Diagnostics;
 public sealed class CollapseCheckException : Exception
 {
     public CollapseCheckException(string code, string message, SourceLocation? location = null, Exception? inner = null)
-        : base(message, inner)
+        : base(OneLine(message), inner)
     {
         Code = code;
         Location = location;
@@ -27,5 +27,34 @@ public sealed class CollapseCheckException : Exception
 
     /// <summary>The canonical one-line form: <c>file(line,col): error CC0001: message</c>.</summary>
     public string ToDiagnosticLine() =>
-        Location is { } at ? $"{at}: error {Code}: {Message}" : $"error {Code}: {Message}";
+        Location is { } at ? $"{OneLine(at.ToString())}: error {Code}: {Message}" : $"error {Code}: {Message}";
+
+    /// <summary>
+    /// Control characters written as escapes. Messages quote what the user wrote (a field name, a value, a corpus record's
+    /// field): a newline in one would split the line, and in a CI log start a line of its own, such as a workflow command.
+    /// </summary>
+    internal static string OneLine(string text)
+    {
+        if (!text.Any(IsControl))
+        {
+            return text;
+        }
+
+        var escaped = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            escaped.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when IsControl(c) => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+
+        return escaped.ToString();
+    }
+
+    private static bool IsControl(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 }

@@ -153,9 +153,13 @@ public sealed class GenerationCache(string folder)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.CollapseCheckException)
         {
-            // A read-only or full disk costs the next run its head start, nothing more.
+            // A read-only or full disk costs the next run its head start, nothing more; the caller says so once.
+            WriteFailure ??= e.Message;
         }
     }
+
+    /// <summary>Why the first <see cref="Store"/> that failed could not write; null while every one has.</summary>
+    public string? WriteFailure { get; private set; }
 
     /// <summary>The saved weights of a generation, for a warm-started successor; null if absent.</summary>
     public string? Weights(string key, int generation) => File.Exists(WeightsPath(key, generation)) ? WeightsPath(key, generation) : null;

@@ -1,4 +1,5 @@
 using CollapseCheck.Common;
+using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Policy;
@@ -23,7 +24,7 @@ public static class PolicyLoader
         return Parse(TextFile.Read(path, at => Errors.PolicySyntax(at, "the file is not UTF-8 text; save it as UTF-8"), reason => Errors.PolicyUnreadable(path, reason)), path);
     }
 
-    /// <summary>CC0001 unless <paramref name="path"/> is a file: missing, or a folder.</summary>
+    /// <summary>CC0001 unless <paramref name="path"/> is a plain file: missing, out of reach, a folder, or a pipe or device.</summary>
     public static void EnsureExists(string path)
     {
         if (Directory.Exists(path))
@@ -33,7 +34,13 @@ public static class PolicyLoader
 
         if (!File.Exists(path))
         {
-            throw Errors.PolicyNotFound(path);
+            throw RegularFile.WhyUnreachable(path) is { } why ? Errors.PolicyUnreadable(path, why) : Errors.PolicyNotFound(path);
+        }
+
+        if (!RegularFile.Is(path))
+        {
+            // Reading a named pipe waits for a writer, past any Ctrl+C.
+            throw Errors.PolicyUnreadable(path, "it is not a plain file but a pipe, socket or device");
         }
     }
 

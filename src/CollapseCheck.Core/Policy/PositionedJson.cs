@@ -76,8 +76,8 @@ public static class PositionedJson
                 var members = new List<(string, SourceLocation, JsonValue)>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var name = reader.GetString()!;
                     var nameAt = lines.At(file, reader.TokenStartIndex);
+                    var name = StringAt(ref reader, nameAt);
                     reader.Read();
                     members.Add((name, nameAt, ReadValue(ref reader, lines, file)));
                 }
@@ -92,7 +92,7 @@ public static class PositionedJson
 
                 return new JsonValue { Kind = JsonKind.Array, Location = at, Items = items };
             case JsonTokenType.String:
-                return new JsonValue { Kind = JsonKind.String, Location = at, Text = reader.GetString() };
+                return new JsonValue { Kind = JsonKind.String, Location = at, Text = StringAt(ref reader, at) };
             case JsonTokenType.Number:
                 return new JsonValue { Kind = JsonKind.Number, Location = at, RawNumber = Encoding.UTF8.GetString(reader.ValueSpan) };
             case JsonTokenType.True:
@@ -103,6 +103,24 @@ public static class PositionedJson
                 return new JsonValue { Kind = JsonKind.Null, Location = at };
         }
     }
+
+    /// <summary>
+    /// The string token's text. An escape of half a surrogate pair (\ud800 alone) is valid JSON syntax but no text,
+    /// and System.Text.Json says so only when asked for the string.
+    /// </summary>
+    private static string StringAt(ref Utf8JsonReader reader, SourceLocation at)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Errors.PolicySyntax(at, HalfSurrogate);
+        }
+    }
+
+    internal const string HalfSurrogate = "this string escapes half of a UTF-16 surrogate pair (such as \\ud800 without its \\udc00 partner), which is no character; write the character itself or both halves";
 
     /// <summary>Where System.Text.Json gave up, 1-based, for any JSON file the tool reads (policies, reports).</summary>
     internal static SourceLocation WhereReaderStopped(string file, JsonException e) =>

@@ -32,33 +32,84 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes every file or none: all are staged first, each then replaces its target in one rename (a hard-linked
+    /// backup kept), and a failure part-way puts back the targets already replaced, so a report never sits beside
+    /// the run manifest of another run. Temporary files are removed whatever happens.
+    /// </summary>
     public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files)
     {
-        var staged = new List<(string Temp, string Target)>();
+        var staged = new List<(string Temp, string Target, string Backup)>();
+        var committed = new List<(string Target, string? Backup)>();
         try
         {
             Directory.CreateDirectory(folder);
             foreach (var (name, content) in files)
             {
-                var target = Path.Combine(folder, name);
-                var temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp");
-                File.WriteAllText(temp, content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-                staged.Add((temp, target));
+                var entry = (Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp"), Path.Combine(folder, name), Path.Combine(folder, $".{name}.{Environment.ProcessId}.old"));
+                staged.Add(entry);
+                File.WriteAllText(entry.Item1, content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             }
 
-            foreach (var (temp, target) in staged)
+            foreach (var (temp, target, backup) in staged)
             {
-                File.Move(temp, target, overwrite: true);
+                if (File.Exists(target))
+                {
+                    File.Replace(temp, target, backup, ignoreMetadataErrors: true);
+                    committed.Add((target, backup));
+                }
+                else
+                {
+                    File.Move(temp, target);
+                    committed.Add((target, null));
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            foreach (var (temp, _) in staged)
-            {
-                File.Delete(temp);
-            }
-
+            PutBack(committed);
+            // A backup linked by a Replace that then failed; those of replaced targets went back above.
+            DeleteAll(staged.Where(s => !committed.Any(c => c.Target == s.Target)).SelectMany(s => new[] { s.Temp, s.Backup }));
             throw Errors.OutputNotWritable(folder, e.Message);
+        }
+
+        DeleteAll(staged.Select(s => s.Backup));
+    }
+
+    private static void PutBack(List<(string Target, string? Backup)> committed)
+    {
+        foreach (var (target, backup) in Enumerable.Reverse(committed))
+        {
+            try
+            {
+                if (backup is null)
+                {
+                    File.Delete(target);
+                }
+                else
+                {
+                    File.Move(backup, target, overwrite: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The folder went bad part-way; the error reported is the write's, and this one has the same cause.
+            }
+        }
+    }
+
+    private static void DeleteAll(IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A leftover .tmp or .old file is untidy, not wrong: the targets are whole either way.
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ namespace CollapseCheck.Running;
 /// <param name="CacheFolder">Where finished generations are kept between CPU runs; null: none (every generation is computed).</param>
 public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null, string? CacheFolder = null);
 
-public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files)
+/// <param name="CacheNotWritten">Why finished generations could not be cached (a read-only --cache folder), or null.</param>
+public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files, string? CacheNotWritten = null)
 {
     public GateVerdict Verdict => Report.Gate;
 
@@ -131,7 +132,8 @@ public static class RunJob
             (ManifestFile, ReportJson.Serialize(manifest)),
         ];
         AtomicFile.WriteAll(folder, files);
-        return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList());
+        return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList(),
+            cache?.WriteFailure is { } why ? $"the generation cache '{cache.Folder}' could not be written ({why}); the next run recomputes what this one trained" : null);
     }
 }
 

@@ -48,6 +48,11 @@ internal static class RunCommand
                 output.Error.WriteLine($"collapsecheck: {native.Decision!.Explanation}; the copy is cached at {native.LibTorchSharpLoaded}");
             }
 
+            if (outcome.CacheNotWritten is { } warning)
+            {
+                output.Error.WriteLine($"collapsecheck: warning: {warning}");
+            }
+
             SummaryTable.Write(output.Out, outcome.Report);
             output.Out.WriteLine($"Gate: {outcome.Verdict.Summary}");
             output.Out.WriteLine($"Report:   {outcome.Files[0]} (+ .md, .svg)");

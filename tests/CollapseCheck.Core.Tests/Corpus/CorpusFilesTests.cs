@@ -44,8 +44,8 @@ public sealed class CorpusFilesTests : CorpusFolder
 
         Assert.Equal(["CC0006", "CC0010", "CC0010", "CC0011", "CC0010"], e.All.Select(x => x.Code));
         Assert.Contains("corpus.include pattern 'data/*/../*.txt' cannot be matched: '..' may only come before the first wildcard", e.All.ElementAt(1).Message);
-        Assert.StartsWith("corpus.include pattern 'data\0/*.txt' cannot be matched: ", e.All.ElementAt(2).Message);
-        Assert.StartsWith("corpus.exclude pattern 'a\0b' cannot be matched: ", e.All.ElementAt(4).Message);
+        Assert.StartsWith("corpus.include pattern 'data\\u0000/*.txt' cannot be matched: ", e.All.ElementAt(2).Message);
+        Assert.StartsWith("corpus.exclude pattern 'a\\u0000b' cannot be matched: ", e.All.ElementAt(4).Message);
     }
 
     [Fact]

@@ -65,6 +65,9 @@ public sealed class CorpusLoaderTests : CorpusFolder
     [InlineData("{\"text\": \"ok\"}\n{\"body\": \"x\"}", 2, 1, "has none (fields: body)")]
     [InlineData("{\"text\": \"ok\"}\n  {\"text\": 5}", 2, 3, "it is a number")]
     [InlineData("{\"text\": \"ok\"}\n{\"text\": \"x\"", 2, 13, "not valid JSON")]
+    [InlineData("{\"text\": \"héllo wörld 😀\", oops}", 1, 27, "not valid JSON")]
+    [InlineData("{\"text\": \"ok\"}\n{\"text\": \"bad \\ud800 here\"}", 2, 1, "half of a UTF-16 surrogate pair")]
+    [InlineData("{\"text2\\n::warning::x\": \"a\"}", 1, 1, "(fields: text2\\n::warning::x)")]
     public void Bad_jsonl_records_name_file_line_and_column(string content, int line, int column, string says)
     {
         var path = Write("d.jsonl", content);
@@ -185,6 +188,7 @@ public sealed class CorpusLoaderTests : CorpusFolder
     [InlineData("high.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'b', 0, 0x00, 0xD8, (byte)'c', 0 }, 2, 2)]
     [InlineData("high-high.txt", new byte[] { 0xFE, 0xFF, 0, (byte)'b', 0xD8, 0x00, 0xD8, 0x00 }, 1, 2)]
     [InlineData("high-at-end.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'b', 0, 0x00, 0xD8 }, 1, 3)]
+    [InlineData("emoji.txt", new byte[] { (byte)'o', (byte)'k', (byte)'\n', 0xF0, 0x9F, 0x98, 0x80, (byte)'a', 0xC3, 0x28 }, 2, 3)]
     [InlineData("high-odd-byte.txt", new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'\n', 0, (byte)'c', 0, 0x00, 0xD8, 0x41 }, 2, 2)]
     public void A_file_that_does_not_decode_is_an_error_at_the_first_bad_byte(string name, byte[] content, int line, int column)
     {

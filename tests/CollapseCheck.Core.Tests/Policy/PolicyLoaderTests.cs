@@ -271,6 +271,54 @@ public class PolicyLoaderTests
         Assert.Equal(p.Locations["corpus.include"], p.LocationOf("corpus.include[7]"));
     }
 
+    [Theory]
+    [InlineData("{\n  \"corpus\": { \"include\": [\"\\ud800.txt\"] }\n}", 2, 27)]
+    [InlineData("{\n  \"training\": { \"\\udc00\": 1 }\n}", 2, 17)]
+    public void An_escaped_half_surrogate_pair_is_a_syntax_error_where_it_is_written(string json, int line, int column)
+    {
+        var e = Reject(json);
+        AssertAt(e, "CC0002", line, column);
+        Assert.Contains("half of a UTF-16 surrogate pair", e.Message);
+    }
+
+    [Fact]
+    public void What_the_policy_says_is_quoted_on_one_line_with_control_characters_escaped()
+    {
+        var e = Reject("{ \"x\\n::warning::injected\\u0007\": 1 }");
+
+        var line = e.ToDiagnosticLine();
+        Assert.DoesNotContain('\n', line);
+        Assert.DoesNotContain('\a', line);
+        Assert.Contains("unknown field 'x\\n::warning::injected\\u0007'", line);
+    }
+
+    [Fact]
+    public void A_named_pipe_is_refused_instead_of_waiting_for_a_writer()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // statx tells a pipe from a file on Linux only; elsewhere the read reports what it meets.
+        }
+
+        var folder = Directory.CreateTempSubdirectory("collapsecheck-fifo-").FullName;
+        try
+        {
+            var fifo = Path.Combine(folder, "policy.json");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            {
+                mkfifo.WaitForExit();
+            }
+
+            var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load(fifo));
+            Assert.Equal("CC0001", e.Code);
+            Assert.Contains("not a plain file but a pipe", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_missing_file_is_CC0001_and_suggests_init()
     {

@@ -1,0 +1,43 @@
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Reporting;
+
+namespace CollapseCheck.Core.Tests.Reporting;
+
+public sealed class AtomicFileTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("collapsecheck-atomic-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_folder, name);
+
+    [Fact]
+    public void Every_file_is_replaced_and_nothing_else_is_left_in_the_folder()
+    {
+        File.WriteAllText(PathOf("report.json"), "old");
+
+        AtomicFile.WriteAll(_folder, [("report.json", "new"), ("run.json", "first")]);
+
+        Assert.Equal("new", File.ReadAllText(PathOf("report.json")));
+        Assert.Equal("first", File.ReadAllText(PathOf("run.json")));
+        Assert.Equal(["report.json", "run.json"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void A_failure_part_way_puts_back_the_files_already_replaced()
+    {
+        // The third target cannot be written (a folder stands there), after the first two were replaced.
+        File.WriteAllText(PathOf("report.json"), "old report");
+        Directory.CreateDirectory(PathOf("report.svg"));
+        File.WriteAllText(PathOf("run.json"), "old run");
+
+        var error = Assert.Throws<CollapseCheckException>(() =>
+            AtomicFile.WriteAll(_folder, [("report.json", "new report"), ("report.md", "new md"), ("report.svg", "new svg"), ("run.json", "new run")]));
+
+        Assert.Equal("CC0030", error.Code);
+        Assert.Equal("old report", File.ReadAllText(PathOf("report.json")));
+        Assert.False(File.Exists(PathOf("report.md")), "a file the failed write created is removed");
+        Assert.Equal("old run", File.ReadAllText(PathOf("run.json")));
+        Assert.Equal(["report.json", "report.svg", "run.json"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).Order());
+    }
+}
