@@ -147,7 +147,7 @@ public static partial class CorpusLoader
             // heldOutFraction stays below 0.5, so with fewer than three documents only more text helps.
             var more = beforeBudget > documents.Count
                 ? $"raise corpus.maxBytes, which keeps {documents.Count} of the {beforeBudget} documents"
-                : "add text (a *.txt file is one document per blank-line separated paragraph, a *.jsonl file one per line)";
+                : "add text (a *.txt file is one document per blank-line separated paragraph, a *.jsonl file one per line)" + JsonAsText(files);
             var remedy = documents.Count < 3
                 ? more
                 : string.Create(CultureInfo.InvariantCulture, $"raise heldOutFraction to at least {Math.Ceiling(10_000.0 / documents.Count) / 10_000}, or {more}");
@@ -157,4 +157,10 @@ public static partial class CorpusLoader
 
         return new LoadedCorpus(train, heldOut, description, files);
     }
+
+    /// <summary>Records saved as *.json read as one paragraph of text: the likely cause of too few documents.</summary>
+    private static string JsonAsText(IReadOnlyList<string> files) =>
+        files.FirstOrDefault(f => f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) is { } json
+            ? $"; '{Path.GetFileName(json)}' is read as plain text, so for one JSON record per line name it *.jsonl"
+            : "";
 }

@@ -104,6 +104,17 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void Records_saved_as_json_instead_of_jsonl_are_named_as_the_likely_cause()
+    {
+        Write("records.json", string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"text\": \"record {i}\"}}")));
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["records.json"])));
+
+        Assert.Equal("CC0014", e.Code);
+        Assert.EndsWith("; 'records.json' is read as plain text, so for one JSON record per line name it *.jsonl", e.Message);
+    }
+
+    [Fact]
     public void A_corpus_that_maxBytes_cut_too_small_says_to_raise_maxBytes()
     {
         Write("seven.txt", Paragraphs("s", 7)); // each paragraph is 15 bytes
