@@ -1,6 +1,7 @@
 using CollapseCheck.Common;
 using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Lineage;
 
 namespace CollapseCheck.Policy;
 
@@ -181,6 +182,19 @@ public static class PolicyLoader
             sampling,
             filters);
         l.RejectUnknown();
+
+        // A generation trained on less than one window never sees the later positions that evaluation scores: its
+        // perplexity would measure the policy's arithmetic, not collapse. (accumulate trains on the whole pool, which the
+        // corpus check already holds to a window.)
+        var (smallest, field, what) = lineage.Mode switch
+        {
+            LineageMode.Replace => ((long?)lineage.SyntheticTokensPerGeneration + lineage.FreshRealTokensPerGeneration, "syntheticTokensPerGeneration", "replace trains each generation after the first on its predecessor's samples"),
+            LineageMode.Mix => (lineage.SyntheticTokensPerGeneration + CorpusComposer.MixRealTokens(lineage) + lineage.FreshRealTokensPerGeneration, "syntheticTokensPerGeneration", "mix trains each generation after the first on the samples and their real share"),
+            LineageMode.AccumulateSubsample => (lineage.TrainingTokens, "trainingTokens", "accumulate-subsample trains each generation on this many tokens"),
+            _ => (null, "", ""),
+        };
+        l.Require(!(smallest < model.Context + 1L), [$"lineage.{field}", "model.context"],
+            () => Errors.Inconsistent(l.LocationOf(field), $"{what}: {smallest} tokens, fewer than one window of 'model.context' + 1 ({model.Context + 1}); raise 'lineage.{field}' or lower 'model.context'"));
         return lineage;
     }
 

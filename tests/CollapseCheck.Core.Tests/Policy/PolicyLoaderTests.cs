@@ -120,6 +120,8 @@ public class PolicyLoaderTests
     [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"trainingTokens\": 500 } }", "CC0007", "500", "accumulate-subsample")]
     [InlineData("{ \"training\": { \"steps\": 10, \"warmupSteps\": 20 } }", "CC0007", "20", "must not exceed")]
     [InlineData("{ \"model\": { \"context\": 32 }, \"lineage\": { \"sampling\": { \"maxLength\": 64 } } }", "CC0007", "64", "model.context")]
+    [InlineData("{ \"model\": { \"context\": 256 }, \"lineage\": { \"mode\": \"replace\", \"syntheticTokensPerGeneration\": 200 } }", "CC0007", "200", "200 tokens, fewer than one window of 'model.context' + 1 (257)")]
+    [InlineData("{ \"model\": { \"context\": 256 }, \"lineage\": { \"trainingTokens\": 100 } }", "CC0007", "100", "accumulate-subsample trains each generation on this many tokens: 100 tokens")]
     public void Bad_values_point_at_the_value_and_say_what_was_expected(string json, string code, string marker, string expected)
     {
         var e = Reject(json);
