@@ -10,9 +10,12 @@ namespace CollapseCheck.Common;
 /// </summary>
 internal static class TextFile
 {
-    /// <param name="notText">The error for bytes that do not decode, at their position.</param>
+    /// <param name="notText">
+    /// The error for bytes that do not decode, at their position, given the encoding a byte-order mark named (null
+    /// without one, when the file was read as UTF-8).
+    /// </param>
     /// <param name="unreadable">The error for a file the system would not read (permissions, over 2 GB), with its reason.</param>
-    public static string Read(string path, Func<SourceLocation, CollapseCheckException> notText, Func<string, CollapseCheckException> unreadable)
+    public static string Read(string path, Func<SourceLocation, string?, CollapseCheckException> notText, Func<string, CollapseCheckException> unreadable)
     {
         byte[] bytes;
         try
@@ -33,7 +36,7 @@ internal static class TextFile
         {
             // Where the decoder gave up, as the text before it reads: lines and characters, not bytes.
             var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, BadUnitIndex(bytes.AsSpan(start), encoding, e)));
-            throw notText(EndOf(path, before));
+            throw notText(EndOf(path, before), start == 0 ? null : NameOf(encoding));
         }
     }
 
@@ -86,6 +89,13 @@ internal static class TextFile
 
         return at + 2 <= text.Length && text.Slice(at, 2).SequenceEqual(unit) ? at : e.Index;
     }
+
+    private static string NameOf(Encoding encoding) => encoding switch
+    {
+        UTF32Encoding => "UTF-32",
+        UnicodeEncoding => "UTF-16",
+        _ => "UTF-8",
+    };
 
     private static Encoding Lenient(Encoding strict) =>
         Encoding.GetEncoding(strict.CodePage, EncoderFallback.ReplacementFallback, DecoderFallback.ReplacementFallback);

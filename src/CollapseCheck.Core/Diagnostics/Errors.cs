@@ -84,8 +84,11 @@ public static class Errors
     public static CollapseCheckException DotnetDocsNotFound(string searched) =>
         new("CC0015", $"builtin:dotnet-docs needs the .NET SDK's reference packs (packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml); none found under {searched}. Install the .NET SDK, set DOTNET_ROOT, or point 'corpus.include' at text files");
 
-    public static CollapseCheckException CorpusNotText(SourceLocation at) =>
-        new("CC0017", "the corpus file is not text here: neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark; save it as UTF-8, or leave it out with corpus.exclude", at);
+    /// <param name="marked">The encoding the file's byte-order mark names, or null for none (read as UTF-8).</param>
+    public static CollapseCheckException CorpusNotText(SourceLocation at, string? marked) =>
+        new("CC0017", marked is null
+            ? "the corpus file is not text here: neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark; save it as UTF-8, or leave it out with corpus.exclude"
+            : $"the corpus file is not valid {marked} here, although its byte-order mark says {marked}; save it again as UTF-8, or leave it out with corpus.exclude", at);
 
     public static CollapseCheckException CorpusFileUnreadable(SourceLocation? at, string path, string reason) =>
         new("CC0018", $"corpus file '{path}' could not be read: {reason}", at);
