@@ -15,6 +15,8 @@ public sealed class RunCollapseCheck : ToolTask
 
     private readonly Queue<string> _tail = new();
 
+    private readonly CancellationTokenSource _cancelled = new();
+
     private ResolvedTool? _tool;
 
     [Required]
@@ -40,6 +42,16 @@ public sealed class RunCollapseCheck : ToolTask
 
     public string ExplicitToolPath { get; set; } = "";
 
+    /// <summary>Written when the gate passes; the project's builds for other frameworks then find it up to date.</summary>
+    [Required]
+    public string StampFile { get; set; } = "";
+
+    /// <summary>What the stamp must be newer than (the target's Inputs).</summary>
+    public ITaskItem[] Inputs { get; set; } = [];
+
+    /// <summary>The report the gate writes; the stamp alone does not make the gate up to date without it.</summary>
+    public string ReportFile { get; set; } = "";
+
     protected override string ToolName => ToolLocator.Command;
 
     protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
@@ -48,6 +60,21 @@ public sealed class RunCollapseCheck : ToolTask
 
     public override bool Execute()
     {
+        // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
+        // one gates while the others wait, then find the stamp it wrote.
+        using var gate = GateLock.Acquire(StampFile + ".lock", () => Log.LogMessage(MessageImportance.High,
+            "CollapseCheck: waiting for another build of this project to finish its gate"), _cancelled.Token);
+        if (gate is null)
+        {
+            return false;
+        }
+
+        if (StampIsCurrent())
+        {
+            Log.LogMessage(MessageImportance.Normal, "CollapseCheck: up to date (another build of this project just ran the gate)");
+            return true;
+        }
+
         if (File.Exists(DiagnosticsFile))
         {
             File.Delete(DiagnosticsFile);
@@ -57,7 +84,30 @@ public sealed class RunCollapseCheck : ToolTask
         // own GitHub Actions annotations would mark each finding twice.
         EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
         base.Execute();
-        return !Log.HasLoggedErrors;
+        if (Log.HasLoggedErrors)
+        {
+            return false;
+        }
+
+        File.WriteAllBytes(StampFile, []);
+        return true;
+    }
+
+    public override void Cancel()
+    {
+        _cancelled.Cancel();
+        base.Cancel();
+    }
+
+    private bool StampIsCurrent()
+    {
+        if (!File.Exists(StampFile) || (ReportFile.Length > 0 && !File.Exists(ReportFile)))
+        {
+            return false;
+        }
+
+        var stamped = File.GetLastWriteTimeUtc(StampFile);
+        return Inputs.All(i => File.Exists(i.ItemSpec) && File.GetLastWriteTimeUtc(i.ItemSpec) <= stamped);
     }
 
     protected override bool ValidateParameters()

@@ -102,7 +102,13 @@ public class BuildGateTests(PackagedBuild packages)
     [Fact]
     public void A_multi_targeting_project_gates_once_and_another_configuration_does_not_gate_again()
     {
+        // Switched on from Directory.Build.targets, which MSBuild reads after the package's targets.
         var folder = Consumer("multi", PassingPolicy, frameworks: "<TargetFrameworks>net9.0;net10.0</TargetFrameworks>");
+        var project = Path.Combine(folder, "Consumer.csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace("<CollapseCheckEnabled>true</CollapseCheckEnabled>", ""));
+        File.WriteAllText(Path.Combine(folder, "Directory.Build.targets"),
+            "<Project><PropertyGroup><CollapseCheckEnabled>true</CollapseCheckEnabled></PropertyGroup></Project>");
+
         var build = PackagedBuild.Dotnet(folder, "build", "-v", "n");
         build.AssertSuccess();
         Assert.Equal(1, build.Count(GateRan));
@@ -110,6 +116,12 @@ public class BuildGateTests(PackagedBuild packages)
         var release = PackagedBuild.Dotnet(folder, "build", "-c", "Release", "-v", "n");
         release.AssertSuccess();
         Assert.Equal(0, release.Count(GateRan));
+
+        // One framework alone, whichever, still gates.
+        PackagedBuild.Dotnet(folder, "clean").AssertSuccess();
+        var single = PackagedBuild.Dotnet(folder, "build", "-f", "net10.0", "-v", "n");
+        single.AssertSuccess();
+        Assert.Equal(1, single.Count(GateRan));
     }
 
     [Fact]

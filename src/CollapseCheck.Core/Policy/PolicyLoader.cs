@@ -43,10 +43,12 @@ public static class PolicyLoader
             throw RegularFile.WhyUnreachable(path) is { } why ? Errors.PolicyUnreadable(path, why) : Errors.PolicyNotFound(path);
         }
 
-        if (!RegularFile.Is(path))
+        // Reading a named pipe waits for a writer, past any Ctrl+C. One the shell made (/dev/stdin, <(jq …) as
+        // /dev/fd/63) has its writer already.
+        var full = Path.GetFullPath(path);
+        if (!RegularFile.Is(path) && !full.StartsWith("/dev/", StringComparison.Ordinal) && !full.StartsWith("/proc/", StringComparison.Ordinal))
         {
-            // Reading a named pipe waits for a writer, past any Ctrl+C.
-            throw Errors.PolicyUnreadable(path, "it is not a plain file but a pipe, socket or device");
+            throw Errors.PolicyUnreadable(path, "it is not a plain file but a pipe, socket or device; to pipe a policy in, name /dev/stdin");
         }
     }
 

@@ -60,7 +60,8 @@ public static class AtomicFile
                 }
                 else
                 {
-                    File.Move(temp, target);
+                    // Overwrite: another run may create the target between the check and the move.
+                    File.Move(temp, target, overwrite: true);
                     committed.Add((target, null));
                 }
             }
@@ -68,8 +69,10 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             PutBack(committed);
-            // A backup linked by a Replace that then failed; those of replaced targets went back above.
-            DeleteAll(staged.Where(s => !committed.Any(c => c.Target == s.Target)).SelectMany(s => new[] { s.Temp, s.Backup }));
+            var failed = staged.Where(s => !committed.Any(c => c.Target == s.Target)).ToList();
+            // Windows' ReplaceFile can fail having moved the target to the backup name already: move it back first.
+            PutBack(failed.Where(s => !File.Exists(s.Target) && File.Exists(s.Backup)).Select(s => (s.Target, (string?)s.Backup)).ToList());
+            DeleteAll(failed.SelectMany(s => new[] { s.Temp, s.Backup }));
             throw Errors.OutputNotWritable(folder, e.Message);
         }
 
