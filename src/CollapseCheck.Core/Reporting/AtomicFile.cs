@@ -46,9 +46,9 @@ public static class AtomicFile
             Directory.CreateDirectory(folder);
             foreach (var (name, content) in files)
             {
-                var entry = (Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp"), Path.Combine(folder, name), Path.Combine(folder, $".{name}.{Environment.ProcessId}.old"));
-                staged.Add(entry);
-                File.WriteAllText(entry.Item1, content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                var temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp");
+                staged.Add((temp, Path.Combine(folder, name), Path.Combine(folder, $".{name}.{Environment.ProcessId}.old")));
+                File.WriteAllText(temp, content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             }
 
             foreach (var (temp, target, backup) in staged)
