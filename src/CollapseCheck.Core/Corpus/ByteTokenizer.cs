@@ -31,5 +31,7 @@ public sealed class ByteTokenizer : ITextTokenizer
 
     public int ByteLength(int id) => id == EndOfDocumentId ? 0 : 1;
 
+    public int[] TokenBytes(string text) => Enumerable.Repeat(1, Encoding.UTF8.GetByteCount(text)).ToArray();
+
     public override string ToString() => "byte (256 byte ids + end-of-document)";
 }

@@ -76,6 +76,8 @@ public sealed class CompactedTokenizer : ITextTokenizer
 
     public int ByteLength(int id) => _byteLengths[id];
 
+    public int[] TokenBytes(string text) => _vocabulary.Tokenizer.EncodeToIds(text).Select(id => _vocabulary.BytesOf(id).Length).ToArray();
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} compacted to {_toOriginal.Length:N0} of {_vocabulary.Bytes.Count:N0} ids + unknown + end-of-document");
 }

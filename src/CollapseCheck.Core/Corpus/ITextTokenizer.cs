@@ -23,6 +23,12 @@ public interface ITextTokenizer
     /// <summary>Text for ids; end-of-document ids are skipped; invalid UTF-8 becomes U+FFFD.</summary>
     string Decode(ReadOnlySpan<int> ids);
 
-    /// <summary>UTF-8 bytes the id stands for (0 for end-of-document), so metrics can be reported per byte.</summary>
+    /// <summary>
+    /// UTF-8 bytes the id stands for (0 for end-of-document), so metrics can be reported per byte. For the unknown id,
+    /// which stands for many tokens, an estimate; <see cref="TokenBytes"/> has the exact figures for known text.
+    /// </summary>
     int ByteLength(int id);
+
+    /// <summary>The UTF-8 bytes of each token <see cref="Encode"/> gives for the text, unknown ones included.</summary>
+    int[] TokenBytes(string text);
 }

@@ -81,7 +81,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 var trainSeconds = clock.Elapsed.TotalSeconds;
 
                 _progress.PhaseStarted(g, LineagePhase.Evaluate, corpus.HeldOut.Length);
-                var heldOut = Evaluator.Evaluate(model, corpus.HeldOut, tokenizer.ByteLength, device);
+                var heldOut = Evaluator.Evaluate(model, corpus.HeldOut, position => corpus.HeldOutTokenBytes[position], device);
                 var evaluateSeconds = clock.Elapsed.TotalSeconds - trainSeconds;
                 cancellation.ThrowIfCancellationRequested();
 

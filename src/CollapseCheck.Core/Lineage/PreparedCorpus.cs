@@ -28,6 +28,7 @@ public sealed class PreparedCorpus
         Fresh = fresh;
         HeldOutDocuments = heldOut;
         HeldOut = new TokenStream(heldOut, tokenizer.EndOfDocumentId);
+        HeldOutTokenBytes = PositionBytes(source.HeldOut, heldOut, tokenizer);
         Reference = reference;
     }
 
@@ -45,6 +46,12 @@ public sealed class PreparedCorpus
     public IReadOnlyList<int[]> HeldOutDocuments { get; }
 
     public TokenStream HeldOut { get; }
+
+    /// <summary>
+    /// The UTF-8 bytes each position of <see cref="HeldOut"/> stands for (0 for end-of-document), exact even for tokens
+    /// the training text never used, so held-out bits per byte divide by the text's true size.
+    /// </summary>
+    public int[] HeldOutTokenBytes { get; }
 
     public RealReference Reference { get; }
 
@@ -92,6 +99,30 @@ public sealed class PreparedCorpus
         return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
 
         IEnumerable<int[]> Encode(IEnumerable<Document> documents) => Counted(documents).Select(d => tokenizer.Encode(d.Text));
+    }
+
+    /// <summary>Position by position as the held-out stream holds the documents <paramref name="taken"/> kept of <paramref name="documents"/>.</summary>
+    private static int[] PositionBytes(IEnumerable<Document> documents, IReadOnlyList<int[]> taken, ITextTokenizer tokenizer)
+    {
+        var bytes = new List<int> { 0 };
+        var next = 0;
+        foreach (var doc in documents)
+        {
+            if (next == taken.Count)
+            {
+                break;
+            }
+
+            // Empty encodings were skipped when the documents were taken; the last one taken may be cut.
+            var lengths = tokenizer.TokenBytes(doc.Text);
+            if (lengths.Length > 0)
+            {
+                bytes.AddRange(lengths.Take(taken[next++].Length));
+                bytes.Add(0);
+            }
+        }
+
+        return bytes.ToArray();
     }
 
     /// <summary>Fresh draws come from the end of the training split, so the pool is the same whatever f is beyond what it gives up.</summary>

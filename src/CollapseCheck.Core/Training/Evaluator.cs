@@ -24,7 +24,8 @@ public sealed record EvaluationResult(double Nats, long Tokens, long Bytes)
 /// </summary>
 public static class Evaluator
 {
-    public static EvaluationResult Evaluate(Gpt model, TokenStream stream, Func<int, int> byteLength, Device device, int batch = 32)
+    /// <param name="bytesAt">The UTF-8 bytes the token at a position of the stream stands for.</param>
+    public static EvaluationResult Evaluate(Gpt model, TokenStream stream, Func<int, int> bytesAt, Device device, int batch = 32)
     {
         model.eval();
         var context = model.Config.Context;
@@ -55,7 +56,7 @@ public static class Evaluator
         foreach (var (length, rows) in batches)
         {
             tokens += (long)rows.Length * length;
-            bytes += rows.Sum(r => Enumerable.Range(r + 1, length).Sum(i => (long)byteLength(ids[i])));
+            bytes += rows.Sum(r => Enumerable.Range(r + 1, length).Sum(i => (long)bytesAt(i)));
         }
 
         return new EvaluationResult(nats.Sum(), tokens, bytes);

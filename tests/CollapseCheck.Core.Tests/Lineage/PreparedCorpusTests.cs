@@ -1,0 +1,35 @@
+using System.Text;
+using CollapseCheck.Corpus;
+using CollapseCheck.Lineage;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Core.Tests.Lineage;
+
+public class PreparedCorpusTests
+{
+    // Held-out words the training text never uses: a compacted vocabulary maps their tokens to the unknown id.
+    private static readonly LoadedCorpus s_corpus = new(
+        Enumerable.Range(0, 40).Select(i => new Document($"t{i}", $"Returns the number of elements in the collection, item {i}.")).ToList(),
+        [new Document("h0", "Zygomorphic quasiperiodicity überschreitet Ålesund 🙂."), new Document("h1", "Returns the number of elements.")],
+        "test",
+        []);
+
+    [Theory]
+    [InlineData("byte")]
+    [InlineData("cl100k")]
+    [InlineData("o200k")]
+    public void Held_out_bytes_are_the_texts_true_size_whatever_the_tokenizer(string tokenizer)
+    {
+        var policy = PolicyLoader.Parse($$"""{ "tokenizer": "{{tokenizer}}", "model": { "context": 16 } }""", "p.json");
+
+        var prepared = PreparedCorpus.Prepare(policy, s_corpus);
+
+        Assert.Equal(prepared.HeldOut.Length, prepared.HeldOutTokenBytes.Length);
+        var trueBytes = s_corpus.HeldOut.Sum(d => Encoding.UTF8.GetByteCount(d.Text));
+        Assert.Equal(trueBytes, prepared.HeldOutTokenBytes.Sum());
+        // The per-id figure, which counts an unknown token as an average one, is what this replaces.
+        Assert.Equal(tokenizer == "byte", trueBytes == prepared.HeldOut.Ids.Sum(prepared.Tokenizer.ByteLength));
+        Assert.All(prepared.HeldOut.Ids.Select((id, i) => (id, i)).Where(p => p.id == prepared.Tokenizer.EndOfDocumentId),
+            p => Assert.Equal(0, prepared.HeldOutTokenBytes[p.i]));
+    }
+}
