@@ -33,6 +33,34 @@ public class GateTests : IDisposable
     }
 
     [Fact]
+    public void A_generation_0_of_one_token_type_is_refused_before_any_ratio_to_it_is_taken()
+    {
+        // Greedy one-token documents: every one is the same token.
+        var policy = _tool.Write("greedy.json", TinyPolicies.OnDotnetDocs(extraLineage: ", \"sampling\": { \"topK\": 1, \"maxLength\": 1 }"));
+
+        var (exit, _, error) = _tool.Run("run", policy, "--out", _tool.PathOf("out-greedy"), "--device", "cpu");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0008: generation 0's sample holds a single token type (entropy 0 bits)", error);
+        Assert.False(Directory.Exists(_tool.PathOf("out-greedy")));
+    }
+
+    [Fact]
+    public void Ratios_from_a_zero_at_generation_0_are_1_or_null_never_NaN()
+    {
+        // One-token documents have no bigrams: distinct-2 is 0 in every generation.
+        var (_, error, _, text, _) = Run(TinyPolicies.OnDotnetDocs(extraLineage: ", \"sampling\": { \"maxLength\": 1 }"), "short.json");
+
+        using var report = JsonDocument.Parse(text);
+        Assert.All(report.RootElement.GetProperty("generations").EnumerateArray(),
+            g => Assert.Equal(1.0, g.GetProperty("relativeToGeneration0").GetProperty("distinct2").GetDouble()));
+        foreach (var file in Directory.GetFiles(_tool.PathOf("out-short")))
+        {
+            Assert.DoesNotContain("NaN", File.ReadAllText(file));
+        }
+    }
+
+    [Fact]
     public void A_broken_budget_fails_with_an_msbuild_line_at_the_budget_field()
     {
         var policy = """

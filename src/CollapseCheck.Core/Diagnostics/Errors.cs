@@ -64,6 +64,11 @@ public static class Errors
     public static CollapseCheckException CorpusEmpty(SourceLocation? at, string detail) =>
         new("CC0012", $"the corpus holds no text: {detail}", at);
 
+    /// <summary>Generation 0's sample is a single token type: no entropy or diversity for the gate's ratios to start from.</summary>
+    public static CollapseCheckException SamplerDegenerate(LineagePolicyFile policy) =>
+        new("CC0008", "generation 0's sample holds a single token type (entropy 0 bits), so there is no entropy or diversity to measure a loss of; loosen lineage.sampling (a higher temperature, topK or topP, a longer maxLength)",
+            policy.LocationOf("lineage.sampling") ?? policy.LocationOf("lineage"));
+
     /// <summary>A lineage's sampler (the model's or the theory's count model) that only repeats itself: see <see cref="Common.SamplingStalledException"/>.</summary>
     public static CollapseCheckException SamplerStalled(LineagePolicyFile policy, Common.SamplingStalledException e)
     {

@@ -41,6 +41,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
             {
                 if (resumable && cache!.TryLoad(keys!.For(g), g) is { } hit && (!policy.Training.WarmStart || cache.Weights(keys.For(g), g) is not null))
                 {
+                    EnsureABaseline(g, hit.Result.Generated);
                     synthetic.Add(hit.Sample);
                     results.Add(hit.Result);
                     timings.Add(hit.Timings with { Cached = true });
@@ -99,6 +100,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 
                 synthetic.Add(sample);
                 var generated = TextStatistics.Measure(sample, corpus.Reference, tokenizer.ByteLength);
+                EnsureABaseline(g, generated);
                 var sampleSeconds = clock.Elapsed.TotalSeconds - trainSeconds - evaluateSeconds;
 
                 var result = new GenerationResult(g, set.TokensBySource, training, heldOut, generated);
@@ -130,6 +132,18 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 
         return new LineageResult(corpus, config, parameters, seed, deviceName,
             TextStatistics.Measure(realSample, corpus.Reference, tokenizer.ByteLength), results, timings);
+    }
+
+    /// <summary>
+    /// The gate divides every generation's entropy and diversity by generation 0's: a sample of a single token type
+    /// (a near-greedy sampler) leaves nothing to divide by, so the policy cannot be gated.
+    /// </summary>
+    private void EnsureABaseline(int generation, TextMetrics generated)
+    {
+        if (generation == 0 && generated.GiniSimpson == 0)
+        {
+            throw Errors.SamplerDegenerate(policy);
+        }
     }
 
     private static void CopyWeights(Gpt from, Gpt to)

@@ -77,7 +77,9 @@ public sealed record TrainingSetRow(long Tokens, IReadOnlyDictionary<string, lon
 public sealed record HeldOutRow(double Perplexity, double BitsPerByte, double NatsPerToken, long Tokens);
 
 /// <summary>Degradation rather than level: what the theory predicts and the gate compares.</summary>
-public sealed record RatioRow(double Perplexity, double UnigramEntropy, double GiniSimpson, double Distinct2, double TailCoverage);
+/// <param name="Distinct2">Null where generation 0 has none (one-token documents) and this generation has some.</param>
+/// <param name="TailCoverage">Null where generation 0 covers none of the tail and this generation some.</param>
+public sealed record RatioRow(double Perplexity, double UnigramEntropy, double GiniSimpson, double? Distinct2, double? TailCoverage);
 
 /// <summary>What the theory expects of the ratios, from <see cref="Source"/>; the gate's thresholds derive from these.</summary>
 public sealed record PredictedRow(string Source, double Perplexity, double UnigramEntropy, double GiniSimpson);

@@ -43,9 +43,9 @@ public static class ReportBuilder
                 new HeldOutRow(g.HeldOut.Perplexity, g.HeldOut.BitsPerByte, g.HeldOut.NatsPerToken, g.HeldOut.Tokens),
                 g.Generated,
                 new RatioRow(
-                    Ratio(g.HeldOut.Perplexity, baseline.HeldOut.Perplexity),
-                    Ratio(g.Generated.UnigramEntropyBits, baseline.Generated.UnigramEntropyBits),
-                    Ratio(g.Generated.GiniSimpson, baseline.Generated.GiniSimpson),
+                    g.HeldOut.Perplexity / baseline.HeldOut.Perplexity,
+                    g.Generated.UnigramEntropyBits / baseline.Generated.UnigramEntropyBits,
+                    g.Generated.GiniSimpson / baseline.Generated.GiniSimpson,
                     Ratio(g.Generated.Distinct2, baseline.Generated.Distinct2),
                     Ratio(g.Generated.TailCoverage, baseline.Generated.TailCoverage)),
                 new PredictedRow(source, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation)))).ToList(),
@@ -107,5 +107,10 @@ public static class ReportBuilder
         p.Gate,
         p.Verify);
 
-    private static double Ratio(double value, double baseline) => baseline == 0 ? double.NaN : value / baseline;
+    /// <summary>
+    /// value / baseline. From a baseline of 0: 1 when the value is 0 too (nothing to lose, nothing lost, as the theory
+    /// counts it), null when it is not (no finite ratio). Perplexity is at least 1, and the lineage refuses a generation 0
+    /// whose entropy or diversity is 0, so those divide as they are.
+    /// </summary>
+    private static double? Ratio(double value, double baseline) => baseline != 0 ? value / baseline : value == 0 ? 1 : null;
 }
