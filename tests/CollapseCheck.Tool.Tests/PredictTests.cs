@@ -30,6 +30,23 @@ public class PredictTests : IDisposable
         Assert.Equal(5, json.RootElement.GetProperty("ledger").GetProperty("generations").GetArrayLength() - 1);
     }
 
+    [Theory]
+    [InlineData("replace", false)]
+    [InlineData("mix", false)]
+    [InlineData("accumulate-subsample", true)]
+    public void The_subsample_size_n_is_named_only_where_the_mode_subsamples(string mode, bool subsamples)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: mode));
+
+        var (exit, stdout, _) = _tool.Run("predict", policy);
+        var (_, json, _) = _tool.Run("predict", policy, "--json");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(subsamples, stdout.Contains(", n = ", StringComparison.Ordinal));
+        using var report = JsonDocument.Parse(json);
+        Assert.Equal(subsamples ? JsonValueKind.Number : JsonValueKind.Null, report.RootElement.GetProperty("ledger").GetProperty("trainingTokens").ValueKind);
+    }
+
     [Fact]
     public void The_surrogate_reports_every_generation_of_every_run_as_it_finishes()
     {

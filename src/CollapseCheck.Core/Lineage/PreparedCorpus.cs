@@ -90,6 +90,15 @@ public sealed class PreparedCorpus
                 $"the real pool holds {poolTokens} tokens after reserving {freshPerGeneration} fresh tokens for each of {lineage.Generations} generations; at least {minimum} (context + 1) are needed");
         }
 
+        // Subsampling more than generation 1 holds would take all of it: accumulate under another name, which the
+        // theory's prediction for a subsample of n does not describe.
+        var firstAvailable = poolTokens + lineage.SyntheticTokensPerGeneration + freshPerGeneration;
+        if (lineage.Mode == LineageMode.AccumulateSubsample && lineage.TrainingTokens > firstAvailable)
+        {
+            throw Errors.CorpusTooSmall(policy.LocationOf("lineage.trainingTokens"),
+                $"'lineage.trainingTokens' ({lineage.TrainingTokens}) is more than generation 1 can draw from: {poolTokens} real + {lineage.SyntheticTokensPerGeneration} synthetic + {freshPerGeneration} fresh = {firstAvailable} tokens; lower it to at most that, or use mode 'accumulate', which trains on everything");
+        }
+
         if (lineage.Mode == LineageMode.Mix && CorpusComposer.MixRealTokens(lineage) > poolTokens)
         {
             throw Errors.CorpusTooSmall(policy.LocationOf("lineage.realFraction"),

@@ -39,7 +39,8 @@ public sealed record PredictionReport(
         return new PredictionReport(
             ReportBuilder.SchemaVersion,
             PolicyNames.Of(policy.Lineage.Mode),
-            new LedgerSection(n.RealTokens, n.SyntheticTokens, n.TrainingTokens, n.FreshRealTokens,
+            // n is the subsample's size, an input of accumulate-subsample only.
+            new LedgerSection(n.RealTokens, n.SyntheticTokens, policy.Lineage.Mode == LineageMode.AccumulateSubsample ? n.TrainingTokens : null, n.FreshRealTokens,
                 prediction.Generations.Select(g => new LedgerRow(g.Generation, g.C, g.UnigramDiversityRatio)).ToList()),
             new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
             prediction.Generations,
@@ -58,7 +59,8 @@ public sealed record PredictionReport(
     };
 }
 
-public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations);
+/// <param name="TrainingTokens">n, the subsample's size under accumulate-subsample; null in the modes that do not subsample.</param>
+public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double? TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations);
 
 /// <param name="DiversityRatio">1 − c: expected Gini–Simpson diversity of model g over the truth's.</param>
 public sealed record LedgerRow(int Generation, double C, double DiversityRatio);

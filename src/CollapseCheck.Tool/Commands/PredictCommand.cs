@@ -33,7 +33,8 @@ internal static class PredictCommand
     {
         var c = CultureInfo.InvariantCulture;
         var n = r.Ledger;
-        o.WriteLine(string.Create(c, $"Theory for mode {r.Mode}: N0 = {n.RealTokens} real tokens, m = {n.SyntheticTokensPerGeneration} synthetic per generation, n = {n.TrainingTokens} training, f = {n.FreshRealTokensPerGeneration} fresh"));
+        var subsample = n.TrainingTokens is { } size ? string.Create(c, $", n = {size} training") : "";
+        o.WriteLine(string.Create(c, $"Theory for mode {r.Mode}: N0 = {n.RealTokens} real tokens, m = {n.SyntheticTokensPerGeneration} synthetic per generation{subsample}, f = {n.FreshRealTokensPerGeneration} fresh"));
         o.WriteLine($"Corpus: {r.Corpus.Description}, {r.Corpus.Tokenizer} tokenizer, {r.Corpus.BigramContexts} bigram contexts; {r.Exactness}.");
         o.WriteLine();
         o.WriteLine("gen  c (one context)   diversity 1−c ↑  bigram diversity ↑  entropy loss bits ↓  KL bits ↓  ppl ×gen0 ↓  entropy ×gen0 ↑");

@@ -32,4 +32,19 @@ public class PreparedCorpusTests
         Assert.All(prepared.HeldOut.Ids.Select((id, i) => (id, i)).Where(p => p.id == prepared.Tokenizer.EndOfDocumentId),
             p => Assert.Equal(0, prepared.HeldOutTokenBytes[p.i]));
     }
+
+    [Fact]
+    public void A_subsample_larger_than_generation_1_can_draw_from_is_refused_at_trainingTokens()
+    {
+        var policy = PolicyLoader.Parse("""
+            { "model": { "context": 16 },
+              "lineage": { "trainingTokens": 10000000, "syntheticTokensPerGeneration": 500 } }
+            """, "p.json");
+
+        var e = Assert.Throws<CollapseCheck.Diagnostics.CollapseCheckException>(() => PreparedCorpus.Prepare(policy, s_corpus));
+
+        Assert.Equal("CC0014", e.Code);
+        Assert.Equal(policy.LocationOf("lineage.trainingTokens"), e.Location);
+        Assert.Contains("is more than generation 1 can draw from", e.Message);
+    }
 }
