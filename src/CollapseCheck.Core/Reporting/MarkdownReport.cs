@@ -19,7 +19,7 @@ public static class MarkdownReport
         md.Append($"# CollapseCheck report: {r.Policy.Source}\n\n");
         // The long run has its own line in the gate section; the verdict's word is already in bold.
         md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {CollapseGate.Detail(gate)}.\n\n");
-        md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generation{(lineage.Generations == 1 ? "" : "s")} after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}.  \n"));
+        md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generation{(lineage.Generations == 1 ? "" : "s")} after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}{Unusual(r.Policy)}.  \n"));
         md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
         md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.\n\n"));
 
@@ -71,6 +71,41 @@ public static class MarkdownReport
         }
 
         md.Append('\n');
+    }
+
+    /// <summary>
+    /// Settings that change what the numbers mean, named only when set, so the default report reads as before: a
+    /// reviewer must not take continued training (warm start) or a cut sampler for a policy's effect.
+    /// </summary>
+    private static string Unusual(PolicyEcho policy)
+    {
+        var parts = new List<string>();
+        if (policy.Lineage.TrainingTokens is { } n)
+        {
+            parts.Add(F($"n = {n:N0} training tokens"));
+        }
+
+        if (policy.Lineage.Sampling.MaxLength is { } maxLength)
+        {
+            parts.Add(F($"documents sampled up to {maxLength} tokens"));
+        }
+
+        if (policy.Lineage.Filters.Dedupe)
+        {
+            parts.Add("duplicate samples dropped (dedupe)");
+        }
+
+        if (policy.Training.Precision is { } precision)
+        {
+            parts.Add($"training in {precision}");
+        }
+
+        if (policy.Training.WarmStart)
+        {
+            parts.Add("warm start: each generation continues from its predecessor's weights, so its ratios to generation 0 include that extra training");
+        }
+
+        return string.Concat(parts.Select(p => ", " + p));
     }
 
     private static void AppendDefinitions(StringBuilder md, LineageReport r)

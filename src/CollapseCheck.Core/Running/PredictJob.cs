@@ -46,7 +46,7 @@ public sealed record PredictionReport(
             prediction.Generations,
             new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, theory.LongRunSentence),
             theory.UsesSurrogate
-                ? "the sampler is biased (temperature, top-k, top-p or dedupe), which the ledger does not model: the ledger rows are the unbiased sampler's, the surrogate's are this policy's"
+                ? "the sampler is biased (temperature, top-k, top-p, dedupe or a maxLength below the context), which the ledger does not model: the ledger rows are the unbiased sampler's, the surrogate's are this policy's"
                 : "exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations; the sampler's cut at the maximum document length is not modelled: on the SDK docs it moves entropy ×gen0 by about 1.5 % by generation 5)",
             theory.Surrogate);
     }

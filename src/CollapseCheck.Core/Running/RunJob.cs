@@ -70,7 +70,7 @@ public static class RunJob
 
     public static PolicyTheory PredictTheory(LineagePolicyFile policy, PreparedCorpus corpus, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
-        progress?.Preparing(PolicyTheory.SamplerIsBiased(policy.Lineage)
+        progress?.Preparing(PolicyTheory.SamplerIsBiased(policy.Lineage, policy.Model.Context)
             ? $"the theory: {PolicyTheory.SurrogateRuns} runs of the bigram surrogate with the policy's sampler"
             : "the theory: the covariance ledger");
         return PolicyTheory.For(policy, corpus, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "surrogate generations"));

@@ -61,6 +61,25 @@ public class ReportRendererTests
     }
 
     [Fact]
+    public void Settings_that_change_what_the_ratios_mean_are_named_on_the_policy_line_only_when_set()
+    {
+        var policy = s_report.Policy;
+        var unusual = s_report with
+        {
+            Policy = policy with
+            {
+                Training = policy.Training with { WarmStart = true },
+                Lineage = policy.Lineage with { Sampling = policy.Lineage.Sampling with { MaxLength = 12 } },
+            },
+        };
+
+        var line = MarkdownReport.Render(unusual).Split('\n').Single(l => l.StartsWith("Policy: ", StringComparison.Ordinal));
+
+        Assert.Contains(", documents sampled up to 12 tokens, warm start: each generation continues from its predecessor's weights", line);
+        Assert.DoesNotContain("warm start", MarkdownReport.Render(s_report));
+    }
+
+    [Fact]
     public void The_real_row_says_when_the_held_out_text_is_smaller_than_the_samples()
     {
         var sampled = s_report.Generations[0].Generated.Tokens;
