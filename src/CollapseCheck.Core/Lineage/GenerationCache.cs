@@ -109,6 +109,8 @@ public sealed class GenerationCache(string folder)
 
         AddDocuments(hash, corpus.HeldOutDocuments);
         AddDocuments(hash, [corpus.HeldOut.Ids]);
+        // Unknown ids stand for many tokens: two held-out texts can share ids but not bytes, and bits per byte divides by these.
+        AddDocuments(hash, [corpus.HeldOutTokenBytes]);
         Add(JsonSerializer.Serialize(policy.Model, s_json));
         Add(JsonSerializer.Serialize(policy.Training, s_json));
         Add(JsonSerializer.Serialize(policy.Evaluation, s_json));

@@ -96,14 +96,20 @@ public static class CountModelSurrogate
 
         var generations = Enumerable.Range(0, lineage.Generations + 1).Select(g => new SurrogateGeneration(
             g,
-            Spread.Of(perRun.Select(r => r[g].Diversity / r[0].Diversity)),
-            Spread.Of(perRun.Select(r => r[g].GeneratedDiversity / r[0].GeneratedDiversity)),
+            Spread.Of(perRun.Select(r => Ratio(r[g].Diversity, r[0].Diversity))),
+            Spread.Of(perRun.Select(r => Ratio(r[g].GeneratedDiversity, r[0].GeneratedDiversity))),
             Spread.Of(perRun.Select(r => r[g].EntropyBits)),
-            Spread.Of(perRun.Select(r => r[g].EntropyBits / r[0].EntropyBits)),
+            Spread.Of(perRun.Select(r => Ratio(r[g].EntropyBits, r[0].EntropyBits))),
             Spread.Of(perRun.Select(r => r[g].CrossEntropy)),
             Spread.Of(perRun.Select(r => Math.Exp(r[g].CrossEntropy - r[0].CrossEntropy))))).ToList();
         return new SurrogateResult(runs, bigram ? "bigram (previous token)" : "unigram (iid tokens)", Smoothing, generations);
     }
+
+    /// <summary>
+    /// Over generation 0's value; from a generation 0 of one token type (every document opening alike, cut at one
+    /// token) there is nothing to lose, so 1, as the ledger counts it, not 0/0.
+    /// </summary>
+    private static double Ratio(double value, double generation0) => generation0 == 0 ? 1 : value / generation0;
 
     private sealed record Measured(double Diversity, double GeneratedDiversity, double EntropyBits, double CrossEntropy);
 

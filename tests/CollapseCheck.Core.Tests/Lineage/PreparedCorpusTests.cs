@@ -47,4 +47,16 @@ public class PreparedCorpusTests
         Assert.Equal(policy.LocationOf("lineage.trainingTokens"), e.Location);
         Assert.Contains("is more than generation 1 can draw from", e.Message);
     }
+
+    [Fact]
+    public void Held_out_texts_that_share_ids_but_not_bytes_get_different_generation_cache_keys()
+    {
+        // Neither word is in the training text: under cl100k both become the unknown id, with different byte counts.
+        var policy = PolicyLoader.Parse("""{ "tokenizer": "cl100k", "model": { "context": 16 } }""", "p.json");
+        PreparedCorpus With(string word) => PreparedCorpus.Prepare(policy, s_corpus with { HeldOut = [new Document("h", $"Returns{word}.")] });
+        var (elephant, cat) = (With(" elephant"), With(" cat"));
+        Assert.Equal(elephant.HeldOut.Ids, cat.HeldOut.Ids);
+
+        Assert.NotEqual(GenerationCache.KeysFor(policy, elephant, "cpu", 1), GenerationCache.KeysFor(policy, cat, "cpu", 1));
+    }
 }

@@ -108,4 +108,19 @@ public class CountModelSurrogateTests
         Assert.All(a.Generations, g => Assert.True(g.PerplexityRatio.P10 <= g.PerplexityRatio.P50 && g.PerplexityRatio.P50 <= g.PerplexityRatio.P90));
         Assert.Equal(1.0, a.Generations[0].PerplexityRatio.Mean);
     }
+
+    [Fact]
+    public void A_generation_0_of_one_token_type_gives_ratios_of_1_not_NaN()
+    {
+        // Every document opens with id 1 and is cut at one token: the sample holds one type in every generation.
+        var alike = s_pool.Select(d => (int[])[1, .. d]).ToList();
+
+        var result = CountModelSurrogate.Run(Lineage(LineageMode.Replace), alike, s_heldOut, 7, Eod, maxDocumentLength: 1, bigram: true, runs: 4, seed: 3);
+
+        Assert.All(result.Generations, g =>
+        {
+            Assert.Equal(1.0, g.EntropyRatio.Mean);
+            Assert.Equal(1.0, g.GeneratedDiversityRatio.Mean);
+        });
+    }
 }
