@@ -62,7 +62,7 @@ public sealed class RunCollapseCheck : ToolTask
     {
         // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
         // one gates while the others wait, then find the stamp it wrote.
-        using var gate = GateLock.Acquire(StampFile + ".lock", () => Log.LogMessage(MessageImportance.High,
+        using var gate = GateLock.Acquire(Stamp + ".lock", () => Log.LogMessage(MessageImportance.High,
             "CollapseCheck: waiting for another build of this project to finish its gate"), _cancelled.Token);
         if (gate is null)
         {
@@ -89,9 +89,12 @@ public sealed class RunCollapseCheck : ToolTask
             return false;
         }
 
-        File.WriteAllBytes(StampFile, []);
+        File.WriteAllBytes(Stamp, []);
         return true;
     }
+
+    /// <summary>The stamp's path; MSBuild passes it relative to the project (obj/…).</summary>
+    private string Stamp => Path.GetFullPath(StampFile, ProjectDirectory);
 
     public override void Cancel()
     {
@@ -101,13 +104,13 @@ public sealed class RunCollapseCheck : ToolTask
 
     private bool StampIsCurrent()
     {
-        if (!File.Exists(StampFile) || (ReportFile.Length > 0 && !File.Exists(ReportFile)))
+        if (!File.Exists(Stamp) || (ReportFile.Length > 0 && !File.Exists(Path.GetFullPath(ReportFile, ProjectDirectory))))
         {
             return false;
         }
 
-        var stamped = File.GetLastWriteTimeUtc(StampFile);
-        return Inputs.All(i => File.Exists(i.ItemSpec) && File.GetLastWriteTimeUtc(i.ItemSpec) <= stamped);
+        var stamped = File.GetLastWriteTimeUtc(Stamp);
+        return Inputs.Select(i => i.GetMetadata("FullPath")).All(input => File.Exists(input) && File.GetLastWriteTimeUtc(input) <= stamped);
     }
 
     protected override bool ValidateParameters()

@@ -146,11 +146,16 @@ public class BuildGateTests(PackagedBuild packages)
         var upgraded = PackagedBuild.Dotnet(project, "build", "-v", "n");
         upgraded.AssertSuccess();
         Assert.Contains(GateRan, upgraded.Output);
+        File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow.AddMinutes(-5)); // back from the future, so it stops rerunning
 
+        // Built from the repository root: the task's relative paths (obj/…) are the project's, not the shell's.
         File.Delete(Path.Combine(project, "data", "b.txt"));
-        var removed = PackagedBuild.Dotnet(project, "build", "-v", "n");
+        var removed = PackagedBuild.Dotnet(root, "build", Path.Combine("app", "Consumer.csproj"), "-v", "n");
         removed.AssertSuccess();
         Assert.Contains(GateRan, removed.Output);
+        Assert.True(File.Exists(Path.Combine(project, "obj", "collapsecheck", "collapsecheck.stamp")));
+        Assert.False(Directory.Exists(Path.Combine(root, "obj")));
+        Assert.Contains("Skipping target \"CollapseCheck\"", PackagedBuild.Dotnet(root, "build", Path.Combine("app", "Consumer.csproj"), "-v", "n").Output);
     }
 
     [Fact]
