@@ -31,7 +31,11 @@ public sealed class ByteTokenizer : ITextTokenizer
 
     public int ByteLength(int id) => id == EndOfDocumentId ? 0 : 1;
 
-    public int[] TokenBytes(string text) => Enumerable.Repeat(1, Encoding.UTF8.GetByteCount(text)).ToArray();
+    public (int[] Ids, int[] Bytes) EncodeWithBytes(string text)
+    {
+        var ids = Encode(text);
+        return (ids, Enumerable.Repeat(1, ids.Length).ToArray());
+    }
 
     public override string ToString() => "byte (256 byte ids + end-of-document)";
 }

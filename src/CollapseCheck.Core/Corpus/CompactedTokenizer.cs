@@ -52,8 +52,9 @@ public sealed class CompactedTokenizer : ITextTokenizer
 
     public int UnknownId { get; }
 
-    public int[] Encode(string text) =>
-        _vocabulary.Tokenizer.EncodeToIds(text).Select(id => _toCompact.TryGetValue(id, out var c) ? c : UnknownId).ToArray();
+    public int[] Encode(string text) => _vocabulary.Tokenizer.EncodeToIds(text).Select(Compact).ToArray();
+
+    private int Compact(int original) => _toCompact.TryGetValue(original, out var c) ? c : UnknownId;
 
     public string Decode(ReadOnlySpan<int> ids)
     {
@@ -76,7 +77,11 @@ public sealed class CompactedTokenizer : ITextTokenizer
 
     public int ByteLength(int id) => _byteLengths[id];
 
-    public int[] TokenBytes(string text) => _vocabulary.Tokenizer.EncodeToIds(text).Select(id => _vocabulary.BytesOf(id).Length).ToArray();
+    public (int[] Ids, int[] Bytes) EncodeWithBytes(string text)
+    {
+        var original = _vocabulary.Tokenizer.EncodeToIds(text);
+        return (original.Select(Compact).ToArray(), original.Select(id => _vocabulary.BytesOf(id).Length).ToArray());
+    }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} compacted to {_toOriginal.Length:N0} of {_vocabulary.Bytes.Count:N0} ids + unknown + end-of-document");

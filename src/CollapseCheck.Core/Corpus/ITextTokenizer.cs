@@ -25,10 +25,10 @@ public interface ITextTokenizer
 
     /// <summary>
     /// UTF-8 bytes the id stands for (0 for end-of-document), so metrics can be reported per byte. For the unknown id,
-    /// which stands for many tokens, an estimate; <see cref="TokenBytes"/> has the exact figures for known text.
+    /// which stands for many tokens, an estimate; <see cref="EncodeWithBytes"/> has the exact figures for known text.
     /// </summary>
     int ByteLength(int id);
 
-    /// <summary>The UTF-8 bytes of each token <see cref="Encode"/> gives for the text, unknown ones included.</summary>
-    int[] TokenBytes(string text);
+    /// <summary><see cref="Encode"/>'s ids with the UTF-8 bytes of each token, unknown ones included, from one encoding.</summary>
+    (int[] Ids, int[] Bytes) EncodeWithBytes(string text);
 }

@@ -20,6 +20,7 @@ public sealed class PreparedCorpus
         IReadOnlyList<int[]> realPool,
         IReadOnlyList<IReadOnlyList<int[]>> fresh,
         IReadOnlyList<int[]> heldOut,
+        int[] heldOutTokenBytes,
         RealReference reference)
     {
         Source = source;
@@ -28,7 +29,7 @@ public sealed class PreparedCorpus
         Fresh = fresh;
         HeldOutDocuments = heldOut;
         HeldOut = new TokenStream(heldOut, tokenizer.EndOfDocumentId);
-        HeldOutTokenBytes = PositionBytes(source.HeldOut, heldOut, tokenizer);
+        HeldOutTokenBytes = heldOutTokenBytes;
         Reference = reference;
     }
 
@@ -77,7 +78,10 @@ public sealed class PreparedCorpus
 
         var tokenizer = TokenizerFactory.Create(policy.Tokenizer, Counted(corpus.Train).Select(d => d.Text));
         var train = Encode(corpus.Train).Where(d => d.Length > 0).ToList();
-        var heldOut = Take(Encode(corpus.HeldOut).Where(d => d.Length > 0), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
+        // Each held-out document's token bytes from the same encoding, kept as Take pulls it (it may pull one past the cap).
+        var heldOutBytes = new List<int[]>();
+        var heldOut = Take(Counted(corpus.HeldOut).Select(d => tokenizer.EncodeWithBytes(d.Text)).Where(e => e.Ids.Length > 0)
+            .Select(e => { heldOutBytes.Add(e.Bytes); return e.Ids; }), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
 
         var lineage = policy.Lineage;
         var freshPerGeneration = (long)lineage.FreshRealTokensPerGeneration;
@@ -105,30 +109,22 @@ public sealed class PreparedCorpus
                 $"mix with realFraction {lineage.RealFraction} beside {lineage.SyntheticTokensPerGeneration} synthetic tokens needs {CorpusComposer.MixRealTokens(lineage)} real tokens per generation, but the real pool holds {poolTokens}");
         }
 
-        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
+        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, PositionBytes(heldOutBytes, heldOut), new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
 
         IEnumerable<int[]> Encode(IEnumerable<Document> documents) => Counted(documents).Select(d => tokenizer.Encode(d.Text));
     }
 
-    /// <summary>Position by position as the held-out stream holds the documents <paramref name="taken"/> kept of <paramref name="documents"/>.</summary>
-    private static int[] PositionBytes(IEnumerable<Document> documents, IReadOnlyList<int[]> taken, ITextTokenizer tokenizer)
+    /// <summary>
+    /// The bytes of each position of the held-out stream: the opening end-of-document, then each document
+    /// <paramref name="taken"/> (the last one maybe cut) and its end, 0 bytes for every end.
+    /// </summary>
+    private static int[] PositionBytes(IReadOnlyList<int[]> documentBytes, IReadOnlyList<int[]> taken)
     {
         var bytes = new List<int> { 0 };
-        var next = 0;
-        foreach (var doc in documents)
+        for (var i = 0; i < taken.Count; i++)
         {
-            if (next == taken.Count)
-            {
-                break;
-            }
-
-            // Empty encodings were skipped when the documents were taken; the last one taken may be cut.
-            var lengths = tokenizer.TokenBytes(doc.Text);
-            if (lengths.Length > 0)
-            {
-                bytes.AddRange(lengths.Take(taken[next++].Length));
-                bytes.Add(0);
-            }
+            bytes.AddRange(documentBytes[i].Take(taken[i].Length));
+            bytes.Add(0);
         }
 
         return bytes.ToArray();

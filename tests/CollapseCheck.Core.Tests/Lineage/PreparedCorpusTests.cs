@@ -34,6 +34,19 @@ public class PreparedCorpusTests
     }
 
     [Fact]
+    public void A_held_out_cap_that_cuts_a_document_cuts_its_bytes_with_it()
+    {
+        var policy = PolicyLoader.Parse("""{ "tokenizer": "cl100k", "model": { "context": 16 }, "evaluation": { "heldOutTokens": 100 } }""", "p.json");
+        var longFirst = string.Concat(Enumerable.Repeat(s_corpus.HeldOut[0].Text + " ", 20));
+
+        var prepared = PreparedCorpus.Prepare(policy, s_corpus with { HeldOut = [new Document("h0", longFirst), .. s_corpus.HeldOut] });
+
+        Assert.Equal(prepared.HeldOut.Length, prepared.HeldOutTokenBytes.Length);
+        Assert.Equal(100 + 2, prepared.HeldOut.Length);
+        Assert.Equal(prepared.Tokenizer.EncodeWithBytes(longFirst).Bytes.Take(100).Sum(), prepared.HeldOutTokenBytes.Sum());
+    }
+
+    [Fact]
     public void A_subsample_larger_than_generation_1_can_draw_from_is_refused_at_trainingTokens()
     {
         var policy = PolicyLoader.Parse("""
