@@ -85,6 +85,13 @@ public sealed class Gpt : Module<Tensor, Tensor>
             throw new InvalidOperationException($"the model has {Config.Context} positions; {start + length} requested");
         }
 
+        // SDPA's causal mask is aligned top-left: right for a prefill from position 0 or a one-token step, wrong for
+        // several tokens after a cached prefix (each would see too little of it).
+        if (start > 0 && length > 1)
+        {
+            throw new InvalidOperationException($"after {start} cached positions, decode one token at a time; {length} given");
+        }
+
         using var first = start.ToScalar();
         using var end = (start + length).ToScalar();
         var positions = arange(first, end, One, dtype: ScalarType.Int64, device: ids.device);

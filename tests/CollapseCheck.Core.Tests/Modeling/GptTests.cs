@@ -39,6 +39,11 @@ public class GptTests
         }
 
         Assert.Equal(12, cache.Length);
+
+        // Several tokens after a cached prefix would get SDPA's top-left causal mask, which is wrong there: refused.
+        using var more = model.NewCache(3, CPU);
+        using var first = model.Decode(ids.narrow(1, 0, 5), more);
+        Assert.Throws<InvalidOperationException>(() => model.Decode(ids.narrow(1, 5, 3), more));
     }
 
     [Fact]
