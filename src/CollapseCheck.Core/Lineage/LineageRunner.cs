@@ -123,7 +123,6 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
             previous?.Dispose();
         }
 
-        var realSample = PreparedCorpus.Take(corpus.HeldOutDocuments, lineage.SyntheticTokensPerGeneration);
         if (parameters == 0)
         {
             using var counted = new Gpt(config, seed: 0);
@@ -131,7 +130,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         }
 
         return new LineageResult(corpus, config, parameters, seed, deviceName,
-            TextStatistics.Measure(realSample, corpus.Reference, tokenizer.ByteLength), results, timings);
+            TextStatistics.Measure(corpus.RealSample, corpus.Reference, corpus.RealSampleBytes), results, timings);
     }
 
     /// <summary>

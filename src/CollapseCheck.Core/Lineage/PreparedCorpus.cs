@@ -21,8 +21,12 @@ public sealed class PreparedCorpus
         IReadOnlyList<IReadOnlyList<int[]>> fresh,
         IReadOnlyList<int[]> heldOut,
         int[] heldOutTokenBytes,
+        IReadOnlyList<int[]> realSample,
+        long realSampleBytes,
         RealReference reference)
     {
+        RealSample = realSample;
+        RealSampleBytes = realSampleBytes;
         Source = source;
         Tokenizer = tokenizer;
         RealPool = realPool;
@@ -56,6 +60,15 @@ public sealed class PreparedCorpus
 
     public RealReference Reference { get; }
 
+    /// <summary>
+    /// Held-out text as long as one generation's sample (m tokens, or all there is), which the report measures as
+    /// generations are measured: distinct-n, tail coverage and KL move with size. Not cut to evaluation.heldOutTokens.
+    /// </summary>
+    public IReadOnlyList<int[]> RealSample { get; }
+
+    /// <summary>The true UTF-8 size of <see cref="RealSample"/>, unknown tokens included.</summary>
+    public long RealSampleBytes { get; }
+
     /// <param name="cancellation">Checked every few hundred documents while fitting the tokenizer and encoding, the slow parts on a big corpus.</param>
     /// <param name="documentsDone">
     /// Told (done, total) as documents pass: a tiktoken vocabulary reads the training split once to fit and once to
@@ -78,12 +91,17 @@ public sealed class PreparedCorpus
 
         var tokenizer = TokenizerFactory.Create(policy.Tokenizer, Counted(corpus.Train).Select(d => d.Text));
         var train = Encode(corpus.Train).Where(d => d.Length > 0).ToList();
-        // Each held-out document's token bytes from the same encoding, kept as Take pulls it (it may pull one past the cap).
-        var heldOutBytes = new List<int[]>();
-        var heldOut = Take(Counted(corpus.HeldOut).Select(d => tokenizer.EncodeWithBytes(d.Text)).Where(e => e.Ids.Length > 0)
-            .Select(e => { heldOutBytes.Add(e.Bytes); return e.Ids; }), policy.Evaluation.HeldOutTokens ?? long.MaxValue);
-
+        // Each held-out document's token bytes from the same encoding, kept as Take pulls it (it may pull one past the
+        // cap). Scored: up to evaluation.heldOutTokens; the real reference: up to m.
         var lineage = policy.Lineage;
+        var scoredCap = policy.Evaluation.HeldOutTokens ?? long.MaxValue;
+        var heldOutBytes = new List<int[]>();
+        var encoded = Take(Counted(corpus.HeldOut).Select(d => tokenizer.EncodeWithBytes(d.Text)).Where(e => e.Ids.Length > 0)
+            .Select(e => { heldOutBytes.Add(e.Bytes); return e.Ids; }), Math.Max(scoredCap, lineage.SyntheticTokensPerGeneration));
+        var heldOut = Take(encoded, scoredCap);
+        var realSample = Take(encoded, lineage.SyntheticTokensPerGeneration);
+        var realSampleBytes = realSample.Select((d, i) => heldOutBytes[i].Take(d.Length).Sum(b => (long)b)).Sum();
+
         var freshPerGeneration = (long)lineage.FreshRealTokensPerGeneration;
         var (pool, fresh) = ReserveFresh(train, lineage.Generations, freshPerGeneration);
         var poolTokens = pool.Sum(d => (long)d.Length);
@@ -109,7 +127,7 @@ public sealed class PreparedCorpus
                 $"mix with realFraction {lineage.RealFraction} beside {lineage.SyntheticTokensPerGeneration} synthetic tokens needs {CorpusComposer.MixRealTokens(lineage)} real tokens per generation, but the real pool holds {poolTokens}");
         }
 
-        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, PositionBytes(heldOutBytes, heldOut), new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
+        return new PreparedCorpus(corpus, tokenizer, pool, fresh, heldOut, PositionBytes(heldOutBytes, heldOut), realSample, realSampleBytes, new RealReference(pool.CheckingEvery(cancellation), tokenizer.VocabularySize, tokenizer.EndOfDocumentId));
 
         IEnumerable<int[]> Encode(IEnumerable<Document> documents) => Counted(documents).Select(d => tokenizer.Encode(d.Text));
     }

@@ -72,16 +72,26 @@ public sealed class RealReference
 
 public static class TextStatistics
 {
+    /// <param name="byteLength">Bytes per token id: for sampled text, where an unknown id's true bytes do not exist.</param>
     public static TextMetrics Measure(IReadOnlyList<int[]> documents, RealReference real, Func<int, int> byteLength)
     {
         var counts = Count(documents, real.VocabularySize);
-        var tokens = counts.Sum();
         long bytes = 0;
         for (var id = 0; id < counts.Length; id++)
         {
             bytes += counts[id] * byteLength(id);
         }
 
+        return Measure(documents, counts, real, bytes);
+    }
+
+    /// <param name="bytes">The text's true UTF-8 size, where it is known (real text).</param>
+    public static TextMetrics Measure(IReadOnlyList<int[]> documents, RealReference real, long bytes) =>
+        Measure(documents, Count(documents, real.VocabularySize), real, bytes);
+
+    private static TextMetrics Measure(IReadOnlyList<int[]> documents, long[] counts, RealReference real, long bytes)
+    {
+        var tokens = counts.Sum();
         var entropy = EntropyBits(counts);
         return new TextMetrics(
             tokens,

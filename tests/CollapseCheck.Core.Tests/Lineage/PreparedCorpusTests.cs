@@ -46,6 +46,29 @@ public class PreparedCorpusTests
         Assert.Equal(prepared.Tokenizer.EncodeWithBytes(longFirst).Bytes.Take(100).Sum(), prepared.HeldOutTokenBytes.Sum());
     }
 
+    [Theory]
+    [InlineData("byte")]
+    [InlineData("cl100k")]
+    public void The_real_reference_sample_is_as_long_as_a_generations_sample_whatever_the_held_out_cap(string tokenizer)
+    {
+        var policy = PolicyLoader.Parse($$"""
+            { "tokenizer": "{{tokenizer}}", "model": { "context": 16 },
+              "lineage": { "syntheticTokensPerGeneration": 300 }, "evaluation": { "heldOutTokens": 100 } }
+            """, "p.json");
+        var held = Enumerable.Range(0, 30).Select(i => new Document($"h{i}", $"{s_corpus.HeldOut[i % 2].Text} Ålesund {i}.")).ToList();
+
+        var prepared = PreparedCorpus.Prepare(policy, s_corpus with { HeldOut = held });
+
+        Assert.Equal(100, prepared.HeldOutDocuments.Sum(d => d.Length));
+        Assert.Equal(300, prepared.RealSample.Sum(d => d.Length));
+        // The held-out text scored is where the reference sample starts.
+        Assert.Equal(prepared.HeldOutDocuments.SelectMany(d => d), prepared.RealSample.SelectMany(d => d).Take(100));
+        // Its size is the text's true one: here each kept document whole but the last, cut at its token.
+        var whole = prepared.RealSample.Count - 1;
+        var lastBytes = prepared.Tokenizer.EncodeWithBytes(held[whole].Text).Bytes.Take(prepared.RealSample[^1].Length).Sum();
+        Assert.Equal(held.Take(whole).Sum(d => Encoding.UTF8.GetByteCount(d.Text)) + lastBytes, prepared.RealSampleBytes);
+    }
+
     [Fact]
     public void A_subsample_larger_than_generation_1_can_draw_from_is_refused_at_trainingTokens()
     {
