@@ -44,7 +44,11 @@ public sealed class ToolRunner : IDisposable
     /// The built tool as a process of its own, for what only a real process shows (signals, the current folder);
     /// stdout and stderr redirected.
     /// </summary>
-    public System.Diagnostics.Process StartProcess(string? workingDirectory, params string[] args)
+    public System.Diagnostics.Process StartProcess(string? workingDirectory, params string[] args) =>
+        StartProcess(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <param name="environment">Variables set for the process only, e.g. ones libtorch reads when it loads.</param>
+    public System.Diagnostics.Process StartProcess(string? workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
@@ -53,6 +57,11 @@ public sealed class ToolRunner : IDisposable
             RedirectStandardOutput = true,
         };
         CiEnvironment.Remove(start.Environment);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll"));
         foreach (var arg in args)
         {

@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
+using CollapseCheck.Snapshots;
 
 namespace CollapseCheck.Tool.Tests;
 
@@ -207,6 +209,109 @@ public class VerifyTests : IDisposable
         Assert.True(verify == 0, verifyError);
         var (rerun, rerunOut, rerunError) = _tool.Run("run", policy, "--device", "cpu", "--verify");
         Assert.True(rerun == 0, rerunOut + rerunError);
+    }
+
+    [Fact]
+    public void A_snapshot_from_other_numerics_is_compared_exactly_but_for_its_measured_values()
+    {
+        var text = TinyPolicies.OnDotnetDocs(generations: 1);
+        var policy = _tool.Write("collapsecheck.json", text);
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        var verified = _tool.PathOf("collapsecheck-report.verified.json");
+        var snapshot = JsonNode.Parse(File.ReadAllText(verified))!;
+        var fingerprint = snapshot["numerics"]!["fingerprint"]!.GetValue<string>();
+        Assert.Matches("^[0-9a-f]{16}$", fingerprint);
+        Assert.StartsWith("cpu ", snapshot["numerics"]!["machine"]!.GetValue<string>());
+
+        // What a run on another CPU leaves: other numerics, and measured values, the synthetic share among them, drifted.
+        void Snapshot(Action<JsonNode> edit)
+        {
+            var copy = snapshot.DeepClone();
+            edit(copy);
+            File.WriteAllText(verified, copy.ToJsonString());
+        }
+
+        static void Drifted(JsonNode r)
+        {
+            r["generations"]![1]!["heldOut"]!["perplexity"] = 99.5;
+            r["generations"]![1]!["trainingSet"]!["sources"]!["synthetic@1"] = 1234;
+        }
+
+        Snapshot(r =>
+        {
+            Drifted(r);
+            r["numerics"] = new JsonObject { ["machine"] = "cpu x64 Other CPU (AVX2)", ["fingerprint"] = "0123456789abcdef" };
+        });
+        var (exit, output, error) = _tool.Run("verify", policy);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains($"Numerics differ: the snapshot's are cpu x64 Other CPU (AVX2) (0123456789abcdef); this run's are cpu ", output);
+        Assert.Contains($"({fingerprint})", output);
+        Assert.Contains("they were not compared", output);
+        // This run's numbers are left for accept, to make the snapshot where the comparison can be exact.
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+
+        // Everything else still must match.
+        Snapshot(r =>
+        {
+            Drifted(r);
+            r["numerics"]!["fingerprint"] = "0123456789abcdef";
+            r["model"]!["parameters"] = 1;
+        });
+        var (changed, changedOut, changedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, changed);
+        Assert.Contains("1 field(s) differ (the snapshot has other numerics, so measured numbers were not compared", changedError);
+        Assert.Contains("model.parameters: 1 (verified)", changedOut);
+
+        // otherMachineTolerance compares them loosely.
+        Snapshot(r =>
+        {
+            Drifted(r);
+            r["numerics"]!["fingerprint"] = "0123456789abcdef";
+        });
+        _tool.Write("collapsecheck.json", text.Replace("\"evaluation\"", "\"verify\": { \"otherMachineTolerance\": 0.05 },\n  \"evaluation\""));
+        var (loose, looseOut, looseError) = _tool.Run("verify", policy);
+        Assert.Equal(1, loose);
+        Assert.Contains("measured numbers may differ by a relative 0.05 (verify.otherMachineTolerance)", looseError);
+        Assert.Contains("generations.1 (generation 1).heldOut.perplexity: 99.5 (verified)", looseOut);
+        Assert.Contains("generations.1 (generation 1).trainingSet.sources.synthetic@1: 1234 (verified)", looseOut);
+
+        // The same numerics compare them within verify.tolerance, and a snapshot made before numerics were recorded
+        // is taken for another machine's.
+        Snapshot(Drifted);
+        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+        _tool.Write("collapsecheck.json", text);
+        Snapshot(r => r.AsObject().Remove("numerics"));
+        var (earlier, earlierOut, earlierError) = _tool.Run("verify", policy);
+        Assert.True(earlier == 0, earlierOut + earlierError);
+        Assert.Contains("the snapshot's are not recorded (an earlier version made it)", earlierOut);
+    }
+
+    [Fact]
+    public async Task Other_kernels_change_measured_values_only_and_verify_says_the_numerics_differ()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 2));
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+
+        // ATen's and MKL's baseline kernels, which every x86-64 CPU has, instead of this CPU's widest: the way a run
+        // on another processor differs, on this one.
+        var kernels = new Dictionary<string, string> { ["ATEN_CPU_CAPABILITY"] = "default", ["MKL_ENABLE_INSTRUCTIONS"] = "SSE4_2" };
+        using var process = _tool.StartProcess(_tool.Folder, kernels, "run", policy, "--device", "cpu", "--cache", "off", "--verify");
+        var reading = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+        await process.WaitForExitAsync();
+        var (output, error) = ((await reading)[0], (await reading)[1]);
+        Assert.True(process.ExitCode == 0, output + error);
+        Assert.Contains("Numerics differ:", output);
+        Assert.Contains("ATEN_CPU_CAPABILITY=default, MKL_ENABLE_INSTRUCTIONS=SSE4_2 (", output);
+
+        // Not a formality: compared exactly, the reports differ, and only in fields the report lists as measured.
+        var differences = ReportComparer.Compare(
+            File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.json")),
+            File.ReadAllText(_tool.PathOf("collapsecheck-report.received.json")),
+            ReportBuilder.MeasuredFields, 0, ["numerics"]);
+        Assert.NotEmpty(differences);
+        Assert.All(differences, d => Assert.True(ReportBuilder.MeasuredFields.Any(p => ReportComparer.Matches(p, d.Path.Split('.'))), d.Path));
     }
 
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>

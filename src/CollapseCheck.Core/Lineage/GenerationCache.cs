@@ -47,9 +47,6 @@ public sealed class GenerationCache(string folder)
         RespectRequiredConstructorParameters = true,
     };
 
-    // Settings that make libtorch, MKL or oneDNN pick other kernels, and so other roundings.
-    private static readonly string[] s_numericsVariables = ["ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA", "MKL_DEBUG_CPU_TYPE"];
-
     public string Folder { get; } = folder;
 
     public static string DefaultFolder => Path.Combine(UserCache.Folder(), "generations");
@@ -91,10 +88,10 @@ public sealed class GenerationCache(string folder)
         Add(typeof(GenerationCache).Assembly.ManifestModule.ModuleVersionId.ToString());
         Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
         Add(TorchNative.Current?.LibTorchSource ?? "");
-        Add(LibTorchFingerprint(TorchNative.Current?.LibTorchFolder));
-        Add($"{device} {RuntimeInformation.ProcessArchitecture} {CpuIdentity()}");
+        Add(Numerics.LibTorchBuild(TorchNative.Current?.LibTorchFolder, withTimes: true));
+        Add($"{device} {RuntimeInformation.ProcessArchitecture} {Numerics.CpuIdentity()}");
         Add($"threads {TorchSharp.torch.get_num_threads()} shards {Training.ComputeDevice.CpuShards}");
-        foreach (var variable in s_numericsVariables)
+        foreach (var variable in Numerics.Variables)
         {
             Add($"{variable}={Environment.GetEnvironmentVariable(variable)}");
         }
@@ -179,50 +176,5 @@ public sealed class GenerationCache(string folder)
         }
 
         hash.AppendData(BitConverter.GetBytes(-1));
-    }
-
-    /// <summary>
-    /// A PyTorch upgraded in place keeps its folder (--libtorch) but not its numbers: the libraries' sizes and
-    /// times tell the builds apart without reading hundreds of megabytes.
-    /// </summary>
-    private static string LibTorchFingerprint(string? folder)
-    {
-        if (folder is null || !Directory.Exists(folder))
-        {
-            return "";
-        }
-
-        return string.Join(";", Directory.EnumerateFiles(folder, "*torch*")
-            .Concat(Directory.EnumerateFiles(folder, "*c10*"))
-            .Distinct()
-            .Order(StringComparer.Ordinal)
-            .Select(f => new FileInfo(f))
-            .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
-    }
-
-    /// <summary>
-    /// What decides which kernels run: on Linux the distinct model, vendor and instruction-set lines of /proc/cpuinfo
-    /// (x64 and ARM spell them differently), on Windows PROCESSOR_IDENTIFIER; elsewhere only the architecture.
-    /// </summary>
-    private static string CpuIdentity()
-    {
-        try
-        {
-            if (File.Exists("/proc/cpuinfo"))
-            {
-                string[] keys = ["vendor_id", "cpu family", "model", "model name", "stepping", "flags", "CPU implementer", "CPU architecture", "CPU variant", "CPU part", "Features"];
-                return string.Join("\n", File.ReadLines("/proc/cpuinfo")
-                    .Select(line => line.Split(':', 2))
-                    .Where(parts => parts.Length == 2 && keys.Contains(parts[0].Trim()))
-                    .Select(parts => $"{parts[0].Trim()}={parts[1].Trim()}")
-                    .Distinct()
-                    .Order(StringComparer.Ordinal));
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER") ?? "";
     }
 }

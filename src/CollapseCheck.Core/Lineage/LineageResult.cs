@@ -1,5 +1,6 @@
 using CollapseCheck.Metrics;
 using CollapseCheck.Modeling;
+using CollapseCheck.Native;
 using CollapseCheck.Training;
 
 namespace CollapseCheck.Lineage;
@@ -24,6 +25,7 @@ public sealed record LineageResult(
     long Parameters,
     int Seed,
     string Device,
+    Numerics Numerics,
     TextMetrics RealSample,
     IReadOnlyList<GenerationResult> Generations,
     IReadOnlyList<PhaseTimings> Timings);

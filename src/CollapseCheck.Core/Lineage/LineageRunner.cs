@@ -3,6 +3,7 @@ using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Metrics;
 using CollapseCheck.Modeling;
+using CollapseCheck.Native;
 using CollapseCheck.Policy;
 using CollapseCheck.Sampling;
 using CollapseCheck.Training;
@@ -129,7 +130,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
             parameters = counted.ParameterCount;
         }
 
-        return new LineageResult(corpus, config, parameters, seed, deviceName,
+        return new LineageResult(corpus, config, parameters, seed, deviceName, Numerics.Current(deviceName),
             TextStatistics.Measure(corpus.RealSample, corpus.Reference, corpus.RealSampleBytes), results, timings);
     }
 

@@ -70,7 +70,7 @@ public static class PolicyLoader
         var v = root.Child("verify");
         var verify = new VerifyPolicy(
             v.Double("tolerance", 1e-5, x => x is >= 0 and < 1, "from 0 to less than 1"),
-            v.Double("cudaTolerance", 0.05, x => x is >= 0 and < 1, "from 0 to less than 1"));
+            v.DoubleOrNull("otherMachineTolerance", x => x is >= 0 and < 1, "from 0 to less than 1, or null"));
         v.RejectUnknown();
         root.RejectUnknown();
         problems.ThrowIfAny();

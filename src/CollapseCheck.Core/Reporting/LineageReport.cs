@@ -1,12 +1,14 @@
 using CollapseCheck.Gate;
 using CollapseCheck.Metrics;
+using CollapseCheck.Native;
 using CollapseCheck.Policy;
 
 namespace CollapseCheck.Reporting;
 
 /// <summary>
-/// collapsecheck-report.json, schema version 1. Everything here is a function of the policy, the corpus,
-/// the seed and the tool version; timings, paths and machine names live in <see cref="RunManifest"/>.
+/// collapsecheck-report.json, schema version 1. Everything here is a function of the policy, the corpus, the seed,
+/// the tool version and the <see cref="Numerics"/> it ran with (which decide the measured values' last bits);
+/// timings, paths and the host live in <see cref="RunManifest"/>.
 /// </summary>
 public sealed record LineageReport(
     int SchemaVersion,
@@ -15,6 +17,7 @@ public sealed record LineageReport(
     PolicyEcho Policy,
     int Seed,
     string Device,
+    Numerics Numerics,
     CorpusSummary Corpus,
     ModelSummary Model,
     ReferenceRows Reference,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Native;
 using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
 using CollapseCheck.Running;
@@ -11,7 +12,15 @@ using DiffPlex.DiffBuilder.Model;
 
 namespace CollapseCheck.Snapshots;
 
-public sealed record VerifyOutcome(SnapshotFiles Files, double Tolerance, IReadOnlyList<FieldDifference> Fields, string MarkdownDiff, IReadOnlyList<CollapseCheckException> Failures)
+/// <param name="Tolerance">The relative tolerance measured values were compared with; null: not compared.</param>
+/// <param name="OtherNumerics">The snapshot's and this report's numerics when they differ (see <see cref="Numerics"/>); else null.</param>
+public sealed record VerifyOutcome(
+    SnapshotFiles Files,
+    double? Tolerance,
+    IReadOnlyList<FieldDifference> Fields,
+    string MarkdownDiff,
+    IReadOnlyList<CollapseCheckException> Failures,
+    (Numerics? Snapshot, Numerics? Received)? OtherNumerics = null)
 {
     public bool Matched => Failures.Count == 0;
 }
@@ -61,11 +70,15 @@ public static class VerifyJob
         }
 
         var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? WithLfLineEnds(File.ReadAllText(files.VerifiedMarkdown)) : "";
-        var onCuda = DeviceOf(verifiedJson) == "cuda" || DeviceOf(receivedJson) == "cuda";
-        var tolerance = onCuda ? policy.Verify.CudaTolerance : policy.Verify.Tolerance;
+        // Measured values repeat bit for bit only under the same numerics; elsewhere a lineage's numbers drift apart
+        // (see Numerics), so they are compared with otherMachineTolerance, or not at all, and the rest still exactly.
+        var (verifiedNumerics, receivedNumerics) = (NumericsOf(verifiedJson), NumericsOf(receivedJson));
+        var sameNumerics = DeviceOf(verifiedJson) == "cpu" && DeviceOf(receivedJson) == "cpu"
+            && verifiedNumerics is not null && verifiedNumerics.Fingerprint == receivedNumerics?.Fingerprint;
+        var tolerance = sameNumerics ? policy.Verify.Tolerance : policy.Verify.OtherMachineTolerance;
         // The verify section says how to compare, not what was measured: loosening it must not itself need an accept
         // (`verify` of the last run and `run --verify` disagreed about it), as it does not make a report stale.
-        var fields = ReportComparer.Compare(verifiedJson, receivedJson, ReportBuilder.MeasuredFields, tolerance, ["policy.verify"]);
+        var fields = ReportComparer.Compare(verifiedJson, receivedJson, ReportBuilder.MeasuredFields, tolerance ?? double.PositiveInfinity, ["policy.verify", "numerics", "device"]);
 
         // The Markdown is rendered from the JSON: it must match exactly only when the JSON does. Line ends and a final
         // newline are not the report's content (a Windows checkout without the .gitattributes line has CRLF).
@@ -76,15 +89,23 @@ public static class VerifyJob
         if (fields.Count > 0)
         {
             var first = fields[0];
+            var rule = (sameNumerics, tolerance) switch
+            {
+                (true, var t) => $"measured numbers may differ by a relative {t:G3}, other fields not at all",
+                (false, null) => "the snapshot has other numerics, so measured numbers were not compared; other fields must match",
+                (false, var t) => $"the snapshot has other numerics: measured numbers may differ by a relative {t:G3} (verify.otherMachineTolerance), other fields not at all",
+            };
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
-                $"{fields.Count} field(s) differ (measured numbers may differ by a relative {tolerance:G3}{(onCuda ? " on CUDA" : "")}, other fields not at all); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
+                $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", policyPath));
         }
 
-        if (failures.Count > 0)
+        // Also on a match under other numerics: then the received files are this machine's numbers, for `accept`
+        // when this is where the snapshot should come from (a CI runner's, say, in the job's artifacts).
+        if (failures.Count > 0 || !sameNumerics)
         {
             WriteReceived(files, receivedJson, receivedMarkdown);
         }
@@ -94,7 +115,8 @@ public static class VerifyJob
             File.Delete(files.ReceivedMarkdown);
         }
 
-        return new VerifyOutcome(files, tolerance, fields, failures.Count > 0 ? markdownDiff : "", failures);
+        return new VerifyOutcome(files, tolerance, fields, failures.Count > 0 ? markdownDiff : "", failures,
+            sameNumerics ? null : (verifiedNumerics, receivedNumerics));
     }
 
     public static SnapshotFiles Accept(string? policyPath)
@@ -174,7 +196,15 @@ public static class VerifyJob
     private static string WithLfLineEnds(string text) =>
         text.Length == 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n').TrimEnd('\n') + "\n";
 
-    private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"]?.GetValue<string>();
+    private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device) ? device : null;
+
+    /// <summary>The report's numerics; null when it has none (an earlier version's snapshot) or they are not in shape.</summary>
+    private static Numerics? NumericsOf(string json) =>
+        JsonNode.Parse(json)?["numerics"] is JsonObject o
+        && o["machine"] is System.Text.Json.Nodes.JsonValue m && m.TryGetValue<string>(out var machine)
+        && o["fingerprint"] is System.Text.Json.Nodes.JsonValue f && f.TryGetValue<string>(out var fingerprint)
+            ? new Numerics(machine, fingerprint)
+            : null;
 
     /// <summary>Changed lines of the Markdown, "-" from the snapshot and "+" now, with the first one's line number.</summary>
     private static (string Text, int FirstLine) Diff(string verified, string received)

@@ -1,5 +1,6 @@
 using CollapseCheck.Diagnostics;
 using System.CommandLine;
+using CollapseCheck.Native;
 using CollapseCheck.Snapshots;
 
 namespace CollapseCheck.Tool.Commands;
@@ -22,13 +23,28 @@ internal static class VerifyCommand
     private static string Shortened(string value) =>
         value.Length <= 120 ? value : $"{value[..100]}… ({value.Length} characters)";
 
+    private static string Describe(Numerics? numerics) => numerics is null
+        ? "are not recorded (an earlier version made it)"
+        : $"are {numerics.Machine} ({numerics.Fingerprint})";
+
     /// <summary>Shared with `run --verify`.</summary>
     public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null)
     {
         var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
+        if (outcome.OtherNumerics is var (snapshot, received))
+        {
+            output.Out.WriteLine($"Numerics differ: the snapshot's {Describe(snapshot)}; this run's {Describe(received)}.");
+            output.Out.WriteLine(outcome.Tolerance is { } t
+                ? $"A lineage's measured values drift apart across numerics: they were compared within a relative {t:G3} (verify.otherMachineTolerance), everything else exactly."
+                : "A lineage's measured values drift apart across numerics: they were not compared (verify.otherMachineTolerance compares them loosely), everything else was, exactly.");
+        }
+
         if (outcome.Matched)
         {
-            output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}");
+            output.Out.WriteLine(outcome.OtherNumerics is null
+                ? $"Verified: the report matches {outcome.Files.VerifiedJson}"
+                : $"Verified: the report matches {outcome.Files.VerifiedJson} apart from measured values. This run's report is written as "
+                    + $"{outcome.Files.ReceivedJson} (and .md): {Errors.Command("accept", policy)} makes it the snapshot, compared exactly on this kind of machine (a CI runner's, say).");
             return 0;
         }
 

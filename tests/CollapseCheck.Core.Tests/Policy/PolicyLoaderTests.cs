@@ -50,7 +50,7 @@ public class PolicyLoaderTests
         Assert.Equal(d.Gate with { Budget = null! }, starter.Gate with { Budget = null! });
         Assert.Equal(d.Gate.Budget, starter.Gate.Budget);
         Assert.Equal(d.Verify, starter.Verify);
-        Assert.Equal(new VerifyPolicy(1e-5, 0.05), d.Verify);
+        Assert.Equal(new VerifyPolicy(1e-5, null), d.Verify);
     }
 
     [Fact]

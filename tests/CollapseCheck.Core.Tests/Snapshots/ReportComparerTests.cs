@@ -51,6 +51,18 @@ public class ReportComparerTests
         Assert.Empty(ReportComparer.Compare(Report(1, summary: "pass: 1.0000"), Report(1, summary: "pass: 1.0001"), s_measured, 0.01));
 
     [Fact]
+    public void An_infinite_tolerance_leaves_measured_values_uncompared_but_not_the_rest()
+    {
+        Assert.Empty(ReportComparer.Compare(Report(16.3, summary: "a"), Report(99.9, summary: "b"), s_measured, double.PositiveInfinity));
+        // A ratio from a zero baseline is null: under other numerics that is a measured value like any other.
+        Assert.Empty(ReportComparer.Compare(Report(16.3).Replace("16.3", "null"), Report(16.3), s_measured, double.PositiveInfinity));
+        var difference = Assert.Single(ReportComparer.Compare(Report(16.3), Report(99.9, mode: "mix"), s_measured, double.PositiveInfinity));
+        Assert.Equal("policy.mode", difference.Path);
+        Assert.Contains(ReportComparer.Compare(Report(16.3, generations: 2), Report(16.3, generations: 1), s_measured, double.PositiveInfinity),
+            d => d.Path == "generations.1");
+    }
+
+    [Fact]
     public void A_changed_shape_is_a_difference()
     {
         var differences = ReportComparer.Compare(Report(16.3, generations: 2), Report(16.3, generations: 1), s_measured, 0.5);
