@@ -4,8 +4,8 @@ namespace CollapseCheck.Tool;
 
 /// <summary>
 /// In GitHub Actions: every error and gate failure also becomes an `::error` workflow command (an annotation on the
-/// policy file in the pull request), and the Markdown report is appended to the job summary. Outside Actions this does
-/// nothing.
+/// policy file in the pull request), a snapshot verified without its measured values a `::notice`, and the Markdown
+/// report is appended to the job summary. Outside Actions this does nothing.
 /// </summary>
 public static class GitHubActions
 {
@@ -21,6 +21,16 @@ public static class GitHubActions
         {
             var at = failure.Location is { } l ? $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column}," : "";
             output.Out.WriteLine($"::error {at}title={failure.Code}::{EscapeData(failure.Message)}");
+        }
+    }
+
+    /// <summary>A `::notice` annotation on <paramref name="file"/>: something a reviewer should know that fails nothing.</summary>
+    public static void Notice(ToolOutput output, string file, string title, string message)
+    {
+        var environment = output.Environment;
+        if (environment("GITHUB_ACTIONS") == "true")
+        {
+            output.Out.WriteLine($"::notice file={EscapeProperty(Relative(file, environment("GITHUB_WORKSPACE")))},title={EscapeProperty(title)}::{EscapeData(message)}");
         }
     }
 

@@ -159,5 +159,6 @@ public class LineageEndToEndTests : IDisposable
         Assert.Contains("libtorch:", stdout);
         Assert.Contains("native patch:", stdout);
         Assert.Contains("tensor check: ok", stdout);
+        Assert.Matches(@"numerics:     cpu .+, fingerprint [0-9a-f]{16} \(", stdout);
     }
 }

@@ -243,9 +243,13 @@ public class VerifyTests : IDisposable
             Drifted(r);
             r["numerics"] = new JsonObject { ["machine"] = "cpu x64 Other CPU (AVX2)", ["fingerprint"] = "0123456789abcdef" };
         });
+        _tool.Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = _tool.Folder }.GetValueOrDefault;
         var (exit, output, error) = _tool.Run("verify", policy);
+        _tool.Environment = _ => null;
         Assert.True(exit == 0, output + error);
         Assert.Contains($"Numerics differ: the snapshot's are cpu x64 Other CPU (AVX2) (0123456789abcdef); this run's are cpu ", output);
+        // In GitHub Actions a notice on the snapshot, which passes the job but shows in the pull request.
+        Assert.Contains("::notice file=collapsecheck-report.verified.json,title=snapshot from other numerics::Numerics differ: ", output);
         Assert.Contains($"({fingerprint})", output);
         Assert.Contains("they were not compared", output);
         // This run's numbers are left for accept, to make the snapshot where the comparison can be exact.

@@ -35,6 +35,8 @@ internal static class DoctorCommand
                 InitializeDeviceType(TorchSharp.DeviceType.CPU);
                 ComputeDevice.UseCpuThreads();
                 o.WriteLine($"threads:      {ComputeDevice.CpuShards} CPU shards × {get_num_threads()} intra-op thread(s) each (of {Environment.ProcessorCount} logical processors)");
+                var numerics = Numerics.Current("cpu");
+                o.WriteLine($"numerics:     {numerics.Machine}, fingerprint {numerics.Fingerprint} (CPU reports repeat bit for bit under the same fingerprint)");
                 o.WriteLine(ComputeDevice.TryCuda(out var why)
                     ? $"cuda:         available, {cuda.device_count()} device(s)"
                     : $"cuda:         not available ({why})");

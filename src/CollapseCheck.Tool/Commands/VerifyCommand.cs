@@ -33,10 +33,13 @@ internal static class VerifyCommand
         var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
         if (outcome.OtherNumerics is var (snapshot, received))
         {
-            output.Out.WriteLine($"Numerics differ: the snapshot's {Describe(snapshot)}; this run's {Describe(received)}.");
-            output.Out.WriteLine(outcome.Tolerance is { } t
+            var differ = $"Numerics differ: the snapshot's {Describe(snapshot)}; this run's {Describe(received)}.";
+            var how = outcome.Tolerance is { } t
                 ? $"A lineage's measured values drift apart across numerics: they were compared within a relative {t:G3} (verify.otherMachineTolerance), everything else exactly."
-                : "A lineage's measured values drift apart across numerics: they were not compared (verify.otherMachineTolerance compares them loosely), everything else was, exactly.");
+                : "A lineage's measured values drift apart across numerics: they were not compared (verify.otherMachineTolerance compares them loosely), everything else was, exactly.";
+            output.Out.WriteLine(differ);
+            output.Out.WriteLine(how);
+            GitHubActions.Notice(output, outcome.Files.VerifiedJson, "snapshot from other numerics", $"{differ} {how}");
         }
 
         if (outcome.Matched)
