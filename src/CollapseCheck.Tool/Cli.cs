@@ -64,7 +64,7 @@ public static class Cli
         {
             try
             {
-                DiagnosticsFile.Write(path, output.Reported, exit);
+                DiagnosticsFile.Write(path, output.Reported, output.Notices, exit);
             }
             catch (CollapseCheckException e)
             {
@@ -162,8 +162,21 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     /// <summary>The process environment, read for GitHub Actions' variables.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
+    private readonly List<(string Code, string File, string Message)> _notices = [];
+
     /// <summary>Every error printed, for --diagnostics.</summary>
     public IReadOnlyList<CollapseCheckException> Reported => _reported;
+
+    /// <summary>Every notice printed, for --diagnostics: the MSBuild task shows them in a default-verbosity build.</summary>
+    public IReadOnlyList<(string Code, string File, string Message)> Notices => _notices;
+
+    /// <summary>Something that passes but should be seen: printed, kept for --diagnostics, and a notice in GitHub Actions.</summary>
+    public void Note(string code, string file, string message)
+    {
+        Out.WriteLine(message);
+        _notices.Add((code, file, message));
+        GitHubActions.Notice(this, file, code, message);
+    }
 
     /// <summary>
     /// Prints an error, and those found with it, in the canonical one-line form, keeps them for --diagnostics, and in

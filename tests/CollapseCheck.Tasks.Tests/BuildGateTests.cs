@@ -196,6 +196,14 @@ public class BuildGateTests(PackagedBuild packages)
         PackagedBuild.Dotnet(folder, "tool", "run", "collapsecheck", "accept").AssertSuccess();
         PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true").AssertSuccess();
 
+        // A snapshot from another machine passes without its measured values compared, and a default build says so.
+        var verified = Path.Combine(folder, "collapsecheck-report.verified.json");
+        var snapshot = File.ReadAllText(verified);
+        File.WriteAllText(verified, Regex.Replace(snapshot, "\"fingerprint\": \"[0-9a-f]+\"", "\"fingerprint\": \"0123456789abcdef\""));
+        var foreign = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
+        foreign.AssertSuccess();
+        Assert.Contains("collapsecheck-report.verified.json : CollapseCheck message CC2007: Numerics differ: ", foreign.Output);
+
         // What a pull with a conflicted snapshot looks like: nothing else changed, so only the snapshot can rerun it.
         File.WriteAllText(Path.Combine(folder, "collapsecheck-report.verified.json"), "{\n<<<<<<< HEAD\n");
         var broken = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");

@@ -238,20 +238,32 @@ public class VerifyTests : IDisposable
             r["generations"]![1]!["trainingSet"]!["sources"]!["synthetic@1"] = 1234;
         }
 
+        // Another processor, the same libtorch and threads.
+        var machine = snapshot["numerics"]!["machine"]!.GetValue<string>();
+        var processor = machine.Split("; ")[0];
+        void Foreign(JsonNode r) => r["numerics"] = new JsonObject
+        {
+            ["machine"] = machine.Replace(processor, "cpu x64 Other CPU (AVX2)"),
+            ["fingerprint"] = "0123456789abcdef",
+        };
+
         Snapshot(r =>
         {
             Drifted(r);
-            r["numerics"] = new JsonObject { ["machine"] = "cpu x64 Other CPU (AVX2)", ["fingerprint"] = "0123456789abcdef" };
+            Foreign(r);
         });
+        File.Delete(_tool.PathOf("collapsecheck-report.received.json"));
         _tool.Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = _tool.Folder }.GetValueOrDefault;
         var (exit, output, error) = _tool.Run("verify", policy);
         _tool.Environment = _ => null;
         Assert.True(exit == 0, output + error);
-        Assert.Contains($"Numerics differ: the snapshot's are cpu x64 Other CPU (AVX2) (0123456789abcdef); this run's are cpu ", output);
+        // What differs comes first, not at the end of two long descriptions.
+        Assert.Contains($"Numerics differ: the snapshot's cpu x64 Other CPU (AVX2) (0123456789abcdef) against this run's {processor} ({fingerprint}).", output);
+        Assert.Contains("measured values were not compared", output);
+        Assert.Contains("Verified: the report matches", output);
+        Assert.Contains("apart from its measured values", output);
         // In GitHub Actions a notice on the snapshot, which passes the job but shows in the pull request.
-        Assert.Contains("::notice file=collapsecheck-report.verified.json,title=snapshot from other numerics::Numerics differ: ", output);
-        Assert.Contains($"({fingerprint})", output);
-        Assert.Contains("they were not compared", output);
+        Assert.Contains("::notice file=collapsecheck-report.verified.json,title=CC2007::Numerics differ: ", output);
         // This run's numbers are left for accept, to make the snapshot where the comparison can be exact.
         Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
 
@@ -259,7 +271,7 @@ public class VerifyTests : IDisposable
         Snapshot(r =>
         {
             Drifted(r);
-            r["numerics"]!["fingerprint"] = "0123456789abcdef";
+            Foreign(r);
             r["model"]!["parameters"] = 1;
         });
         var (changed, changedOut, changedError) = _tool.Run("verify", policy);
@@ -267,28 +279,66 @@ public class VerifyTests : IDisposable
         Assert.Contains("1 field(s) differ (the snapshot has other numerics, so measured numbers were not compared", changedError);
         Assert.Contains("model.parameters: 1 (verified)", changedOut);
 
-        // otherMachineTolerance compares them loosely.
+        // otherMachineTolerance compares the headline ones loosely, and leaves counts that swing with the sample alone.
         Snapshot(r =>
         {
             Drifted(r);
-            r["numerics"]!["fingerprint"] = "0123456789abcdef";
+            Foreign(r);
         });
         _tool.Write("collapsecheck.json", text.Replace("\"evaluation\"", "\"verify\": { \"otherMachineTolerance\": 0.05 },\n  \"evaluation\""));
         var (loose, looseOut, looseError) = _tool.Run("verify", policy);
         Assert.Equal(1, loose);
-        Assert.Contains("measured numbers may differ by a relative 0.05 (verify.otherMachineTolerance)", looseError);
+        Assert.Contains("headline measured numbers may differ by a relative 0.05 (verify.otherMachineTolerance)", looseError);
         Assert.Contains("generations.1 (generation 1).heldOut.perplexity: 99.5 (verified)", looseOut);
-        Assert.Contains("generations.1 (generation 1).trainingSet.sources.synthetic@1: 1234 (verified)", looseOut);
+        Assert.DoesNotContain("synthetic@1", looseOut);
 
-        // The same numerics compare them within verify.tolerance, and a snapshot made before numerics were recorded
-        // is taken for another machine's.
-        Snapshot(Drifted);
-        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+        // The same numerics compare every measured value within verify.tolerance.
         _tool.Write("collapsecheck.json", text);
+        Snapshot(Drifted);
+        var (same, sameOut, sameError) = _tool.Run("verify", policy);
+        Assert.Equal(1, same);
+        Assert.Contains("2 field(s) differ (measured numbers may differ by a relative 1E-05, other fields not at all)", sameError);
+        Assert.DoesNotContain("Numerics differ", sameOut);
+
+        // A snapshot made before reports recorded numerics is another machine's to a report that records them...
         Snapshot(r => r.AsObject().Remove("numerics"));
         var (earlier, earlierOut, earlierError) = _tool.Run("verify", policy);
         Assert.True(earlier == 0, earlierOut + earlierError);
         Assert.Contains("the snapshot's are not recorded (an earlier version made it)", earlierOut);
+
+        // ...and compared exactly with one that does not either, as both versions compared them.
+        var report = _tool.PathOf("collapsecheck-out/collapsecheck-report.json");
+        var received = JsonNode.Parse(File.ReadAllText(report))!.AsObject();
+        received.Remove("numerics");
+        File.WriteAllText(report, received.ToJsonString());
+        Snapshot(r =>
+        {
+            Drifted(r);
+            r.AsObject().Remove("numerics");
+        });
+        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+
+        // CUDA: never bit for bit, nothing to accept for it.
+        received["device"] = "cuda";
+        File.WriteAllText(report, received.ToJsonString());
+        File.Delete(_tool.PathOf("collapsecheck-report.received.json"));
+        var (cuda, cudaOut, cudaError) = _tool.Run("verify", policy);
+        Assert.True(cuda == 0, cudaOut + cudaError);
+        Assert.Contains("A CUDA run's numbers do not repeat bit for bit, so measured values were not compared", cudaOut);
+        Assert.DoesNotContain("accept", cudaOut);
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+    }
+
+    [Fact]
+    public void Accept_refuses_a_report_the_policy_file_does_not_reproduce()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit); // no snapshot yet
+        var (exit, _, error) = _tool.Run("accept", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2005:", error);
+        Assert.Contains("training.seed is 5 there and 3 here", error);
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.verified.json")));
     }
 
     [Fact]

@@ -20,6 +20,9 @@ public static class Errors
     public static CollapseCheckException UnknownField(SourceLocation at, string field, string parent, IEnumerable<string> known) =>
         new("CC0003", $"unknown field '{field}' in {parent}; expected one of: {string.Join(", ", known)}", at);
 
+    public static CollapseCheckException RetiredField(SourceLocation at, string field, string replacedBy) =>
+        new("CC0003", $"'{field}' is no longer read: {replacedBy}; remove it", at);
+
     public static CollapseCheckException WrongType(SourceLocation at, string field, string expected, string actual) =>
         new("CC0004", $"'{field}' must be {expected}, but is {actual}", at);
 

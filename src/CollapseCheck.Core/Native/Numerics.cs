@@ -19,12 +19,17 @@ namespace CollapseCheck.Native;
 public sealed record Numerics(string Machine, string Fingerprint)
 {
     /// <summary>Settings that make libtorch, MKL or oneDNN pick other kernels, and so other roundings.</summary>
-    public static readonly IReadOnlyList<string> Variables = ["ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA", "MKL_DEBUG_CPU_TYPE"];
+    public static readonly IReadOnlyList<string> Variables =
+    [
+        "ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "MKL_DEBUG_CPU_TYPE",
+        "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_DEFAULT_FPMATH_MODE", "DNNL_DEFAULT_FPMATH_MODE",
+    ];
 
     /// <summary>This process's numerics on <paramref name="device"/> ("cpu" or "cuda"); needs libtorch loaded.</summary>
     public static Numerics Current(string device)
     {
         var cpu = CpuIdentity();
+        var kernelCpu = KernelDecidingIdentity(cpu);
         var threads = TorchSharp.torch.get_num_threads();
         var libTorch = TorchNative.Current;
         var variables = Variables.Select(v => (Name: v, Value: Environment.GetEnvironmentVariable(v)))
@@ -33,7 +38,7 @@ public sealed record Numerics(string Machine, string Fingerprint)
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add($"{device} {RuntimeInformation.ProcessArchitecture}");
-        Add(cpu);
+        Add(kernelCpu);
         Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
         Add(LibTorchBuild(libTorch?.LibTorchFolder, withTimes: false));
         Add($"threads {threads} shards {ComputeDevice.CpuShards}");
@@ -74,6 +79,21 @@ public sealed record Numerics(string Machine, string Fingerprint)
     }
 
     /// <summary>
+    /// The part of <see cref="CpuIdentity"/> that picks kernels: vendor, family, model and the instruction-set flags
+    /// (x86: SSE, AVX, FMA, F16C, AMX; ARM: all features). Left out: the stepping and the flags a kernel, hypervisor or
+    /// microcode update adds (mitigations, timers), so two runners of one kind still share a fingerprint. The
+    /// generation cache keys on the whole identity instead: a miss there only costs time.
+    /// </summary>
+    private static string KernelDecidingIdentity(string cpu) => string.Join("\n", cpu.Split('\n').Select(line => line.Split('=', 2)).Where(p => p.Length == 2)
+        .Where(p => p[0] != "stepping")
+        .Select(p => p[0] == "flags" ? $"flags={string.Join(' ', p[1].Split(' ').Where(IsInstructionSetFlag))}" : $"{p[0]}={p[1]}"));
+
+    private static bool IsInstructionSetFlag(string flag) =>
+        flag.StartsWith("sse", StringComparison.Ordinal) || flag.StartsWith("ssse", StringComparison.Ordinal)
+        || flag.StartsWith("avx", StringComparison.Ordinal) || flag.StartsWith("amx", StringComparison.Ordinal)
+        || flag is "fma" or "f16c";
+
+    /// <summary>
     /// libtorch's libraries by name and size (and times, for the cache): a PyTorch upgraded in place keeps its folder
     /// but not its numbers. Times stay out of the fingerprint, since two restores of one package differ in them.
     /// </summary>
@@ -96,15 +116,43 @@ public sealed record Numerics(string Machine, string Fingerprint)
     private static string ProcessorName(string cpu)
     {
         var fields = cpu.Split('\n').Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToLookup(p => p[0], p => p[1]);
-        var name = fields["model name"].FirstOrDefault() ?? fields["CPU part"].Select(p => $"part {p}").FirstOrDefault() ?? "processor";
+        // Windows: PROCESSOR_IDENTIFIER ("Intel64 Family 6 Model 207 Stepping 2, GenuineIntel") is the whole identity.
+        var name = fields["model name"].FirstOrDefault() ?? fields["CPU part"].Select(p => $"part {p}").FirstOrDefault()
+            ?? (cpu.Length > 0 && !cpu.Contains('=') ? cpu : "processor");
         var flags = (fields["flags"].FirstOrDefault() ?? "").Split(' ');
         var vector = flags.Contains("avx512f") ? "AVX-512" : flags.Contains("avx2") ? "AVX2" : flags.Contains("avx") ? "AVX" : null;
         return vector is null ? name : $"{name} ({vector})";
     }
 
-    private static string LibTorchName(NativeSetup? libTorch) => libTorch is null
-        ? "libtorch"
-        : libTorch.LibTorchSource.StartsWith("package ", StringComparison.Ordinal)
-            ? libTorch.LibTorchSource["package ".Length..]
-            : $"libtorch from {libTorch.LibTorchSource}";
+    /// <summary>
+    /// Which libtorch, by what it is rather than how it was found: the NuGet package and version, or the PyTorch version
+    /// beside a torch/lib folder (torch/version.py), else the folder's name.
+    /// </summary>
+    private static string LibTorchName(NativeSetup? libTorch)
+    {
+        if (libTorch is null)
+        {
+            return "libtorch";
+        }
+
+        if (libTorch.LibTorchSource.StartsWith("package ", StringComparison.Ordinal))
+        {
+            return libTorch.LibTorchSource["package ".Length..];
+        }
+
+        try
+        {
+            var version = Path.Combine(libTorch.LibTorchFolder, "..", "version.py");
+            var line = File.Exists(version) ? File.ReadLines(version).FirstOrDefault(l => l.StartsWith("__version__", StringComparison.Ordinal)) : null;
+            if (line?.Split('=', 2) is [_, var value])
+            {
+                return $"torch {value.Trim().Trim('\'', '"')}";
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return $"libtorch in {Path.GetFileName(Path.TrimEndingDirectorySeparator(libTorch.LibTorchFolder))}/";
+    }
 }

@@ -71,6 +71,7 @@ public static class PolicyLoader
         var verify = new VerifyPolicy(
             v.Double("tolerance", 1e-5, x => x is >= 0 and < 1, "from 0 to less than 1"),
             v.DoubleOrNull("otherMachineTolerance", x => x is >= 0 and < 1, "from 0 to less than 1, or null"));
+        v.Retired("cudaTolerance", "'verify.otherMachineTolerance' replaced it, and covers CUDA and other machines alike (null, the default: their measured values are not compared)");
         v.RejectUnknown();
         root.RejectUnknown();
         problems.ThrowIfAny();

@@ -222,6 +222,16 @@ internal sealed class PolicyObject
 
     public SourceLocation? LocationOf(string name) => _value?.Members.FirstOrDefault(m => m.Name == name).Value?.Location;
 
+    /// <summary>A field an earlier version read: an error that says what replaced it, instead of "unknown field".</summary>
+    public void Retired(string name, string replacedBy)
+    {
+        _known.Add(name);
+        if (_value?.Members.FirstOrDefault(m => m.Name == name) is { Value: not null } member)
+        {
+            _problems.Add(Qualify(name), Errors.RetiredField(member.NameLocation, Qualify(name), replacedBy));
+        }
+    }
+
     public void RejectUnknown()
     {
         if (_value is null)

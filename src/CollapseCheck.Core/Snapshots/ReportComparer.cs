@@ -17,18 +17,22 @@ public sealed record FieldDifference(string Path, string Verified, string Receiv
 public static class ReportComparer
 {
     /// <param name="ignoredPatterns">Fields left out with everything under them (same pattern syntax as the measured ones).</param>
-    public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance, IReadOnlyList<string>? ignoredPatterns = null)
+    /// <param name="uncompared">Fields left out unless a measured pattern names them too: measured values not compared.</param>
+    public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance,
+        IReadOnlyList<string>? ignoredPatterns = null, IReadOnlyList<string>? uncompared = null)
     {
         var differences = new List<FieldDifference>();
-        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], [], new Rules(measuredPatterns, tolerance, ignoredPatterns ?? []), differences);
+        var rules = new Rules(measuredPatterns, tolerance, ignoredPatterns ?? [], uncompared ?? []);
+        Walk(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson), [], [], rules, differences);
         return differences;
     }
 
-    private sealed record Rules(IReadOnlyList<string> Measured, double Tolerance, IReadOnlyList<string> Ignored);
+    private sealed record Rules(IReadOnlyList<string> Measured, double Tolerance, IReadOnlyList<string> Ignored, IReadOnlyList<string> Uncompared);
 
     private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, List<string> where, Rules rules, List<FieldDifference> into)
     {
-        if (rules.Ignored.Any(p => Matches(p, path)))
+        if (rules.Ignored.Any(p => Matches(p, path))
+            || (rules.Uncompared.Any(p => Matches(p, path)) && !rules.Measured.Any(p => Matches(p, path))))
         {
             return;
         }
@@ -86,12 +90,6 @@ public static class ReportComparer
         if (tolerance == 0 || !patterns.Any(p => Matches(p, path)))
         {
             return false;
-        }
-
-        // Not compared at all: a number, a null ratio or text.
-        if (double.IsPositiveInfinity(tolerance))
-        {
-            return true;
         }
 
         if (verified is JsonValue v && received is JsonValue r && v.TryGetValue<double>(out var x) && r.TryGetValue<double>(out var y))

@@ -12,15 +12,31 @@ using DiffPlex.DiffBuilder.Model;
 
 namespace CollapseCheck.Snapshots;
 
+/// <summary>How the two reports' measured values can be compared (see <see cref="Numerics"/>).</summary>
+public enum NumericsMatch
+{
+    /// <summary>Both CPU with one fingerprint, or neither recording its numerics (reports from before they were): bit for bit.</summary>
+    Same,
+
+    /// <summary>Another processor, libtorch build, thread count or kernel setting, or one report without numerics.</summary>
+    Other,
+
+    /// <summary>Either report from CUDA, whose kernels do not repeat bit for bit even on one GPU.</summary>
+    Cuda,
+}
+
 /// <param name="Tolerance">The relative tolerance measured values were compared with; null: not compared.</param>
-/// <param name="OtherNumerics">The snapshot's and this report's numerics when they differ (see <see cref="Numerics"/>); else null.</param>
+/// <param name="Snapshot">The snapshot's numerics (null when it records none).</param>
+/// <param name="Received">This report's numerics.</param>
 public sealed record VerifyOutcome(
     SnapshotFiles Files,
     double? Tolerance,
     IReadOnlyList<FieldDifference> Fields,
     string MarkdownDiff,
     IReadOnlyList<CollapseCheckException> Failures,
-    (Numerics? Snapshot, Numerics? Received)? OtherNumerics = null)
+    NumericsMatch Numerics = NumericsMatch.Same,
+    Numerics? Snapshot = null,
+    Numerics? Received = null)
 {
     public bool Matched => Failures.Count == 0;
 }
@@ -71,14 +87,18 @@ public static class VerifyJob
 
         var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? WithLfLineEnds(File.ReadAllText(files.VerifiedMarkdown)) : "";
         // Measured values repeat bit for bit only under the same numerics; elsewhere a lineage's numbers drift apart
-        // (see Numerics), so they are compared with otherMachineTolerance, or not at all, and the rest still exactly.
+        // (see Numerics), so the headline ones are compared with otherMachineTolerance, or none at all, and every
+        // other field still exactly.
         var (verifiedNumerics, receivedNumerics) = (NumericsOf(verifiedJson), NumericsOf(receivedJson));
-        var sameNumerics = DeviceOf(verifiedJson) == "cpu" && DeviceOf(receivedJson) == "cpu"
-            && verifiedNumerics is not null && verifiedNumerics.Fingerprint == receivedNumerics?.Fingerprint;
-        var tolerance = sameNumerics ? policy.Verify.Tolerance : policy.Verify.OtherMachineTolerance;
+        var match = DeviceOf(verifiedJson) == "cuda" || DeviceOf(receivedJson) == "cuda" ? NumericsMatch.Cuda
+            : verifiedNumerics?.Fingerprint == receivedNumerics?.Fingerprint ? NumericsMatch.Same
+            : NumericsMatch.Other;
+        var tolerance = match == NumericsMatch.Same ? policy.Verify.Tolerance : policy.Verify.OtherMachineTolerance;
+        var compared = match == NumericsMatch.Same ? ReportBuilder.MeasuredFields : tolerance is null ? [] : ReportBuilder.ComparableAcrossMachines;
         // The verify section says how to compare, not what was measured: loosening it must not itself need an accept
-        // (`verify` of the last run and `run --verify` disagreed about it), as it does not make a report stale.
-        var fields = ReportComparer.Compare(verifiedJson, receivedJson, ReportBuilder.MeasuredFields, tolerance ?? double.PositiveInfinity, ["policy.verify", "numerics", "device"]);
+        // (`verify` of the last run and `run --verify` disagreed about it), as it does not make a report stale. Device
+        // and numerics say where the report was made, which decides how it is compared.
+        var fields = ReportComparer.Compare(verifiedJson, receivedJson, compared, tolerance ?? 0, ["policy.verify", "numerics", "device"], uncompared: ReportBuilder.MeasuredFields);
 
         // The Markdown is rendered from the JSON: it must match exactly only when the JSON does. Line ends and a final
         // newline are not the report's content (a Windows checkout without the .gitattributes line has CRLF).
@@ -89,11 +109,12 @@ public static class VerifyJob
         if (fields.Count > 0)
         {
             var first = fields[0];
-            var rule = (sameNumerics, tolerance) switch
+            var where = match == NumericsMatch.Cuda ? "a CUDA run's numbers do not repeat" : "the snapshot has other numerics";
+            var rule = (match, tolerance) switch
             {
-                (true, var t) => $"measured numbers may differ by a relative {t:G3}, other fields not at all",
-                (false, null) => "the snapshot has other numerics, so measured numbers were not compared; other fields must match",
-                (false, var t) => $"the snapshot has other numerics: measured numbers may differ by a relative {t:G3} (verify.otherMachineTolerance), other fields not at all",
+                (NumericsMatch.Same, var t) => $"measured numbers may differ by a relative {t:G3}, other fields not at all",
+                (_, null) => $"{where}, so measured numbers were not compared; other fields must match",
+                (_, var t) => $"{where}: headline measured numbers may differ by a relative {t:G3} (verify.otherMachineTolerance), the rest were not compared, other fields must match",
             };
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
@@ -105,7 +126,7 @@ public static class VerifyJob
 
         // Also on a match under other numerics: then the received files are this machine's numbers, for `accept`
         // when this is where the snapshot should come from (a CI runner's, say, in the job's artifacts).
-        if (failures.Count > 0 || !sameNumerics)
+        if (failures.Count > 0 || match == NumericsMatch.Other)
         {
             WriteReceived(files, receivedJson, receivedMarkdown);
         }
@@ -115,8 +136,8 @@ public static class VerifyJob
             File.Delete(files.ReceivedMarkdown);
         }
 
-        return new VerifyOutcome(files, tolerance, fields, failures.Count > 0 ? markdownDiff : "", failures,
-            sameNumerics ? null : (verifiedNumerics, receivedNumerics));
+        return new VerifyOutcome(files, match == NumericsMatch.Same || tolerance is not null ? tolerance : null, fields,
+            failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics);
     }
 
     public static SnapshotFiles Accept(string? policyPath)
@@ -132,7 +153,14 @@ public static class VerifyJob
             throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
-        ReadJson(files.ReceivedJson);
+        // A report made with --seed or --tolerance is not one the policy file reproduces: as a snapshot it would fail
+        // every plain verify after, so it is refused here as verify refuses it (CC2005). A bare `accept` takes the
+        // received files of ./collapsecheck.json (the names are the same), so that is the policy they are checked with.
+        var receivedJson = ReadJson(files.ReceivedJson);
+        var madeWith = policyPath
+            ?? (JsonNode.Parse(receivedJson)?["policy"]?["source"] is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var source)
+                && File.Exists(Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source)) ? Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source) : null);
+        ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson);
 
         File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
         if (File.Exists(files.ReceivedMarkdown))

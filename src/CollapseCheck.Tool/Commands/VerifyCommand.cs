@@ -11,7 +11,7 @@ internal static class VerifyCommand
     {
         var policy = CommonOptions.Policy();
         var outFolder = CommonOptions.Out();
-        var command = new Command("verify", "Compare the report with the verified snapshot beside the policy; on a mismatch write *.received.* and show the diff.")
+        var command = new Command("verify", "Compare the report with the verified snapshot beside the policy; on a mismatch write *.received.* and show the diff. A snapshot from another machine is compared without its measured values.")
         {
             policy, outFolder,
         };
@@ -23,31 +23,51 @@ internal static class VerifyCommand
     private static string Shortened(string value) =>
         value.Length <= 120 ? value : $"{value[..100]}… ({value.Length} characters)";
 
-    private static string Describe(Numerics? numerics) => numerics is null
-        ? "are not recorded (an earlier version made it)"
-        : $"are {numerics.Machine} ({numerics.Fingerprint})";
+    /// <summary>What differs between the two machines first, so it is not lost at the end of two long descriptions.</summary>
+    private static string Differences(Numerics? snapshot, Numerics? received)
+    {
+        if (snapshot is null || received is null)
+        {
+            return $"the snapshot's {(snapshot is null ? "are not recorded (an earlier version made it)" : $"are {snapshot.Machine} ({snapshot.Fingerprint})")}; "
+                + $"this run's {(received is null ? "are not recorded" : $"are {received.Machine} ({received.Fingerprint})")}";
+        }
+
+        var (a, b) = (snapshot.Machine.Split("; "), received.Machine.Split("; "));
+        var (onlyA, onlyB) = (a.Except(b).ToList(), b.Except(a).ToList());
+        return onlyA.Count + onlyB.Count == 0
+            ? $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the instruction-set flags, the libtorch files or the stepping differ)"
+            : $"the snapshot's {(onlyA.Count == 0 ? "(nothing else)" : string.Join("; ", onlyA))} ({snapshot.Fingerprint}) against this run's {(onlyB.Count == 0 ? "(nothing else)" : string.Join("; ", onlyB))} ({received.Fingerprint})";
+    }
 
     /// <summary>Shared with `run --verify`.</summary>
     public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null)
     {
         var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
-        if (outcome.OtherNumerics is var (snapshot, received))
+        var compared = outcome.Tolerance is { } t
+            ? $"the headline measured values (perplexity, bits per byte, training loss, entropy, Gini–Simpson, the gate's measured ratios) were compared within a relative {t:G3} (verify.otherMachineTolerance), the others not at all; every other field exactly"
+            : "measured values were not compared (verify.otherMachineTolerance compares the headline ones loosely); every other field was, exactly";
+        var notice = outcome.Numerics switch
         {
-            var differ = $"Numerics differ: the snapshot's {Describe(snapshot)}; this run's {Describe(received)}.";
-            var how = outcome.Tolerance is { } t
-                ? $"A lineage's measured values drift apart across numerics: they were compared within a relative {t:G3} (verify.otherMachineTolerance), everything else exactly."
-                : "A lineage's measured values drift apart across numerics: they were not compared (verify.otherMachineTolerance compares them loosely), everything else was, exactly.";
-            output.Out.WriteLine(differ);
-            output.Out.WriteLine(how);
-            GitHubActions.Notice(output, outcome.Files.VerifiedJson, "snapshot from other numerics", $"{differ} {how}");
+            NumericsMatch.Other => $"Numerics differ: {Differences(outcome.Snapshot, outcome.Received)}. A lineage's numbers drift apart across numerics, so {compared}.",
+            NumericsMatch.Cuda => $"A CUDA run's numbers do not repeat bit for bit, so {compared}.",
+            _ => null,
+        };
+        if (notice is not null)
+        {
+            output.Note("CC2007", outcome.Files.VerifiedJson, notice);
         }
 
         if (outcome.Matched)
         {
-            output.Out.WriteLine(outcome.OtherNumerics is null
-                ? $"Verified: the report matches {outcome.Files.VerifiedJson}"
-                : $"Verified: the report matches {outcome.Files.VerifiedJson} apart from measured values. This run's report is written as "
-                    + $"{outcome.Files.ReceivedJson} (and .md): {Errors.Command("accept", policy)} makes it the snapshot, compared exactly on this kind of machine (a CI runner's, say).");
+            var how = outcome.Numerics == NumericsMatch.Same ? "" : outcome.Tolerance is null ? " apart from its measured values" : " within those bounds";
+            output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}{how}.");
+            GitHubActions.AppendSummary($"**Snapshot: verified**{how} against `{Path.GetFileName(outcome.Files.VerifiedJson)}`.{(notice is null ? "" : $" {notice}")}\n", output.Environment);
+            if (outcome.Numerics == NumericsMatch.Other)
+            {
+                output.Out.WriteLine($"This run's report is written as {outcome.Files.ReceivedJson} (and .md): where the snapshot should come from "
+                    + $"(the kind of machine CI runs on), {Errors.Command("accept", policy)} makes it the snapshot, compared exactly there.");
+            }
+
             return 0;
         }
 
@@ -69,6 +89,7 @@ internal static class VerifyCommand
         }
 
         output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run {Errors.Command("accept", policy)}.");
+        GitHubActions.AppendSummary($"**Snapshot: differs** from `{Path.GetFileName(outcome.Files.VerifiedJson)}`: {outcome.Failures[0].Message}\n", output.Environment);
         foreach (var failure in outcome.Failures)
         {
             output.Report(failure);

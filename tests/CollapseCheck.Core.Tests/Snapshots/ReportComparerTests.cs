@@ -51,15 +51,19 @@ public class ReportComparerTests
         Assert.Empty(ReportComparer.Compare(Report(1, summary: "pass: 1.0000"), Report(1, summary: "pass: 1.0001"), s_measured, 0.01));
 
     [Fact]
-    public void An_infinite_tolerance_leaves_measured_values_uncompared_but_not_the_rest()
+    public void Uncompared_fields_are_left_out_unless_a_measured_pattern_names_them()
     {
-        Assert.Empty(ReportComparer.Compare(Report(16.3, summary: "a"), Report(99.9, summary: "b"), s_measured, double.PositiveInfinity));
-        // A ratio from a zero baseline is null: under other numerics that is a measured value like any other.
-        Assert.Empty(ReportComparer.Compare(Report(16.3).Replace("16.3", "null"), Report(16.3), s_measured, double.PositiveInfinity));
-        var difference = Assert.Single(ReportComparer.Compare(Report(16.3), Report(99.9, mode: "mix"), s_measured, double.PositiveInfinity));
+        string[] everything = ["generations.*.heldOut.*", "gate.summary"];
+        Assert.Empty(ReportComparer.Compare(Report(16.3, summary: "a"), Report(99.9, summary: "b"), [], 0, uncompared: everything));
+        // A ratio from a zero baseline is null: not compared, it is a measured value like any other.
+        Assert.Empty(ReportComparer.Compare(Report(16.3).Replace("16.3", "null"), Report(16.3), [], 0, uncompared: everything));
+        var difference = Assert.Single(ReportComparer.Compare(Report(16.3), Report(99.9, mode: "mix"), [], 0, uncompared: everything));
         Assert.Equal("policy.mode", difference.Path);
-        Assert.Contains(ReportComparer.Compare(Report(16.3, generations: 2), Report(16.3, generations: 1), s_measured, double.PositiveInfinity),
+        Assert.Contains(ReportComparer.Compare(Report(16.3, generations: 2), Report(16.3, generations: 1), [], 0, uncompared: everything),
             d => d.Path == "generations.1");
+        // Named by a measured pattern too: compared, with the tolerance.
+        var loose = Assert.Single(ReportComparer.Compare(Report(16.3, summary: "a"), Report(99.9, summary: "b"), ["generations.*.heldOut.perplexity"], 0.05, uncompared: everything));
+        Assert.Equal("generations.0.heldOut.perplexity", loose.Path);
     }
 
     [Fact]
