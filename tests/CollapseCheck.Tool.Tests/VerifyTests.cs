@@ -253,9 +253,11 @@ public class VerifyTests : IDisposable
             Foreign(r);
         });
         File.Delete(_tool.PathOf("collapsecheck-report.received.json"));
-        _tool.Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = _tool.Folder }.GetValueOrDefault;
+        var summary = _tool.PathOf("summary.md");
+        _tool.Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = _tool.Folder, ["GITHUB_STEP_SUMMARY"] = summary }.GetValueOrDefault;
         var (exit, output, error) = _tool.Run("verify", policy);
         _tool.Environment = _ => null;
+        Assert.StartsWith("**Snapshot: verified** apart from its measured values against `collapsecheck-report.verified.json`. Numerics differ: ", File.ReadAllText(summary));
         Assert.True(exit == 0, output + error);
         // What differs comes first, not at the end of two long descriptions.
         Assert.Contains($"Numerics differ: the snapshot's cpu x64 Other CPU (AVX2) (0123456789abcdef) against this run's {processor} ({fingerprint}).", output);

@@ -84,7 +84,7 @@ public sealed record Numerics(string Machine, string Fingerprint)
     /// microcode update adds (mitigations, timers), so two runners of one kind still share a fingerprint. The
     /// generation cache keys on the whole identity instead: a miss there only costs time.
     /// </summary>
-    private static string KernelDecidingIdentity(string cpu) => string.Join("\n", cpu.Split('\n').Select(line => line.Split('=', 2)).Where(p => p.Length == 2)
+    internal static string KernelDecidingIdentity(string cpu) => string.Join("\n", cpu.Split('\n').Select(line => line.Split('=', 2)).Where(p => p.Length == 2)
         .Where(p => p[0] != "stepping")
         .Select(p => p[0] == "flags" ? $"flags={string.Join(' ', p[1].Split(' ').Where(IsInstructionSetFlag))}" : $"{p[0]}={p[1]}"));
 

@@ -71,6 +71,14 @@ public class PolicyLoaderTests
     }
 
     [Fact]
+    public void A_retired_field_says_what_replaced_it_at_its_name()
+    {
+        var e = Reject("{ \"verify\": { \"tolerance\": 0.00001, \"cudaTolerance\": 0.05 } }");
+        AssertAt(e, "CC0003", 1, 37);
+        Assert.Contains("'verify.cudaTolerance' is no longer read: 'verify.otherMachineTolerance' replaced it", e.Message);
+    }
+
+    [Fact]
     public void Unknown_field_at_the_root_points_at_its_name_and_lists_the_known_ones()
     {
         var e = Reject("{\n  \"linage\": {}\n}");

@@ -1,0 +1,24 @@
+using CollapseCheck.Native;
+
+namespace CollapseCheck.Core.Tests.Native;
+
+public class NumericsTests
+{
+    private const string Runner = "cpu family=6\nflags=fpu sse sse2 ssse3 sse4_1 fma avx avx2 avx512f hypervisor md_clear\nmodel=207\nmodel name=Intel(R) Xeon(R) Processor\nstepping=2\nvendor_id=GenuineIntel";
+
+    [Fact]
+    public void Two_runners_of_one_kind_share_the_kernel_deciding_identity_whatever_their_kernel_adds()
+    {
+        // Another stepping, a mitigation flag and a timer flag from a newer kernel or microcode: the same kernels run.
+        var patched = Runner.Replace("stepping=2", "stepping=3").Replace("md_clear", "md_clear ibpb tsc_known_freq");
+        Assert.Equal(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(patched));
+    }
+
+    [Fact]
+    public void Another_instruction_set_or_model_is_another_identity()
+    {
+        Assert.NotEqual(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(Runner.Replace(" avx512f", "")));
+        Assert.NotEqual(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(Runner.Replace("model=207", "model=143")));
+        Assert.NotEqual(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(Runner.Replace("GenuineIntel", "AuthenticAMD")));
+    }
+}
