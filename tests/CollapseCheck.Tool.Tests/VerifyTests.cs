@@ -43,6 +43,10 @@ public class VerifyTests : IDisposable
         var (changed, changedOut, changedError) = _tool.Run("verify", policy);
         Assert.Equal(1, changed);
         Assert.Contains("error CC2001:", changedError);
+        // Located at the first differing field in the snapshot, where a CI annotation then lands.
+        var lines = File.ReadAllLines(_tool.PathOf("collapsecheck-report.verified.json"));
+        var modeLine = Array.FindIndex(lines, l => l.Contains("\"mode\": \"accumulate\"", StringComparison.Ordinal));
+        Assert.Contains($"collapsecheck-report.verified.json({modeLine + 1},{lines[modeLine].IndexOf('"') + 1}): error CC2001:", changedError);
         Assert.Contains("policy.lineage.mode: \"accumulate\" (verified) → \"accumulate-subsample\" (received)", changedOut);
         Assert.Contains("+ Policy: mode `accumulate-subsample`", changedOut);
         Assert.Contains("- Policy: mode `accumulate`", changedOut);

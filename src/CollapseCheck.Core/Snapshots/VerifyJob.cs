@@ -116,7 +116,7 @@ public static class VerifyJob
                 (_, null) => $"{where}, so measured numbers were not compared; other fields must match",
                 (_, var t) => $"{where}: headline measured numbers may differ by a relative {t:G3} (verify.otherMachineTolerance), the rest were not compared, other fields must match",
             };
-            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedJson, 1, 1),
+            failures.Add(Errors.SnapshotMismatch(LocationOf(first.Path, verifiedJson, files.VerifiedJson),
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
@@ -225,6 +225,34 @@ public static class VerifyJob
         text.Length == 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n').TrimEnd('\n') + "\n";
 
     private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device) ? device : null;
+
+    /// <summary>
+    /// Where the field at <paramref name="path"/> ("generations.3.heldOut.perplexity") is written in the snapshot, or
+    /// its nearest enclosing field there when the snapshot lacks it: the error, and a CI annotation, point at that line.
+    /// </summary>
+    private static SourceLocation LocationOf(string path, string json, string file)
+    {
+        var node = PositionedJson.Parse(json, file);
+        var at = new SourceLocation(file, 1, 1);
+        foreach (var segment in path.Split('.'))
+        {
+            if (node.Kind == JsonKind.Object && node.Members.FirstOrDefault(m => m.Name == segment) is { Value: not null } member)
+            {
+                (node, at) = (member.Value, member.NameLocation);
+            }
+            else if (node.Kind == JsonKind.Array && int.TryParse(segment, out var index) && index < node.Items.Count)
+            {
+                node = node.Items[index];
+                at = node.Location;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return at;
+    }
 
     /// <summary>The report's numerics; null when it has none (an earlier version's snapshot) or they are not in shape.</summary>
     private static Numerics? NumericsOf(string json) =>
