@@ -39,7 +39,8 @@ public sealed class CompactedTokenizer : ITextTokenizer
         UnknownId = _toOriginal.Length;
         EndOfDocumentId = _toOriginal.Length + 1;
 
-        // An unknown token's true bytes are not kept; it counts as the fitted text's mean bytes per token.
+        // An unknown token's true bytes are not kept; it counts as the fitted text's mean bytes per token, in whole bytes
+        // (sampled text only: real text's true size is known, see PreparedCorpus.HeldOutTokenBytes and RealSampleBytes).
         var unknownBytes = fittedTokens == 0 ? 1 : (int)Math.Max(1, Math.Round((double)fittedBytes / fittedTokens));
         _byteLengths = [.. _toOriginal.Select(id => vocabulary.BytesOf(id).Length), unknownBytes, 0];
     }
