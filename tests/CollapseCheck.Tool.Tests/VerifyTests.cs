@@ -204,9 +204,7 @@ public class VerifyTests : IDisposable
     public void Loosening_the_verify_tolerance_needs_no_accept_with_either_command()
     {
         var text = TinyPolicies.OnDotnetDocs(generations: 1);
-        var policy = _tool.Write("collapsecheck.json", text);
-        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
-        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        var policy = WithAcceptedSnapshot(text);
 
         _tool.Write("collapsecheck.json", text.Replace("\"evaluation\"", "\"verify\": { \"tolerance\": 0.001 },\n  \"evaluation\""));
         var (verify, _, verifyError) = _tool.Run("verify", policy);
@@ -219,9 +217,7 @@ public class VerifyTests : IDisposable
     public void A_snapshot_from_other_numerics_is_compared_exactly_but_for_its_measured_values()
     {
         var text = TinyPolicies.OnDotnetDocs(generations: 1);
-        var policy = _tool.Write("collapsecheck.json", text);
-        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
-        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        var policy = WithAcceptedSnapshot(text);
         var verified = _tool.PathOf("collapsecheck-report.verified.json");
         var snapshot = JsonNode.Parse(File.ReadAllText(verified))!;
         var fingerprint = snapshot["numerics"]!["fingerprint"]!.GetValue<string>();
@@ -372,6 +368,15 @@ public class VerifyTests : IDisposable
             ReportBuilder.MeasuredFields, 0, ["numerics"]);
         Assert.NotEmpty(differences);
         Assert.All(differences, d => Assert.True(ReportBuilder.MeasuredFields.Any(p => ReportComparer.Matches(p, d.Path.Split('.'))), d.Path));
+    }
+
+    /// <summary>collapsecheck.json holding <paramref name="text"/>, run, and its report accepted as the snapshot.</summary>
+    private string WithAcceptedSnapshot(string text)
+    {
+        var policy = _tool.Write("collapsecheck.json", text);
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        return policy;
     }
 
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
