@@ -243,8 +243,9 @@ public sealed class RunCollapseCheck : ToolTask
             var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
             if (d.GetProperty("severity").GetString() == "notice")
             {
-                // Passed, but not the whole way (a snapshot from another machine): shown in a default-verbosity build.
-                Log.LogMessage("CollapseCheck", code, null, file, line, column, 0, 0, MessageImportance.High, "{0}", message);
+                // Passed, but not the whole way (a snapshot from another machine): a warning, because the terminal
+                // logger shows no message of a passing build; MSBuildWarningsAsMessages=CC2007 quiets it.
+                Log.LogWarning("CollapseCheck", code, null, file, line, column, 0, 0, message);
                 continue;
             }
 

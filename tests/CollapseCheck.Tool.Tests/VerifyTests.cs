@@ -326,21 +326,41 @@ public class VerifyTests : IDisposable
         File.Delete(_tool.PathOf("collapsecheck-report.received.json"));
         var (cuda, cudaOut, cudaError) = _tool.Run("verify", policy);
         Assert.True(cuda == 0, cudaOut + cudaError);
-        Assert.Contains("A CUDA run's numbers do not repeat bit for bit, so measured values were not compared", cudaOut);
+        Assert.Contains("This run is on CUDA, whose numbers do not repeat bit for bit, so measured values were not compared", cudaOut);
         Assert.DoesNotContain("accept", cudaOut);
         Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+
+        // A CPU run against a CUDA snapshot: this run's numbers repeat, so they are offered as the snapshot.
+        received["device"] = "cpu";
+        File.WriteAllText(report, received.ToJsonString());
+        Snapshot(r => r["device"] = "cuda");
+        var (fromCuda, fromCudaOut, fromCudaError) = _tool.Run("verify", policy);
+        Assert.True(fromCuda == 0, fromCudaOut + fromCudaError);
+        Assert.Contains("The snapshot comes from CUDA, whose numbers do not repeat bit for bit", fromCudaOut);
+        Assert.Contains("collapsecheck accept", fromCudaOut);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
     }
 
     [Fact]
-    public void Accept_refuses_a_report_the_policy_file_does_not_reproduce()
+    public void Accept_names_the_options_a_report_was_made_with_and_refuses_one_of_an_earlier_policy()
     {
-        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var text = TinyPolicies.OnDotnetDocs(generations: 1);
+        var policy = _tool.Write("collapsecheck.json", text);
         Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit); // no snapshot yet
+        var (accepted, acceptedOut, _) = _tool.Run("accept", policy);
+        Assert.Equal(0, accepted);
+        Assert.Contains("It was made with --seed 5: verify with the same ('collapsecheck run --verify --seed 5'", acceptedOut);
+        Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit);
+
+        // Received files of the policy as it was before an edit: no run of the file reproduces them.
+        _tool.Write("collapsecheck.json", text.Replace("\"steps\": 25", "\"steps\": 26"));
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit);
+        _tool.Write("collapsecheck.json", text);
         var (exit, _, error) = _tool.Run("accept", policy);
         Assert.Equal(1, exit);
         Assert.Contains("error CC2005:", error);
-        Assert.Contains("training.seed is 5 there and 3 here", error);
-        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.verified.json")));
+        Assert.Contains("training.steps is 26 there and 25 here", error);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using CollapseCheck.Training;
 
 namespace CollapseCheck.Native;
@@ -84,9 +85,12 @@ public sealed record Numerics(string Machine, string Fingerprint)
     /// microcode update adds (mitigations, timers), so two runners of one kind still share a fingerprint. The
     /// generation cache keys on the whole identity instead: a miss there only costs time.
     /// </summary>
-    internal static string KernelDecidingIdentity(string cpu) => string.Join("\n", cpu.Split('\n').Select(line => line.Split('=', 2)).Where(p => p.Length == 2)
-        .Where(p => p[0] != "stepping")
-        .Select(p => p[0] == "flags" ? $"flags={string.Join(' ', p[1].Split(' ').Where(IsInstructionSetFlag))}" : $"{p[0]}={p[1]}"));
+    internal static string KernelDecidingIdentity(string cpu) => !cpu.Contains('=')
+        // Windows' PROCESSOR_IDENTIFIER, "Intel64 Family 6 Model 207 Stepping 2, GenuineIntel": all but the stepping.
+        ? Regex.Replace(cpu, @"\s*Stepping \d+", "")
+        : string.Join("\n", cpu.Split('\n').Select(line => line.Split('=', 2)).Where(p => p.Length == 2)
+            .Where(p => p[0] != "stepping")
+            .Select(p => p[0] == "flags" ? $"flags={string.Join(' ', p[1].Split(' ').Where(IsInstructionSetFlag))}" : $"{p[0]}={p[1]}"));
 
     private static bool IsInstructionSetFlag(string flag) =>
         flag.StartsWith("sse", StringComparison.Ordinal) || flag.StartsWith("ssse", StringComparison.Ordinal)

@@ -15,6 +15,7 @@ internal sealed class PolicyObject
     private readonly Dictionary<string, SourceLocation> _locations;
     private readonly PolicyProblems _problems;
     private readonly List<string> _known = [];
+    private readonly List<string> _retired = [];
 
     public PolicyObject(JsonValue? value, string path, Dictionary<string, SourceLocation> locations, PolicyProblems problems)
     {
@@ -226,6 +227,7 @@ internal sealed class PolicyObject
     public void Retired(string name, string replacedBy)
     {
         _known.Add(name);
+        _retired.Add(name);
         if (_value?.Members.FirstOrDefault(m => m.Name == name) is { Value: not null } member)
         {
             _problems.Add(Qualify(name), Errors.RetiredField(member.NameLocation, Qualify(name), replacedBy));
@@ -242,7 +244,7 @@ internal sealed class PolicyObject
         // "$schema" at the top is an editor's hint, not policy.
         foreach (var (name, at, _) in _value.Members.Where(m => !_known.Contains(m.Name) && !(_path.Length == 0 && m.Name == "$schema")))
         {
-            _problems.Add(Qualify(name), Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known.Distinct()));
+            _problems.Add(Qualify(name), Errors.UnknownField(at, name, _path.Length == 0 ? "the policy" : $"'{_path}'", _known.Except(_retired).Distinct()));
         }
     }
 }

@@ -21,8 +21,11 @@ public enum NumericsMatch
     /// <summary>Another processor, libtorch build, thread count or kernel setting, or one report without numerics.</summary>
     Other,
 
-    /// <summary>Either report from CUDA, whose kernels do not repeat bit for bit even on one GPU.</summary>
-    Cuda,
+    /// <summary>The snapshot from CUDA, whose kernels do not repeat bit for bit even on one GPU.</summary>
+    SnapshotOnCuda,
+
+    /// <summary>This report from CUDA.</summary>
+    ReceivedOnCuda,
 }
 
 /// <param name="Tolerance">The relative tolerance measured values were compared with; null: not compared.</param>
@@ -90,7 +93,8 @@ public static class VerifyJob
         // (see Numerics), so the headline ones are compared with otherMachineTolerance, or none at all, and every
         // other field still exactly.
         var (verifiedNumerics, receivedNumerics) = (NumericsOf(verifiedJson), NumericsOf(receivedJson));
-        var match = DeviceOf(verifiedJson) == "cuda" || DeviceOf(receivedJson) == "cuda" ? NumericsMatch.Cuda
+        var match = DeviceOf(receivedJson) == "cuda" ? NumericsMatch.ReceivedOnCuda
+            : DeviceOf(verifiedJson) == "cuda" ? NumericsMatch.SnapshotOnCuda
             : verifiedNumerics?.Fingerprint == receivedNumerics?.Fingerprint ? NumericsMatch.Same
             : NumericsMatch.Other;
         var tolerance = match == NumericsMatch.Same ? policy.Verify.Tolerance : policy.Verify.OtherMachineTolerance;
@@ -109,7 +113,12 @@ public static class VerifyJob
         if (fields.Count > 0)
         {
             var first = fields[0];
-            var where = match == NumericsMatch.Cuda ? "a CUDA run's numbers do not repeat" : "the snapshot has other numerics";
+            var where = match switch
+            {
+                NumericsMatch.ReceivedOnCuda => "this CUDA run's numbers do not repeat",
+                NumericsMatch.SnapshotOnCuda => "the snapshot's CUDA numbers do not repeat",
+                _ => "the snapshot has other numerics",
+            };
             var rule = (match, tolerance) switch
             {
                 (NumericsMatch.Same, var t) => $"measured numbers may differ by a relative {t:G3}, other fields not at all",
@@ -124,9 +133,9 @@ public static class VerifyJob
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", policyPath));
         }
 
-        // Also on a match under other numerics: then the received files are this machine's numbers, for `accept`
-        // when this is where the snapshot should come from (a CI runner's, say, in the job's artifacts).
-        if (failures.Count > 0 || match == NumericsMatch.Other)
+        // Also on a match against another machine's snapshot when this report repeats (CPU): then the received files
+        // are this machine's numbers, for `accept` where the snapshot should come from (a CI runner's, in its artifacts).
+        if (failures.Count > 0 || match is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
         {
             WriteReceived(files, receivedJson, receivedMarkdown);
         }
@@ -140,7 +149,8 @@ public static class VerifyJob
             failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics);
     }
 
-    public static SnapshotFiles Accept(string? policyPath)
+    /// <returns>The files, and the command-line overrides (--seed, --tolerance) the accepted report was made with.</returns>
+    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides) Accept(string? policyPath)
     {
         if (policyPath is not null)
         {
@@ -153,14 +163,19 @@ public static class VerifyJob
             throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
-        // A report made with --seed or --tolerance is not one the policy file reproduces: as a snapshot it would fail
-        // every plain verify after, so it is refused here as verify refuses it (CC2005). A bare `accept` takes the
-        // received files of ./collapsecheck.json (the names are the same), so that is the policy they are checked with.
+        // A report of the policy as it was before an edit would make a snapshot no run reproduces: refused as verify
+        // refuses it (CC2005). --seed and --tolerance are the exception: a build that always passes the same one
+        // (CollapseCheckTolerance) verifies with it too, so they are only named, for the caller to say. A bare `accept`
+        // takes the received files of ./collapsecheck.json (the names are the same), so that is the policy they are
+        // checked with.
         var receivedJson = ReadJson(files.ReceivedJson);
         var madeWith = policyPath
             ?? (JsonNode.Parse(receivedJson)?["policy"]?["source"] is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var source)
                 && File.Exists(Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source)) ? Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source) : null);
-        ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson);
+        var policy = RunJob.LoadPolicy(madeWith);
+        ThrowIfStale(policy, madeWith, files.ReceivedJson, receivedJson, [.. s_overrides.Select(o => o.Field)]);
+        var overrides = ReportComparer.Compare(JsonNode.Parse(receivedJson)!["policy"]!.ToJsonString(), ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify"])
+            .Select(d => $"{s_overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
 
         File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
         if (File.Exists(files.ReceivedMarkdown))
@@ -168,8 +183,11 @@ public static class VerifyJob
             File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
         }
 
-        return files;
+        return (files, overrides);
     }
+
+    /// <summary>The policy fields a command-line option overrides (and the MSBuild properties that pass those).</summary>
+    private static readonly (string Field, string Option)[] s_overrides = [("gate.tolerance", "--tolerance"), ("training.seed", "--seed")];
 
     private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
         AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
@@ -179,11 +197,12 @@ public static class VerifyJob
     /// CC2005 when the report echoes another policy than the one it is verified for: an edit since the last run, or
     /// a run that failed and left the previous report, would otherwise be compared as if it were current.
     /// </summary>
-    private static void ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson)
+    /// <param name="alsoIgnored">Policy fields that may differ too (accept: those an option overrides).</param>
+    private static void ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson, string[]? alsoIgnored = null)
     {
         // The verify section only says how to compare, which a report does not depend on.
         var inReport = JsonNode.Parse(reportJson)!["policy"]!.ToJsonString();
-        if (ReportComparer.Compare(inReport, ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify"]) is [var first, ..])
+        if (ReportComparer.Compare(inReport, ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify", .. alsoIgnored ?? []]) is [var first, ..])
         {
             // The comparer's "corpus.include.0" is the loader's "corpus.include[0]"; an item the policy no longer has is
             // located at its list.
@@ -193,7 +212,7 @@ public static class VerifyJob
                 : policy.Locations.TryGetValue(parent, out var parentLocation) ? parentLocation
                 : policy.SourcePath is { } file ? new SourceLocation(file, 1, 1)
                 : null;
-            var option = field switch { "gate.tolerance" => "--tolerance", "training.seed" => "--seed", _ => null };
+            var option = s_overrides.FirstOrDefault(o => o.Field == field).Option;
             throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received, policyPath, option);
         }
     }

@@ -35,7 +35,7 @@ internal static class VerifyCommand
         var (a, b) = (snapshot.Machine.Split("; "), received.Machine.Split("; "));
         var (onlyA, onlyB) = (a.Except(b).ToList(), b.Except(a).ToList());
         return onlyA.Count + onlyB.Count == 0
-            ? $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the instruction-set flags, the libtorch files or the stepping differ)"
+            ? $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the vendor, model or instruction-set flags, the libtorch files or a kernel setting differ)"
             : $"the snapshot's {(onlyA.Count == 0 ? "(nothing else)" : string.Join("; ", onlyA))} ({snapshot.Fingerprint}) against this run's {(onlyB.Count == 0 ? "(nothing else)" : string.Join("; ", onlyB))} ({received.Fingerprint})";
     }
 
@@ -49,7 +49,8 @@ internal static class VerifyCommand
         var notice = outcome.Numerics switch
         {
             NumericsMatch.Other => $"Numerics differ: {Differences(outcome.Snapshot, outcome.Received)}. A lineage's numbers drift apart across numerics, so {compared}.",
-            NumericsMatch.Cuda => $"A CUDA run's numbers do not repeat bit for bit, so {compared}.",
+            NumericsMatch.SnapshotOnCuda => $"The snapshot comes from CUDA, whose numbers do not repeat bit for bit, so {compared}.",
+            NumericsMatch.ReceivedOnCuda => $"This run is on CUDA, whose numbers do not repeat bit for bit, so {compared}.",
             _ => null,
         };
         if (notice is not null)
@@ -62,7 +63,7 @@ internal static class VerifyCommand
             var how = outcome.Numerics == NumericsMatch.Same ? "" : outcome.Tolerance is null ? " apart from its measured values" : " within those bounds";
             output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}{how}.");
             GitHubActions.AppendSummary($"**Snapshot: verified**{how} against `{Path.GetFileName(outcome.Files.VerifiedJson)}`.{(notice is null ? "" : $" {notice}")}\n", output.Environment);
-            if (outcome.Numerics == NumericsMatch.Other)
+            if (outcome.Numerics is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
             {
                 output.Out.WriteLine($"This run's report is written as {outcome.Files.ReceivedJson} (and .md): where the snapshot should come from "
                     + $"(the kind of machine CI runs on), {Errors.Command("accept", policy)} makes it the snapshot, compared exactly there.");
@@ -89,7 +90,8 @@ internal static class VerifyCommand
         }
 
         output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run {Errors.Command("accept", policy)}.");
-        GitHubActions.AppendSummary($"**Snapshot: differs** from `{Path.GetFileName(outcome.Files.VerifiedJson)}`: {outcome.Failures[0].Message}\n", output.Environment);
+        var state = outcome.Failures[0].Code switch { "CC2002" => "missing", "CC2006" => "unreadable", _ => "differs" };
+        GitHubActions.AppendSummary($"**Snapshot: {state}** (`{Path.GetFileName(outcome.Files.VerifiedJson)}`): {outcome.Failures[0].Message}\n", output.Environment);
         foreach (var failure in outcome.Failures)
         {
             output.Report(failure);

@@ -15,6 +15,15 @@ public class NumericsTests
     }
 
     [Fact]
+    public void On_windows_the_processor_identifier_counts_but_its_stepping()
+    {
+        const string Intel = "Intel64 Family 6 Model 207 Stepping 2, GenuineIntel";
+        Assert.Equal(Numerics.KernelDecidingIdentity(Intel), Numerics.KernelDecidingIdentity(Intel.Replace("Stepping 2", "Stepping 3")));
+        Assert.NotEqual(Numerics.KernelDecidingIdentity(Intel), Numerics.KernelDecidingIdentity("AMD64 Family 25 Model 1 Stepping 1, AuthenticAMD"));
+        Assert.NotEqual("", Numerics.KernelDecidingIdentity(Intel));
+    }
+
+    [Fact]
     public void Another_instruction_set_or_model_is_another_identity()
     {
         Assert.NotEqual(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(Runner.Replace(" avx512f", "")));

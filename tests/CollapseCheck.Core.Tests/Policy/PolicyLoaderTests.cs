@@ -76,6 +76,8 @@ public class PolicyLoaderTests
         var e = Reject("{ \"verify\": { \"tolerance\": 0.00001, \"cudaTolerance\": 0.05 } }");
         AssertAt(e, "CC0003", 1, 37);
         Assert.Contains("'verify.cudaTolerance' is no longer read: 'verify.otherMachineTolerance' replaced it", e.Message);
+        // Nor is it offered when another field is misspelt.
+        Assert.EndsWith("expected one of: tolerance, otherMachineTolerance", Reject("{ \"verify\": { \"tolerence\": 0.1 } }").Message);
     }
 
     [Fact]
