@@ -84,15 +84,16 @@ public sealed class RunCollapseCheck : ToolTask
         // own GitHub Actions annotations would mark each finding twice.
         EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
         base.Execute();
+        // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure), logged before the
+        // stamp: -warnaserror turns one into an error, and a failed gate must leave no stamp.
+        if (!Log.HasLoggedErrors && File.Exists(DiagnosticsFile))
+        {
+            LogDiagnostics();
+        }
+
         if (Log.HasLoggedErrors)
         {
             return false;
-        }
-
-        // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure).
-        if (File.Exists(DiagnosticsFile))
-        {
-            LogDiagnostics();
         }
 
         File.WriteAllBytes(Stamp, []);

@@ -214,6 +214,15 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.DoesNotContain("warning CC2007", quiet.Output);
         Assert.Contains("0 Warning(s)", quiet.Output);
 
+        // Made an error instead, it fails the build every time: no stamp says the gate passed.
+        File.WriteAllText(verified, File.ReadAllText(verified));
+        for (var i = 0; i < 2; i++)
+        {
+            var strict = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true", "-p:MSBuildWarningsAsErrors=CC2007");
+            Assert.NotEqual(0, strict.ExitCode);
+            Assert.Contains("error CC2007", strict.Output);
+        }
+
         // What a pull with a conflicted snapshot looks like: nothing else changed, so only the snapshot can rerun it.
         File.WriteAllText(Path.Combine(folder, "collapsecheck-report.verified.json"), "{\n<<<<<<< HEAD\n");
         var broken = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");

@@ -43,10 +43,8 @@ public class VerifyTests : IDisposable
         var (changed, changedOut, changedError) = _tool.Run("verify", policy);
         Assert.Equal(1, changed);
         Assert.Contains("error CC2001:", changedError);
-        // Located at the first differing field in the snapshot, where a CI annotation then lands.
-        var lines = File.ReadAllLines(_tool.PathOf("collapsecheck-report.verified.json"));
-        var modeLine = Array.FindIndex(lines, l => l.Contains("\"mode\": \"accumulate\"", StringComparison.Ordinal));
-        Assert.Contains($"collapsecheck-report.verified.json({modeLine + 1},{lines[modeLine].IndexOf('"') + 1}): error CC2001:", changedError);
+        // Located at the changed field in the policy, which the pull request changed, where a CI annotation then lands.
+        Assert.Contains($"{PolicyLoader.Load(policy).Locations["lineage.mode"]}: error CC2001:", changedError);
         Assert.Contains("policy.lineage.mode: \"accumulate\" (verified) → \"accumulate-subsample\" (received)", changedOut);
         Assert.Contains("+ Policy: mode `accumulate-subsample`", changedOut);
         Assert.Contains("- Policy: mode `accumulate`", changedOut);
@@ -279,6 +277,9 @@ public class VerifyTests : IDisposable
         var (changed, changedOut, changedError) = _tool.Run("verify", policy);
         Assert.Equal(1, changed);
         Assert.Contains("1 field(s) differ (the snapshot has other numerics, so measured numbers were not compared", changedError);
+        // Anything but a policy field is located at its line in the snapshot (here all one line).
+        var written = File.ReadAllText(verified);
+        Assert.Contains($"collapsecheck-report.verified.json(1,{written.IndexOf("\"parameters\"", written.IndexOf("\"model\"", StringComparison.Ordinal), StringComparison.Ordinal) + 1}): error CC2001:", changedError);
         Assert.Contains("model.parameters: 1 (verified)", changedOut);
 
         // otherMachineTolerance compares the headline ones loosely, and leaves counts that swing with the sample alone.
@@ -349,7 +350,7 @@ public class VerifyTests : IDisposable
         Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit); // no snapshot yet
         var (accepted, acceptedOut, _) = _tool.Run("accept", policy);
         Assert.Equal(0, accepted);
-        Assert.Contains("It was made with --seed 5: verify with the same ('collapsecheck run --verify --seed 5'", acceptedOut);
+        Assert.Contains("Note: it was made with --seed 5, which the policy file does not say, so only runs given the same match it: 'collapsecheck run --verify --seed 5'", acceptedOut);
         Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit);
 
         // Received files of the policy as it was before an edit: no run of the file reproduces them.

@@ -11,4 +11,23 @@ public sealed record LoadedCorpus(
     public long TrainBytes => Train.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text));
 
     public long HeldOutBytes => HeldOut.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text));
+
+    /// <summary>The first 16 hex digits of a SHA-256 over every document's text, each split in order, each text length-prefixed.</summary>
+    public string TextSha256()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var split in new[] { Train, HeldOut })
+        {
+            foreach (var document in split)
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(document.Text);
+                hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+                hash.AppendData(bytes);
+            }
+
+            hash.AppendData(BitConverter.GetBytes(-1L));
+        }
+
+        return Convert.ToHexStringLower(hash.GetCurrentHash())[..16];
+    }
 }

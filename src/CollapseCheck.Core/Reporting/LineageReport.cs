@@ -49,6 +49,10 @@ public sealed record LineageEcho(
     SamplingPolicy Sampling,
     FilterPolicy Filters);
 
+/// <param name="TextSha256">
+/// The first 16 hex digits of a SHA-256 over every document's text, training and held-out split in order: an edit
+/// that keeps the counts still changes the report, which `verify` needs where measured values are not compared.
+/// </param>
 public sealed record CorpusSummary(
     string Description,
     string Tokenizer,
@@ -58,7 +62,8 @@ public sealed record CorpusSummary(
     long RealPoolTokens,
     long FreshRealTokensReserved,
     long HeldOutTokensScored,
-    long HeldOutBytesScored);
+    long HeldOutBytesScored,
+    string TextSha256);
 
 public sealed record ModelSummary(long Parameters, int Layers, int Width, int Heads, int Context, int VocabularySize);
 

@@ -125,7 +125,11 @@ public static class VerifyJob
                 (_, null) => $"{where}, so measured numbers were not compared; other fields must match",
                 (_, var t) => $"{where}: headline measured numbers may differ by a relative {t:G3} (verify.otherMachineTolerance), the rest were not compared, other fields must match",
             };
-            failures.Add(Errors.SnapshotMismatch(LocationOf(first.Path, verifiedJson, files.VerifiedJson),
+            // A changed policy field is pointed at in the policy, which the pull request changed; anything else at its
+            // line in the snapshot.
+            var policyField = first.Path.StartsWith("policy.", StringComparison.Ordinal) ? Regex.Replace(first.Path["policy.".Length..], @"\.(\d+)(?=\.|$)", "[$1]") : null;
+            var at = policyField is not null && policy.Locations.TryGetValue(policyField, out var fieldAt) ? fieldAt : LocationOf(first.Path, verifiedJson, files.VerifiedJson);
+            failures.Add(Errors.SnapshotMismatch(at,
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)

@@ -16,8 +16,11 @@ internal static class AcceptCommand
             if (overrides.Count > 0)
             {
                 // Not what a plain run of the policy file gives: say how it verifies.
-                output.Out.WriteLine($"It was made with {string.Join(" and ", overrides)}: verify with the same ('collapsecheck run --verify {string.Join(" ", overrides)}', "
-                    + "or for --tolerance the MSBuild property CollapseCheckTolerance); a run without them is refused as stale (CC2005).");
+                var options = string.Join(" ", overrides);
+                var msbuild = overrides.Any(o => o.StartsWith("--tolerance", StringComparison.Ordinal)) ? " (in MSBuild, --tolerance is CollapseCheckTolerance)" : "";
+                output.Out.WriteLine($"Note: it was made with {string.Join(" and ", overrides)}, which the policy file does not say, so only runs given the same "
+                    + $"match it{msbuild}: 'collapsecheck run --verify {options}'. A run without them differs from it (CC2001). To make it the "
+                    + "policy's own, write the values into the policy file and run again before accepting.");
             }
 
             return 0;

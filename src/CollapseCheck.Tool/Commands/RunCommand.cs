@@ -65,13 +65,14 @@ internal static class RunCommand
                 output.Report(failure);
             }
 
-            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)), output.Environment);
+            // Verify first, so the job summary opens with the snapshot's state (a mismatch fails the job) and then the report.
             var exit = outcome.Verdict.Passed ? 0 : 1;
             if (parsed.GetValue(verify))
             {
                 exit = Math.Max(exit, VerifyCommand.Run(output, options.PolicyPath, outcome.OutputFolder, outcome.Policy));
             }
 
+            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)), output.Environment);
             return exit;
         });
         return command;

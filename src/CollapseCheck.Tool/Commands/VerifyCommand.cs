@@ -34,9 +34,14 @@ internal static class VerifyCommand
 
         var (a, b) = (snapshot.Machine.Split("; "), received.Machine.Split("; "));
         var (onlyA, onlyB) = (a.Except(b).ToList(), b.Except(a).ToList());
-        return onlyA.Count + onlyB.Count == 0
-            ? $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the vendor, model or instruction-set flags, the libtorch files or a kernel setting differ)"
-            : $"the snapshot's {(onlyA.Count == 0 ? "(nothing else)" : string.Join("; ", onlyA))} ({snapshot.Fingerprint}) against this run's {(onlyB.Count == 0 ? "(nothing else)" : string.Join("; ", onlyB))} ({received.Fingerprint})";
+        var (a2, b2) = (string.Join("; ", onlyA), string.Join("; ", onlyB));
+        return (onlyA.Count, onlyB.Count) switch
+        {
+            (0, 0) => $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the vendor, model or instruction-set flags, the libtorch files or a kernel setting differ)",
+            (0, _) => $"this run adds {b2} ({received.Fingerprint}; the snapshot's {snapshot.Fingerprint})",
+            (_, 0) => $"the snapshot had {a2} ({snapshot.Fingerprint}; this run's {received.Fingerprint})",
+            _ => $"the snapshot's {a2} ({snapshot.Fingerprint}) against this run's {b2} ({received.Fingerprint})",
+        };
     }
 
     /// <summary>Shared with `run --verify`.</summary>

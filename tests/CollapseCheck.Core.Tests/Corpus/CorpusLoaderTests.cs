@@ -24,6 +24,19 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void The_text_hash_changes_with_an_edit_that_keeps_every_count()
+    {
+        Write("d.txt", "the quick brown fox\n\njumps over the lazy dog\n\n" + Paragraphs("x", 18));
+        var before = Load(Policy(["d.txt"])).TextSha256();
+        Assert.Equal(before, Load(Policy(["d.txt"])).TextSha256());
+
+        // Two words swapped: the same documents, tokens and bytes, so only the hash tells (verify across machines).
+        Write("d.txt", "the quick brown dog\n\njumps over the lazy fox\n\n" + Paragraphs("x", 18));
+        Assert.Matches("^[0-9a-f]{16}$", before);
+        Assert.NotEqual(before, Load(Policy(["d.txt"])).TextSha256());
+    }
+
+    [Fact]
     public void Held_out_split_is_exactly_floor_N_f_documents_spread_through_the_order()
     {
         Write("d.txt", Paragraphs("x", 20));
