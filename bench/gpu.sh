@@ -61,7 +61,7 @@ def compare(ts, refs):
         for label, ref in refs:
             if ref: row += f"   {label} {ref['results'][i][field]:14,.0f} (x{case[field] / ref['results'][i][field]:.2f})"
         print(row)
-    print(f"  decoding step early/late ms   torchsharp {case['sampleMsPerTokenEarly']:.3f} / {case['sampleMsPerTokenLate']:.3f} (x{case['sampleMsPerTokenLate'] / case['sampleMsPerTokenEarly']:.2f})")
+    print(f"  decoding step early/late ms   torchsharp {case['decodeStepMsEarly']:.3f} / {case['decodeStepMsLate']:.3f} (x{case['decodeStepMsLate'] / case['decodeStepMsEarly']:.2f})")
   if ts and ts.get("trainModelFlopsUtilisation"):
     print("  model FLOPs utilisation (training):", [f"{u:.1%}" for u in ts["trainModelFlopsUtilisation"] if u is not None])
 compare(load("torchsharp.json"), (("eager", load("eager.json")), ("compile", load("compile.json"))))

@@ -157,8 +157,8 @@ def bench(name, cfg, batch, device, compile_, bf16, seconds):
     return dict(name=name, parameters=parameters, batch=batch, context=ctx,
                 device=device.type, trainTokensPerSecond=train, trainFlopsPerSecond=train * flops_per_token,
                 evaluateTokensPerSecond=evaluate,
-                sampleTokensPerSecondCached=cached, sampleMsPerTokenEarly=sum(step_ms[8:13]) / 5,
-                sampleMsPerTokenLate=sum(step_ms[-6:-1]) / 5,
+                sampleTokensPerSecondCached=cached, decodeStepMsEarly=sum(step_ms[8:13]) / 5,
+                decodeStepMsLate=sum(step_ms[-6:-1]) / 5,
                 peakCudaMemoryBytes=torch.cuda.max_memory_allocated() if device.type == "cuda" else None)
 
 

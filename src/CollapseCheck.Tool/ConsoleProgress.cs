@@ -130,7 +130,7 @@ internal static class ConsoleProgress
     private static string Unit(LineagePhase phase) => phase switch
     {
         LineagePhase.Train => "steps",
-        LineagePhase.Evaluate => "held-out ids",
+        LineagePhase.Evaluate => "held-out tokens",
         _ => "tokens",
     };
 }

@@ -17,7 +17,7 @@ public class BenchTests : IDisposable
         var root = JsonDocument.Parse(stdout).RootElement;
         var result = Assert.Single(root.GetProperty("results").EnumerateArray());
         Assert.Equal(120_640, result.GetProperty("parameters").GetInt64());
-        foreach (var field in new[] { "trainTokensPerSecond", "trainFlopsPerSecond", "evaluateTokensPerSecond", "sampleTokensPerSecondCached", "sampleTokensPerSecondUncached", "sampleMsPerTokenEarly", "sampleMsPerTokenLate" })
+        foreach (var field in new[] { "trainTokensPerSecond", "trainFlopsPerSecond", "evaluateTokensPerSecond", "sampleTokensPerSecondCached", "sampleTokensPerSecondUncached", "decodeStepMsEarly", "decodeStepMsLate" })
         {
             Assert.True(result.GetProperty(field).GetDouble() > 0, field);
         }
@@ -29,6 +29,9 @@ public class BenchTests : IDisposable
         var utilisation = root.GetProperty("trainModelFlopsUtilisation")[0].GetDouble();
         Assert.Equal(result.GetProperty("trainFlopsPerSecond").GetDouble() / 0.2e12, utilisation, 2e-5 * utilisation);
         Assert.Equal("--no-lineage", root.GetProperty("lineageSkipped").GetString());
+        // A decoding step is the whole batch's, at positions the JSON names.
+        Assert.Equal("8-12", result.GetProperty("decodeEarlyPositions").GetString());
+        Assert.Equal("58-62", result.GetProperty("decodeLatePositions").GetString());
     }
 
     [Theory]

@@ -14,8 +14,8 @@ public sealed record BenchCase(string Key, string Name, GptConfig Model, int Bat
 
 /// <param name="TrainFlopsPerSecond">Training tokens/s × 6 FLOPs per parameter and token (forward and backward) plus attention's 12·layers·width·context: the model FLOPs, not counting recomputation.</param>
 /// <param name="SampleTokensPerSecondCached">Through the product's sampler: KV cache, on-device filtering, CPU shards.</param>
-/// <param name="SampleMsPerTokenEarly">Time of one cached decoding step (whole batch, one thread of work) at positions 8–12: per position the median over several passes, then their mean.</param>
-/// <param name="SampleMsPerTokenLate">The same at the last five positions but one (250–254 for a 256 context): flat means the cache works.</param>
+/// <param name="DecodeStepMsEarly">Time of one cached decoding step (whole batch, one thread of work) at positions 8–12: per position the median over several passes, then their mean.</param>
+/// <param name="DecodeStepMsLate">The same at the last five positions but one (250–254 for a 256 context): flat means the cache works.</param>
 /// <param name="UncachedPositions">Positions the uncached sampler was timed over (it recomputes the prefix, so it is cut short).</param>
 public sealed record BenchResult(
     string Name,
@@ -29,9 +29,16 @@ public sealed record BenchResult(
     double SampleTokensPerSecondCached,
     double SampleTokensPerSecondUncached,
     int UncachedPositions,
-    double SampleMsPerTokenEarly,
-    double SampleMsPerTokenLate,
-    long PeakWorkingSetBytes);
+    double DecodeStepMsEarly,
+    double DecodeStepMsLate,
+    long PeakWorkingSetBytes)
+{
+    /// <summary>Where <see cref="DecodeStepMsEarly"/> is timed: "8-12".</summary>
+    public string DecodeEarlyPositions => "8-12";
+
+    /// <summary>Where <see cref="DecodeStepMsLate"/> is timed: the last five positions but one.</summary>
+    public string DecodeLatePositions => $"{Context - 6}-{Context - 2}";
+}
 
 /// <summary>
 /// Measures one model size on random tokens through the product's own code paths: training (<see cref="Trainer"/>),

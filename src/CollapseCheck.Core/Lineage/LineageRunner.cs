@@ -82,7 +82,8 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                     });
                 var trainSeconds = clock.Elapsed.TotalSeconds;
 
-                _progress.PhaseStarted(g, LineagePhase.Evaluate, corpus.HeldOut.Length);
+                // Every id but the opening end-of-document is predicted: the count the report gives as held-out tokens scored.
+                _progress.PhaseStarted(g, LineagePhase.Evaluate, corpus.HeldOut.Length - 1);
                 var heldOut = Evaluator.Evaluate(model, corpus.HeldOut, position => corpus.HeldOutTokenBytes[position], device);
                 var evaluateSeconds = clock.Elapsed.TotalSeconds - trainSeconds;
                 cancellation.ThrowIfCancellationRequested();

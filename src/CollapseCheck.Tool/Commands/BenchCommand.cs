@@ -86,20 +86,20 @@ internal static class BenchCommand
             if (parsed.GetValue(json))
             {
                 var utilisation = results.Select(r => peakFlops is { } p ? r.TrainFlopsPerSecond / p : (double?)null).ToList();
-                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 2, threads, shards = ComputeDevice.CpuShards, precision = parsed.GetValue(precision), peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage, lineageSkipped }));
+                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 3, threads, shards = ComputeDevice.CpuShards, precision = parsed.GetValue(precision), peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage, lineageSkipped }));
                 return 0;
             }
 
             var c = CultureInfo.InvariantCulture;
-            output.Out.WriteLine($"device {results[0].Device}, {parsed.GetValue(precision)}, {threads} intra-op threads × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
+            output.Out.WriteLine($"device {results[0].Device}, {parsed.GetValue(precision)}, {threads} intra-op thread{(threads == 1 ? "" : "s")} × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
             foreach (var r in results)
             {
-                var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:F0} TFLOP/s peak") : "";
+                var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:G3} TFLOP/s peak") : "";
                 output.Out.WriteLine(string.Create(c, $"{r.Name} ({r.Parameters:N0} parameters, batch {r.Batch}, context {r.Context}):"));
                 output.Out.WriteLine(string.Create(c, $"  training {r.TrainTokensPerSecond,12:N0} tokens/s ({r.TrainFlopsPerSecond / 1e9:F1} model GFLOP/s{mfu})"));
                 output.Out.WriteLine(string.Create(c, $"  evaluation {r.EvaluateTokensPerSecond,10:N0} tokens/s"));
                 output.Out.WriteLine(string.Create(c, $"  sampling {r.SampleTokensPerSecondCached,12:N0} tokens/s with KV cache, {r.SampleTokensPerSecondUncached:N0} without (over {r.UncachedPositions} positions)"));
-                output.Out.WriteLine(string.Create(c, $"  decoding step at positions 8–12: {r.SampleMsPerTokenEarly:F3} ms, at positions {r.Context - 6}–{r.Context - 2}: {r.SampleMsPerTokenLate:F3} ms (×{r.SampleMsPerTokenLate / r.SampleMsPerTokenEarly:F2}; medians of several passes)"));
+                output.Out.WriteLine(string.Create(c, $"  decoding step at positions 8–12: {r.DecodeStepMsEarly:F3} ms, at positions {r.Context - 6}–{r.Context - 2}: {r.DecodeStepMsLate:F3} ms (×{r.DecodeStepMsLate / r.DecodeStepMsEarly:F2}; medians of several passes)"));
                 output.Out.WriteLine(string.Create(c, $"  peak working set {r.PeakWorkingSetBytes / 1048576.0:F0} MiB"));
             }
 

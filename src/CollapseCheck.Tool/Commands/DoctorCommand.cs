@@ -41,7 +41,7 @@ internal static class DoctorCommand
                     ? $"cuda:         available, {cuda.device_count()} device(s)"
                     : $"cuda:         not available ({why})");
                 using var probe = ones(2, 2).matmul(ones(2, 2));
-                o.WriteLine($"tensor check: ok ({probe.sum().item<float>()} = 8)");
+                o.WriteLine($"tensor check: ok (the sum of ones(2,2)·ones(2,2) is {probe.sum().item<float>()}, as it should be)");
             }
             catch (CollapseCheckException e)
             {
