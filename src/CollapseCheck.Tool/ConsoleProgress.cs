@@ -36,7 +36,7 @@ internal static class ConsoleProgress
     }
 
     private static string Describe(GenerationResult r, PhaseTimings t) => string.Create(CultureInfo.InvariantCulture,
-        $"generation {r.Generation}: held-out perplexity {r.HeldOut.Perplexity:F3}, generated entropy {r.Generated.UnigramEntropyBits:F3} bits ({t.TrainSeconds + t.EvaluateSeconds + t.SampleSeconds:F1} s)");
+        $"generation {r.Generation}: held-out perplexity {r.HeldOut.Perplexity:F3}, generated entropy {r.Generated.UnigramEntropyBits:F3} bits ({t.TrainSeconds + t.EvaluateSeconds + t.SampleSeconds:F1} s{(t.Cached ? " when computed; from the cache now" : "")})");
 
     private sealed class PlainProgress(TextWriter error) : ILineageProgress
     {

@@ -105,6 +105,7 @@ public static class ReportBuilder
     [
         new("heldOut.perplexity", "per token", "lower", "exp of the mean negative log-likelihood of held-out real text, which no generation trains on"),
         new("heldOut.bitsPerByte", "bits per UTF-8 byte", "lower", "the same loss spread over the bytes of the text, comparable across tokenizers"),
+        new("heldOut.natsPerToken", "nats per token", "lower", "the same loss per token: the log of the perplexity"),
         new("trainingLoss", "nats per token", "lower", "mean training cross-entropy over the last tenth of the steps"),
         new("generated.unigramEntropyBits", "bits per token", "higher", "Shannon entropy of the token distribution of the generation's sample"),
         new("generated.entropyBitsPerByte", "bits per byte", "higher", "that entropy times tokens over bytes, comparable across tokenizers"),
@@ -112,6 +113,7 @@ public static class ReportBuilder
         new("generated.distinct1/2/3", "ratio 0..1", "higher", "unique n-grams over all n-grams in the sample, within documents"),
         new("generated.tailCoverage", "ratio 0..1", "higher", $"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses"),
         new("generated.klRealToGeneratedBits", "bits", "lower", $"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count"),
+        new("reference.uniformPerplexity / uniformBitsPerToken", "per token / bits per token", "n/a: a reference", "the vocabulary size and its log2: what a model that learnt nothing scores"),
         new("relativeToGeneration0", "ratio", "perplexity: lower; others: higher", "each metric over generation 0's value: degradation with capacity effects cancelled"),
     ];
 

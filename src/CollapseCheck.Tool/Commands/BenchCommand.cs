@@ -13,7 +13,7 @@ internal static class BenchCommand
         var device = CommonOptions.Device();
         var libTorch = CommonOptions.LibTorch();
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout." };
-        var seconds = CommonOptions.Number("--seconds", "Time budget per measured phase.");
+        var seconds = CommonOptions.Number("--seconds", "Time budget per measured phase of the model sizes, up to 3600 (the lineage runs once, whatever it takes).");
         seconds.DefaultValueFactory = _ => 3.0;
         var peak = CommonOptions.Number("--peak-tflops", "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32).");
         var noLineage = new Option<bool>("--no-lineage") { Description = "Skip timing the default policy's lineage." };
@@ -40,16 +40,16 @@ internal static class BenchCommand
 
             var selected = parsed.GetValue(models) is "all" or null
                 ? ModelBenchmark.Cases
-                : ModelBenchmark.Cases.Where(c => c.Key == parsed.GetValue(models)).ToArray();
+                : ModelBenchmark.Cases.Where(c => string.Equals(c.Key, parsed.GetValue(models), StringComparison.OrdinalIgnoreCase)).ToArray();
             if (selected.Length == 0)
             {
                 throw Diagnostics.Errors.BadArgument($"--model must be all or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}, but is '{parsed.GetValue(models)}'");
             }
 
             var secondsPerPhase = parsed.GetValue(seconds) ?? 3.0;
-            if (!(secondsPerPhase > 0))
+            if (!(secondsPerPhase is > 0 and <= 3600))
             {
-                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0, but is {secondsPerPhase.ToString(CultureInfo.InvariantCulture)}");
+                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0 and at most 3600 (an hour per phase), but is {secondsPerPhase.ToString(CultureInfo.InvariantCulture)}");
             }
 
             if (parsed.GetValue(precision) is not ("fp32" or "bf16"))
