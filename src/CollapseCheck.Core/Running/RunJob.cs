@@ -18,7 +18,9 @@ namespace CollapseCheck.Running;
 public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null, string? CacheFolder = null);
 
 /// <param name="CacheNotWritten">Why finished generations could not be cached (a read-only --cache folder), or null.</param>
-public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files, string? CacheNotWritten = null)
+/// <param name="ToleranceOverridden">gate.tolerance came from --tolerance (CollapseCheckTolerance), not the file.</param>
+public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files,
+    string? CacheNotWritten = null, bool ToleranceOverridden = false)
 {
     public GateVerdict Verdict => Report.Gate;
 
@@ -27,7 +29,10 @@ public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, 
     /// the file leaves out (the default tolerance) is reported at the lineage that degraded instead of the file's start.
     /// </summary>
     public IReadOnlyList<CollapseCheckException> Failures =>
-        Verdict.Failures.Select(f => Errors.GateFailed(f.Code, LocationOf(Policy, f), f.Message)).ToList();
+        Verdict.Failures.Select(f => Errors.GateFailed(f.Code, LocationOf(Policy, f), ToleranceOverridden && f.PolicyField == "gate.tolerance"
+            // Located at the file's gate.tolerance, which holds another value: say where the one used came from.
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{f.Message} (tolerance {Policy.Gate.Tolerance} from --tolerance, not this line's)")
+            : f.Message)).ToList();
 
     public static SourceLocation? LocationOf(LineagePolicyFile policy, GateFailure failure) =>
         policy.WrittenLocationOf(failure.PolicyField) ?? policy.LocationOf("lineage.mode");
@@ -133,7 +138,8 @@ public static class RunJob
         ];
         AtomicFile.WriteAll(folder, files);
         return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList(),
-            cache?.WriteFailure is { } why ? $"the generation cache '{cache.Folder}' could not be written ({why}); the next run recomputes what this one trained" : null);
+            cache?.WriteFailure is { } why ? $"the generation cache '{cache.Folder}' could not be written ({why}); the next run recomputes what this one trained" : null,
+            ToleranceOverridden: options.Tolerance is not null);
     }
 }
 
