@@ -91,7 +91,9 @@ public sealed class RunCollapseCheck : ToolTask
             LogDiagnostics();
         }
 
-        if (Log.HasLoggedErrors)
+        // Only a run that finished passing earns the stamp: one stopped by a signal (exit 130/143) reports no error
+        // of its own, and a stamp would then skip the gate in every build after.
+        if (Log.HasLoggedErrors || ExitCode != 0)
         {
             return false;
         }
@@ -216,7 +218,15 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         LogDiagnostics();
-        return !Log.HasLoggedErrors;
+        if (!Log.HasLoggedErrors)
+        {
+            // Exit 130/143 (stopped by a signal) reports nothing of its own: without this the build would pass it.
+            Log.LogError("CollapseCheck", "CC0051", null, null, 0, 0, 0, 0,
+                "collapsecheck ({0}) exited with code {1} without reporting an error (stopped by a signal?); its last output: {2}",
+                _tool!.Executable, ExitCode, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
+        }
+
+        return false;
     }
 
     /// <summary>The tool's options and the properties that set them: its messages name the option.</summary>

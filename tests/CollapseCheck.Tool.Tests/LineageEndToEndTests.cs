@@ -54,7 +54,7 @@ public class LineageEndToEndTests : IDisposable
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace"));
         var (text, json) = RunTo(policy, "out", expectedExit: 1);
         var root = json.RootElement;
-        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
         Assert.Equal("replace", root.GetProperty("policy").GetProperty("lineage").GetProperty("mode").GetString());
         Assert.Equal(25, root.GetProperty("policy").GetProperty("training").GetProperty("steps").GetInt32());
         var generations = root.GetProperty("generations").EnumerateArray().ToList();

@@ -130,7 +130,7 @@ public class PredictTests : IDisposable
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
-        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
         var ledger = root.GetProperty("ledger");
         Assert.Equal(1500, ledger.GetProperty("syntheticTokensPerGeneration").GetDouble());
         var rows = ledger.GetProperty("generations").EnumerateArray().ToList();

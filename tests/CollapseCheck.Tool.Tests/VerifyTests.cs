@@ -145,6 +145,7 @@ public class VerifyTests : IDisposable
     [InlineData("{\n  \"a\": 1,\n<<<<<<< HEAD\n", 3, 1)]
     [InlineData("[]", 1, 1)]
     [InlineData("null", 1, 1)]
+    [InlineData("{ \"policy\": {},\n  \"a\": 1,\n  \"a\": 2 }", 3, 3)]
     public void A_snapshot_that_is_not_a_report_is_located_and_accept_replaces_it(string text, int line, int column)
     {
         var policy = WithMinimalReportAndSnapshot();
@@ -295,6 +296,18 @@ public class VerifyTests : IDisposable
         Assert.Contains("generations.1 (generation 1).heldOut.perplexity: 99.5 (verified)", looseOut);
         Assert.DoesNotContain("synthetic@1", looseOut);
 
+        // Every headline value is among them: bits per byte, and the ratio a gate check measured.
+        Snapshot(r =>
+        {
+            Foreign(r);
+            r["generations"]![1]!["heldOut"]!["bitsPerByte"] = 99.5;
+            r["gate"]!["checks"]![0]!["measured"] = 99.5;
+        });
+        var (headline, headlineOut, _) = _tool.Run("verify", policy);
+        Assert.Equal(1, headline);
+        Assert.Contains("heldOut.bitsPerByte: 99.5 (verified)", headlineOut);
+        Assert.Contains("gate.checks.0 (generation 1, held-out perplexity ×gen0).measured: 99.5 (verified)", headlineOut);
+
         // The same numerics compare every measured value within verify.tolerance.
         _tool.Write("collapsecheck.json", text);
         Snapshot(Drifted);
@@ -350,7 +363,7 @@ public class VerifyTests : IDisposable
         Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit); // no snapshot yet
         var (accepted, acceptedOut, _) = _tool.Run("accept", policy);
         Assert.Equal(0, accepted);
-        Assert.Contains("Note: it was made with --seed 5, which the policy file does not say, so only runs given the same match it: 'collapsecheck run --verify --seed 5'", acceptedOut);
+        Assert.Contains($"Note: it was made with --seed 5, which the policy file does not say, so only runs given the same match it: {Errors.Command("run", policy, extra: "--verify --seed 5")}", acceptedOut);
         Assert.Equal(0, _tool.Run("run", policy, "--device", "cpu", "--seed", "5", "--verify").Exit);
 
         // Received files of the policy as it was before an edit: no run of the file reproduces them.

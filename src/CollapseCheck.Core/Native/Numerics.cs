@@ -90,7 +90,9 @@ public sealed record Numerics(string Machine, string Fingerprint)
         ? Regex.Replace(cpu, @"\s*Stepping \d+", "")
         : string.Join("\n", cpu.Split('\n').Select(line => line.Split('=', 2)).Where(p => p.Length == 2)
             .Where(p => p[0] != "stepping")
-            .Select(p => p[0] == "flags" ? $"flags={string.Join(' ', p[1].Split(' ').Where(IsInstructionSetFlag))}" : $"{p[0]}={p[1]}"));
+            .Select(p => p[0] == "flags" ? $"flags={string.Join(' ', p[1].Split(' ').Where(IsInstructionSetFlag))}" : $"{p[0]}={p[1]}")
+            // Cores whose flags differed only in what a kernel adds now read the same: one line, not two.
+            .Distinct());
 
     private static bool IsInstructionSetFlag(string flag) =>
         flag.StartsWith("sse", StringComparison.Ordinal) || flag.StartsWith("ssse", StringComparison.Ordinal)

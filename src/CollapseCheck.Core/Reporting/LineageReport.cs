@@ -6,9 +6,9 @@ using CollapseCheck.Policy;
 namespace CollapseCheck.Reporting;
 
 /// <summary>
-/// collapsecheck-report.json, schema version 1. Everything here is a function of the policy, the corpus, the seed,
-/// the tool version and the <see cref="Numerics"/> it ran with (which decide the measured values' last bits);
-/// timings, paths and the host live in <see cref="RunManifest"/>.
+/// collapsecheck-report.json, schema version 2 (2 added numerics and corpus.textSha256). Everything here is a function
+/// of the policy, the corpus, the seed, the tool version and the <see cref="Numerics"/> it ran with (which decide the
+/// measured values' last bits); timings, paths and the host live in <see cref="RunManifest"/>.
 /// </summary>
 public sealed record LineageReport(
     int SchemaVersion,

@@ -9,7 +9,7 @@ namespace CollapseCheck.Reporting;
 /// <summary>Turns a lineage result into the report: fixed order, units stated once in <see cref="Definitions"/>; <see cref="ReportJson"/> rounds.</summary>
 public static class ReportBuilder
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     public static LineageReport Build(LineagePolicyFile policy, LineageResult result, PolicyTheory theory, GateVerdict verdict)
     {

@@ -240,7 +240,32 @@ public static class VerifyJob
             throw unreadable(PositionedJson.WhereReaderStopped(path, e), PositionedJson.WithoutPosition(e.Message));
         }
 
+        // JSON allows a key twice in one object, the comparison cannot (a hand merge can leave one).
+        if (FirstDuplicateKey(PositionedJson.Parse(text, path)) is var (key, at))
+        {
+            throw unreadable(at, $"the key '{key}' appears twice in one object");
+        }
+
         return text;
+    }
+
+    private static (string Key, SourceLocation At)? FirstDuplicateKey(Policy.JsonValue value)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, at, member) in value.Members)
+        {
+            if (!seen.Add(name))
+            {
+                return (name, at);
+            }
+
+            if (FirstDuplicateKey(member) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return value.Items.Select(FirstDuplicateKey).FirstOrDefault(d => d is not null);
     }
 
     /// <summary>CRLF and lone CR as LF, and exactly one newline at the end.</summary>

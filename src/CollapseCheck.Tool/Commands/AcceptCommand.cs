@@ -11,7 +11,8 @@ internal static class AcceptCommand
         var command = new Command("accept", "Make the received report (*.received.json/.md) the verified snapshot.") { policy };
         command.SetAction(parsed =>
         {
-            var (files, overrides) = VerifyJob.Accept(parsed.GetValue(policy));
+            var policyPath = parsed.GetValue(policy);
+            var (files, overrides) = VerifyJob.Accept(policyPath);
             output.Out.WriteLine($"Accepted: {files.VerifiedJson} and {files.VerifiedMarkdown}");
             if (overrides.Count > 0)
             {
@@ -19,7 +20,7 @@ internal static class AcceptCommand
                 var options = string.Join(" ", overrides);
                 var msbuild = overrides.Any(o => o.StartsWith("--tolerance", StringComparison.Ordinal)) ? " (in MSBuild, --tolerance is CollapseCheckTolerance)" : "";
                 output.Out.WriteLine($"Note: it was made with {string.Join(" and ", overrides)}, which the policy file does not say, so only runs given the same "
-                    + $"match it{msbuild}: 'collapsecheck run --verify {options}'. A run without them differs from it (CC2001). To make it the "
+                    + $"match it{msbuild}: {Diagnostics.Errors.Command("run", policyPath, extra: $"--verify {options}")}. A run without them differs from it (CC2001). To make it the "
                     + "policy's own, write the values into the policy file and run again before accepting.");
             }
 

@@ -94,7 +94,7 @@ internal static class BenchCommand
             output.Out.WriteLine($"device {results[0].Device}, {parsed.GetValue(precision)}, {threads} intra-op thread{(threads == 1 ? "" : "s")} × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
             foreach (var r in results)
             {
-                var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:G3} TFLOP/s peak") : "";
+                var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:0.###} TFLOP/s peak") : "";
                 output.Out.WriteLine(string.Create(c, $"{r.Name} ({r.Parameters:N0} parameters, batch {r.Batch}, context {r.Context}):"));
                 output.Out.WriteLine(string.Create(c, $"  training {r.TrainTokensPerSecond,12:N0} tokens/s ({r.TrainFlopsPerSecond / 1e9:F1} model GFLOP/s{mfu})"));
                 output.Out.WriteLine(string.Create(c, $"  evaluation {r.EvaluateTokensPerSecond,10:N0} tokens/s"));

@@ -33,7 +33,13 @@ public sealed class CorpusLoaderTests : CorpusFolder
         // Two words swapped: the same documents, tokens and bytes, so only the hash tells (verify across machines).
         Write("d.txt", "the quick brown dog\n\njumps over the lazy fox\n\n" + Paragraphs("x", 18));
         Assert.Matches("^[0-9a-f]{16}$", before);
-        Assert.NotEqual(before, Load(Policy(["d.txt"])).TextSha256());
+        var swapped = Load(Policy(["d.txt"]));
+        Assert.NotEqual(before, swapped.TextSha256());
+
+        // The held-out split counts too: the same swap inside a held-out document.
+        var held = swapped.HeldOut[0];
+        var edited = swapped with { HeldOut = [held with { Text = string.Concat(held.Text.Reverse()) }, .. swapped.HeldOut.Skip(1)] };
+        Assert.NotEqual(swapped.TextSha256(), edited.TextSha256());
     }
 
     [Fact]

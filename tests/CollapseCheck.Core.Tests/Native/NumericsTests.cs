@@ -4,7 +4,8 @@ namespace CollapseCheck.Core.Tests.Native;
 
 public class NumericsTests
 {
-    private const string Runner = "cpu family=6\nflags=fpu sse sse2 ssse3 sse4_1 fma avx avx2 avx512f hypervisor md_clear\nmodel=207\nmodel name=Intel(R) Xeon(R) Processor\nstepping=2\nvendor_id=GenuineIntel";
+    // As CpuIdentity gives it: one line per distinct key and value, in ordinal order.
+    private const string Runner = "cpu family=6\nflags=fpu sse sse2 ssse3 sse4_1 fma avx avx2 avx512f hypervisor md_clear\nmodel name=Intel(R) Xeon(R) Processor\nmodel=207\nstepping=2\nvendor_id=GenuineIntel";
 
     [Fact]
     public void Two_runners_of_one_kind_share_the_kernel_deciding_identity_whatever_their_kernel_adds()
@@ -12,6 +13,9 @@ public class NumericsTests
         // Another stepping, a mitigation flag and a timer flag from a newer kernel or microcode: the same kernels run.
         var patched = Runner.Replace("stepping=2", "stepping=3").Replace("md_clear", "md_clear ibpb tsc_known_freq");
         Assert.Equal(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(patched));
+        // A machine whose cores differ only in such a flag lists two flags lines; they count once.
+        var mixed = Runner + "\n" + Runner.Split('\n')[1].Replace("md_clear", "md_clear ibpb");
+        Assert.Equal(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(string.Join("\n", mixed.Split('\n').Distinct().Order(StringComparer.Ordinal))));
     }
 
     [Fact]
