@@ -53,6 +53,27 @@ public sealed record Numerics(string Machine, string Fingerprint)
         return new Numerics(variables.Count == 0 ? machine : $"{machine}; {string.Join(", ", variables)}", fingerprint);
     }
 
+    /// <summary>What differs between the two machines first, so it is not lost at the end of two long descriptions.</summary>
+    public static string Difference(Numerics? snapshot, Numerics? received)
+    {
+        if (snapshot is null || received is null)
+        {
+            return $"the snapshot's {(snapshot is null ? "are not recorded (an earlier version made it)" : $"are {snapshot.Machine} ({snapshot.Fingerprint})")}; "
+                + $"this run's {(received is null ? "are not recorded" : $"are {received.Machine} ({received.Fingerprint})")}";
+        }
+
+        var (a, b) = (snapshot.Machine.Split("; "), received.Machine.Split("; "));
+        var (onlyA, onlyB) = (a.Except(b).ToList(), b.Except(a).ToList());
+        var (a2, b2) = (string.Join("; ", onlyA), string.Join("; ", onlyB));
+        return (onlyA.Count, onlyB.Count) switch
+        {
+            (0, 0) => $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the vendor, model or instruction-set flags, the libtorch files or a kernel setting differ)",
+            (0, _) => $"this run adds {b2} ({received.Fingerprint}; the snapshot's {snapshot.Fingerprint})",
+            (_, 0) => $"the snapshot had {a2} ({snapshot.Fingerprint}; this run's {received.Fingerprint})",
+            _ => $"the snapshot's {a2} ({snapshot.Fingerprint}) against this run's {b2} ({received.Fingerprint})",
+        };
+    }
+
     /// <summary>
     /// What decides which kernels run: on Linux the distinct model, vendor and instruction-set lines of /proc/cpuinfo
     /// (x64 and ARM spell them differently), on Windows PROCESSOR_IDENTIFIER; elsewhere only the architecture.

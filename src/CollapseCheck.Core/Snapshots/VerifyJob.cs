@@ -37,7 +37,7 @@ public sealed record VerifyOutcome(
     IReadOnlyList<FieldDifference> Fields,
     string MarkdownDiff,
     IReadOnlyList<CollapseCheckException> Failures,
-    NumericsMatch Numerics = NumericsMatch.Same,
+    NumericsMatch Match = NumericsMatch.Same,
     Numerics? Snapshot = null,
     Numerics? Received = null)
 {
@@ -64,7 +64,7 @@ public static class VerifyJob
             throw Errors.ReportMissing(reportPath, policyPath);
         }
 
-        var receivedJson = ReadJson(reportPath);
+        var receivedJson = SnapshotJson.ReadJson(reportPath);
         ThrowIfStale(policy, policyPath, reportPath, receivedJson);
         var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
         var receivedMarkdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "";
@@ -79,7 +79,7 @@ public static class VerifyJob
         string verifiedJson;
         try
         {
-            verifiedJson = ReadJson(files.VerifiedJson, (at, detail) => Errors.SnapshotUnreadable(at, detail, files.ReceivedJson, policyPath));
+            verifiedJson = SnapshotJson.ReadJson(files.VerifiedJson, (at, detail) => Errors.SnapshotUnreadable(at, detail, files.ReceivedJson, policyPath));
         }
         catch (CollapseCheckException unreadable)
         {
@@ -92,9 +92,9 @@ public static class VerifyJob
         // Measured values repeat bit for bit only under the same numerics; elsewhere a lineage's numbers drift apart
         // (see Numerics), so the headline ones are compared with otherMachineTolerance, or none at all, and every
         // other field still exactly.
-        var (verifiedNumerics, receivedNumerics) = (NumericsOf(verifiedJson), NumericsOf(receivedJson));
-        var match = DeviceOf(receivedJson) == "cuda" ? NumericsMatch.ReceivedOnCuda
-            : DeviceOf(verifiedJson) == "cuda" ? NumericsMatch.SnapshotOnCuda
+        var (verifiedNumerics, receivedNumerics) = (SnapshotJson.NumericsOf(verifiedJson), SnapshotJson.NumericsOf(receivedJson));
+        var match = SnapshotJson.DeviceOf(receivedJson) == "cuda" ? NumericsMatch.ReceivedOnCuda
+            : SnapshotJson.DeviceOf(verifiedJson) == "cuda" ? NumericsMatch.SnapshotOnCuda
             : verifiedNumerics?.Fingerprint == receivedNumerics?.Fingerprint ? NumericsMatch.Same
             : NumericsMatch.Other;
         var tolerance = match == NumericsMatch.Same ? policy.Verify.Tolerance : policy.Verify.OtherMachineTolerance;
@@ -128,7 +128,7 @@ public static class VerifyJob
             // A changed policy field is pointed at in the policy, which the pull request changed; anything else at its
             // line in the snapshot.
             var policyField = first.Path.StartsWith("policy.", StringComparison.Ordinal) ? Regex.Replace(first.Path["policy.".Length..], @"\.(\d+)(?=\.|$)", "[$1]") : null;
-            var at = policyField is not null && policy.Locations.TryGetValue(policyField, out var fieldAt) ? fieldAt : LocationOf(first.Path, verifiedJson, files.VerifiedJson);
+            var at = policyField is not null && policy.Locations.TryGetValue(policyField, out var fieldAt) ? fieldAt : SnapshotJson.LocationOf(first.Path, verifiedJson, files.VerifiedJson);
             failures.Add(Errors.SnapshotMismatch(at,
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
@@ -149,51 +149,11 @@ public static class VerifyJob
             File.Delete(files.ReceivedMarkdown);
         }
 
-        return new VerifyOutcome(files, match == NumericsMatch.Same || tolerance is not null ? tolerance : null, fields,
+        return new VerifyOutcome(files, tolerance, fields,
             failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics);
     }
 
-    /// <returns>The files, and the command-line overrides (--seed, --tolerance) the accepted report was made with.</returns>
-    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides) Accept(string? policyPath)
-    {
-        if (policyPath is not null)
-        {
-            PolicyLoader.EnsureExists(policyPath);
-        }
-
-        var files = SnapshotFiles.For(policyPath);
-        if (!File.Exists(files.ReceivedJson))
-        {
-            throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
-        }
-
-        // A report of the policy as it was before an edit would make a snapshot no run reproduces: refused as verify
-        // refuses it (CC2005). --seed and --tolerance are the exception: a build that always passes the same one
-        // (CollapseCheckTolerance) verifies with it too, so they are only named, for the caller to say. A bare `accept`
-        // takes the received files of ./collapsecheck.json (the names are the same), so that is the policy they are
-        // checked with.
-        var receivedJson = ReadJson(files.ReceivedJson);
-        var madeWith = policyPath
-            ?? (JsonNode.Parse(receivedJson)?["policy"]?["source"] is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var source)
-                && File.Exists(Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source)) ? Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source) : null);
-        var policy = RunJob.LoadPolicy(madeWith);
-        ThrowIfStale(policy, madeWith, files.ReceivedJson, receivedJson, [.. s_overrides.Select(o => o.Field)]);
-        var overrides = ReportComparer.Compare(JsonNode.Parse(receivedJson)!["policy"]!.ToJsonString(), ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify"])
-            .Select(d => $"{s_overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
-
-        File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
-        if (File.Exists(files.ReceivedMarkdown))
-        {
-            File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
-        }
-
-        return (files, overrides);
-    }
-
-    /// <summary>The policy fields a command-line option overrides (and the MSBuild properties that pass those).</summary>
-    private static readonly (string Field, string Option)[] s_overrides = [("gate.tolerance", "--tolerance"), ("training.seed", "--seed")];
-
-    private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
+    internal static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
         AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
             [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
 
@@ -202,7 +162,7 @@ public static class VerifyJob
     /// a run that failed and left the previous report, would otherwise be compared as if it were current.
     /// </summary>
     /// <param name="alsoIgnored">Policy fields that may differ too (accept: those an option overrides).</param>
-    private static void ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson, string[]? alsoIgnored = null)
+    internal static void ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson, string[]? alsoIgnored = null)
     {
         // The verify section only says how to compare, which a report does not depend on.
         var inReport = JsonNode.Parse(reportJson)!["policy"]!.ToJsonString();
@@ -216,99 +176,14 @@ public static class VerifyJob
                 : policy.Locations.TryGetValue(parent, out var parentLocation) ? parentLocation
                 : policy.SourcePath is { } file ? new SourceLocation(file, 1, 1)
                 : null;
-            var option = s_overrides.FirstOrDefault(o => o.Field == field).Option;
+            var option = AcceptJob.Overrides.FirstOrDefault(o => o.Field == field).Option;
             throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received, policyPath, option);
         }
-    }
-
-    /// <summary>The file's text, or CC0031 (or <paramref name="unreadable"/>'s error) at the line and column where it stops being JSON.</summary>
-    private static string ReadJson(string path, Func<SourceLocation, string, CollapseCheckException>? unreadable = null)
-    {
-        unreadable ??= Errors.ReportUnreadable;
-        var text = File.ReadAllText(path);
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("policy", out var policy) || policy.ValueKind != JsonValueKind.Object)
-            {
-                throw unreadable(new SourceLocation(path, 1, 1), "a report is a JSON object with a \"policy\" object, and this is not one");
-            }
-        }
-        catch (JsonException e)
-        {
-            throw unreadable(PositionedJson.WhereReaderStopped(path, e), PositionedJson.WithoutPosition(e.Message));
-        }
-
-        // JSON allows a key twice in one object, the comparison cannot (a hand merge can leave one).
-        if (FirstDuplicateKey(PositionedJson.Parse(text, path)) is var (key, at))
-        {
-            throw unreadable(at, $"the key '{key}' appears twice in one object");
-        }
-
-        return text;
-    }
-
-    private static (string Key, SourceLocation At)? FirstDuplicateKey(Policy.JsonValue value)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, at, member) in value.Members)
-        {
-            if (!seen.Add(name))
-            {
-                return (name, at);
-            }
-
-            if (FirstDuplicateKey(member) is { } inner)
-            {
-                return inner;
-            }
-        }
-
-        return value.Items.Select(FirstDuplicateKey).FirstOrDefault(d => d is not null);
     }
 
     /// <summary>CRLF and lone CR as LF, and exactly one newline at the end.</summary>
     private static string WithLfLineEnds(string text) =>
         text.Length == 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n').TrimEnd('\n') + "\n";
-
-    private static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device) ? device : null;
-
-    /// <summary>
-    /// Where the field at <paramref name="path"/> ("generations.3.heldOut.perplexity") is written in the snapshot, or
-    /// its nearest enclosing field there when the snapshot lacks it: the error, and a CI annotation, point at that line.
-    /// </summary>
-    private static SourceLocation LocationOf(string path, string json, string file)
-    {
-        var node = PositionedJson.Parse(json, file);
-        var at = new SourceLocation(file, 1, 1);
-        foreach (var segment in path.Split('.'))
-        {
-            if (node.Kind == JsonKind.Object && node.Members.FirstOrDefault(m => m.Name == segment) is { Value: not null } member)
-            {
-                (node, at) = (member.Value, member.NameLocation);
-            }
-            else if (node.Kind == JsonKind.Array && int.TryParse(segment, out var index) && index < node.Items.Count)
-            {
-                node = node.Items[index];
-                at = node.Location;
-            }
-            else
-            {
-                break;
-            }
-        }
-
-        return at;
-    }
-
-    /// <summary>The report's numerics; null when it has none (an earlier version's snapshot) or they are not in shape.</summary>
-    private static Numerics? NumericsOf(string json) =>
-        JsonNode.Parse(json)?["numerics"] is JsonObject o
-        && o["machine"] is System.Text.Json.Nodes.JsonValue m && m.TryGetValue<string>(out var machine)
-        && o["fingerprint"] is System.Text.Json.Nodes.JsonValue f && f.TryGetValue<string>(out var fingerprint)
-            ? new Numerics(machine, fingerprint)
-            : null;
 
     /// <summary>Changed lines of the Markdown, "-" from the snapshot and "+" now, with the first one's line number.</summary>
     private static (string Text, int FirstLine) Diff(string verified, string received)

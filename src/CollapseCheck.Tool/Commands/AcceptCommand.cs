@@ -12,7 +12,7 @@ internal static class AcceptCommand
         command.SetAction(parsed =>
         {
             var policyPath = parsed.GetValue(policy);
-            var (files, overrides) = VerifyJob.Accept(policyPath);
+            var (files, overrides) = AcceptJob.Execute(policyPath);
             output.Out.WriteLine($"Accepted: {files.VerifiedJson} and {files.VerifiedMarkdown}");
             if (overrides.Count > 0)
             {

@@ -23,27 +23,6 @@ internal static class VerifyCommand
     private static string Shortened(string value) =>
         value.Length <= 120 ? value : $"{value[..100]}… ({value.Length} characters)";
 
-    /// <summary>What differs between the two machines first, so it is not lost at the end of two long descriptions.</summary>
-    private static string Differences(Numerics? snapshot, Numerics? received)
-    {
-        if (snapshot is null || received is null)
-        {
-            return $"the snapshot's {(snapshot is null ? "are not recorded (an earlier version made it)" : $"are {snapshot.Machine} ({snapshot.Fingerprint})")}; "
-                + $"this run's {(received is null ? "are not recorded" : $"are {received.Machine} ({received.Fingerprint})")}";
-        }
-
-        var (a, b) = (snapshot.Machine.Split("; "), received.Machine.Split("; "));
-        var (onlyA, onlyB) = (a.Except(b).ToList(), b.Except(a).ToList());
-        var (a2, b2) = (string.Join("; ", onlyA), string.Join("; ", onlyB));
-        return (onlyA.Count, onlyB.Count) switch
-        {
-            (0, 0) => $"both are {snapshot.Machine}, but the fingerprints differ ({snapshot.Fingerprint} in the snapshot, {received.Fingerprint} now: the vendor, model or instruction-set flags, the libtorch files or a kernel setting differ)",
-            (0, _) => $"this run adds {b2} ({received.Fingerprint}; the snapshot's {snapshot.Fingerprint})",
-            (_, 0) => $"the snapshot had {a2} ({snapshot.Fingerprint}; this run's {received.Fingerprint})",
-            _ => $"the snapshot's {a2} ({snapshot.Fingerprint}) against this run's {b2} ({received.Fingerprint})",
-        };
-    }
-
     /// <summary>Shared with `run --verify`.</summary>
     public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null)
     {
@@ -51,9 +30,9 @@ internal static class VerifyCommand
         var compared = outcome.Tolerance is { } t
             ? $"the headline measured values (perplexity, bits per byte, training loss, entropy, Gini–Simpson, the gate's measured ratios) were compared within a relative {t:G3} (verify.otherMachineTolerance), the others not at all; every other field exactly"
             : "measured values were not compared (verify.otherMachineTolerance compares the headline ones loosely); every other field was, exactly";
-        var notice = outcome.Numerics switch
+        var notice = outcome.Match switch
         {
-            NumericsMatch.Other => $"Numerics differ: {Differences(outcome.Snapshot, outcome.Received)}. A lineage's numbers drift apart across numerics, so {compared}.",
+            NumericsMatch.Other => $"Numerics differ: {Numerics.Difference(outcome.Snapshot, outcome.Received)}. A lineage's numbers drift apart across numerics, so {compared}.",
             NumericsMatch.SnapshotOnCuda => $"The snapshot comes from CUDA, whose numbers do not repeat bit for bit, so {compared}.",
             NumericsMatch.ReceivedOnCuda => $"This run is on CUDA, whose numbers do not repeat bit for bit, so {compared}.",
             _ => null,
@@ -65,10 +44,10 @@ internal static class VerifyCommand
 
         if (outcome.Matched)
         {
-            var how = outcome.Numerics == NumericsMatch.Same ? "" : outcome.Tolerance is null ? " apart from its measured values" : " within those bounds";
+            var how = outcome.Match == NumericsMatch.Same ? "" : outcome.Tolerance is null ? " apart from its measured values" : " within those bounds";
             output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}{how}.");
             GitHubActions.AppendSummary($"**Snapshot: verified**{how} against `{Path.GetFileName(outcome.Files.VerifiedJson)}`.{(notice is null ? "" : $" {notice}")}\n", output.Environment);
-            if (outcome.Numerics is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
+            if (outcome.Match is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
             {
                 output.Out.WriteLine($"This run's report is written as {outcome.Files.ReceivedJson} (and .md): where the snapshot should come from "
                     + $"(the kind of machine CI runs on), {Errors.Command("accept", policy)} makes it the snapshot, compared exactly there.");

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
+using CollapseCheck.Reporting;
+using CollapseCheck.Running;
+
+namespace CollapseCheck.Snapshots;
+
+/// <summary>`accept`: the received report becomes the verified snapshot, if the policy file (with options) makes it.</summary>
+public static class AcceptJob
+{
+    /// <returns>The files, and the command-line overrides (--seed, --tolerance) the accepted report was made with.</returns>
+    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides) Execute(string? policyPath)
+    {
+        if (policyPath is not null)
+        {
+            PolicyLoader.EnsureExists(policyPath);
+        }
+
+        var files = SnapshotFiles.For(policyPath);
+        if (!File.Exists(files.ReceivedJson))
+        {
+            throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
+        }
+
+        // A report of the policy as it was before an edit would make a snapshot no run reproduces: refused as verify
+        // refuses it (CC2005). --seed and --tolerance are the exception: a build that always passes the same one
+        // (CollapseCheckTolerance) verifies with it too, so they are only named, for the caller to say. A bare `accept`
+        // takes the received files named collapsecheck-report.*, which ./collapsecheck.json shares with the embedded
+        // default: the report's own policy.source says which of them it was made from.
+        var receivedJson = SnapshotJson.ReadJson(files.ReceivedJson);
+        var madeWith = policyPath
+            ?? (JsonNode.Parse(receivedJson)?["policy"]?["source"] is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var source)
+                && File.Exists(Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source)) ? Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source) : null);
+        var policy = RunJob.LoadPolicy(madeWith);
+        VerifyJob.ThrowIfStale(policy, madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)]);
+        var overrides = ReportComparer.Compare(JsonNode.Parse(receivedJson)!["policy"]!.ToJsonString(), ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify"])
+            .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
+
+        File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
+        if (File.Exists(files.ReceivedMarkdown))
+        {
+            File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
+        }
+
+        return (files, overrides);
+    }
+
+    /// <summary>The policy fields a command-line option overrides; the report echoes the value used.</summary>
+    public static readonly IReadOnlyList<(string Field, string Option)> Overrides = [("gate.tolerance", "--tolerance"), ("training.seed", "--seed")];
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CollapseCheck.Diagnostics;
+using CollapseCheck.Native;
+using CollapseCheck.Policy;
+
+namespace CollapseCheck.Snapshots;
+
+/// <summary>Reading a report or snapshot as JSON: checked whole, and fields found by path with their line and column.</summary>
+internal static class SnapshotJson
+{
+    /// <summary>The file's text, or CC0031 (or <paramref name="unreadable"/>'s error) at the line and column where it stops being JSON.</summary>
+    public static string ReadJson(string path, Func<SourceLocation, string, CollapseCheckException>? unreadable = null)
+    {
+        unreadable ??= Errors.ReportUnreadable;
+        var text = File.ReadAllText(path);
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("policy", out var policy) || policy.ValueKind != JsonValueKind.Object)
+            {
+                throw unreadable(new SourceLocation(path, 1, 1), "a report is a JSON object with a \"policy\" object, and this is not one");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw unreadable(PositionedJson.WhereReaderStopped(path, e), PositionedJson.WithoutPosition(e.Message));
+        }
+
+        // JSON allows a key twice in one object, the comparison cannot (a hand merge can leave one).
+        if (FirstDuplicateKey(PositionedJson.Parse(text, path)) is var (key, at))
+        {
+            throw unreadable(at, $"the key '{key}' appears twice in one object");
+        }
+
+        return text;
+    }
+
+    private static (string Key, SourceLocation At)? FirstDuplicateKey(Policy.JsonValue value)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, at, member) in value.Members)
+        {
+            if (!seen.Add(name))
+            {
+                return (name, at);
+            }
+
+            if (FirstDuplicateKey(member) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return value.Items.Select(FirstDuplicateKey).FirstOrDefault(d => d is not null);
+    }
+
+    public static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device) ? device : null;
+
+    /// <summary>
+    /// Where the field at <paramref name="path"/> ("generations.3.heldOut.perplexity") is written in the snapshot, or
+    /// its nearest enclosing field there when the snapshot lacks it: the error, and a CI annotation, point at that line.
+    /// </summary>
+    public static SourceLocation LocationOf(string path, string json, string file)
+    {
+        var node = PositionedJson.Parse(json, file);
+        var at = new SourceLocation(file, 1, 1);
+        foreach (var segment in path.Split('.'))
+        {
+            if (node.Kind == JsonKind.Object && node.Members.FirstOrDefault(m => m.Name == segment) is { Value: not null } member)
+            {
+                (node, at) = (member.Value, member.NameLocation);
+            }
+            else if (node.Kind == JsonKind.Array && int.TryParse(segment, out var index) && index < node.Items.Count)
+            {
+                node = node.Items[index];
+                at = node.Location;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return at;
+    }
+
+    /// <summary>The report's numerics; null when it has none (an earlier version's snapshot) or they are not in shape.</summary>
+    public static Numerics? NumericsOf(string json) =>
+        JsonNode.Parse(json)?["numerics"] is JsonObject o
+        && o["machine"] is System.Text.Json.Nodes.JsonValue m && m.TryGetValue<string>(out var machine)
+        && o["fingerprint"] is System.Text.Json.Nodes.JsonValue f && f.TryGetValue<string>(out var fingerprint)
+            ? new Numerics(machine, fingerprint)
+            : null;
+}
