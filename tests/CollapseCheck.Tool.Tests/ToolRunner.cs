@@ -40,6 +40,15 @@ public sealed class ToolRunner : IDisposable
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>collapsecheck.json holding <paramref name="text"/>, run, and its report accepted as the snapshot.</summary>
+    public string WithAcceptedSnapshot(string text)
+    {
+        var policy = Write("collapsecheck.json", text);
+        Xunit.Assert.Equal(1, Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        Xunit.Assert.Equal(0, Run("accept", policy).Exit);
+        return policy;
+    }
+
     /// <summary>
     /// The built tool as a process of its own, for what only a real process shows (signals, the current folder);
     /// stdout and stderr redirected.
