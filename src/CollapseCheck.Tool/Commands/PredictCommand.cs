@@ -48,11 +48,15 @@ internal static class PredictCommand
         {
             o.WriteLine();
             o.WriteLine($"Surrogate: {s.Runs} seeded runs of the {s.Context} count model with this policy's sampler; held-out text add-{s.Smoothing} smoothed. Mean [10th–90th percentile]:");
-            o.WriteLine("gen  model diversity ×gen0 ↑    generated diversity ×gen0 ↑  generated entropy bits ↑     generated entropy ×gen0 ↑  held-out ppl ×gen0 ↓");
-            foreach (var g in s.Generations)
+            string[] headers = ["model diversity ×gen0 ↑", "generated diversity ×gen0 ↑", "generated entropy bits ↑", "generated entropy ×gen0 ↑", "held-out ppl ×gen0 ↓"];
+            string Cell(Theory.Spread v) => string.Create(c, $"{v.Mean:F4} [{v.P10:F4}–{v.P90:F4}]");
+            // Each column as wide as its header or its widest cell, values right-aligned under the header's end.
+            var rows = s.Generations.Select(g => new[] { Cell(g.DiversityRatio), Cell(g.GeneratedDiversityRatio), Cell(g.GeneratedEntropyBits), Cell(g.EntropyRatio), Cell(g.PerplexityRatio) }).ToList();
+            var widths = headers.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+            o.WriteLine("gen  " + string.Join("  ", headers.Select((h, i) => h.PadLeft(widths[i]))));
+            foreach (var (g, row) in s.Generations.Zip(rows))
             {
-                o.WriteLine(string.Create(c,
-                    $"{g.Generation,3}  {g.DiversityRatio.Mean,7:F4} [{g.DiversityRatio.P10:F4}–{g.DiversityRatio.P90:F4}]  {g.GeneratedDiversityRatio.Mean,7:F4} [{g.GeneratedDiversityRatio.P10:F4}–{g.GeneratedDiversityRatio.P90:F4}]  {g.GeneratedEntropyBits.Mean,7:F4} [{g.GeneratedEntropyBits.P10:F4}–{g.GeneratedEntropyBits.P90:F4}]  {g.EntropyRatio.Mean,7:F4} [{g.EntropyRatio.P10:F4}–{g.EntropyRatio.P90:F4}]  {g.PerplexityRatio.Mean,8:F4} [{g.PerplexityRatio.P10:F4}–{g.PerplexityRatio.P90:F4}]"));
+                o.WriteLine($"{g.Generation,3}  " + string.Join("  ", row.Select((v, i) => v.PadLeft(widths[i]))));
             }
 
             // The sampler is biased, so the ledger's rows above are not what the gate checks against.
