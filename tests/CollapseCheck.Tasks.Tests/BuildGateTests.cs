@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CollapseCheck.Tests;
 
 namespace CollapseCheck.Tasks.Tests;
 
@@ -236,6 +237,35 @@ public class BuildGateTests(PackagedBuild packages)
         var (build, folder) = FailingBuild("badtoolpath", folder => $"CollapseCheckToolPath={folder}", installTool: false);
         Assert.Equal(2, build.Count($"CollapseCheck error CC0052: CollapseCheckToolPath is '{Regex.Escape(folder)}', which is not a file"));
         Assert.DoesNotContain("MSB6004", build.Output);
+    }
+
+    [UnixFact]
+    public void A_tool_stopped_by_a_signal_fails_every_build_instead_of_stamping_the_gate_passed()
+    {
+        // What a tool stopped by SIGTERM leaves: exit 143 and a diagnostics file without an error of its own.
+        var (build, folder) = FailingBuild("signalled", folder =>
+        {
+            var tool = Path.Combine(folder, "stopped-tool.sh");
+            File.WriteAllText(tool, """
+                #!/bin/sh
+                while [ $# -gt 0 ]; do
+                  if [ "$1" = "--diagnostics" ]; then printf '{"schemaVersion":1,"exitCode":143,"diagnostics":[]}' > "$2"; fi
+                  shift
+                done
+                exit 143
+                """.Replace("\r", ""));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            return $"CollapseCheckToolPath={tool}";
+        }, installTool: false);
+        Assert.Contains("CollapseCheck error CC0051:", build.Output);
+        Assert.Contains("exited with code 143 without reporting an error", build.Output);
+
+        var again = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={Path.Combine(folder, "stopped-tool.sh")}");
+        Assert.NotEqual(0, again.ExitCode);
     }
 
     [Fact]
