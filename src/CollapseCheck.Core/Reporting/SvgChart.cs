@@ -7,8 +7,9 @@ namespace CollapseCheck.Reporting;
 
 /// <summary>
 /// collapsecheck-report.svg: two panels, held-out perplexity ×gen0 and generated entropy ×gen0 by generation,
-/// each with the measured line, the theory's prediction and the gate's threshold; a failed check is ringed
-/// red. Plain SVG with a generic font and no script, so GitHub's file view shows it as it is.
+/// each with the measured line, the theory's prediction, the gate's threshold and generation 0's level (×1); a failed
+/// check, a failed budget too, is ringed red. Plain SVG with a generic font and no script, so GitHub's file view shows
+/// it as it is.
 /// </summary>
 public static class SvgChart
 {
@@ -26,13 +27,13 @@ public static class SvgChart
         var svg = new StringBuilder();
         svg.Append(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{2 * PanelWidth}\" height=\"{Height}\" viewBox=\"0 0 {2 * PanelWidth} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         svg.Append(F($"<rect width=\"{2 * PanelWidth}\" height=\"{Height}\" fill=\"#ffffff\"/>\n"));
-        Panel(svg, report, 0, "perplexity ×gen0 (lower is better)", "CC1001", g => g.RelativeToGeneration0.Perplexity, "ceiling");
-        Panel(svg, report, PanelWidth, "entropy ×gen0 (higher is better)", "CC1002", g => g.RelativeToGeneration0.UnigramEntropy, "floor");
+        Panel(svg, report, 0, "perplexity ×gen0 (lower is better)", CollapseGate.PerplexityCode, CollapseGate.PerplexityBudgetCode, g => g.RelativeToGeneration0.Perplexity, "ceiling");
+        Panel(svg, report, PanelWidth, "entropy ×gen0 (higher is better)", CollapseGate.EntropyCode, CollapseGate.EntropyBudgetCode, g => g.RelativeToGeneration0.UnigramEntropy, "floor");
         svg.Append("</svg>\n");
         return svg.ToString();
     }
 
-    private static void Panel(StringBuilder svg, LineageReport report, int x0, string title, string code, Func<GenerationRow, double> measured, string thresholdName)
+    private static void Panel(StringBuilder svg, LineageReport report, int x0, string title, string code, string budgetCode, Func<GenerationRow, double> measured, string thresholdName)
     {
         var checks = report.Gate.Checks.Where(c => c.Code == code).ToList();
         var series = new List<Series>
@@ -78,6 +79,10 @@ public static class SvgChart
             svg.Append(F($"<text x=\"{x0 + PanelWidth - Right}\" y=\"20\" text-anchor=\"end\" fill=\"#666\" font-size=\"11\">log scale</text>\n"));
         }
 
+        // Generation 0's level, which every ratio starts from: above or below it is the direction of change.
+        svg.Append(F($"<line x1=\"{x0 + Left}\" y1=\"{Y(1.0):F1}\" x2=\"{x0 + PanelWidth - Right}\" y2=\"{Y(1.0):F1}\" stroke=\"#9a9a9a\" stroke-dasharray=\"1,3\"/>\n"));
+        svg.Append(F($"<text x=\"{x0 + PanelWidth - Right - 2}\" y=\"{Y(1.0) - 3:F1}\" text-anchor=\"end\" fill=\"#666\" font-size=\"10\">×1</text>\n"));
+
         foreach (var (s, index) in series.Select((s, i) => (s, i)))
         {
             var points = s.Points.Where(p => double.IsFinite(p.Value) && p.Value > 0).ToList();
@@ -93,12 +98,13 @@ public static class SvgChart
 
         foreach (var c in checks)
         {
-            var (cx, cy) = (X(c.Generation), Y(Math.Max(c.Measured, 1e-12)));
-            svg.Append(F($"<circle cx=\"{cx:F1}\" cy=\"{cy:F1}\" r=\"3.5\" fill=\"#1f4e9c\"/>\n"));
-            if (!c.Passed)
-            {
-                svg.Append(F($"<circle cx=\"{cx:F1}\" cy=\"{cy:F1}\" r=\"8\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"><title>{Escape($"{c.Code} at generation {c.Generation}: {c.Reason}")}</title></circle>\n"));
-            }
+            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(Math.Max(c.Measured, 1e-12)):F1}\" r=\"3.5\" fill=\"#1f4e9c\"/>\n"));
+        }
+
+        // A budget is checked at the last generation: a failed one is ringed there like a failed check.
+        foreach (var c in checks.Concat(report.Gate.Checks.Where(b => b.Code == budgetCode)).Where(c => !c.Passed))
+        {
+            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(Math.Max(c.Measured, 1e-12)):F1}\" r=\"8\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"><title>{Escape($"{c.Code} at generation {c.Generation}: {c.Reason}")}</title></circle>\n"));
         }
     }
 

@@ -90,10 +90,11 @@ public class ReportRendererTests
     }
 
     [Fact]
-    public void The_svg_rings_every_failed_check_and_has_no_script()
+    public void The_svg_rings_every_failed_check_and_budget_and_has_no_script()
     {
         var svg = SvgChart.Render(s_report);
-        var ringed = s_report.Gate.Checks.Count(c => !c.Passed && c.Code is "CC1001" or "CC1002");
+        var ringed = s_report.Gate.Checks.Count(c => !c.Passed && c.Code is "CC1001" or "CC1002" or "CC1010" or "CC1011");
+        Assert.Contains(s_report.Gate.Checks, c => !c.Passed && c.Code is "CC1010"); // the fixture fails a budget
         Assert.Equal(ringed, svg.Split("stroke=\"#c0392b\" stroke-width=\"2\"><title>").Length - 1);
         Assert.DoesNotContain("<script", svg);
         Assert.DoesNotContain("@font-face", svg);
