@@ -32,9 +32,7 @@ public static class AcceptJob
         var madeWith = policyPath
             ?? (JsonNode.Parse(receivedJson)?["policy"]?["source"] is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var source)
                 && File.Exists(Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source)) ? Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source) : null);
-        var policy = RunJob.LoadPolicy(madeWith);
-        VerifyJob.ThrowIfStale(policy, madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)]);
-        var overrides = ReportComparer.Compare(JsonNode.Parse(receivedJson)!["policy"]!.ToJsonString(), ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify"])
+        var overrides = VerifyJob.ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)])
             .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
 
         File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);

@@ -56,8 +56,6 @@ internal static class SnapshotJson
         return value.Items.Select(FirstDuplicateKey).FirstOrDefault(d => d is not null);
     }
 
-    public static string? DeviceOf(string json) => JsonNode.Parse(json)?["device"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device) ? device : null;
-
     /// <summary>
     /// Where the field at <paramref name="path"/> ("generations.3.heldOut.perplexity") is written in the snapshot, or
     /// its nearest enclosing field there when the snapshot lacks it: the error, and a CI annotation, point at that line.
@@ -86,11 +84,19 @@ internal static class SnapshotJson
         return at;
     }
 
-    /// <summary>The report's numerics; null when it has none (an earlier version's snapshot) or they are not in shape.</summary>
-    public static Numerics? NumericsOf(string json) =>
-        JsonNode.Parse(json)?["numerics"] is JsonObject o
-        && o["machine"] is System.Text.Json.Nodes.JsonValue m && m.TryGetValue<string>(out var machine)
-        && o["fingerprint"] is System.Text.Json.Nodes.JsonValue f && f.TryGetValue<string>(out var fingerprint)
-            ? new Numerics(machine, fingerprint)
-            : null;
+    /// <summary>
+    /// Where the report was made: its device, and its numerics (null when it has none, an earlier version's snapshot, or
+    /// they are not in shape).
+    /// </summary>
+    public static (string? Device, Numerics? Numerics) OriginOf(string json)
+    {
+        var report = JsonNode.Parse(json);
+        var device = report?["device"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var d) ? d : null;
+        var numerics = report?["numerics"] is JsonObject o
+            && o["machine"] is System.Text.Json.Nodes.JsonValue m && m.TryGetValue<string>(out var machine)
+            && o["fingerprint"] is System.Text.Json.Nodes.JsonValue f && f.TryGetValue<string>(out var fingerprint)
+                ? new Numerics(machine, fingerprint)
+                : null;
+        return (device, numerics);
+    }
 }

@@ -92,9 +92,10 @@ public static class VerifyJob
         // Measured values repeat bit for bit only under the same numerics; elsewhere a lineage's numbers drift apart
         // (see Numerics), so the headline ones are compared with otherMachineTolerance, or none at all, and every
         // other field still exactly.
-        var (verifiedNumerics, receivedNumerics) = (SnapshotJson.NumericsOf(verifiedJson), SnapshotJson.NumericsOf(receivedJson));
-        var match = SnapshotJson.DeviceOf(receivedJson) == "cuda" ? NumericsMatch.ReceivedOnCuda
-            : SnapshotJson.DeviceOf(verifiedJson) == "cuda" ? NumericsMatch.SnapshotOnCuda
+        var (verifiedDevice, verifiedNumerics) = SnapshotJson.OriginOf(verifiedJson);
+        var (receivedDevice, receivedNumerics) = SnapshotJson.OriginOf(receivedJson);
+        var match = receivedDevice == "cuda" ? NumericsMatch.ReceivedOnCuda
+            : verifiedDevice == "cuda" ? NumericsMatch.SnapshotOnCuda
             : verifiedNumerics?.Fingerprint == receivedNumerics?.Fingerprint ? NumericsMatch.Same
             : NumericsMatch.Other;
         var tolerance = match == NumericsMatch.Same ? policy.Verify.Tolerance : policy.Verify.OtherMachineTolerance;
@@ -127,7 +128,7 @@ public static class VerifyJob
             };
             // A changed policy field is pointed at in the policy, which the pull request changed; anything else at its
             // line in the snapshot.
-            var policyField = first.Path.StartsWith("policy.", StringComparison.Ordinal) ? Regex.Replace(first.Path["policy.".Length..], @"\.(\d+)(?=\.|$)", "[$1]") : null;
+            var policyField = first.Path.StartsWith("policy.", StringComparison.Ordinal) ? LoaderField(first.Path["policy.".Length..]) : null;
             var at = policyField is not null && policy.Locations.TryGetValue(policyField, out var fieldAt) ? fieldAt : SnapshotJson.LocationOf(first.Path, verifiedJson, files.VerifiedJson);
             failures.Add(Errors.SnapshotMismatch(at,
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
@@ -161,16 +162,17 @@ public static class VerifyJob
     /// CC2005 when the report echoes another policy than the one it is verified for: an edit since the last run, or
     /// a run that failed and left the previous report, would otherwise be compared as if it were current.
     /// </summary>
-    /// <param name="alsoIgnored">Policy fields that may differ too (accept: those an option overrides).</param>
-    internal static void ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson, string[]? alsoIgnored = null)
+    /// <param name="allowed">Policy fields that may differ (accept: those an option overrides).</param>
+    /// <returns>The differences in <paramref name="allowed"/> fields.</returns>
+    internal static IReadOnlyList<FieldDifference> ThrowIfStale(LineagePolicyFile policy, string? policyPath, string reportPath, string reportJson, IReadOnlyCollection<string>? allowed = null)
     {
         // The verify section only says how to compare, which a report does not depend on.
         var inReport = JsonNode.Parse(reportJson)!["policy"]!.ToJsonString();
-        if (ReportComparer.Compare(inReport, ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify", .. alsoIgnored ?? []]) is [var first, ..])
+        var differences = ReportComparer.Compare(inReport, ReportJson.Serialize(ReportBuilder.Echo(policy)), [], 0, ["verify"]);
+        if (differences.FirstOrDefault(d => allowed?.Contains(d.Path) != true) is { } first)
         {
-            // The comparer's "corpus.include.0" is the loader's "corpus.include[0]"; an item the policy no longer has is
-            // located at its list.
-            var field = Regex.Replace(first.Path, @"\.(\d+)(?=\.|$)", "[$1]");
+            // An item the policy no longer has is located at its list.
+            var field = LoaderField(first.Path);
             var parent = field.Split('[')[0];
             SourceLocation? at = policy.Locations.TryGetValue(field, out var location) ? location
                 : policy.Locations.TryGetValue(parent, out var parentLocation) ? parentLocation
@@ -179,7 +181,12 @@ public static class VerifyJob
             var option = AcceptJob.Overrides.FirstOrDefault(o => o.Field == field).Option;
             throw Errors.ReportStale(at, reportPath, field, first.Verified, first.Received, policyPath, option);
         }
+
+        return differences;
     }
+
+    /// <summary>The comparer's path of a policy field ("corpus.include.0") as the loader names it ("corpus.include[0]").</summary>
+    private static string LoaderField(string path) => Regex.Replace(path, @"\.(\d+)(?=\.|$)", "[$1]");
 
     /// <summary>CRLF and lone CR as LF, and exactly one newline at the end.</summary>
     private static string WithLfLineEnds(string text) =>
