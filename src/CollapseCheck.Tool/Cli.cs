@@ -154,6 +154,9 @@ public static class Cli
     }
 }
 
+/// <summary>Something that passed but should be seen (CC2007), on <paramref name="File"/>.</summary>
+public sealed record Notice(string Code, string File, string Message);
+
 /// <summary>Where results (stdout) and diagnostics and progress (stderr) go; tests pass their own writers.</summary>
 public sealed record ToolOutput(TextWriter Out, TextWriter Error)
 {
@@ -162,19 +165,19 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     /// <summary>The process environment, read for GitHub Actions' variables.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
-    private readonly List<(string Code, string File, string Message)> _notices = [];
+    private readonly List<Notice> _notices = [];
 
     /// <summary>Every error printed, for --diagnostics.</summary>
     public IReadOnlyList<CollapseCheckException> Reported => _reported;
 
     /// <summary>Every notice printed, for --diagnostics: the MSBuild task shows them in a default-verbosity build.</summary>
-    public IReadOnlyList<(string Code, string File, string Message)> Notices => _notices;
+    public IReadOnlyList<Notice> Notices => _notices;
 
     /// <summary>Something that passes but should be seen: printed, kept for --diagnostics, and a notice in GitHub Actions.</summary>
     public void Note(string code, string file, string message)
     {
         Out.WriteLine(message);
-        _notices.Add((code, file, message));
+        _notices.Add(new Notice(code, file, message));
         GitHubActions.Notice(this, file, code, message);
     }
 

@@ -15,7 +15,7 @@ internal static class DiagnosticsFile
 
     public sealed record Document(int SchemaVersion, int ExitCode, IReadOnlyList<Entry> Diagnostics);
 
-    public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<(string Code, string File, string Message)> notices, int exitCode)
+    public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<Notice> notices, int exitCode)
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
             .Concat(notices.Select(n => new Entry(n.Code, "notice", Path.GetFullPath(n.File), 0, 0, n.Message))).ToList();

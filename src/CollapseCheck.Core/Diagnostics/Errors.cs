@@ -96,7 +96,13 @@ public static class Errors
     public static CollapseCheckException CorpusNotText(SourceLocation at, string? marked) =>
         new("CC0017", marked is null
             ? "the corpus file is not text here: neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark; save it as UTF-8, or leave it out with corpus.exclude"
-            : $"the corpus file is not valid {marked} here, although its byte-order mark says {marked}; save it again as UTF-8, or leave it out with corpus.exclude", at);
+            : $"the corpus file {NotAsMarked(marked)}; save it again as UTF-8, or leave it out with corpus.exclude", at);
+
+    /// <param name="marked">As for <see cref="CorpusNotText"/>.</param>
+    public static CollapseCheckException PolicyNotText(SourceLocation at, string? marked) =>
+        PolicySyntax(at, marked is null ? "the file is not UTF-8 text; save it as UTF-8" : $"the file {NotAsMarked(marked)}; save it as UTF-8");
+
+    private static string NotAsMarked(string marked) => $"is not valid {marked} here, although its byte-order mark says {marked}";
 
     public static CollapseCheckException CorpusFileUnreadable(SourceLocation? at, string path, string reason) =>
         new("CC0018", $"corpus file '{path}' could not be read: {reason}", at);

@@ -22,12 +22,7 @@ public static class PolicyLoader
     public static LineagePolicyFile Load(string path)
     {
         EnsureExists(path);
-        var text = TextFile.Read(path, NotText, reason => Errors.PolicyUnreadable(path, reason));
-        return Parse(text, path);
-
-        static CollapseCheckException NotText(SourceLocation at, string? marked) => Errors.PolicySyntax(at, marked is null
-            ? "the file is not UTF-8 text; save it as UTF-8"
-            : $"the file is not valid {marked} here, although its byte-order mark says {marked}; save it as UTF-8");
+        return Parse(TextFile.Read(path, Errors.PolicyNotText, reason => Errors.PolicyUnreadable(path, reason)), path);
     }
 
     /// <summary>CC0001 unless <paramref name="path"/> is a plain file: missing, out of reach, a folder, or a pipe or device.</summary>
