@@ -141,7 +141,7 @@ public static class ModelBenchmark
         {
             foreach (var generator in generators)
             {
-                generator.Dispose();
+                generator?.Dispose();
             }
         }
     }
@@ -157,7 +157,7 @@ public static class ModelBenchmark
         var context = model.Config.Context;
         var passes = new List<double[]>();
         var clock = Stopwatch.StartNew();
-        using var generator = new Generator(1, device);
+        using var generator = DrawGenerator.Create(1, device);
         while (passes.Count < 3 || (clock.Elapsed.TotalSeconds < seconds && passes.Count < 25))
         {
             var stepMs = new double[context];
@@ -189,7 +189,7 @@ public static class ModelBenchmark
     {
         model.eval();
         using var _ = no_grad();
-        using var generator = new Generator(1, device);
+        using var generator = DrawGenerator.Create(1, device);
         var sequence = zeros(batch, 1, dtype: ScalarType.Int64, device: device);
         var clock = Stopwatch.StartNew();
         var positions = 0;

@@ -48,22 +48,23 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
         {
             foreach (var generator in generators)
             {
-                generator.Dispose();
+                generator?.Dispose();
             }
         }
     }
 
     /// <summary>
     /// One generator per shard, each seeded from <paramref name="seed"/> and its index: the text depends on the
-    /// seed and the shard count (a constant per device), not on which thread runs first.
+    /// seed and the shard count (a constant per device), not on which thread runs first. On CUDA the one shard's
+    /// entry is null: the device's default generator, seeded here, draws (see <see cref="DrawGenerator"/>).
     /// </summary>
-    public Generator[] NewGenerators(long seed) =>
+    public Generator?[] NewGenerators(long seed) =>
         Enumerable.Range(0, ComputeDevice.ShardsFor(device, batch))
-            .Select(s => new Generator((ulong)new SplitMix64((ulong)seed + (ulong)s * 0x9E3779B97F4A7C15UL).NextSeed(), device))
+            .Select(s => DrawGenerator.Create((ulong)new SplitMix64((ulong)seed + (ulong)s * 0x9E3779B97F4A7C15UL).NextSeed(), device))
             .ToArray();
 
     /// <summary>The whole batch once, each shard's rows decoded on its own thread; documents in shard order.</summary>
-    public List<int[]> SampleRound(Generator[] generators)
+    public List<int[]> SampleRound(Generator?[] generators)
     {
         // Set once, here: the shards' threads would otherwise both write the modules' training flags.
         model.eval();
@@ -74,17 +75,17 @@ public sealed class Sampler(Gpt model, SamplingPolicy policy, int endOfDocumentI
     }
 
     /// <summary>Next ids [B, 1] for logits [B, V]: the policy's filters, then a draw from the softmax, on the logits' device.</summary>
-    public static Tensor Draw(Tensor logits, SamplingPolicy policy, Generator generator) =>
+    public static Tensor Draw(Tensor logits, SamplingPolicy policy, Generator? generator) =>
         LogitFilters.Apply(logits, policy.Temperature, policy.TopK, policy.TopP).softmax(1).multinomial(1, replacement: true, generator: generator);
 
     /// <summary>One batch of rows, each cut at its first end-of-document.</summary>
-    public List<int[]> SampleBatch(Generator generator)
+    public List<int[]> SampleBatch(Generator? generator)
     {
         model.eval();
         return SampleBatch(generator, batch);
     }
 
-    private List<int[]> SampleBatch(Generator generator, int rowCount)
+    private List<int[]> SampleBatch(Generator? generator, int rowCount)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
