@@ -42,14 +42,27 @@ public static class Evaluator
             .ToArray();
         var nats = new double[batches.Length];
         var shards = ComputeDevice.ShardsFor(device, batches.Length);
+        // The stream goes up once, each batch is a view of it, and the losses come back once per shard: on a GPU a
+        // per-batch upload and read-back each waited for the device, leaving it idle while the next batch was queued.
+        using var onDevice = tensor(ids.Select(i => (long)i).ToArray(), device: device);
         ComputeDevice.ForEachShard(shards, shard =>
         {
             using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
             var (first, count) = ComputeDevice.ShardRows(batches.Length, shards, shard);
-            for (var b = first; b < first + count; b++)
+            if (count == 0)
             {
-                nats[b] = Score(model, ids, batches[b].Rows, batches[b].Length, device);
+                return;
             }
+
+            var losses = new Tensor[count];
+            for (var b = 0; b < count; b++)
+            {
+                losses[b] = Score(model, onDevice, batches[first + b].Rows, batches[first + b].Length);
+            }
+
+            using var host = stack(losses).cpu();
+            host.data<double>().CopyTo(nats, (int)first);
         });
 
         long tokens = 0, bytes = 0;
@@ -62,21 +75,22 @@ public static class Evaluator
         return new EvaluationResult(nats.Sum(), tokens, bytes);
     }
 
-    private static double Score(Gpt model, int[] ids, int[] rows, int length, Device device)
+    /// <summary>Summed NLL of one batch, in nats, as a float64 scalar on the device.</summary>
+    /// <remarks>A batch's windows are consecutive, each as long as the stride between them (the context, or the one
+    /// short last window alone), so inputs and targets are two views of one stretch of the stream.</remarks>
+    private static Tensor Score(Gpt model, Tensor stream, int[] rows, int length)
     {
-        var buffer = new long[rows.Length * (length + 1)];
-        for (var r = 0; r < rows.Length; r++)
+        if (rows[^1] != rows[0] + (rows.Length - 1) * length)
         {
-            for (var i = 0; i <= length; i++)
-            {
-                buffer[r * (length + 1) + i] = ids[rows[r] + i];
-            }
+            throw new InvalidOperationException($"a batch's windows must be consecutive, {length} apart");
         }
 
         using var scope = NewDisposeScope();
-        var t = tensor(buffer, [rows.Length, length + 1], device: device);
-        var logits = model.forward(t.narrow(1, 0, length));
-        var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), t.narrow(1, 1, length).reshape(-1), reduction: nn.Reduction.Sum);
-        return loss.to(ScalarType.Float64).item<double>();
+        var span = (long)rows.Length * length;
+        var inputs = stream.narrow(0, rows[0], span).view(rows.Length, length);
+        var targets = stream.narrow(0, rows[0] + 1, span).reshape(-1);
+        var logits = model.forward(inputs);
+        var loss = F.cross_entropy(logits.reshape(-1, logits.shape[2]), targets, reduction: nn.Reduction.Sum);
+        return loss.to(ScalarType.Float64).MoveToOuterDisposeScope();
     }
 }
