@@ -3,7 +3,7 @@
 causal SDPA, 4x GELU MLP, tied head, GPT-2 init), the same sizes and the same measurements, so the two can be
 run side by side on one machine (see bench/gpu.sh). Prints JSON with the fields `collapsecheck bench --json` uses.
 
-    python3 bench/reference.py --device cuda [--compile] [--bf16] [--seconds 3]
+    python3 bench/reference.py --device cuda [--compile] [--bf16] [--seconds 3] [--model all|default|3.5m]
 """
 import argparse, json, math, time
 import torch
@@ -106,9 +106,13 @@ def bench(name, cfg, batch, device, compile_, bf16, seconds):
         opt.step()
         return batch * ctx
 
+    total = torch.zeros((), dtype=torch.float64, device=device)
+
     def eval_step():
+        # As collapsecheck's evaluator: the batch's summed loss, kept on the device and read back once at the end.
         with torch.no_grad(), autocast:
-            step_model(data[:, :-1])
+            logits = step_model(data[:, :-1])
+            total.add_(F.cross_entropy(logits.reshape(-1, vocab).float(), data[:, 1:].reshape(-1), reduction="sum").double())
         return batch * ctx
 
     train = timed(train_step, device, seconds)
@@ -168,8 +172,10 @@ if __name__ == "__main__":
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--bf16", action="store_true")
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--model", choices=["all", "default", "3.5m"], default="all", help="as collapsecheck bench --model")
     args = parser.parse_args()
     device = torch.device(args.device)
-    results = [bench(n, c, b, device, args.compile, args.bf16, args.seconds) for n, c, b in CASES]
+    cases = CASES if args.model == "all" else [CASES[0 if args.model == "default" else 1]]
+    results = [bench(n, c, b, device, args.compile, args.bf16, args.seconds) for n, c, b in cases]
     print(json.dumps(dict(schemaVersion=1, torch=torch.__version__, compile=args.compile, bf16=args.bf16,
                           threads=torch.get_num_threads(), results=results), indent=2))
