@@ -102,6 +102,13 @@ public static class Cli
         }];
     }
 
+    /// <summary>The command's own help lists the options it takes; the root's lists only the commands.</summary>
+    private static string UsageHint(ParseResult parsed, RootCommand root)
+    {
+        var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
+        return $"Run 'collapsecheck {command}--help' for usage.";
+    }
+
     private static int Run(ParseResult parsed, RootCommand root, ToolOutput output)
     {
         if (parsed.Errors.Count > 0)
@@ -111,9 +118,7 @@ public static class Cli
                 output.Report(Errors.BadArgument(error));
             }
 
-            // The command's own help lists the options it takes; the root's lists only the commands.
-            var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
-            output.Error.WriteLine($"Run 'collapsecheck {command}--help' for usage.");
+            output.Error.WriteLine(UsageHint(parsed, root));
             return 2;
         }
 
@@ -132,6 +137,12 @@ public static class Cli
         catch (CollapseCheckException e)
         {
             output.Report(e);
+            if (e.Code == Errors.BadArgumentCode)
+            {
+                // An option's value out of range is found after parsing; it gets the same pointer as a parse error.
+                output.Error.WriteLine(UsageHint(parsed, root));
+            }
+
             return e.ExitCode;
         }
         catch (SignalledException e)

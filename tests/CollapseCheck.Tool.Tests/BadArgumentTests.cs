@@ -135,6 +135,18 @@ public class BadArgumentTests : IDisposable
         Assert.Contains($"Run 'collapsecheck {command} --help' for usage.", error);
     }
 
+    /// <summary>Found after parsing, by the command itself, yet pointed to the same help as a parse error.</summary>
+    [Theory]
+    [InlineData("run", "--tolerance", "-1", "--tolerance must be 0 or more")]
+    [InlineData("bench", "--seconds", "0", "--seconds must be above 0")]
+    [InlineData("bench", "--model", "huge", "--model must be all or one of")]
+    public void An_option_value_out_of_range_points_to_the_command_help(string command, string option, string value, string message)
+    {
+        var (_, error) = Rejected(command, option, value);
+        Assert.StartsWith($"error CC0040: {message}", error);
+        Assert.Contains($"Run 'collapsecheck {command} --help' for usage.", error);
+    }
+
     [Fact]
     public void Init_with_a_misspelt_option_writes_no_file_named_after_it()
     {

@@ -133,8 +133,11 @@ public static class Errors
     public static CollapseCheckException ReportUnreadable(SourceLocation at, string detail) =>
         new("CC0031", $"not a valid report or snapshot: {detail}; run 'collapsecheck run' again, or restore the snapshot from version control", at);
 
+    /// <summary>The code of <see cref="BadArgument"/>: the CLI adds its usage hint to these.</summary>
+    public const string BadArgumentCode = "CC0040";
+
     public static CollapseCheckException BadArgument(string detail) =>
-        new("CC0040", detail);
+        new(BadArgumentCode, detail);
 
     /// <summary>A gate check that did not hold; CC1xxx, so exit code 1.</summary>
     public static CollapseCheckException GateFailed(string code, SourceLocation? at, string message) =>
