@@ -13,13 +13,17 @@ internal static class DrawGenerator
     /// <summary>A seeded generator for draws on <paramref name="device"/>, or null after seeding CUDA's default one.</summary>
     public static Generator? Create(ulong seed, Device device)
     {
-        if (device.type == DeviceType.CPU)
+        switch (device.type)
         {
-            return new Generator(seed, device);
+            case DeviceType.CPU:
+                return new Generator(seed, device);
+            case DeviceType.CUDA:
+                // One CUDA shard at a time draws (ShardsFor gives 1 there), so the default generator has a single
+                // user; every GPU's is seeded, whichever one the device names.
+                cuda.manual_seed_all(unchecked((long)seed));
+                return null;
+            default:
+                throw new NotSupportedException($"sampling on {device.type} is not supported; use cpu or cuda");
         }
-
-        // One CUDA shard at a time draws (ShardsFor gives 1 there), so the default generator has a single user.
-        cuda.manual_seed(unchecked((long)seed));
-        return null;
     }
 }

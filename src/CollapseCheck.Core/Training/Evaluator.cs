@@ -40,6 +40,11 @@ public static class Evaluator
         var batches = starts.Chunk(batch)
             .SelectMany(group => group.GroupBy(s => Math.Min(context, ids.Length - 1 - s)).Select(g => (Length: g.Key, Rows: g.ToArray())))
             .ToArray();
+        if (batches.Length == 0)
+        {
+            return new EvaluationResult(0, 0, 0);
+        }
+
         var nats = new double[batches.Length];
         var shards = ComputeDevice.ShardsFor(device, batches.Length);
         // The stream goes up once, each batch is a view of it, and the losses come back once per shard: on a GPU a
@@ -50,11 +55,6 @@ public static class Evaluator
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var (first, count) = ComputeDevice.ShardRows(batches.Length, shards, shard);
-            if (count == 0)
-            {
-                return;
-            }
-
             var losses = new Tensor[count];
             for (var b = 0; b < count; b++)
             {
