@@ -24,7 +24,9 @@ fi
 # the corpus is found beside the running dotnet. About 1.6 MB packed.
 if [ ! -f .gpu/docs.tar.xz ]; then
   sdk=$(dirname "$(readlink -f "$(command -v dotnet)")")
-  (cd "$sdk" && tar -cJf - packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml) > .gpu/docs.tar.xz
+  # Through a temporary file: a failed tar (no SDK packs) must not leave an empty archive that later runs trust.
+  (cd "$sdk" && tar -cJf - packs/Microsoft.NETCore.App.Ref/*/ref/net*/*.xml) > .gpu/docs.tar.xz.tmp
+  mv .gpu/docs.tar.xz.tmp .gpu/docs.tar.xz
 fi
 # The tool without other platforms' natives; libtorch itself is never in the publish folder (it comes from the
 # NuGet cache here, and from PyTorch there).
@@ -35,7 +37,8 @@ cat > .gpu/run.sh <<'RUN'
 set -euo pipefail
 pack=$(cd "$(dirname "$0")" && pwd)
 dotnet_root=/tmp/collapsecheck-dotnet app=/tmp/collapsecheck-app
-[ -x "$dotnet_root/dotnet" ] || { mkdir -p "$dotnet_root" && tar -xJf "$pack/runtime.tar.xz" -C "$dotnet_root" && tar -xJf "$pack/docs.tar.xz" -C "$dotnet_root"; }
+[ -x "$dotnet_root/dotnet" ] || { mkdir -p "$dotnet_root" && tar -xJf "$pack/runtime.tar.xz" -C "$dotnet_root"; }
+[ -d "$dotnet_root/packs/Microsoft.NETCore.App.Ref" ] || tar -xJf "$pack/docs.tar.xz" -C "$dotnet_root"
 rm -rf "$app" && mkdir -p "$app" && tar -xzf "$pack/app.tgz" -C "$app"
 torch_lib=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
 export DOTNET_ROOT=$dotnet_root LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -82,22 +85,24 @@ def load(name):
 def number(case, field):
     value = (case or {}).get(field)
     return value if isinstance(value, (int, float)) else None
+def named(ref, name):
+    return next((r for r in (ref or {}).get("results", []) if r.get("name") == name), {})
 def compare(ts, refs):
-  for i, case in enumerate((ts or {}).get("results", [])):
+  for case in (ts or {}).get("results", []):
     print(case["name"], ts.get("precision"))
     for field in ("trainTokensPerSecond", "trainFlopsPerSecond", "evaluateTokensPerSecond", "sampleTokensPerSecondCached", "sampleTokensPerSecondUncached"):
         mine = number(case, field)
         if mine is None: continue
         row = f"  {field:30} torchsharp {mine:14,.0f}"
         for label, ref in refs:
-            theirs = number((ref or {}).get("results", [{}] * (i + 1))[i], field)
+            theirs = number(named(ref, case["name"]), field)
             if theirs: row += f"   {label} {theirs:14,.0f} (x{mine / theirs:.2f})"
         print(row)
     early, late = number(case, "decodeStepMsEarly"), number(case, "decodeStepMsLate")
     if early and late:
         row = f"  decoding step early/late ms   torchsharp {early:.3f} / {late:.3f} (x{late / early:.2f})"
         for label, ref in refs:
-            r = (ref or {}).get("results", [{}] * (i + 1))[i]
+            r = named(ref, case["name"])
             e, l = number(r, "decodeStepMsEarly"), number(r, "decodeStepMsLate")
             if e and l: row += f"   {label} {e:.3f} / {l:.3f} (x{l / e:.2f})"
         print(row, f"at positions {case.get('decodeEarlyPositions')} and {case.get('decodeLatePositions')}")
