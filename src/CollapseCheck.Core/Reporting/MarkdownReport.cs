@@ -60,6 +60,7 @@ public static class MarkdownReport
         }
 
         md.Append('\n');
+        AppendPerSeed(md, gate);
         foreach (var budget in gate.Checks.Where(c => c.Predicted is null))
         {
             md.Append($"- Budget, {budget.Metric} at generation {budget.Generation}: {budget.Reason}: **{(budget.Passed ? "pass" : "fail")}**.\n");
@@ -69,6 +70,29 @@ public static class MarkdownReport
         foreach (var failure in gate.Failures)
         {
             md.Append($"- **{failure.Code}** (`{failure.PolicyField}`): {failure.Message}\n");
+        }
+
+        md.Append('\n');
+    }
+
+    /// <summary>
+    /// With several seeds the gate table shows their mean; each seed's own ratio and the margin their spread adds to a
+    /// ceiling (or takes from a floor) are what a reviewer needs to tell a real change from one unlucky seed.
+    /// </summary>
+    private static void AppendPerSeed(StringBuilder md, GateVerdict gate)
+    {
+        if (gate.Seeds.Count < 2)
+        {
+            return;
+        }
+
+        md.Append($"Per seed ({string.Join(", ", gate.Seeds)}, in that order), each ratio to its own generation 0, and the noise margin (2 × their sample standard deviation) in the thresholds above:\n\n");
+        md.Append("| gen | perplexity ×gen0 ↓ | entropy ×gen0 ↑ | diversity ×gen0 ↑ |\n");
+        md.Append("|---:|---|---|---|\n");
+        foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
+        {
+            var cells = row.Select(c => string.Join(" · ", c.PerSeed.Select(v => F($"{v:F4}"))) + F($" (margin {c.Margin:F4})"));
+            md.Append($"| {row.Key} | {string.Join(" | ", cells)} |\n");
         }
 
         md.Append('\n');

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using CollapseCheck.Reporting;
 
@@ -37,6 +38,32 @@ public class ReportRendererTests
 
         Assert.StartsWith("# CollapseCheck report: fixture.json\n\n**Verdict: FAIL.**", markdown);
         Assert.Contains("CC1020", markdown);
+    }
+
+    [Fact]
+    public void With_several_seeds_each_seeds_ratio_and_the_margin_are_tabled_under_the_mean()
+    {
+        Assert.True(s_report.Gate.Seeds.Count >= 2, "the fixture has two seeds");
+        var lines = MarkdownReport.Render(s_report).Split('\n');
+        var table = lines.SkipWhile(l => !l.StartsWith("Per seed (", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(table);
+        foreach (var generation in s_report.Gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
+        {
+            var row = table.First(l => l.StartsWith($"| {generation.Key} | ", StringComparison.Ordinal));
+            var expected = generation.Select(c => string.Join(" · ", c.PerSeed.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))
+                + $" (margin {c.Margin.ToString("F4", CultureInfo.InvariantCulture)})");
+            Assert.Equal($"| {generation.Key} | {string.Join(" | ", expected)} |", row);
+        }
+
+        var oneSeed = s_report with
+        {
+            Gate = s_report.Gate with
+            {
+                Seeds = [1],
+                Checks = s_report.Gate.Checks.Select(c => c with { PerSeed = c.PerSeed.Take(1).ToList(), Margin = 0 }).ToList(),
+            },
+        };
+        Assert.DoesNotContain("Per seed (", MarkdownReport.Render(oneSeed));
     }
 
     [Fact]
