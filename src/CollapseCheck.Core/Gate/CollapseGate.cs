@@ -38,6 +38,8 @@ public static class CollapseGate
                 Ratios(lineages, r => r.Generations[generation].Generated.GiniSimpson / r.Generations[0].Generated.GiniSimpson), theory.DiversityRatio(g), gate.Tolerance));
         }
 
+        var seeds = lineages.Select(l => l.Seed).ToList();
+        string Line(GateCheck c) => FailureLine(c, seeds, gate.Tolerance);
         var failures = checks.Where(c => !c.Passed)
             .Select(c => new GateFailure(c.Code, "gate.tolerance", Line(c)))
             .ToList();
@@ -72,7 +74,6 @@ public static class CollapseGate
                 $"the theory says this policy collapses: {theory.LongRunSentence} (set gate.failOnPredictedCollapse to false to accept it)"));
         }
 
-        var seeds = lineages.Select(l => l.Seed).ToList();
         var summary = failures.Count == 0
             ? $"pass: {PassDetail(checks.Count)}; {theory.LongRunSentence}"
             : $"fail: {FailDetail(failures)}";
@@ -112,7 +113,7 @@ public static class CollapseGate
         return 2 * Math.Sqrt(perSeed.Sum(v => (v - mean) * (v - mean)) / (perSeed.Length - 1));
     }
 
-    private static GateCheck Ceiling(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
+    internal static GateCheck Ceiling(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
     {
         var margin = Margin(perSeed);
         var threshold = predicted * (1 + tolerance) + margin;
@@ -124,7 +125,7 @@ public static class CollapseGate
                 : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:F2} + margin {margin:F4}): it degrades more than the theory allows"));
     }
 
-    private static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
+    internal static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
     {
         var margin = Margin(perSeed);
         var threshold = predicted / (1 + tolerance) - margin;
@@ -136,7 +137,7 @@ public static class CollapseGate
                 : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:F2} − margin {margin:F4}): it loses more than the theory allows"));
     }
 
-    private static GateCheck Budget(string code, string metric, int g, string better, double[] perSeed, double limit)
+    internal static GateCheck Budget(string code, string metric, int g, string better, double[] perSeed, double limit)
     {
         var measured = perSeed.Average();
         var passed = better == "lower" ? measured <= limit : measured >= limit;
@@ -144,7 +145,21 @@ public static class CollapseGate
             $"{measured:F4} against the policy's budget {(better == "lower" ? "of at most" : "of at least")} {limit:F4}"));
     }
 
-    /// <summary>The message of an MSBuild/GitHub error line: "metric at generation g is X, threshold Y (predicted Z)".</summary>
-    private static string Line(GateCheck c) => string.Create(s_inv,
-        $"{c.Metric} at generation {c.Generation} is {c.Measured:F4}, threshold {c.Threshold:F4}{(c.Predicted is { } p ? $" (predicted {p:F4})" : "")}; {(c.Better == "lower" ? "lower" : "higher")} is better");
+    /// <summary>
+    /// The message of an MSBuild/GitHub error line, which is all a CI log shows: "metric at generation g is X,
+    /// threshold Y (predicted Z × 1.25 + margin M)". With several seeds X is their mean, and each seed's value and
+    /// the margin their spread adds are named, so the threshold can be checked from the line alone.
+    /// </summary>
+    internal static string FailureLine(GateCheck c, IReadOnlyList<int> seeds, double tolerance)
+    {
+        var measured = c.PerSeed.Count < 2
+            ? string.Create(s_inv, $"{c.Measured:F4}")
+            : string.Create(s_inv, $"{c.Measured:F4}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(" · ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
+        var derivation = c.Predicted is not { } p
+            ? ""
+            : c.Better == "lower"
+                ? string.Create(s_inv, $" (predicted {p:F4} × {1 + tolerance:F2}{(c.Margin > 0 ? $" + margin {c.Margin:F4}" : "")})")
+                : string.Create(s_inv, $" (predicted {p:F4} / {1 + tolerance:F2}{(c.Margin > 0 ? $" − margin {c.Margin:F4}" : "")})");
+        return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {c.Threshold:F4}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
+    }
 }

@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CollapseCheck.Gate;
+
+namespace CollapseCheck.Core.Tests.Gate;
+
+/// <summary>An error line is all a CI log shows of a failed check: its threshold must be derivable from the line alone.</summary>
+public class GateFailureLineTests
+{
+    [Fact]
+    public void With_two_seeds_the_line_names_each_seed_and_the_margin_that_makes_the_threshold()
+    {
+        var check = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 1, [0.5288, 0.4781], predicted: 0.7833, tolerance: 0.05);
+        var line = CollapseGate.FailureLine(check, [1, 2], tolerance: 0.05);
+
+        Assert.StartsWith("generated entropy ×gen0 at generation 1 is 0.5035, the mean of seeds 1, 2 (0.5288 · 0.4781), threshold ", line);
+        var parts = Regex.Match(line, @"threshold (?<t>[0-9.]+) \(predicted (?<p>[0-9.]+) / 1\.05 − margin (?<m>[0-9.]+)\); higher is better$");
+        Assert.True(parts.Success, line);
+        double Read(string name) => double.Parse(parts.Groups[name].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(Read("t"), Math.Round(Read("p") / 1.05 - Read("m"), 4), 4);
+    }
+
+    [Fact]
+    public void A_ceiling_adds_the_margin_and_one_seed_has_none_to_name()
+    {
+        var twoSeeds = CollapseGate.FailureLine(
+            CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 2, [52.0121, 48.1265], predicted: 33.6342, tolerance: 0.05), [1, 2], 0.05);
+        Assert.Matches(@"threshold [0-9.]+ \(predicted 33\.6342 × 1\.05 \+ margin [0-9.]+\); lower is better$", twoSeeds);
+
+        var oneSeed = CollapseGate.FailureLine(
+            CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 2, [52.0121], predicted: 33.6342, tolerance: 0.05), [1], 0.05);
+        Assert.Equal("held-out perplexity ×gen0 at generation 2 is 52.0121, threshold 35.3159 (predicted 33.6342 × 1.05); lower is better", oneSeed);
+    }
+
+    [Fact]
+    public void A_budget_line_gives_the_policys_limit_and_no_prediction()
+    {
+        var budget = CollapseGate.Budget(CollapseGate.EntropyBudgetCode, "generated entropy ×gen0 (budget)", 2, "higher", [0.3161, 0.2290], 0.99);
+        Assert.Equal("generated entropy ×gen0 (budget) at generation 2 is 0.2726, the mean of seeds 1, 2 (0.3161 · 0.2290), threshold 0.9900; higher is better",
+            CollapseGate.FailureLine(budget, [1, 2], 0.05));
+    }
+}
