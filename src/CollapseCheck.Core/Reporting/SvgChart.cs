@@ -47,9 +47,11 @@ public static class SvgChart
             series[0] = series[0] with { Points = report.Generations.Select(g => (g.Generation, measured(g))).ToList() };
         }
 
-        var values = series.SelectMany(s => s.Points.Select(p => p.Value)).Where(double.IsFinite).Where(v => v > 0).ToList();
+        // A ratio of 0 (a lineage whose generated text collapsed to one token) is the worst case, not a missing one:
+        // it keeps the axis linear and inside its range rather than falling below the axis or off a log scale.
+        var values = series.SelectMany(s => s.Points.Select(p => p.Value)).Where(double.IsFinite).ToList();
+        var log = values.All(v => v > 0) && values.Max() / values.Min() > 8;
         var (lo, hi) = (values.Min(), values.Max());
-        var log = hi / lo > 8;
         Func<double, double> scale = log ? Math.Log10 : v => v;
         var (sLo, sHi) = (scale(lo), scale(hi));
         var pad = Math.Max((sHi - sLo) * 0.08, 0.01);
@@ -85,7 +87,7 @@ public static class SvgChart
 
         foreach (var (s, index) in series.Select((s, i) => (s, i)))
         {
-            var points = s.Points.Where(p => double.IsFinite(p.Value) && p.Value > 0).ToList();
+            var points = s.Points.Where(p => double.IsFinite(p.Value)).ToList();
             if (points.Count > 1)
             {
                 var path = string.Join(" ", points.Select(p => F($"{X(p.Generation):F1},{Y(p.Value):F1}")));
@@ -98,13 +100,13 @@ public static class SvgChart
 
         foreach (var c in checks)
         {
-            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(Math.Max(c.Measured, 1e-12)):F1}\" r=\"3.5\" fill=\"#1f4e9c\"/>\n"));
+            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(c.Measured):F1}\" r=\"3.5\" fill=\"#1f4e9c\"/>\n"));
         }
 
         // A budget is checked at the last generation: a failed one is ringed there like a failed check.
         foreach (var c in checks.Concat(report.Gate.Checks.Where(b => b.Code == budgetCode)).Where(c => !c.Passed))
         {
-            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(Math.Max(c.Measured, 1e-12)):F1}\" r=\"8\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"><title>{Escape($"{c.Code} at generation {c.Generation}: {c.Reason}")}</title></circle>\n"));
+            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(c.Measured):F1}\" r=\"8\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"><title>{Escape($"{c.Code} at generation {c.Generation}: {c.Reason}")}</title></circle>\n"));
         }
     }
 

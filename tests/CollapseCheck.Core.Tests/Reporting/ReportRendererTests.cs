@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CollapseCheck.Reporting;
 
 namespace CollapseCheck.Core.Tests.Reporting;
@@ -64,6 +65,26 @@ public class ReportRendererTests
             },
         };
         Assert.DoesNotContain("Per seed (", MarkdownReport.Render(oneSeed));
+    }
+
+    /// <summary>Top 44 and the x-axis at 300 − 48 = 252 (SvgChart's layout).</summary>
+    [Fact]
+    public void A_collapsed_entropy_ratio_of_zero_is_drawn_inside_its_panel_on_the_measured_line()
+    {
+        var collapsed = s_report with
+        {
+            Gate = s_report.Gate with
+            {
+                Checks = s_report.Gate.Checks.Select(c => c.Generation == 3 && c.Code is "CC1002" or "CC1011" ? c with { Measured = 0, PerSeed = [0, 0] } : c).ToList(),
+            },
+        };
+
+        var svg = SvgChart.Render(collapsed);
+        var circles = Regex.Matches(svg, "<circle cx=\"([0-9.]+)\" cy=\"(-?[0-9.]+)\"").Select(m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(circles);
+        Assert.All(circles, cy => Assert.InRange(cy, 44, 252));
+        var entropyLine = Regex.Matches(svg, "<polyline points=\"([^\"]+)\" fill=\"none\" stroke=\"#1f4e9c\"").Last().Groups[1].Value;
+        Assert.Equal(4, entropyLine.Split(' ').Length);
     }
 
     [Fact]
