@@ -148,6 +148,15 @@ public class BadArgumentTests : IDisposable
     }
 
     [Fact]
+    public void A_seed_whose_last_lineage_would_overflow_is_refused_before_any_training()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1).TrimEnd().TrimEnd('}') + ", \"gate\": { \"seeds\": 2 } }");
+        var (_, error) = Rejected("run", policy, "--seed", "2147483647");
+        Assert.StartsWith("error CC0040: --seed 2147483647 with gate.seeds 2: the lineages train with seeds --seed, --seed + 1", error);
+        Assert.DoesNotContain("generation 0", error);
+    }
+
+    [Fact]
     public void Init_with_a_misspelt_option_writes_no_file_named_after_it()
     {
         var stray = Path.GetFullPath("--forse");

@@ -56,12 +56,16 @@ public static class PolicyLoader
         var corpus = ReadCorpus(root, locations);
         var tokenizer = root.Enum("tokenizer", TokenizerKind.Byte, PolicyNames.Tokenizers);
         var model = ReadModel(root.Child("model"));
-        var training = ReadTraining(root.Child("training"));
+        var trainingObject = root.Child("training");
+        var training = ReadTraining(trainingObject);
         var lineage = ReadLineage(root.Child("lineage"), model);
         var evaluationObject = root.Child("evaluation");
         var evaluation = new EvaluationPolicy((int?)evaluationObject.LimitOrNull("heldOutTokens", 100, int.MaxValue, whenAbsent: 20_000));
         evaluationObject.RejectUnknown();
         var gate = ReadGate(root.Child("gate"));
+        root.Require(training.Seed + (long)gate.Seeds - 1 <= int.MaxValue, ["training.seed", "gate.seeds"],
+            () => Errors.Inconsistent(trainingObject.LocationOf("seed"),
+                $"'training.seed' ({training.Seed}) + 'gate.seeds' ({gate.Seeds}) − 1 must be at most {int.MaxValue}: the lineages train with seeds training.seed, training.seed + 1, …"));
         var v = root.Child("verify");
         var verify = new VerifyPolicy(
             v.Double("tolerance", 1e-5, x => x is >= 0 and < 1, "from 0 to less than 1"),

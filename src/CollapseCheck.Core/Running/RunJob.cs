@@ -95,6 +95,11 @@ public static class RunJob
 
         if (options.Seed is { } seedOverride)
         {
+            if (seedOverride + (long)policy.Gate.Seeds - 1 > int.MaxValue)
+            {
+                throw Errors.BadArgument($"--seed {seedOverride} with gate.seeds {policy.Gate.Seeds}: the lineages train with seeds --seed, --seed + 1, …, and the last would be above {int.MaxValue}");
+            }
+
             policy = policy with { Training = policy.Training with { Seed = seedOverride } };
         }
 

@@ -132,6 +132,7 @@ public class PolicyLoaderTests
     [InlineData("{ \"model\": { \"context\": 32 }, \"lineage\": { \"sampling\": { \"maxLength\": 64 } } }", "CC0007", "64", "model.context")]
     [InlineData("{ \"model\": { \"context\": 256 }, \"lineage\": { \"mode\": \"replace\", \"syntheticTokensPerGeneration\": 200 } }", "CC0007", "200", "200 tokens, fewer than one window of 'model.context' + 1 (257)")]
     [InlineData("{ \"model\": { \"context\": 256 }, \"lineage\": { \"trainingTokens\": 100 } }", "CC0007", "100", "accumulate-subsample trains each generation on this many tokens: 100 tokens")]
+    [InlineData("{ \"training\": { \"seed\": 2147483640 }, \"gate\": { \"seeds\": 9 } }", "CC0007", "2147483640", "the lineages train with seeds training.seed, training.seed + 1")]
     public void Bad_values_point_at_the_value_and_say_what_was_expected(string json, string code, string marker, string expected)
     {
         var e = Reject(json);
