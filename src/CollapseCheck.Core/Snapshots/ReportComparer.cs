@@ -16,6 +16,9 @@ public sealed record FieldDifference(string Path, string Verified, string Receiv
 /// </summary>
 public static class ReportComparer
 {
+    /// <summary>Values as the report file writes them: "×" and "−", not "\u00D7" and "\u2212".</summary>
+    private static readonly JsonSerializerOptions s_readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <param name="ignoredPatterns">Fields left out with everything under them (same pattern syntax as the measured ones).</param>
     /// <param name="uncompared">Fields left out unless a measured pattern names them too: measured values not compared.</param>
     public static List<FieldDifference> Compare(string verifiedJson, string receivedJson, IReadOnlyList<string> measuredPatterns, double tolerance,
@@ -56,7 +59,7 @@ public static class ReportComparer
 
                 break;
             default:
-                var (a, b) = (verified?.ToJsonString() ?? "(absent)", received?.ToJsonString() ?? "(absent)");
+                var (a, b) = (verified?.ToJsonString(s_readable) ?? "(absent)", received?.ToJsonString(s_readable) ?? "(absent)");
                 if (a != b && !SameNumber(verified, received) && !WithinTolerance(verified, received, path, rules.Measured, rules.Tolerance))
                 {
                     into.Add(new FieldDifference(string.Join('.', path), a, b, string.Join('.', where)));

@@ -18,6 +18,13 @@ public class ReportComparerTests
         Assert.Empty(ReportComparer.Compare(Report(16.3), Report(16.3), s_measured, 0));
 
     [Fact]
+    public void A_differing_text_is_shown_as_the_report_writes_it_not_escaped()
+    {
+        var difference = Assert.Single(ReportComparer.Compare("{ \"m\": \"2 × sd\" }", "{ \"m\": \"2 × sd − 1\" }", s_measured, 0));
+        Assert.Equal(("\"2 × sd\"", "\"2 × sd − 1\""), (difference.Verified, difference.Received));
+    }
+
+    [Fact]
     public void A_number_written_another_way_is_the_same_number() =>
         Assert.Empty(ReportComparer.Compare("{ \"t\": 1e-05, \"n\": 2 }", "{ \"t\": 1E-05, \"n\": 2.0 }", s_measured, 0));
 
