@@ -109,7 +109,9 @@ public sealed class GenerationCache(string folder)
         // Unknown ids stand for many tokens: two held-out texts can share ids but not bytes, and bits per byte divides by these.
         AddDocuments(hash, [corpus.HeldOutTokenBytes]);
         Add(JsonSerializer.Serialize(policy.Model, s_json));
-        Add(JsonSerializer.Serialize(policy.Training, s_json));
+        // training.seed only numbers the first of gate.seeds lineages; each uses its own seed, added below, so lineage
+        // seed 2 is the same whether it ran first (--seed 2) or second (training.seed 1 with two seeds).
+        Add(JsonSerializer.Serialize(policy.Training with { Seed = 0 }, s_json));
         Add(JsonSerializer.Serialize(policy.Evaluation, s_json));
         var lineage = policy.Lineage;
         Add(JsonSerializer.Serialize(new { lineage.Sampling, lineage.Filters, lineage.SyntheticTokensPerGeneration }, s_json));

@@ -95,4 +95,16 @@ public class PreparedCorpusTests
 
         Assert.NotEqual(GenerationCache.KeysFor(policy, elephant, "cpu", 1), GenerationCache.KeysFor(policy, cat, "cpu", 1));
     }
+
+    [Fact]
+    public void A_lineage_seed_has_one_cache_key_whichever_training_seed_numbered_the_lineages_from()
+    {
+        LineagePolicyFile Policy(int seed) => PolicyLoader.Parse($$"""{ "model": { "context": 16 }, "training": { "seed": {{seed}} } }""", "p.json");
+        var (first, second) = (Policy(1), Policy(2));
+        var corpus = PreparedCorpus.Prepare(first, s_corpus);
+
+        Assert.Equal(GenerationCache.KeysFor(first, corpus, "cpu", 2), GenerationCache.KeysFor(second, corpus, "cpu", 2));
+        Assert.NotEqual(GenerationCache.KeysFor(first, corpus, "cpu", 1), GenerationCache.KeysFor(first, corpus, "cpu", 2));
+        Assert.NotEqual(GenerationCache.KeysFor(first, corpus, "cpu", 2), GenerationCache.KeysFor(Policy(1) with { Training = first.Training with { Steps = 299 } }, corpus, "cpu", 2));
+    }
 }
