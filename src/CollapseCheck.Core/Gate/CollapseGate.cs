@@ -121,8 +121,8 @@ public static class CollapseGate
         var passed = measured <= threshold;
         return new GateCheck(code, metric, g, "lower", measured, perSeed, predicted, threshold, margin, passed,
             passed
-                ? FormattableString.Invariant($"{measured:F4} is within the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:F2} + margin {margin:F4})")
-                : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:F2} + margin {margin:F4}): it degrades more than the theory allows"));
+                ? FormattableString.Invariant($"{measured:F4} is within the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:0.00######} + margin {margin:F4})")
+                : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:0.00######} + margin {margin:F4}): it degrades more than the theory allows"));
     }
 
     internal static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
@@ -133,8 +133,8 @@ public static class CollapseGate
         var passed = measured >= threshold;
         return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
             passed
-                ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:F2} − margin {margin:F4})")
-                : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:F2} − margin {margin:F4}): it loses more than the theory allows"));
+                ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:0.00######} − margin {margin:F4})")
+                : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:0.00######} − margin {margin:F4}): it loses more than the theory allows"));
     }
 
     internal static GateCheck Budget(string code, string metric, int g, string better, double[] perSeed, double limit)
@@ -158,8 +158,8 @@ public static class CollapseGate
         var derivation = c.Predicted is not { } p
             ? ""
             : c.Better == "lower"
-                ? string.Create(s_inv, $" (predicted {p:F4} × {1 + tolerance:F2}{(c.Margin > 0 ? $" + margin {c.Margin:F4}" : "")})")
-                : string.Create(s_inv, $" (predicted {p:F4} / {1 + tolerance:F2}{(c.Margin > 0 ? $" − margin {c.Margin:F4}" : "")})");
+                ? string.Create(s_inv, $" (predicted {p:F4} × {1 + tolerance:0.00######}{(c.Margin >= 0.00005 ? $" + margin {c.Margin:F4}" : "")})")
+                : string.Create(s_inv, $" (predicted {p:F4} / {1 + tolerance:0.00######}{(c.Margin >= 0.00005 ? $" − margin {c.Margin:F4}" : "")})");
         return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {c.Threshold:F4}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
     }
 }

@@ -39,4 +39,12 @@ public class GateFailureLineTests
         Assert.Equal("generated entropy ×gen0 (budget) at generation 2 is 0.2726, the mean of seeds 1, 2 (0.3161 · 0.2290), threshold 0.9900; higher is better",
             CollapseGate.FailureLine(budget, [1, 2], 0.05));
     }
+
+    [Fact]
+    public void A_tolerance_with_more_than_two_decimals_is_written_in_full()
+    {
+        var check = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 1, [2.0], predicted: 1.6, tolerance: 0.125);
+        Assert.Contains("threshold 1.8000 (predicted 1.6000 × 1.125)", CollapseGate.FailureLine(check, [1], 0.125));
+        Assert.Contains("× 1.125 + margin", check.Reason);
+    }
 }
