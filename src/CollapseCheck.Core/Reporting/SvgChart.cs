@@ -38,7 +38,8 @@ public static class SvgChart
         var checks = report.Gate.Checks.Where(c => c.Code == code).ToList();
         var series = new List<Series>
         {
-            new("measured", "#1f4e9c", "", [(0, 1.0), .. checks.Select(c => (c.Generation, c.Measured))]),
+            // With several seeds the line is their mean, which the generations table (the first seed's) is not.
+            new(report.Gate.Seeds.Count > 1 ? "measured (mean)" : "measured", "#1f4e9c", "", [(0, 1.0), .. checks.Select(c => (c.Generation, c.Measured))]),
             new("predicted", "#6a6a6a", "6,4", [(0, 1.0), .. checks.Select(c => (c.Generation, c.Predicted ?? double.NaN))]),
             new(thresholdName, "#c0392b", "2,3", checks.Select(c => (c.Generation, c.Threshold)).ToList()),
         };
@@ -85,6 +86,7 @@ public static class SvgChart
         svg.Append(F($"<line x1=\"{x0 + Left}\" y1=\"{Y(1.0):F1}\" x2=\"{x0 + PanelWidth - Right}\" y2=\"{Y(1.0):F1}\" stroke=\"#9a9a9a\" stroke-dasharray=\"1,3\"/>\n"));
         svg.Append(F($"<text x=\"{x0 + PanelWidth - Right - 2}\" y=\"{Y(1.0) - 3:F1}\" text-anchor=\"end\" fill=\"#666\" font-size=\"10\">×1</text>\n"));
 
+        var legendStep = report.Gate.Seeds.Count > 1 ? 130 : 100;
         foreach (var (s, index) in series.Select((s, i) => (s, i)))
         {
             var points = s.Points.Where(p => double.IsFinite(p.Value)).ToList();
@@ -94,8 +96,8 @@ public static class SvgChart
                 svg.Append(F($"<polyline points=\"{path}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"2\"{(s.Dash.Length > 0 ? F($" stroke-dasharray=\"{s.Dash}\"") : "")}/>\n"));
             }
 
-            svg.Append(F($"<line x1=\"{x0 + Left + 8 + index * 100}\" y1=\"33\" x2=\"{x0 + Left + 26 + index * 100}\" y2=\"33\" stroke=\"{s.Color}\" stroke-width=\"2\"{(s.Dash.Length > 0 ? F($" stroke-dasharray=\"{s.Dash}\"") : "")}/>\n"));
-            svg.Append(F($"<text x=\"{x0 + Left + 30 + index * 100}\" y=\"37\" font-size=\"11\">{Escape(s.Name)}</text>\n"));
+            svg.Append(F($"<line x1=\"{x0 + Left + 8 + index * legendStep}\" y1=\"33\" x2=\"{x0 + Left + 26 + index * legendStep}\" y2=\"33\" stroke=\"{s.Color}\" stroke-width=\"2\"{(s.Dash.Length > 0 ? F($" stroke-dasharray=\"{s.Dash}\"") : "")}/>\n"));
+            svg.Append(F($"<text x=\"{x0 + Left + 30 + index * legendStep}\" y=\"37\" font-size=\"11\">{Escape(s.Name)}</text>\n"));
         }
 
         foreach (var c in checks)
