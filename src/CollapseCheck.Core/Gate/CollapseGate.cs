@@ -119,10 +119,11 @@ public static class CollapseGate
         var threshold = predicted * (1 + tolerance) + margin;
         var measured = perSeed.Average();
         var passed = measured <= threshold;
+        var basis = $"{Scaled(predicted, tolerance, ceiling: true)} {MarginTerm(margin, ceiling: true)}";
         return new GateCheck(code, metric, g, "lower", measured, perSeed, predicted, threshold, margin, passed,
             passed
-                ? FormattableString.Invariant($"{measured:F4} is within the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:0.00######} + margin {margin:F4})")
-                : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} (predicted {predicted:F4} × {1 + tolerance:0.00######} + margin {margin:F4}): it degrades more than the theory allows"));
+                ? FormattableString.Invariant($"{measured:F4} is within the ceiling {threshold:F4} ({basis})")
+                : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} ({basis}): it degrades more than the theory allows"));
     }
 
     internal static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
@@ -131,10 +132,11 @@ public static class CollapseGate
         var threshold = predicted / (1 + tolerance) - margin;
         var measured = perSeed.Average();
         var passed = measured >= threshold;
+        var basis = $"{Scaled(predicted, tolerance, ceiling: false)} {MarginTerm(margin, ceiling: false)}";
         return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
             passed
-                ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:0.00######} − margin {margin:F4})")
-                : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} (predicted {predicted:F4} / {1 + tolerance:0.00######} − margin {margin:F4}): it loses more than the theory allows"));
+                ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} ({basis})")
+                : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} ({basis}): it loses more than the theory allows"));
     }
 
     internal static GateCheck Budget(string code, string metric, int g, string better, double[] perSeed, double limit)
@@ -155,11 +157,17 @@ public static class CollapseGate
         var measured = c.PerSeed.Count < 2
             ? string.Create(s_inv, $"{c.Measured:F4}")
             : string.Create(s_inv, $"{c.Measured:F4}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(" · ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
+        var ceiling = c.Better == "lower";
         var derivation = c.Predicted is not { } p
             ? ""
-            : c.Better == "lower"
-                ? string.Create(s_inv, $" (predicted {p:F4} × {1 + tolerance:0.00######}{(c.Margin >= 0.00005 ? $" + margin {c.Margin:F4}" : "")})")
-                : string.Create(s_inv, $" (predicted {p:F4} / {1 + tolerance:0.00######}{(c.Margin >= 0.00005 ? $" − margin {c.Margin:F4}" : "")})");
+            : $" ({Scaled(p, tolerance, ceiling)}{(c.Margin >= 0.00005 ? " " + MarginTerm(c.Margin, ceiling) : "")})";
         return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {c.Threshold:F4}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
     }
+
+    /// <summary>"predicted 0.7833 / 1.05": the prediction and the tolerance a threshold is made of, before the margin.</summary>
+    private static string Scaled(double predicted, double tolerance, bool ceiling) =>
+        string.Create(s_inv, $"predicted {predicted:F4} {(ceiling ? "×" : "/")} {1 + tolerance:0.00######}");
+
+    /// <summary>"+ margin 0.0717" for a ceiling, "− margin 0.0717" for a floor.</summary>
+    private static string MarginTerm(double margin, bool ceiling) => string.Create(s_inv, $"{(ceiling ? "+" : "−")} margin {margin:F4}");
 }
