@@ -29,9 +29,7 @@ public static class AcceptJob
         // takes the received files named collapsecheck-report.*, which ./collapsecheck.json shares with the embedded
         // default: the report's own policy.source says which of them it was made from.
         var receivedJson = SnapshotJson.ReadJson(files.ReceivedJson);
-        var madeWith = policyPath
-            ?? (JsonNode.Parse(receivedJson)?["policy"]?["source"] is System.Text.Json.Nodes.JsonValue s && s.TryGetValue<string>(out var source)
-                && File.Exists(Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source)) ? Path.Combine(Path.GetDirectoryName(files.ReceivedJson)!, source) : null);
+        var madeWith = policyPath ?? SourceBeside(files.ReceivedJson, receivedJson);
         var overrides = VerifyJob.ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)])
             .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
 
@@ -42,6 +40,18 @@ public static class AcceptJob
         }
 
         return (files, overrides);
+    }
+
+    /// <summary>The policy file the report names as its policy.source, when it is beside the report; else null (the embedded default).</summary>
+    private static string? SourceBeside(string reportPath, string reportJson)
+    {
+        if (JsonNode.Parse(reportJson)?["policy"]?["source"] is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue<string>(out var source))
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Path.GetDirectoryName(reportPath)!, source);
+        return File.Exists(path) ? path : null;
     }
 
     /// <summary>The policy fields a command-line option overrides; the report echoes the value used.</summary>

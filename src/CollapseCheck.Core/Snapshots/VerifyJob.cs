@@ -154,7 +154,7 @@ public static class VerifyJob
             failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics);
     }
 
-    internal static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
+    private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
         AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
             [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
 
