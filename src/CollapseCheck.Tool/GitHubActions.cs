@@ -20,7 +20,7 @@ public static class GitHubActions
         foreach (var failure in failures)
         {
             var at = failure.Location is { } l ? $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column}," : "";
-            output.Out.WriteLine($"::error {at}title={failure.Code}::{EscapeData(failure.Message)}");
+            output.Out.WriteLine(WorkflowCommand("error", at, failure.Code, failure.Message));
         }
     }
 
@@ -30,9 +30,13 @@ public static class GitHubActions
         var environment = output.Environment;
         if (environment("GITHUB_ACTIONS") == "true")
         {
-            output.Out.WriteLine($"::notice file={EscapeProperty(Relative(file, environment("GITHUB_WORKSPACE")))},title={EscapeProperty(title)}::{EscapeData(message)}");
+            output.Out.WriteLine(WorkflowCommand("notice", $"file={EscapeProperty(Relative(file, environment("GITHUB_WORKSPACE")))},", title, message));
         }
     }
+
+    /// <param name="at">"file=…,line=…,col=…," (escaped, ending in a comma), or empty.</param>
+    private static string WorkflowCommand(string kind, string at, string title, string message) =>
+        $"::{kind} {at}title={EscapeProperty(title)}::{EscapeData(message)}";
 
     public static void AppendSummary(string markdown, Func<string, string?>? environment = null)
     {
