@@ -49,7 +49,7 @@ public static class Evaluator
         var shards = ComputeDevice.ShardsFor(device, batches.Length);
         // The stream goes up once, each batch is a view of it, and the losses come back once per shard: on a GPU a
         // per-batch upload and read-back each waited for the device, leaving it idle while the next batch was queued.
-        using var onDevice = tensor(ids.Select(i => (long)i).ToArray(), device: device);
+        using var onDevice = stream.ToTensor(device);
         ComputeDevice.ForEachShard(shards, shard =>
         {
             using var noGrad = no_grad();

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace CollapseCheck.Training;
 
 /// <summary>
@@ -19,6 +21,9 @@ public sealed class TokenStream
     }
 
     public int[] Ids { get; }
+
+    /// <summary>The ids as one int64 tensor on <paramref name="device"/>: uploaded once, then sliced on the device.</summary>
+    public Tensor ToTensor(Device device) => tensor(Ids.Select(i => (long)i).ToArray(), device: device);
 
     public int Length => Ids.Length;
 }

@@ -38,7 +38,7 @@ public static class Trainer
         model.train();
         using var flat = FlatParameters.Adopt(model);
         using var optimizer = new FlatAdamW(flat, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, policy.WeightDecay);
-        using var stream = tensor(data.Ids.Select(i => (long)i).ToArray(), device: device);
+        using var stream = data.ToTensor(device);
         // 0..window uploaded once; arange(stop) would make an unheld Scalar inside TorchSharp (see HeldScalars).
         using var columns = tensor(Enumerable.Range(0, window + 1).Select(i => (long)i).ToArray(), device: device);
         using var tenths = zeros(10, dtype: ScalarType.Float64, device: device);
