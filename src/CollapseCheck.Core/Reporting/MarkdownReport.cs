@@ -48,7 +48,7 @@ public static class MarkdownReport
     private static void AppendGate(StringBuilder md, GateVerdict gate)
     {
         md.Append("## Gate: measured degradation against the theory\n\n");
-        md.Append(F($"Prediction: {gate.PredictionSource}. Ceilings are the prediction × {1 + gate.Tolerance:0.00######}, floors the prediction / {1 + gate.Tolerance:0.00######}; noise margin: {gate.MarginMethod}. Ratios are relative to the same seed's generation 0, averaged over the seeds.\n\n"));
+        md.Append(F($"Prediction: {gate.PredictionSource}. Ceilings are the prediction × {1 + gate.Tolerance:0.00######}, floors the prediction / {1 + gate.Tolerance:0.00######}; noise margin: {gate.MarginMethod}. {RatiosSentence(gate)}\n\n"));
         md.Append("| gen | perplexity ×gen0 ↓ (predicted → ceiling) | entropy ×gen0 ↑ (predicted → floor) | diversity ×gen0 ↑ (predicted → floor) | verdict |\n");
         md.Append("|---:|---|---|---|---|\n");
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
@@ -79,6 +79,10 @@ public static class MarkdownReport
     /// With several seeds the gate table shows their mean; each seed's own ratio and the margin their spread adds to a
     /// ceiling (or takes from a floor) are what a reviewer needs to tell a real change from one unlucky seed.
     /// </summary>
+    private static string RatiosSentence(GateVerdict gate) => gate.Seeds.Count < 2
+        ? "Ratios are relative to generation 0."
+        : $"Ratios are relative to the same seed's generation 0, averaged over the {gate.Seeds.Count} seeds.";
+
     private static void AppendPerSeed(StringBuilder md, GateVerdict gate)
     {
         if (gate.Seeds.Count < 2)

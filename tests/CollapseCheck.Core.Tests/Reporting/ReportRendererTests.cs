@@ -64,7 +64,11 @@ public class ReportRendererTests
                 Checks = s_report.Gate.Checks.Select(c => c with { PerSeed = c.PerSeed.Take(1).ToList(), Margin = 0 }).ToList(),
             },
         };
-        Assert.DoesNotContain("Per seed (", MarkdownReport.Render(oneSeed));
+        var oneSeedMarkdown = MarkdownReport.Render(oneSeed);
+        Assert.DoesNotContain("Per seed (", oneSeedMarkdown);
+        Assert.Contains("Ratios are relative to generation 0.", oneSeedMarkdown);
+        Assert.DoesNotContain("averaged over", oneSeedMarkdown);
+        Assert.Contains("averaged over the 2 seeds.", MarkdownReport.Render(s_report));
     }
 
     /// <summary>Top 44 and the x-axis at 300 − 48 = 252 (SvgChart's layout).</summary>
