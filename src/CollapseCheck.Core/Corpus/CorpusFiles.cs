@@ -10,7 +10,10 @@ internal sealed record CorpusPattern(string Text, SourceLocation? At);
 /// The files a corpus section names, each once, in ordinal order of path so every OS sees the same sequence. A pattern
 /// is matched from the folder it names before its first wildcard, so a folder link there leads anywhere, even to a
 /// folder it is inside (`dot -> .`), where a walk from above would refuse to loop. Excludes are relative to the policy's
-/// folder; a file is excluded by the path a pattern reached it through and by its own path when a link led to it.
+/// folder, and one that starts with `**/` holds at any depth under every pattern's folder, inside the policy's folder or
+/// not; a file is excluded by the path a pattern reached it through and by its own path when a link led to it. A glob
+/// never yields collapsecheck's own outputs (<see cref="OwnOutputs"/>): a `**/*.md` would otherwise read the last run's
+/// report, and every run would see another corpus.
 /// </summary>
 internal sealed class CorpusFiles
 {
@@ -22,14 +25,20 @@ internal sealed class CorpusFiles
 
     // Absolute, with '/' separators: patterns walk from their own folders, not from the policy's.
     private readonly List<string> _excludes;
+
+    // Those written as **/REST, as written: they hold under every walk's folder.
+    private readonly List<string> _anywhere;
+    private readonly OwnOutputs _own;
     private readonly Dictionary<string, Matcher> _excludersByRoot = [];
     private readonly Dictionary<string, string> _canonical = [];
 
-    private CorpusFiles(string baseDirectory, List<string> excludes)
+    private CorpusFiles(string baseDirectory, List<string> excludes, List<string> anywhere, OwnOutputs own)
     {
         _baseDirectory = baseDirectory;
         _realBase = CanonicalPath.Of(baseDirectory);
         _excludes = excludes;
+        _anywhere = anywhere;
+        _own = own;
     }
 
     /// <summary>
@@ -37,10 +46,12 @@ internal sealed class CorpusFiles
     /// each pattern that matches nothing, names a missing file or a folder, loses every match to the excludes or is not
     /// a pattern at all is added to <paramref name="problems"/> at its item, and so is each exclude that is not one.
     /// </summary>
+    /// <param name="leftOut">Receives the tool's own files that globs matched and left out, for the tool to say so.</param>
     public static List<string> Match(IReadOnlyList<CorpusPattern> patterns, IReadOnlyList<string> exclude, Func<int, SourceLocation?> excludeAt,
-        string baseDirectory, List<CollapseCheckException> problems)
+        string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null)
     {
         var excludes = new List<string>();
+        var anywhere = new List<string>();
         var excludeProblems = new List<CollapseCheckException>();
         for (var i = 0; i < exclude.Count; i++)
         {
@@ -48,6 +59,10 @@ internal sealed class CorpusFiles
             {
                 new Matcher(StringComparison.Ordinal).AddExclude(exclude[i]);
                 excludes.Add(Path.GetFullPath(exclude[i], baseDirectory).Replace('\\', '/'));
+                if (exclude[i].Replace('\\', '/') is var written && (written == "**" || written.StartsWith("**/", StringComparison.Ordinal)))
+                {
+                    anywhere.Add(written);
+                }
             }
             catch (ArgumentException e)
             {
@@ -55,7 +70,7 @@ internal sealed class CorpusFiles
             }
         }
 
-        var files = new CorpusFiles(baseDirectory, excludes);
+        var files = new CorpusFiles(baseDirectory, excludes, anywhere, new OwnOutputs(policyFile));
         var all = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var pattern in patterns)
         {
@@ -78,8 +93,11 @@ internal sealed class CorpusFiles
 
         // The first path (in ordinal order) to each file, when links make several lead to it.
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        leftOut?.AddRange(files._leftOut.Where(path => !all.Contains(path)).Distinct().Order(StringComparer.Ordinal));
         return all.Where(path => seen.Add(files.CanonicalOf(path))).ToList();
     }
+
+    private readonly List<string> _leftOut = [];
 
     private List<string> MatchOne(CorpusPattern pattern)
     {
@@ -104,11 +122,19 @@ internal sealed class CorpusFiles
         var searchable = Directory.Exists(root);
         var pruning = ExcludesUnder(root);
         // When every exclude is inside the walk's folder, the walk has applied them all to the path it found.
-        var walked = pruning.Count == _excludes.Count;
+        var walked = pruning.Count == _excludes.Count + _anywhere.Count;
         var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked)).ToList() : [];
+        var own = found.Where(path => _own.Holds(path, root, CanonicalOf(path))).ToList();
+        _leftOut.AddRange(own);
+        found.RemoveAll(own.Contains);
         if (found.Count > 0)
         {
             return found;
+        }
+
+        if (own.Count > 0)
+        {
+            throw Errors.CorpusOnlyOwnOutputs(pattern.At, pattern.Text, own.Count);
         }
 
         var unexcluded = _excludes.Count == 0 || !searchable ? 0 : Glob(relative, []).Count;
@@ -161,6 +187,7 @@ internal sealed class CorpusFiles
                 matcher = new Matcher(StringComparison.Ordinal);
                 matcher.AddInclude("**");
                 matcher.AddExcludePatterns(_excludes.Where(e => e.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(e => e[prefix.Length..]));
+                matcher.AddExcludePatterns(_anywhere);
                 _excludersByRoot[top] = matcher;
             }
 
@@ -202,6 +229,8 @@ internal sealed class CorpusFiles
             }
         }
 
+        // Counted apart from the excludes above, which may hold one of these too (under the policy's folder).
+        under.AddRange(_anywhere);
         return under;
     }
 

@@ -45,7 +45,9 @@ public static partial class CorpusLoader
             }
         }
 
-        var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems);
+        var leftOut = new List<string>();
+        var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems,
+            policyForLocations?.SourcePath, leftOut);
         if (problems.Count > 0)
         {
             throw Errors.Together(problems);
@@ -77,7 +79,7 @@ public static partial class CorpusLoader
             throw Errors.CorpusEmpty(at, $"{string.Join(", ", policy.Include)} gave no non-blank document");
         }
 
-        return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count);
+        return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut };
     }
 
     /// <summary>

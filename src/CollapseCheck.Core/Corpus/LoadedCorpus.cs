@@ -8,6 +8,12 @@ public sealed record LoadedCorpus(
     string Description,
     IReadOnlyList<string> Files)
 {
+    /// <summary>
+    /// collapsecheck's own outputs that the include patterns matched and that were not read (see <see cref="OwnOutputs"/>);
+    /// not in the report, whose corpus must not change because a previous run wrote one.
+    /// </summary>
+    public IReadOnlyList<string> LeftOut { get; init; } = [];
+
     public long TrainBytes => Train.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text));
 
     public long HeldOutBytes => HeldOut.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text));

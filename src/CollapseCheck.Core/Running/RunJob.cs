@@ -69,6 +69,11 @@ public static class RunJob
     {
         progress?.Preparing("reading the corpus");
         var loaded = CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy, cancellation);
+        if (loaded.LeftOut.Count > 0)
+        {
+            progress?.Preparing($"left out {loaded.LeftOut.Count} of collapsecheck's own files that the corpus patterns matched (reports, snapshots, the policy), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.LeftOut[0])}'");
+        }
+
         progress?.Preparing($"tokenizing {loaded.Train.Count + loaded.HeldOut.Count} documents");
         return PreparedCorpus.Prepare(policy, loaded, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "document passes"));
     }

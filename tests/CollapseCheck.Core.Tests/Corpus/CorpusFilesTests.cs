@@ -228,4 +228,65 @@ public sealed class CorpusFilesTests : CorpusFolder
 
         Assert.Equal([Path.Combine(Folder, "data", "dot", "a.txt")], corpus.Files);
     }
+
+    [Fact]
+    public void An_exclude_written_from_any_depth_holds_in_folders_outside_the_policys_too()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.csv", Paragraphs("b", 10));
+        Write("data/deep/c.csv", Paragraphs("c", 10));
+        var inner = Path.Combine(Folder, "policy");
+        Directory.CreateDirectory(inner);
+        var absolute = Path.Combine(Folder, "data").Replace('\\', '/') + "/**/*";
+
+        foreach (var include in new[] { "../data/**/*", absolute })
+        {
+            var corpus = CorpusLoader.Load(Policy([include], exclude: ["**/*.csv"]), inner);
+            Assert.Equal([Path.Combine(Folder, "data", "a.txt")], corpus.Files);
+        }
+
+        // Written from the policy's folder without the leading **, an exclude still names only what is under it.
+        Assert.Equal(3, CorpusLoader.Load(Policy(["../data/**/*"], exclude: ["data/**/*.csv"]), inner).Files.Count);
+    }
+
+    [Fact]
+    public void A_glob_leaves_out_the_tools_own_reports_snapshots_and_the_policy_and_says_which()
+    {
+        Write("notes/a.md", Paragraphs("a", 10));
+        Write("notes/b.json", Paragraphs("b", 10));
+        Write("notes/c.SVG", Paragraphs("c", 10));
+        var policy = Write("gate.json", "{}");
+        foreach (var own in new[]
+        {
+            "collapsecheck-report.verified.md", "collapsecheck-report.received.json", "gate.collapsecheck-report.verified.json",
+            "collapsecheck-out/collapsecheck-report.md", "collapsecheck-out/collapsecheck-run.json", "gate.collapsecheck-out/notes.md",
+            "out/Collapsecheck-Report.SVG",
+        })
+        {
+            Write(own, Paragraphs("own", 10));
+        }
+
+        var leftOut = new List<string>();
+        var problems = new List<CollapseCheckException>();
+        var files = CorpusFiles.Match([new CorpusPattern("**/*.md", null), new CorpusPattern("**/*.json", null), new CorpusPattern("**/*.SVG", null)],
+            [], _ => null, Folder, problems, policy, leftOut);
+
+        Assert.Empty(problems);
+        Assert.Equal([Path.Combine(Folder, "notes", "a.md"), Path.Combine(Folder, "notes", "b.json"), Path.Combine(Folder, "notes", "c.SVG")], files);
+        Assert.Equal(8, leftOut.Count);
+        Assert.Contains(policy, leftOut);
+
+        // A file named on its own is read, whatever its name: the policy asked for it.
+        Assert.Equal([Path.Combine(Folder, "collapsecheck-report.verified.md")],
+            CorpusFiles.Match([new CorpusPattern("collapsecheck-report.verified.md", null)], [], _ => null, Folder, problems, policy));
+    }
+
+    [Fact]
+    public void A_glob_that_matches_only_the_tools_own_outputs_says_so()
+    {
+        Write("collapsecheck-out/collapsecheck-report.md", Paragraphs("own", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["**/*.md"])));
+        Assert.Equal("CC0010", e.Code);
+        Assert.Contains("matched only collapsecheck's own outputs (1 file(s)", e.Message);
+    }
 }

@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+
+namespace CollapseCheck.Corpus;
+
+/// <summary>
+/// The files collapsecheck writes beside a policy, which a glob such as `**/*.md` or `**/*.json` would otherwise read as
+/// corpus: every run would then train on the last run's report, and no snapshot could ever verify. These are the
+/// policy file, the reports and manifest (`[NAME.]collapsecheck-report.json|md|svg`, `[NAME.]collapsecheck-run.json`),
+/// their snapshots (`….verified.*`, `….received.*`), and whatever is inside a default output folder
+/// (`[NAME.]collapsecheck-out`) below the pattern's own folder.
+/// </summary>
+internal sealed partial class OwnOutputs(string? policyFile)
+{
+    private readonly string? _policy = policyFile is null ? null : CanonicalPath.Of(Path.GetFullPath(policyFile));
+
+    /// <param name="root">The folder the pattern walked from: a project that itself lives in a folder named like an output folder is still read.</param>
+    /// <param name="canonical">The file's path with links resolved.</param>
+    public bool Holds(string path, string root, string canonical)
+    {
+        if (_policy is not null && string.Equals(canonical, _policy, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (OutputName().IsMatch(Path.GetFileName(path)))
+        {
+            return true;
+        }
+
+        var folders = Path.GetRelativePath(root, Path.GetDirectoryName(path)!).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        return folders.Any(folder => OutputFolder().IsMatch(folder));
+    }
+
+    [GeneratedRegex(@"^(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)$", RegexOptions.IgnoreCase)]
+    private static partial Regex OutputName();
+
+    [GeneratedRegex(@"^(?:.+\.)?collapsecheck-out$", RegexOptions.IgnoreCase)]
+    private static partial Regex OutputFolder();
+}
