@@ -19,6 +19,8 @@ public sealed class RunCollapseCheck : ToolTask
 
     private ResolvedTool? _tool;
 
+    private bool _noticesLogged;
+
     [Required]
     public string PolicyFile { get; set; } = "";
 
@@ -96,6 +98,14 @@ public sealed class RunCollapseCheck : ToolTask
         if (Log.HasLoggedErrors || ExitCode != 0)
         {
             return false;
+        }
+
+        // Nor does a pass with notices: -warnaserror can turn them into errors where the logger prints them, after the
+        // task's own HasLoggedErrors said no (seen in a real build), and a stamp would then pass the next build
+        // unseen. Without one the gate reruns each build (from the generation cache) and the notice stays in view.
+        if (_noticesLogged)
+        {
+            return true;
         }
 
         File.WriteAllBytes(Stamp, []);
@@ -257,6 +267,7 @@ public sealed class RunCollapseCheck : ToolTask
                 // Passed, but not the whole way (a snapshot from another machine): a warning, because the terminal
                 // logger shows no message of a passing build; MSBuildWarningsAsMessages=CC2007 quiets it.
                 Log.LogWarning("CollapseCheck", code, null, file, line, column, 0, 0, message);
+                _noticesLogged = true;
                 continue;
             }
 
