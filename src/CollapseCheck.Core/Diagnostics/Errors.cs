@@ -116,8 +116,9 @@ public static class Errors
     public static CollapseCheckException CorpusUnreadable(SourceLocation? at, string pattern, string detail) =>
         new("CC0016", $"corpus pattern '{pattern}' could not be searched: {detail.TrimEnd('.')}; narrow it to the folders that hold the text", at);
 
-    public static CollapseCheckException LibTorchNotFound(string searched) =>
-        new("CC0020", $"libtorch was not found (searched: {searched}); restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
+    /// <param name="restoreFailure">Why the automatic restore of the package failed, when it was tried.</param>
+    public static CollapseCheckException LibTorchNotFound(string searched, string? restoreFailure = null) =>
+        new("CC0020", $"libtorch was not found (searched: {searched}){(restoreFailure is null ? "" : $"; restoring the 'libtorch-cpu-linux-x64' package failed: {restoreFailure}")}; restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
 
     /// <summary>--libtorch or COLLAPSECHECK_LIBTORCH given but unusable: restoring the package is not the advice then.</summary>
     public static CollapseCheckException LibTorchFolderUnusable(string source, string folder, string what) =>

@@ -109,9 +109,10 @@ public static class TorchNative
 
         string? Packaged() => NativeLocations.PackagedLibTorchFolders()
             .FirstOrDefault(d => File.Exists(Path.Combine(d, NativeLocations.LibTorchFile)));
-        var packaged = Packaged() ?? (LibTorchRestore.TryRestore() ? Packaged() : null);
+        string? failure = null;
+        var packaged = Packaged() ?? (LibTorchRestore.TryRestore(out failure) ? Packaged() : null);
         return packaged is null
-            ? throw Errors.LibTorchNotFound(string.Join(", ", NativeLocations.PackagedLibTorchFolders()))
+            ? throw Errors.LibTorchNotFound(string.Join(", ", NativeLocations.PackagedLibTorchFolders()), failure)
             : (packaged, $"package {NativeLocations.LibTorchPackage} {NativeLocations.LibTorchPackageVersion}");
     }
 
