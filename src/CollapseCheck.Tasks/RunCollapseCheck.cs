@@ -54,6 +54,12 @@ public sealed class RunCollapseCheck : ToolTask
     /// <summary>The report the gate writes; the stamp alone does not make the gate up to date without it.</summary>
     public string ReportFile { get; set; } = "";
 
+    /// <summary>
+    /// Where the corpus files the last run read are listed, one per line, for the next build's inputs: taken from the
+    /// run manifest, since only the tool knows which files the policy's globs matched.
+    /// </summary>
+    public string CorpusListFile { get; set; } = "";
+
     protected override string ToolName => ToolLocator.Command;
 
     protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
@@ -85,7 +91,9 @@ public sealed class RunCollapseCheck : ToolTask
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
         // own GitHub Actions annotations would mark each finding twice.
         EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
+        var started = DateTime.UtcNow;
         base.Execute();
+        RecordCorpusFiles(started);
         // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure), logged before the
         // stamp: -warnaserror turns one into an error, and a failed gate must leave no stamp.
         if (!Log.HasLoggedErrors && File.Exists(DiagnosticsFile))
@@ -112,6 +120,32 @@ public sealed class RunCollapseCheck : ToolTask
         return true;
     }
 
+    /// <summary>
+    /// The run manifest's corpus files into <see cref="CorpusListFile"/>, when this run wrote a manifest (a gate that
+    /// failed did too; bad input did not, and then the last list stands). Written whole, through a temporary file.
+    /// </summary>
+    private void RecordCorpusFiles(DateTime started)
+    {
+        var manifest = Path.Combine(Path.GetFullPath(OutputFolder, ProjectDirectory), "collapsecheck-run.json");
+        if (CorpusListFile.Length == 0 || !File.Exists(manifest) || File.GetLastWriteTimeUtc(manifest) < started.AddSeconds(-2))
+        {
+            return;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+            var files = json.RootElement.GetProperty("corpusFiles").EnumerateArray().Select(f => f.GetString()).OfType<string>();
+            var list = Path.GetFullPath(CorpusListFile, ProjectDirectory);
+            File.WriteAllLines(list + ".tmp", files);
+            File.Move(list + ".tmp", list, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files were not recorded for the next build's inputs ({0})", e.Message);
+        }
+    }
+
     /// <summary>The stamp's path; MSBuild passes it relative to the project (obj/…).</summary>
     private string Stamp => Path.GetFullPath(StampFile, ProjectDirectory);
 
@@ -136,7 +170,7 @@ public sealed class RunCollapseCheck : ToolTask
     {
         if (ExplicitToolPath.Length > 0 && !File.Exists(Path.GetFullPath(ExplicitToolPath, ProjectDirectory)))
         {
-            Log.LogError("CollapseCheck", "CC0052", null, null, 0, 0, 0, 0,
+            Log.LogError(null, "CC0052", null, null, 0, 0, 0, 0,
                 "CollapseCheckToolPath is '{0}', which is not a file; point it at the collapsecheck executable or its collapsecheck.dll, or leave it empty to use the local or global tool",
                 ExplicitToolPath);
             return false;
@@ -146,7 +180,7 @@ public sealed class RunCollapseCheck : ToolTask
         var policy = Path.GetFullPath(PolicyFile, ProjectDirectory);
         if (!File.Exists(policy) && !Directory.Exists(policy))
         {
-            Log.LogError("CollapseCheck", "CC0001", null, PolicyFile, 0, 0, 0, 0,
+            Log.LogError(null, "CC0001", null, PolicyFile, 0, 0, 0, 0,
                 "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one), or point CollapseCheckPolicy at your policy file",
                 policy, Path.GetRelativePath(ProjectDirectory, policy));
             return false;
@@ -156,7 +190,7 @@ public sealed class RunCollapseCheck : ToolTask
         _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, ToolLocator.DefaultGlobalToolsFolder());
         if (_tool is null)
         {
-            Log.LogError("CollapseCheck", "CC0050", null, PolicyFile, 0, 0, 0, 0,
+            Log.LogError(null, "CC0050", null, PolicyFile, 0, 0, 0, 0,
                 "the collapsecheck tool was not found (looked at CollapseCheckToolPath, a local tool manifest from {0} upward, and the global tools folder {1}); install it with 'dotnet tool install --global CollapseCheck.Tool' or as a local tool with 'dotnet new tool-manifest' and 'dotnet tool install CollapseCheck.Tool'",
                 ProjectDirectory, ToolLocator.DefaultGlobalToolsFolder());
             return false;
@@ -221,7 +255,7 @@ public sealed class RunCollapseCheck : ToolTask
         if (!File.Exists(DiagnosticsFile))
         {
             // Its output went to the log at normal verbosity, which a default build does not show: quote its end.
-            Log.LogError("CollapseCheck", "CC0051", null, null, 0, 0, 0, 0,
+            Log.LogError(null, "CC0051", null, null, 0, 0, 0, 0,
                 "collapsecheck ({0}) exited with code {1} without writing {2}; its last output: {3}",
                 _tool!.Executable, ExitCode, DiagnosticsFile, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
             return false;
@@ -231,7 +265,7 @@ public sealed class RunCollapseCheck : ToolTask
         if (!Log.HasLoggedErrors)
         {
             // Exit 130/143 (stopped by a signal) reports nothing of its own: without this the build would pass it.
-            Log.LogError("CollapseCheck", "CC0051", null, null, 0, 0, 0, 0,
+            Log.LogError(null, "CC0051", null, null, 0, 0, 0, 0,
                 "collapsecheck ({0}) exited with code {1} without reporting an error (stopped by a signal?); its last output: {2}",
                 _tool!.Executable, ExitCode, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
         }
@@ -266,12 +300,12 @@ public sealed class RunCollapseCheck : ToolTask
             {
                 // Passed, but not the whole way (a snapshot from another machine): a warning, because the terminal
                 // logger shows no message of a passing build; MSBuildWarningsAsMessages=CC2007 quiets it.
-                Log.LogWarning("CollapseCheck", code, null, file, line, column, 0, 0, message);
+                Log.LogWarning(null, code, null, file, line, column, 0, 0, message);
                 _noticesLogged = true;
                 continue;
             }
 
-            Log.LogError("CollapseCheck", code, null, file, line, column, 0, 0, message);
+            Log.LogError(null, code, null, file, line, column, 0, 0, message);
         }
     }
 }

@@ -32,8 +32,11 @@ public static class ToolLocator
         return File.Exists(global) ? new ResolvedTool(global, [], $"global tool ({global})") : null;
     }
 
-    public static string DefaultGlobalToolsFolder() =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools");
+    /// <summary>Where `dotnet tool install --global` puts tools: under DOTNET_CLI_HOME when set (containers, CI), else the home folder.</summary>
+    public static string DefaultGlobalToolsFolder() => GlobalToolsFolder(Environment.GetEnvironmentVariable("DOTNET_CLI_HOME"));
+
+    public static string GlobalToolsFolder(string? cliHome) =>
+        Path.Combine(string.IsNullOrEmpty(cliHome) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) : cliHome!, ".dotnet", "tools");
 
     /// <summary>The nearest tool manifest that lists CollapseCheck.Tool, as `dotnet tool run` would find it.</summary>
     public static string? FindManifest(string directory)

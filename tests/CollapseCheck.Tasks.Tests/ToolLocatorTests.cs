@@ -33,4 +33,12 @@ public sealed class ToolLocatorTests : IDisposable
         File.WriteAllText(Path.Combine(global, "collapsecheck"), "");
         Assert.StartsWith("global tool", ToolLocator.Find(null, _root, "dotnet", global)!.How);
     }
+
+    [Fact]
+    public void The_global_tools_folder_is_under_DOTNET_CLI_HOME_when_it_is_set_as_dotnet_tool_install_puts_it()
+    {
+        Assert.Equal(Path.Combine("/ci/home", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("/ci/home"));
+        Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"), ToolLocator.GlobalToolsFolder(null));
+        Assert.Equal(ToolLocator.GlobalToolsFolder(""), ToolLocator.GlobalToolsFolder(null));
+    }
 }
