@@ -21,7 +21,7 @@ public sealed class CompactedTokenizer : ITextTokenizer
         long fittedTokens = 0, fittedBytes = 0;
         foreach (var text in fittingTexts)
         {
-            foreach (var id in vocabulary.Tokenizer.EncodeToIds(text))
+            foreach (var id in vocabulary.Encode(text))
             {
                 used.Add(id);
                 fittedTokens++;
@@ -53,7 +53,7 @@ public sealed class CompactedTokenizer : ITextTokenizer
 
     public int UnknownId { get; }
 
-    public int[] Encode(string text) => _vocabulary.Tokenizer.EncodeToIds(text).Select(Compact).ToArray();
+    public int[] Encode(string text) => _vocabulary.Encode(text).Select(Compact).ToArray();
 
     private int Compact(int original) => _toCompact.TryGetValue(original, out var c) ? c : UnknownId;
 
@@ -80,7 +80,7 @@ public sealed class CompactedTokenizer : ITextTokenizer
 
     public (int[] Ids, int[] Bytes) EncodeWithBytes(string text)
     {
-        var original = _vocabulary.Tokenizer.EncodeToIds(text);
+        var original = _vocabulary.Encode(text);
         return (original.Select(Compact).ToArray(), original.Select(id => _vocabulary.BytesOf(id).Length).ToArray());
     }
 

@@ -78,4 +78,33 @@ public class TokenizerTests
         Assert.Equal(a.Encode(s_fitting[1]), b.Encode(s_fitting[1]));
         Assert.Contains("compacted to", a.ToString());
     }
+
+    [Fact]
+    public void Text_without_long_runs_encodes_exactly_as_tiktoken_does()
+    {
+        var words = string.Join(" ", s_fitting) + " " + new string('x', TiktokenVocabulary.LongestRun) + " " + new string('7', 1000);
+        foreach (var vocabulary in new[] { TiktokenVocabulary.Cl100k, TiktokenVocabulary.O200k })
+        {
+            Assert.Empty(TiktokenVocabulary.Cuts(words));
+            Assert.Equal(vocabulary.Tokenizer.EncodeToIds(words), vocabulary.Encode(words));
+        }
+    }
+
+    [Fact]
+    public void A_run_longer_than_any_word_is_encoded_in_pieces_that_still_round_trip()
+    {
+        var letters = "ab " + new string('q', 2 * TiktokenVocabulary.LongestRun + 10) + " end";
+        Assert.Equal([3 + TiktokenVocabulary.LongestRun, 3 + 2 * TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(letters));
+
+        // A symbol outside the basic plane is two UTF-16 units: the cut falls after whole characters.
+        var emoji = string.Concat(Enumerable.Repeat("🙂", TiktokenVocabulary.LongestRun + 5));
+        Assert.Equal([2 * TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(emoji));
+        Assert.Equal([TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(new string(' ', TiktokenVocabulary.LongestRun + 1)));
+
+        var vocabulary = TiktokenVocabulary.Cl100k;
+        var pieces = vocabulary.Tokenizer.EncodeToIds(letters[..259]).Concat(vocabulary.Tokenizer.EncodeToIds(letters[259..515])).Concat(vocabulary.Tokenizer.EncodeToIds(letters[515..]));
+        Assert.Equal(pieces, vocabulary.Encode(letters));
+        var t = TokenizerFactory.Create(TokenizerKind.Cl100k, [letters, emoji]);
+        Assert.Equal(letters + emoji, t.Decode(t.Encode(letters + emoji)));
+    }
 }
