@@ -15,7 +15,12 @@ internal static class TextFile
     /// without one, when the file was read as UTF-8).
     /// </param>
     /// <param name="unreadable">The error for a file the system would not read (permissions, over 2 GB), with its reason.</param>
-    public static string Read(string path, Func<SourceLocation, string?, CollapseCheckException> notText, Func<string, CollapseCheckException> unreadable)
+    /// <param name="nulByte">
+    /// When given, the error for a NUL character, at it: valid UTF-8, but text has none,
+    /// and UTF-16 saved without a mark (every other byte 0 in English) would otherwise train as noise.
+    /// </param>
+    public static string Read(string path, Func<SourceLocation, string?, CollapseCheckException> notText, Func<string, CollapseCheckException> unreadable,
+        Func<SourceLocation, CollapseCheckException>? nulByte = null)
     {
         byte[] bytes;
         try
@@ -28,9 +33,10 @@ internal static class TextFile
         }
 
         var (encoding, start) = EncodingOf(bytes);
+        string text;
         try
         {
-            return encoding.GetString(bytes, start, bytes.Length - start);
+            text = encoding.GetString(bytes, start, bytes.Length - start);
         }
         catch (DecoderFallbackException e)
         {
@@ -38,6 +44,13 @@ internal static class TextFile
             var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, BadUnitIndex(bytes.AsSpan(start), encoding, e)));
             throw notText(EndOf(path, before), start == 0 ? null : NameOf(encoding));
         }
+
+        if (nulByte is not null && text.IndexOf('\0') is var nul and >= 0)
+        {
+            throw nulByte(EndOf(path, text[..nul]));
+        }
+
+        return text;
     }
 
     /// <summary>Where <paramref name="before"/> ends, with CRLF, LF and a lone CR each ending a line, as the corpus reads them.</summary>

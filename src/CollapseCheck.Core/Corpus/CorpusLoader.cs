@@ -62,7 +62,7 @@ public static partial class CorpusLoader
                 throw Errors.CorpusFileUnreadable(at, file, "it is not a plain file but a pipe, socket or device, whose reading may never end; exclude it with corpus.exclude");
             }
 
-            var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason));
+            var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason), Errors.CorpusNulByte);
             documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
                 ? JsonLines.Read(text, file, relative, policy.TextField)
                 : Paragraphs(text, relative));

@@ -101,6 +101,9 @@ public static class Errors
             ? "the corpus file is not text here: neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark; save it as UTF-8, or leave it out with corpus.exclude"
             : $"the corpus file {NotAsMarked(marked)}; save it again as UTF-8, or leave it out with corpus.exclude", at);
 
+    public static CollapseCheckException CorpusNulByte(SourceLocation at) =>
+        new("CC0017", "the corpus file has a NUL byte here, which text does not: it looks like UTF-16 or UTF-32 saved without a byte-order mark, or binary data; save it as UTF-8 (or with a byte-order mark), or leave it out with corpus.exclude", at);
+
     /// <param name="marked">As for <see cref="CorpusNotText"/>.</param>
     public static CollapseCheckException PolicyNotText(SourceLocation at, string? marked) =>
         PolicySyntax(at, marked is null ? "the file is not UTF-8 text; save it as UTF-8" : $"the file {NotAsMarked(marked)}; save it as UTF-8");

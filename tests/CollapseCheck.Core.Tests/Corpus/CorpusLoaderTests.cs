@@ -238,6 +238,20 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void Utf16_saved_without_a_byte_order_mark_is_an_error_at_its_first_nul_byte_not_noise_to_train_on()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var path = Path.Combine(Folder, "data", "export.txt");
+        File.WriteAllBytes(path, System.Text.Encoding.Unicode.GetBytes("ok\nWindows export"));
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"])));
+
+        Assert.Equal("CC0017", e.Code);
+        Assert.Equal(new SourceLocation(path, 1, 2), e.Location);
+        Assert.Contains("has a NUL byte here, which text does not: it looks like UTF-16 or UTF-32 saved without a byte-order mark", e.Message);
+    }
+
+    [Fact]
     public void Byte_order_marks_and_CRLF_line_ends_read_as_plain_text()
     {
         File.WriteAllBytes(Path.Combine(Folder, "bom.txt"), [0xEF, 0xBB, 0xBF, .. "first\r\n\r\nsecond"u8]);
