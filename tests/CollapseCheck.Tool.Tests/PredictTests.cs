@@ -95,6 +95,27 @@ public class PredictTests : IDisposable
         Assert.Equal(caveat, sentence.Contains("That is the unbiased sampler's long run", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Seed_overrides_training_seed_as_runs_does_so_the_surrogate_matches_a_run_made_with_it()
+    {
+        var text = TinyPolicies.OnDotnetDocs(mode: "replace", generations: 2, extraLineage: """, "sampling": { "temperature": 0.7 }""");
+        var policy = _tool.Write("collapsecheck.json", text);
+        var seven = _tool.Write("seven.json", text.Replace("\"seed\": 3", "\"seed\": 7"));
+
+        static double[] Entropy(PredictionReport r) => r.Surrogate!.Generations.Select(g => g.EntropyRatio.Mean).ToArray();
+        var overridden = Entropy(PredictJob.Execute(policy, seed: 7));
+
+        Assert.Equal(Entropy(PredictJob.Execute(seven)), overridden);
+        Assert.NotEqual(Entropy(PredictJob.Execute(policy)), overridden);
+        var (exit, stdout, _) = _tool.Run("predict", policy, "--seed", "7", "--json");
+        Assert.Equal(0, exit);
+        // The JSON keeps six significant digits.
+        var printed = JsonDocument.Parse(stdout).RootElement.GetProperty("surrogate").GetProperty("generations")
+            .EnumerateArray().Select(g => g.GetProperty("entropyRatio").GetProperty("mean").GetDouble()).ToArray();
+        Assert.Equal(overridden.Length, printed.Length);
+        Assert.All(overridden.Zip(printed), pair => Assert.Equal(pair.First, pair.Second, 5));
+    }
+
     private sealed class RecordingProgress : ILineageProgress
     {
         public List<string> Steps { get; } = [];

@@ -9,9 +9,10 @@ namespace CollapseCheck.Running;
 /// <summary>`collapsecheck predict`: the theory at the policy's own token counts and corpus statistics; no training.</summary>
 public static class PredictJob
 {
-    public static PredictionReport Execute(string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
+    /// <param name="seed">--seed: the Monte Carlo surrogate draws from training.seed, so `run --seed N`'s prediction needs the same N.</param>
+    public static PredictionReport Execute(string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default, int? seed = null)
     {
-        var policy = RunJob.LoadPolicy(policyPath);
+        var policy = RunJob.WithSeed(RunJob.LoadPolicy(policyPath), seed);
         var corpus = RunJob.PrepareCorpus(policy, policyPath, progress, cancellation);
         var theory = RunJob.PredictTheory(policy, corpus, progress, cancellation);
         // The ledger alone checks nothing: a Ctrl+C it ran through still stops the command before it prints.

@@ -65,6 +65,27 @@ public static class RunJob
         return stem == "collapsecheck" ? name : $"{stem}.{name}";
     }
 
+    /// <summary>The policy with training.seed set to --seed, when given; refused when the last lineage's seed would overflow.</summary>
+    public static LineagePolicyFile WithSeed(LineagePolicyFile policy, int? seed)
+    {
+        if (seed is not { } first)
+        {
+            return policy;
+        }
+
+        if (first < 0)
+        {
+            throw Errors.BadArgument($"--seed must be 0 or more, but is {first}");
+        }
+
+        if (first + (long)policy.Gate.Seeds - 1 > int.MaxValue)
+        {
+            throw Errors.BadArgument($"--seed {first} with gate.seeds {policy.Gate.Seeds}: the lineages train with seeds --seed, --seed + 1, …, and the last would be above {int.MaxValue}");
+        }
+
+        return policy with { Training = policy.Training with { Seed = first } };
+    }
+
     public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
         progress?.Preparing("reading the corpus");
@@ -98,15 +119,7 @@ public static class RunJob
             policy = policy with { Gate = policy.Gate with { Tolerance = tolerance } };
         }
 
-        if (options.Seed is { } seedOverride)
-        {
-            if (seedOverride + (long)policy.Gate.Seeds - 1 > int.MaxValue)
-            {
-                throw Errors.BadArgument($"--seed {seedOverride} with gate.seeds {policy.Gate.Seeds}: the lineages train with seeds --seed, --seed + 1, …, and the last would be above {int.MaxValue}");
-            }
-
-            policy = policy with { Training = policy.Training with { Seed = seedOverride } };
-        }
+        policy = WithSeed(policy, options.Seed);
 
         // Before the corpus: a wrong --libtorch, a missing GPU or a read-only output folder is found in a second, not
         // after minutes of reading and training.

@@ -11,12 +11,13 @@ internal static class PredictCommand
     {
         var policy = CommonOptions.Policy();
         var json = new Option<bool>("--json") { Description = "Print the prediction as JSON on stdout (nothing else goes there)." };
-        var command = new Command("predict", "What the theory expects of this policy, generation by generation; no training.") { policy, json };
+        var seed = CommonOptions.WholeNumber("--seed", "Overrides training.seed, as 'run --seed' does: the Monte Carlo surrogate draws from it.");
+        var command = new Command("predict", "What the theory expects of this policy, generation by generation; no training.") { policy, json, seed };
         command.SetAction(parsed =>
         {
             var path = CommonOptions.PolicyOf(parsed, policy, output);
             var report = SignalCancellation.Run(output.Error,
-                cancellation => ConsoleProgress.Run(output, progress => PredictJob.Execute(path, progress, cancellation)), _ => "collapsecheck: cancelled.");
+                cancellation => ConsoleProgress.Run(output, progress => PredictJob.Execute(path, progress, cancellation, parsed.GetValue(seed))), _ => "collapsecheck: cancelled.");
             if (parsed.GetValue(json))
             {
                 output.Out.Write(ReportJson.Serialize(report));
