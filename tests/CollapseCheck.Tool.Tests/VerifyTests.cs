@@ -22,7 +22,8 @@ public class VerifyTests : IDisposable
         // No snapshot yet: exit 1, the received files are written, and the message says how to accept.
         var (missing, _, missingError) = _tool.Run("verify", policy);
         Assert.Equal(1, missing);
-        Assert.Contains("error CC2002:", missingError);
+        // At the policy, a file of the repository that a CI annotation can show; the received report is not one.
+        Assert.Contains($"{policy}(1,1): error CC2002:", missingError);
         Assert.Contains("collapsecheck accept", missingError);
         Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
         Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.md")));
@@ -182,6 +183,11 @@ public class VerifyTests : IDisposable
         Assert.Contains("error CC2001:", editedError);
         Assert.Contains("the Markdown report differs", editedError);
         Assert.Contains("- **Verdict (hand edit): ", editedOut);
+
+        File.Delete(markdown);
+        var (deleted, _, deletedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, deleted);
+        Assert.Contains($"{markdown}(1,1): error CC2001: the report differs from the verified snapshot: the Markdown snapshot is missing (the JSON one matches)", deletedError);
     }
 
     [Fact]

@@ -153,8 +153,10 @@ public static class Errors
     public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail, string? policy) =>
         new("CC2001", $"the report differs from the verified snapshot: {detail}; if the change is intended, run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)", at);
 
+    /// <summary>At the policy, a file of the repository (a CI annotation on the received report, which is not, shows nowhere); else at the received report.</summary>
     public static CollapseCheckException SnapshotMissing(string verified, string received, string? policy) =>
-        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot", new SourceLocation(received, 1, 1));
+        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot",
+            new SourceLocation(policy ?? received, 1, 1));
 
     public static CollapseCheckException NothingToAccept(string received, string? policy) =>
         new("CC2003", $"there is nothing to accept: '{received}' does not exist; run {Command("verify", policy)} first");

@@ -32,7 +32,9 @@ public static class ReportComparer
 
     private sealed record Rules(IReadOnlyList<string> Measured, double Tolerance, IReadOnlyList<string> Ignored, IReadOnlyList<string> Uncompared);
 
-    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, List<string> where, Rules rules, List<FieldDifference> into)
+    /// <param name="inVerified">Whether the snapshot has the field at all: JSON null and a missing field are both a null node.</param>
+    private static void Walk(JsonNode? verified, JsonNode? received, List<string> path, List<string> where, Rules rules, List<FieldDifference> into,
+        bool inVerified = true, bool inReceived = true)
     {
         if (rules.Ignored.Any(p => Matches(p, path))
             || (rules.Uncompared.Any(p => Matches(p, path)) && !rules.Measured.Any(p => Matches(p, path))))
@@ -45,7 +47,7 @@ public static class ReportComparer
             case (JsonObject v, JsonObject r):
                 foreach (var key in v.Select(kv => kv.Key).Union(r.Select(kv => kv.Key)))
                 {
-                    Walk(v[key], r[key], [.. path, key], [.. where, key], rules, into);
+                    Walk(v[key], r[key], [.. path, key], [.. where, key], rules, into, v.ContainsKey(key), r.ContainsKey(key));
                 }
 
                 break;
@@ -54,15 +56,16 @@ public static class ReportComparer
                 {
                     var (vi, ri) = (i < v.Count ? v[i] : null, i < r.Count ? r[i] : null);
                     var index = i.ToString(CultureInfo.InvariantCulture);
-                    Walk(vi, ri, [.. path, index], [.. where, index + ItemLabel(ri ?? vi)], rules, into);
+                    Walk(vi, ri, [.. path, index], [.. where, index + ItemLabel(ri ?? vi)], rules, into, i < v.Count, i < r.Count);
                 }
 
                 break;
             default:
-                var (a, b) = (verified?.ToJsonString(s_readable) ?? "(absent)", received?.ToJsonString(s_readable) ?? "(absent)");
+                // A null and a missing field compare equal (as they always have), but each is shown as what it is.
+                var (a, b) = (verified?.ToJsonString(s_readable), received?.ToJsonString(s_readable));
                 if (a != b && !SameNumber(verified, received) && !WithinTolerance(verified, received, path, rules.Measured, rules.Tolerance))
                 {
-                    into.Add(new FieldDifference(string.Join('.', path), a, b, string.Join('.', where)));
+                    into.Add(new FieldDifference(string.Join('.', path), a ?? (inVerified ? "null" : "(absent)"), b ?? (inReceived ? "null" : "(absent)"), string.Join('.', where)));
                 }
 
                 break;

@@ -133,6 +133,10 @@ public static class VerifyJob
             failures.Add(Errors.SnapshotMismatch(at,
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
         }
+        else if (markdownMatters && !File.Exists(files.VerifiedMarkdown))
+        {
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, 1, 1), "the Markdown snapshot is missing (the JSON one matches)", policyPath));
+        }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", policyPath));

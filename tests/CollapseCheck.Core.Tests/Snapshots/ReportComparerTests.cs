@@ -81,6 +81,15 @@ public class ReportComparerTests
     }
 
     [Fact]
+    public void A_null_is_shown_as_null_and_a_missing_field_as_absent_and_the_two_still_compare_equal()
+    {
+        var differences = ReportComparer.Compare("""{ "budget": null, "seeds": 2, "off": null }""", """{ "budget": 0.01, "off": null }""", [], 0);
+
+        Assert.Equal([("budget", "null", "0.01"), ("seeds", "2", "(absent)")], differences.Select(d => (d.Path, d.Verified, d.Received)));
+        Assert.Empty(ReportComparer.Compare("""{ "budget": null }""", "{ }", [], 0));
+    }
+
+    [Fact]
     public void An_ignored_field_is_left_out_with_everything_under_it_and_nothing_else()
     {
         const string Report = """{ "policy": { "mode": "MODE", "verify": { "tolerance": TOLERANCE } } }""";
