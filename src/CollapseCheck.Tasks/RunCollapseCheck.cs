@@ -33,6 +33,9 @@ public sealed class RunCollapseCheck : ToolTask
     [Required]
     public string ProjectDirectory { get; set; } = "";
 
+    /// <summary>The project file: where errors about its properties or the tool point, rather than into this package's targets.</summary>
+    public string ProjectFile { get; set; } = "";
+
     public string Device { get; set; } = "cpu";
 
     public string Tolerance { get; set; } = "";
@@ -146,6 +149,8 @@ public sealed class RunCollapseCheck : ToolTask
         }
     }
 
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
     /// <summary>The stamp's path; MSBuild passes it relative to the project (obj/…).</summary>
     private string Stamp => Path.GetFullPath(StampFile, ProjectDirectory);
 
@@ -170,7 +175,7 @@ public sealed class RunCollapseCheck : ToolTask
     {
         if (ExplicitToolPath.Length > 0 && !File.Exists(Path.GetFullPath(ExplicitToolPath, ProjectDirectory)))
         {
-            Log.LogError(null, "CC0052", null, null, 0, 0, 0, 0,
+            Log.LogError(null, "CC0052", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
                 "CollapseCheckToolPath is '{0}', which is not a file; point it at the collapsecheck executable or its collapsecheck.dll, or leave it empty to use the local or global tool",
                 ExplicitToolPath);
             return false;
@@ -254,8 +259,17 @@ public sealed class RunCollapseCheck : ToolTask
     {
         if (!File.Exists(DiagnosticsFile))
         {
+            // A manifest lists the tool but 'dotnet tool restore' never ran (a fresh clone, a cleared NuGet cache): the
+            // tool never started, so say what to run, at the manifest.
+            if (_tool!.Manifest is { } manifest && _tail.Any(line => line.Contains("dotnet tool restore", StringComparison.Ordinal)))
+            {
+                Log.LogError(null, "CC0051", null, manifest, 0, 0, 0, 0,
+                    "the local tool collapsecheck that this manifest lists is not restored; run 'dotnet tool restore' (in CI, as a step before the build)");
+                return false;
+            }
+
             // Its output went to the log at normal verbosity, which a default build does not show: quote its end.
-            Log.LogError(null, "CC0051", null, null, 0, 0, 0, 0,
+            Log.LogError(null, "CC0051", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
                 "collapsecheck ({0}) exited with code {1} without writing {2}; its last output: {3}",
                 _tool!.Executable, ExitCode, DiagnosticsFile, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
             return false;
@@ -265,7 +279,7 @@ public sealed class RunCollapseCheck : ToolTask
         if (!Log.HasLoggedErrors)
         {
             // Exit 130/143 (stopped by a signal) reports nothing of its own: without this the build would pass it.
-            Log.LogError(null, "CC0051", null, null, 0, 0, 0, 0,
+            Log.LogError(null, "CC0051", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
                 "collapsecheck ({0}) exited with code {1} without reporting an error (stopped by a signal?); its last output: {2}",
                 _tool!.Executable, ExitCode, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
         }
@@ -291,8 +305,9 @@ public sealed class RunCollapseCheck : ToolTask
             var message = d.GetProperty("message").GetString() ?? "";
             if (s_properties.FirstOrDefault(p => message.StartsWith(p.Option + " ", StringComparison.Ordinal)) is { Property: { } property, Option: var option })
             {
-                // A bad value came from a property: name the property, which is what the user can edit.
+                // A bad value came from a property: name the property, which is what the user can edit, in the project.
                 message = $"{property}{message[option.Length..]} (the tool's {option})";
+                file = NullIfEmpty(ProjectFile) ?? file;
             }
 
             var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());

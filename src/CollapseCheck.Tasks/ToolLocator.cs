@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace CollapseCheck.Tasks;
 
 /// <summary>How to start the tool: the executable, and arguments that come before ours.</summary>
-public sealed record ResolvedTool(string Executable, IReadOnlyList<string> Prefix, string How);
+/// <param name="Manifest">The local tool manifest that lists it, when it is a local tool.</param>
+public sealed record ResolvedTool(string Executable, IReadOnlyList<string> Prefix, string How, string? Manifest = null);
 
 /// <summary>
 /// Finds the collapsecheck tool the way a .NET developer installed it: an explicit path, a local tool manifest
@@ -25,7 +26,7 @@ public static class ToolLocator
 
         if (FindManifest(projectDirectory) is { } manifest)
         {
-            return new ResolvedTool(dotnet, ["tool", "run", Command, "--"], $"local tool ({manifest})");
+            return new ResolvedTool(dotnet, ["tool", "run", Command, "--"], $"local tool ({manifest})", manifest);
         }
 
         var global = Path.Combine(globalToolsFolder, OperatingSystem.IsWindows() ? Command + ".exe" : Command);

@@ -313,8 +313,22 @@ public class BuildGateTests(PackagedBuild packages)
     [Fact]
     public void A_bad_property_value_is_named_as_the_property()
     {
-        var (build, _) = FailingBuild("badtolerance", _ => "CollapseCheckTolerance=abc");
-        Assert.Contains("error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
+        var (build, folder) = FailingBuild("badtolerance", _ => "CollapseCheckTolerance=abc");
+        // At the project, where the property is set, not at the policy.
+        Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
+    }
+
+    [Fact]
+    public void A_local_tool_the_manifest_lists_but_nobody_restored_says_to_restore_it_at_the_manifest()
+    {
+        var folder = Consumer("unrestored", PassingPolicy);
+        var manifest = new[] { Path.Combine(folder, ".config", "dotnet-tools.json"), Path.Combine(folder, "dotnet-tools.json") }.Single(File.Exists);
+        File.WriteAllText(manifest, Regex.Replace(File.ReadAllText(manifest), "\"version\": \"[^\"]+\"", "\"version\": \"9.9.9-never-restored\""));
+
+        var build = PackagedBuild.Dotnet(folder, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains($"{manifest} : error CC0051: the local tool collapsecheck that this manifest lists is not restored; run 'dotnet tool restore'", build.Output);
     }
 
     [Fact]
