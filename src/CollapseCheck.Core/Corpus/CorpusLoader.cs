@@ -57,6 +57,11 @@ public static partial class CorpusLoader
         {
             cancellation.ThrowIfCancellationRequested();
             var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
+            if (BrokenLink(file) is { } broken)
+            {
+                throw Errors.CorpusFileUnreadable(at, file, $"{broken}; fix or remove the link, or leave it out with corpus.exclude");
+            }
+
             if (!RegularFile.Is(file))
             {
                 throw Errors.CorpusFileUnreadable(at, file, "it is not a plain file but a pipe, socket or device, whose reading may never end; exclude it with corpus.exclude");
@@ -80,6 +85,25 @@ public static partial class CorpusLoader
         }
 
         return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut };
+    }
+
+    /// <summary>What is wrong with <paramref name="file"/> as a link, if it is one that leads nowhere (File.Exists says yes to any link).</summary>
+    private static string? BrokenLink(string file)
+    {
+        var link = new FileInfo(file);
+        if (link.LinkTarget is not { } target)
+        {
+            return null;
+        }
+
+        try
+        {
+            return link.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } ? null : $"it is a symbolic link to '{target}', which does not exist";
+        }
+        catch (IOException e)
+        {
+            return $"it is a symbolic link to '{target}' that cannot be followed ({e.Message.TrimEnd('.')})";
+        }
     }
 
     /// <summary>

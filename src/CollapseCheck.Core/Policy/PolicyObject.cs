@@ -103,7 +103,7 @@ internal sealed class PolicyObject
             if (!decimal.TryParse(v.RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
             {
                 // Beyond decimal's range (1e100): whole, but far out of any range this policy allows.
-                throw Errors.OutOfRange(v.Location, Qualify(name), $"an integer from {min} to {max}", v.RawNumber!);
+                throw Errors.OutOfRange(v.Location, Qualify(name), IntegerRange(min, max, aboveTop: true), v.RawNumber!);
             }
 
             if (d != decimal.Truncate(d))
@@ -113,11 +113,15 @@ internal sealed class PolicyObject
 
             if (d < min || d > max)
             {
-                throw Errors.OutOfRange(v.Location, Qualify(name), $"an integer from {min} to {max}", v.RawNumber!);
+                throw Errors.OutOfRange(v.Location, Qualify(name), IntegerRange(min, max, aboveTop: d > max), v.RawNumber!);
             }
 
             return (long)d;
         });
+
+    /// <summary>"an integer from 1 to 64", or "… of at least 1000" for a value below it when there is no top but long's own.</summary>
+    private static string IntegerRange(long min, long max, bool aboveTop) =>
+        max == long.MaxValue && !aboveTop ? $"an integer of at least {min}" : $"an integer from {min} to {max}";
 
     /// <param name="range">Says what is allowed, in words, for the error message.</param>
     public double Double(string name, double fallback, Func<double, bool> valid, string range) => DoubleOrNull(name, valid, range) ?? fallback;

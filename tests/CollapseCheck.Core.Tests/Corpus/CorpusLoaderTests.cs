@@ -238,6 +238,27 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void A_link_to_nothing_is_named_as_one()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var link = Path.Combine(Folder, "data", "dangling.txt");
+        File.CreateSymbolicLink(link, "nowhere.txt");
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"])));
+
+        Assert.Equal("CC0018", e.Code);
+        Assert.Contains($"'{link}'", e.Message);
+        Assert.Contains("it is a symbolic link to 'nowhere.txt', which does not exist", e.Message);
+
+        File.Delete(link);
+        File.CreateSymbolicLink(link, "loop.txt");
+        File.CreateSymbolicLink(Path.Combine(Folder, "data", "loop.txt"), "dangling.txt");
+        var loop = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"])));
+        Assert.Equal("CC0018", loop.Code);
+        Assert.Contains("that cannot be followed", loop.Message);
+    }
+
+    [Fact]
     public void Utf16_saved_without_a_byte_order_mark_is_an_error_at_its_first_nul_byte_not_noise_to_train_on()
     {
         Write("data/a.txt", Paragraphs("a", 10));

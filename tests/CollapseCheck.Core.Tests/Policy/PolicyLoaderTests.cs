@@ -116,6 +116,8 @@ public class PolicyLoaderTests
     [InlineData("{ \"corpus\": { \"include\": 3 } }", "CC0004", "3", "a string or an array")]
     [InlineData("{ \"model\": { \"layers\": 0 } }", "CC0005", "0", "from 1 to 48")]
     [InlineData("{ \"training\": { \"steps\": 1e100 } }", "CC0005", "1e100", "an integer from 1 to 1000000, but is 1e100")]
+    [InlineData("{ \"corpus\": { \"maxBytes\": 1 } }", "CC0005", "1 }", "'corpus.maxBytes' must be an integer of at least 1000, but is 1")]
+    [InlineData("{ \"corpus\": { \"maxBytes\": 1e30 } }", "CC0005", "1e30", "an integer from 1000 to 9223372036854775807, but is 1e30")]
     [InlineData("{ \"corpus\": { \"heldOutFraction\": 0.5 } }", "CC0005", "0.5", "less than 0.5")]
     [InlineData("{ \"lineage\": { \"sampling\": { \"topP\": 0 } } }", "CC0005", "0 }", "greater than 0")]
     [InlineData("{ \"corpus\": { \"include\": [] } }", "CC0005", "[]", "at least one pattern")]
