@@ -161,6 +161,10 @@ public class LineageEndToEndTests : IDisposable
         Assert.Equal(File.ReadAllText(target), File.ReadAllText(_tool.PathOf("policies/collapsecheck.json")));
         Assert.Equal(0, _tool.Run("init", _tool.PathOf("new") + "/").Exit);
         Assert.True(File.Exists(_tool.PathOf("new/collapsecheck.json")));
+
+        // A new name without an extension is a folder to make too, not a policy file named like one.
+        Assert.Equal(0, _tool.Run("init", _tool.PathOf("gates")).Exit);
+        Assert.True(File.Exists(_tool.PathOf("gates/collapsecheck.json")));
     }
 
     [Fact]

@@ -45,10 +45,12 @@ internal static class InitCommand
 
     /// <summary>
     /// `init policies` where policies is a folder means policies/collapsecheck.json, as `git init DIR` works in DIR; a path
-    /// ending in a separator names a folder too, made when missing.
+    /// ending in a separator names a folder too, made when missing, and so does a new path without an extension (a
+    /// policy file named without one would also name its outputs p0.collapsecheck-out).
     /// </summary>
     private static string? InFolder(string? path) =>
-        !string.IsNullOrWhiteSpace(path) && (Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar))
+        !string.IsNullOrWhiteSpace(path) && (Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar)
+            || (!File.Exists(path) && Path.GetExtension(path).Length == 0))
             ? Path.Combine(path, "collapsecheck.json")
             : path;
 }
