@@ -30,6 +30,7 @@ internal sealed class CorpusFiles
     private readonly List<string> _anywhere;
     private readonly OwnOutputs _own;
     private readonly Dictionary<string, Matcher> _excludersByRoot = [];
+    private readonly Matcher _anywhereMatcher = new(StringComparison.Ordinal);
     private readonly Dictionary<string, string> _canonical = [];
 
     private CorpusFiles(string baseDirectory, List<string> excludes, List<string> anywhere, OwnOutputs own)
@@ -38,6 +39,8 @@ internal sealed class CorpusFiles
         _realBase = CanonicalPath.Of(baseDirectory);
         _excludes = excludes;
         _anywhere = anywhere;
+        _anywhereMatcher.AddInclude("**");
+        _anywhereMatcher.AddExcludePatterns(anywhere);
         _own = own;
     }
 
@@ -115,7 +118,7 @@ internal sealed class CorpusFiles
             }
 
             // As for a glob whose every match is excluded: naming a file and excluding it is a contradiction.
-            return IsExcluded(path, walked: false) ? throw Errors.CorpusAllExcluded(pattern.At, pattern.Text, 1) : [path];
+            return IsExcluded(path, walked: false, root: null) ? throw Errors.CorpusAllExcluded(pattern.At, pattern.Text, 1) : [path];
         }
 
         var (root, relative) = SplitRoot(pattern.Text);
@@ -123,7 +126,7 @@ internal sealed class CorpusFiles
         var pruning = ExcludesUnder(root);
         // When every exclude is inside the walk's folder, the walk has applied them all to the path it found.
         var walked = pruning.Count == _excludes.Count + _anywhere.Count;
-        var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked)).ToList() : [];
+        var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked, root)).ToList() : [];
         var own = found.Where(path => _own.Holds(path, root, CanonicalOf(path))).ToList();
         _leftOut.AddRange(own);
         found.RemoveAll(own.Contains);
@@ -164,7 +167,8 @@ internal sealed class CorpusFiles
     /// from the policy's folder would not enter a folder link that leads back up, though the path goes through one.
     /// </summary>
     /// <param name="walked">The walk that found <paramref name="path"/> already applied every exclude to it.</param>
-    private bool IsExcluded(string path, bool walked)
+    /// <param name="root">The folder the pattern walked from; null for a file named without a wildcard.</param>
+    private bool IsExcluded(string path, bool walked, string? root)
     {
         if (_excludes.Count == 0)
         {
@@ -175,9 +179,9 @@ internal sealed class CorpusFiles
         var own = real.StartsWith(_realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             ? Path.Join(_baseDirectory, real[_realBase.Length..])
             : real;
-        return (!walked && Excluded(path)) || (own != path && Excluded(own));
+        return (!walked && Excluded(path, root)) || (own != path && Excluded(own, null));
 
-        bool Excluded(string file)
+        bool Excluded(string file, string? from)
         {
             var top = Path.GetPathRoot(file)!;
             if (!_excludersByRoot.TryGetValue(top, out var matcher))
@@ -187,13 +191,33 @@ internal sealed class CorpusFiles
                 matcher = new Matcher(StringComparison.Ordinal);
                 matcher.AddInclude("**");
                 matcher.AddExcludePatterns(_excludes.Where(e => e.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(e => e[prefix.Length..]));
-                matcher.AddExcludePatterns(_anywhere);
                 _excludersByRoot[top] = matcher;
             }
 
-            return !matcher.Match(top, file).HasMatches;
+            return !matcher.Match(top, file).HasMatches || ExcludedAnywhere(file, from);
         }
     }
+
+    /// <summary>
+    /// A **/REST exclude, matched below the folder the file was found from (the walk's, else the policy's when the file
+    /// is in it, else the file's own): never from the file system's root, where `**/build/**` would exclude every file
+    /// of a checkout that happens to sit under a folder named build.
+    /// </summary>
+    private bool ExcludedAnywhere(string file, string? from)
+    {
+        if (_anywhere.Count == 0)
+        {
+            return false;
+        }
+
+        var folder = from is not null && IsBelow(file, from) ? from
+            : IsBelow(file, _baseDirectory) ? _baseDirectory
+            : Path.GetDirectoryName(file)!;
+        return !_anywhereMatcher.Match(folder, file).HasMatches;
+    }
+
+    private static bool IsBelow(string file, string folder) =>
+        file.StartsWith(folder.TrimEnd('/', Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     /// <summary>Each path's links resolved once: exclusion and the one-path-per-file rule both ask.</summary>
     private string CanonicalOf(string path)

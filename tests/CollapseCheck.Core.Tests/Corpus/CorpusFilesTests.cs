@@ -250,6 +250,25 @@ public sealed class CorpusFilesTests : CorpusFolder
     }
 
     [Fact]
+    public void An_exclude_from_any_depth_does_not_reach_the_folders_above_where_the_files_were_found()
+    {
+        // A checkout under a folder named build, and an exclude of build folders inside it.
+        var policy = Path.Combine(Folder, "build", "proj");
+        Write("build/proj/a.txt", Paragraphs("a", 10));
+        Write("build/proj/data/b.txt", Paragraphs("b", 10));
+        Write("build/proj/data/build/skip.txt", Paragraphs("skip", 10));
+        Write("build/2024/c.txt", Paragraphs("c", 10));
+        Write("build/shared/d.txt", Paragraphs("d", 10));
+        Directory.CreateSymbolicLink(Path.Combine(policy, "data", "current"), Path.Combine("..", "..", "2024"));
+        string[] exclude = ["**/build/**"];
+
+        Assert.Equal([Path.Combine(policy, "a.txt")], CorpusLoader.Load(Policy(["a.txt"], exclude), policy).Files);
+        Assert.Equal([Path.Combine(Folder, "build", "shared", "d.txt")], CorpusLoader.Load(Policy(["../shared/**/*.txt"], exclude), policy).Files);
+        Assert.Equal([Path.Combine(policy, "data", "b.txt"), Path.Combine(policy, "data", "current", "c.txt")],
+            CorpusLoader.Load(Policy(["data/**/*.txt"], [.. exclude, "../other/**"]), policy).Files);
+    }
+
+    [Fact]
     public void A_glob_leaves_out_the_tools_own_reports_snapshots_and_the_policy_and_says_which()
     {
         Write("notes/a.md", Paragraphs("a", 10));
