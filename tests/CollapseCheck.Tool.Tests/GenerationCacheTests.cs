@@ -41,6 +41,8 @@ public class GenerationCacheTests : IDisposable
         Assert.Equal([false, false, false], CachedFlags(_tool.PathOf("c")));
         Assert.Equal(computed, reused);
         Assert.Equal(computed, uncached);
+        // Tagged as a cache, so backup tools and corpus globs over a checkout that holds it leave it alone.
+        Assert.StartsWith("Signature: 8a477f597d28d172789f06886806bc55", File.ReadAllText(Path.Combine(Cache, "CACHEDIR.TAG")));
 
         // 'false', as an MSBuild property is written, is off too, not a folder that the second run would find filled.
         Run(policy, "d", "False");

@@ -187,7 +187,7 @@ public class VerifyTests : IDisposable
         File.Delete(markdown);
         var (deleted, _, deletedError) = _tool.Run("verify", policy);
         Assert.Equal(1, deleted);
-        Assert.Contains($"{markdown}(1,1): error CC2001: the report differs from the verified snapshot: the Markdown snapshot is missing (the JSON one matches)", deletedError);
+        Assert.Contains($"{policy}(1,1): error CC2001: the report differs from the verified snapshot: the Markdown snapshot '{markdown}' is missing (the JSON one matches)", deletedError);
     }
 
     [Fact]

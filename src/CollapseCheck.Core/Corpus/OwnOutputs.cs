@@ -7,7 +7,7 @@ namespace CollapseCheck.Corpus;
 /// corpus: every run would then train on the last run's report, and no snapshot could ever verify. These are the
 /// policy file, the reports and manifest (`[NAME.]collapsecheck-report.json|md|svg`, `[NAME.]collapsecheck-run.json`),
 /// their snapshots (`….verified.*`, `….received.*`), and whatever is inside a default output folder
-/// (`[NAME.]collapsecheck-out`) below the pattern's own folder.
+/// (`[NAME.]collapsecheck-out`) or a folder tagged with a CACHEDIR.TAG (the generation cache) below the pattern's own folder.
 /// </summary>
 internal sealed partial class OwnOutputs(string? policyFile)
 {
@@ -17,7 +17,7 @@ internal sealed partial class OwnOutputs(string? policyFile)
     /// <param name="canonical">The file's path with links resolved.</param>
     public bool Holds(string path, string root, string canonical)
     {
-        if (_policy is not null && string.Equals(canonical, _policy, StringComparison.Ordinal))
+        if (_policy is not null && string.Equals(canonical, _policy, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
@@ -28,8 +28,30 @@ internal sealed partial class OwnOutputs(string? policyFile)
         }
 
         var folders = Path.GetRelativePath(root, Path.GetDirectoryName(path)!).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        return folders.Any(folder => OutputFolder().IsMatch(folder));
+        return folders.Any(folder => OutputFolder().IsMatch(folder)) || InTaggedCache(Path.GetDirectoryName(path)!, root);
     }
+
+    /// <summary>Whether a folder from <paramref name="folder"/> up to <paramref name="root"/> holds a CACHEDIR.TAG (a generation cache, say).</summary>
+    private bool InTaggedCache(string folder, string root)
+    {
+        var stop = Path.TrimEndingDirectorySeparator(root);
+        for (var at = folder; at.Length >= stop.Length && at.StartsWith(stop, StringComparison.Ordinal); at = Path.GetDirectoryName(at) ?? "")
+        {
+            if (!_tagged.TryGetValue(at, out var tagged))
+            {
+                _tagged[at] = tagged = File.Exists(Path.Combine(at, Lineage.GenerationCache.TagFile));
+            }
+
+            if (tagged)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly Dictionary<string, bool> _tagged = [];
 
     [GeneratedRegex(@"^(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)$", RegexOptions.IgnoreCase)]
     private static partial Regex OutputName();

@@ -151,11 +151,27 @@ public sealed class GenerationCache(string folder)
             }
 
             AtomicFile.WriteAll(folder, [($"g{generation}.json", JsonSerializer.Serialize(entry, s_json))]);
+            Tag();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.CollapseCheckException)
         {
             // A read-only or full disk costs the next run its head start, nothing more; the caller says so once.
             WriteFailure ??= e.Message;
+        }
+    }
+
+    /// <summary>
+    /// The file the Cache Directory Tagging Specification names, so backup tools skip the folder, and so a corpus glob
+    /// that reaches a cache kept in the checkout (a CI cache step's folder) never reads its entries as text.
+    /// </summary>
+    public const string TagFile = "CACHEDIR.TAG";
+
+    private void Tag()
+    {
+        var tag = Path.Combine(Folder, TagFile);
+        if (!File.Exists(tag))
+        {
+            AtomicFile.WriteAll(Folder, [(TagFile, "Signature: 8a477f597d28d172789f06886806bc55\n# collapsecheck's finished generations: see https://bford.info/cachedir/\n")]);
         }
     }
 

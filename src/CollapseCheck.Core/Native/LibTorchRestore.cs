@@ -101,7 +101,9 @@ internal static class LibTorchRestore
         var beside = Path.GetDirectoryName(Path.GetFullPath(config))!;
         foreach (var source in document.Descendants().Where(e => e.Name.LocalName == "add" && e.Parent?.Name.LocalName == "packageSources"))
         {
-            if (source.Attribute("value") is { } value && !value.Value.Contains("://", StringComparison.Ordinal) && !Path.IsPathRooted(value.Value))
+            // A value with an environment variable (%FEED%/x) is NuGet's to expand, wherever the copy is.
+            if (source.Attribute("value") is { } value && !value.Value.Contains("://", StringComparison.Ordinal) && !value.Value.Contains('%')
+                && !Path.IsPathRooted(value.Value))
             {
                 value.Value = Path.GetFullPath(value.Value, beside);
             }

@@ -135,7 +135,8 @@ public static class VerifyJob
         }
         else if (markdownMatters && !File.Exists(files.VerifiedMarkdown))
         {
-            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, 1, 1), "the Markdown snapshot is missing (the JSON one matches)", policyPath));
+            // At the policy, as CC2002: a CI annotation on a file the repository no longer has shows nowhere.
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(policyPath ?? files.VerifiedMarkdown, 1, 1), $"the Markdown snapshot '{files.VerifiedMarkdown}' is missing (the JSON one matches)", policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {

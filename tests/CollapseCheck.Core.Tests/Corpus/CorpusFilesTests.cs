@@ -279,7 +279,7 @@ public sealed class CorpusFilesTests : CorpusFolder
         {
             "collapsecheck-report.verified.md", "collapsecheck-report.received.json", "gate.collapsecheck-report.verified.json",
             "collapsecheck-out/collapsecheck-report.md", "collapsecheck-out/collapsecheck-run.json", "gate.collapsecheck-out/notes.md",
-            "out/Collapsecheck-Report.SVG",
+            "out/Collapsecheck-Report.SVG", ".ci-cache/CACHEDIR.TAG", ".ci-cache/key/g0.json",
         })
         {
             Write(own, Paragraphs("own", 10));
@@ -292,7 +292,8 @@ public sealed class CorpusFilesTests : CorpusFolder
 
         Assert.Empty(problems);
         Assert.Equal([Path.Combine(Folder, "notes", "a.md"), Path.Combine(Folder, "notes", "b.json"), Path.Combine(Folder, "notes", "c.SVG")], files);
-        Assert.Equal(8, leftOut.Count);
+        Assert.Equal(9, leftOut.Count);
+        Assert.Contains(Path.Combine(Folder, ".ci-cache", "key", "g0.json"), leftOut);
         Assert.Contains(policy, leftOut);
 
         // A file named on its own is read, whatever its name: the policy asked for it.
