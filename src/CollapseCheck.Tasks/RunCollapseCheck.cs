@@ -19,8 +19,6 @@ public sealed class RunCollapseCheck : ToolTask
 
     private ResolvedTool? _tool;
 
-    private bool _noticesLogged;
-
     [Required]
     public string PolicyFile { get; set; } = "";
 
@@ -63,6 +61,13 @@ public sealed class RunCollapseCheck : ToolTask
     /// </summary>
     public string CorpusListFile { get; set; } = "";
 
+    /// <summary>Where a passing gate's notices are kept, for the builds that find it up to date to log again.</summary>
+    public string NoticesFile { get; set; } = "";
+
+    /// <summary>This build ran the tool (rather than finding the gate up to date), so it logged the notices itself.</summary>
+    [Output]
+    public bool Gated { get; set; }
+
     protected override string ToolName => ToolLocator.Command;
 
     protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
@@ -86,9 +91,13 @@ public sealed class RunCollapseCheck : ToolTask
             return true;
         }
 
-        if (File.Exists(DiagnosticsFile))
+        Gated = true;
+        foreach (var stale in new[] { DiagnosticsFile, NoticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, ProjectDirectory)))
         {
-            File.Delete(DiagnosticsFile);
+            if (File.Exists(stale))
+            {
+                File.Delete(stale);
+            }
         }
 
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
@@ -99,10 +108,7 @@ public sealed class RunCollapseCheck : ToolTask
         RecordCorpusFiles(started);
         // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure), logged before the
         // stamp: -warnaserror turns one into an error, and a failed gate must leave no stamp.
-        if (!Log.HasLoggedErrors && File.Exists(DiagnosticsFile))
-        {
-            LogDiagnostics();
-        }
+        var notices = !Log.HasLoggedErrors && File.Exists(DiagnosticsFile) ? LogDiagnostics() : 0;
 
         // Only a run that finished passing earns the stamp: one stopped by a signal (exit 130/143) reports no error
         // of its own, and a stamp would then skip the gate in every build after.
@@ -111,12 +117,14 @@ public sealed class RunCollapseCheck : ToolTask
             return false;
         }
 
-        // Nor does a pass with notices: -warnaserror can turn them into errors where the logger prints them, after the
-        // task's own HasLoggedErrors said no (seen in a real build), and a stamp would then pass the next build
-        // unseen. Without one the gate reruns each build (from the generation cache) and the notice stays in view.
-        if (_noticesLogged)
+        // A pass with notices is stamped too, and its notices kept: -warnaserror can turn them into errors where the
+        // logger prints them, after the task's own HasLoggedErrors said no (seen in a real build), so every build that
+        // finds the gate up to date logs them again (ReplayCollapseCheckNotices) instead of passing unseen.
+        if (notices > 0 && NoticesFile.Length > 0)
         {
-            return true;
+            var kept = Path.GetFullPath(NoticesFile, ProjectDirectory);
+            File.Copy(DiagnosticsFile, kept + ".tmp", overwrite: true);
+            File.Move(kept + ".tmp", kept, overwrite: true);
         }
 
         File.WriteAllBytes(Stamp, []);
@@ -138,7 +146,9 @@ public sealed class RunCollapseCheck : ToolTask
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllText(manifest));
-            var files = json.RootElement.GetProperty("corpusFiles").EnumerateArray().Select(f => f.GetString()).OfType<string>();
+            // A link's own time is not its target's: an edit behind a link must rerun the gate too.
+            var files = json.RootElement.GetProperty("corpusFiles").EnumerateArray().Select(f => f.GetString()).OfType<string>()
+                .SelectMany(f => new FileInfo(f).LinkTarget is null ? [f] : new[] { f, new FileInfo(f).ResolveLinkTarget(returnFinalTarget: true)?.FullName }.OfType<string>());
             var list = Path.GetFullPath(CorpusListFile, ProjectDirectory);
             File.WriteAllLines(list + ".tmp", files);
             File.Move(list + ".tmp", list, overwrite: true);
@@ -287,40 +297,5 @@ public sealed class RunCollapseCheck : ToolTask
         return false;
     }
 
-    /// <summary>The tool's options and the properties that set them: its messages name the option.</summary>
-    private static readonly (string Option, string Property)[] s_properties =
-    [
-        ("--tolerance", "CollapseCheckTolerance"),
-        ("--device", "CollapseCheckDevice"),
-        ("--out", "CollapseCheckOutput"),
-        ("--cache", "CollapseCheckCache"),
-    ];
-
-    private void LogDiagnostics()
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(DiagnosticsFile));
-        foreach (var d in json.RootElement.GetProperty("diagnostics").EnumerateArray())
-        {
-            var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString() : PolicyFile;
-            var message = d.GetProperty("message").GetString() ?? "";
-            if (s_properties.FirstOrDefault(p => message.StartsWith(p.Option + " ", StringComparison.Ordinal)) is { Property: { } property, Option: var option })
-            {
-                // A bad value came from a property: name the property, which is what the user can edit, in the project.
-                message = $"{property}{message[option.Length..]} (the tool's {option})";
-                file = NullIfEmpty(ProjectFile) ?? file;
-            }
-
-            var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
-            if (d.GetProperty("severity").GetString() == "notice")
-            {
-                // Passed, but not the whole way (a snapshot from another machine): a warning, because the terminal
-                // logger shows no message of a passing build; MSBuildWarningsAsMessages=CC2007 quiets it.
-                Log.LogWarning(null, code, null, file, line, column, 0, 0, message);
-                _noticesLogged = true;
-                continue;
-            }
-
-            Log.LogError(null, code, null, file, line, column, 0, 0, message);
-        }
-    }
+    private int LogDiagnostics() => ToolDiagnostics.Log(Log, DiagnosticsFile, PolicyFile, ProjectFile);
 }

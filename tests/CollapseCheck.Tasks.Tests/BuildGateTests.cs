@@ -193,6 +193,25 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
+    public void The_gates_outputs_are_no_items_of_the_project_so_nothing_publishes_them()
+    {
+        var folder = Consumer("items", PassingPolicy, installTool: false);
+        foreach (var file in new[] { "collapsecheck-out/collapsecheck-run.json", "reports/collapsecheck-run.json", "policies/gate.collapsecheck-report.received.json", "notes.json" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, file))!);
+            File.WriteAllText(Path.Combine(folder, file), "{}");
+        }
+
+        PackagedBuild.Dotnet(folder, "restore").AssertSuccess();
+        var items = PackagedBuild.Dotnet(folder, "msbuild", "-getItem:None", "-p:CollapseCheckOutput=reports");
+        items.AssertSuccess();
+        var none = System.Text.Json.JsonDocument.Parse(items.Output[items.Output.IndexOf('{')..]).RootElement.GetProperty("Items").GetProperty("None")
+            .EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!.Replace('\\', '/')).ToList();
+        Assert.Contains("notes.json", none);
+        Assert.DoesNotContain(none, i => i.Contains("collapsecheck-run.json", StringComparison.Ordinal) || i.Contains(".received.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_collapsing_policy_fails_the_build_with_one_CC_error_on_the_policy_file_every_time()
     {
         var folder = Consumer("failing", PassingPolicy.Replace("\"accumulate\"", "\"replace\""));
@@ -253,18 +272,24 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.DoesNotContain("warning CC2007", quiet.Output);
         Assert.Contains("0 Warning(s)", quiet.Output);
 
-        // Made an error instead, it fails the build every time: no stamp says the gate passed. -warnaserror turns it
-        // into one where the logger prints it, after the task's HasLoggedErrors has said no.
+        // Made an error instead, it fails the build every time. -warnaserror turns it into one where the logger prints
+        // it, after the task's HasLoggedErrors has said no, so the gate is stamped up to date: the next build does not
+        // rerun it but logs its notice again, which fails that build too.
         File.WriteAllText(verified, File.ReadAllText(verified));
         foreach (var strictly in new[] { "-p:MSBuildWarningsAsErrors=CC2007", "-warnaserror" })
         {
             for (var i = 0; i < 2; i++)
             {
-                var strict = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true", strictly);
+                var strict = PackagedBuild.Dotnet(folder, "build", "-v", "n", "-p:CollapseCheckVerify=true", strictly);
                 Assert.True(strict.ExitCode != 0, $"{strictly}, build {i + 1} passed:\n{strict.Output}");
                 Assert.Contains("error CC2007", strict.Output);
             }
         }
+
+        var replayed = PackagedBuild.Dotnet(folder, "build", "-v", "n", "-p:CollapseCheckVerify=true");
+        replayed.AssertSuccess();
+        Assert.Contains("Skipping target \"CollapseCheck\"", replayed.Output);
+        Assert.Contains("collapsecheck-report.verified.json : warning CC2007: Numerics differ: ", replayed.Output);
 
         // What a pull with a conflicted snapshot looks like: nothing else changed, so only the snapshot can rerun it.
         File.WriteAllText(Path.Combine(folder, "collapsecheck-report.verified.json"), "{\n<<<<<<< HEAD\n");

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Microsoft.Build.Utilities;
+
+namespace CollapseCheck.Tasks;
+
+/// <summary>
+/// The tool's --diagnostics JSON as MSBuild errors and warnings, with their codes and policy-file locations: errors as
+/// errors, notices (passed, but not the whole way) as warnings, since a passing build's terminal log shows no message.
+/// </summary>
+internal static class ToolDiagnostics
+{
+    /// <summary>The tool's options and the properties that set them: its messages name the option.</summary>
+    private static readonly (string Option, string Property)[] s_properties =
+    [
+        ("--tolerance", "CollapseCheckTolerance"),
+        ("--device", "CollapseCheckDevice"),
+        ("--out", "CollapseCheckOutput"),
+        ("--cache", "CollapseCheckCache"),
+    ];
+
+    /// <param name="policyFile">Where a finding without a file of its own points.</param>
+    /// <param name="projectFile">Where a bad property value points (empty: at the policy).</param>
+    /// <param name="noticesOnly">Log the notices alone (replaying a passed gate's).</param>
+    /// <returns>How many notices were logged.</returns>
+    public static int Log(TaskLoggingHelper log, string diagnosticsFile, string policyFile, string projectFile, bool noticesOnly = false)
+    {
+        var notices = 0;
+        using var json = JsonDocument.Parse(File.ReadAllText(diagnosticsFile));
+        foreach (var d in json.RootElement.GetProperty("diagnostics").EnumerateArray())
+        {
+            var notice = d.GetProperty("severity").GetString() == "notice";
+            if (noticesOnly && !notice)
+            {
+                continue;
+            }
+
+            var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString() : policyFile;
+            var message = d.GetProperty("message").GetString() ?? "";
+            if (s_properties.FirstOrDefault(p => message.StartsWith(p.Option + " ", StringComparison.Ordinal)) is { Property: { } property, Option: var option })
+            {
+                // A bad value came from a property: name the property, which is what the user can edit, in the project.
+                message = $"{property}{message[option.Length..]} (the tool's {option})";
+                file = projectFile.Length > 0 ? projectFile : file;
+            }
+
+            var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
+            if (notice)
+            {
+                // MSBuildWarningsAsMessages=CC2007 quiets it; -warnaserror makes it an error.
+                log.LogWarning(null, code, null, file, line, column, 0, 0, message);
+                notices++;
+                continue;
+            }
+
+            log.LogError(null, code, null, file, line, column, 0, 0, message);
+        }
+
+        return notices;
+    }
+}
