@@ -195,9 +195,12 @@ public sealed class RunCollapseCheck : ToolTask
         var policy = Path.GetFullPath(PolicyFile, ProjectDirectory);
         if (!File.Exists(policy) && !Directory.Exists(policy))
         {
-            Log.LogError(null, "CC0001", null, PolicyFile, 0, 0, 0, 0,
+            // At the project, which sets CollapseCheckPolicy (the file it names does not exist). init makes a folder of a
+            // new name without an extension, so such a name gets the .json it will need.
+            var init = Path.GetRelativePath(ProjectDirectory, Path.GetExtension(policy).Length == 0 ? policy + ".json" : policy);
+            Log.LogError(null, "CC0001", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
                 "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one), or point CollapseCheckPolicy at your policy file",
-                policy, Path.GetRelativePath(ProjectDirectory, policy));
+                policy, init);
             return false;
         }
 
