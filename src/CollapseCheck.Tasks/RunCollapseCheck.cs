@@ -106,8 +106,8 @@ public sealed class RunCollapseCheck : ToolTask
         var started = DateTime.UtcNow;
         base.Execute();
         RecordCorpusFiles(started);
-        // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure), logged before the
-        // stamp: -warnaserror turns one into an error, and a failed gate must leave no stamp.
+        // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure); MSBuildWarningsAsErrors
+        // makes one an error here, and then the gate has failed.
         var notices = !Log.HasLoggedErrors && File.Exists(DiagnosticsFile) ? LogDiagnostics() : 0;
 
         // Only a run that finished passing earns the stamp: one stopped by a signal (exit 130/143) reports no error

@@ -33,6 +33,9 @@ internal sealed class CorpusFiles
     private readonly Matcher _anywhereMatcher = new(StringComparison.Ordinal);
     private readonly Dictionary<string, string> _canonical = [];
 
+    // Own outputs the globs matched and left out, for the run to say how many.
+    private readonly List<string> _leftOut = [];
+
     private CorpusFiles(string baseDirectory, List<string> excludes, List<string> anywhere, OwnOutputs own)
     {
         _baseDirectory = baseDirectory;
@@ -99,8 +102,6 @@ internal sealed class CorpusFiles
         leftOut?.AddRange(files._leftOut.Where(path => !all.Contains(path)).Distinct().Order(StringComparer.Ordinal));
         return all.Where(path => seen.Add(files.CanonicalOf(path))).ToList();
     }
-
-    private readonly List<string> _leftOut = [];
 
     private List<string> MatchOne(CorpusPattern pattern)
     {
