@@ -17,11 +17,15 @@ public sealed class ReplayCollapseCheckNotices : Microsoft.Build.Utilities.Task
 
     public string ProjectFile { get; set; } = "";
 
+    /// <summary>What the relative paths MSBuild passes (obj/…) are relative to, whatever the process's current folder.</summary>
+    public string ProjectDirectory { get; set; } = "";
+
     public override bool Execute()
     {
-        if (File.Exists(NoticesFile))
+        var notices = Path.GetFullPath(NoticesFile, ProjectDirectory.Length > 0 ? ProjectDirectory : Directory.GetCurrentDirectory());
+        if (File.Exists(notices))
         {
-            ToolDiagnostics.Log(Log, NoticesFile, PolicyFile, ProjectFile, noticesOnly: true);
+            ToolDiagnostics.Log(Log, notices, PolicyFile, ProjectFile, noticesOnly: true);
         }
 
         return !Log.HasLoggedErrors;

@@ -123,7 +123,7 @@ public sealed class RunCollapseCheck : ToolTask
         if (notices > 0 && NoticesFile.Length > 0)
         {
             var kept = Path.GetFullPath(NoticesFile, ProjectDirectory);
-            File.Copy(DiagnosticsFile, kept + ".tmp", overwrite: true);
+            File.Copy(Path.GetFullPath(DiagnosticsFile, ProjectDirectory), kept + ".tmp", overwrite: true);
             File.Move(kept + ".tmp", kept, overwrite: true);
         }
 
@@ -199,8 +199,8 @@ public sealed class RunCollapseCheck : ToolTask
             // new name without an extension, so such a name gets the .json it will need.
             var init = Path.GetRelativePath(ProjectDirectory, Path.GetExtension(policy).Length == 0 ? policy + ".json" : policy);
             Log.LogError(null, "CC0001", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
-                "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one), or point CollapseCheckPolicy at your policy file",
-                policy, init);
+                "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one){2}, or point CollapseCheckPolicy at your policy file",
+                policy, init, Path.GetExtension(policy).Length == 0 ? $" and set CollapseCheckPolicy to {init}" : "");
             return false;
         }
 

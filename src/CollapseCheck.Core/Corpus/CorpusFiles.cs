@@ -123,12 +123,14 @@ internal sealed class CorpusFiles
         }
 
         var (root, relative) = SplitRoot(pattern.Text);
+        // In the file system's own separators, as the paths found are (a rooted pattern's folder is written with '/').
+        var walkRoot = Path.GetFullPath(root);
         var searchable = Directory.Exists(root);
         var pruning = ExcludesUnder(root);
         // When every exclude is inside the walk's folder, the walk has applied them all to the path it found.
         var walked = pruning.Count == _excludes.Count + _anywhere.Count;
-        var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked, root)).ToList() : [];
-        var own = found.Where(path => _own.Holds(path, root, CanonicalOf(path))).ToList();
+        var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked, walkRoot)).ToList() : [];
+        var own = found.Where(path => _own.Holds(path, walkRoot, CanonicalOf(path))).ToList();
         _leftOut.AddRange(own);
         found.RemoveAll(own.Contains);
         if (found.Count > 0)
@@ -180,7 +182,8 @@ internal sealed class CorpusFiles
         var own = real.StartsWith(_realBase + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             ? Path.Join(_baseDirectory, real[_realBase.Length..])
             : real;
-        return (!walked && Excluded(path, root)) || (own != path && Excluded(own, null));
+        // A link's own path is matched below the walk's folder with its links resolved, where that path now lies.
+        return (!walked && Excluded(path, root)) || (own != path && Excluded(own, root is null ? null : CanonicalOf(root)));
 
         bool Excluded(string file, string? from)
         {

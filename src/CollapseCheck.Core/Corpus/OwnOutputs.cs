@@ -31,7 +31,10 @@ internal sealed partial class OwnOutputs(string? policyFile)
         return folders.Any(folder => OutputFolder().IsMatch(folder)) || InTaggedCache(Path.GetDirectoryName(path)!, root);
     }
 
-    /// <summary>Whether a folder from <paramref name="folder"/> up to <paramref name="root"/> holds a CACHEDIR.TAG (a generation cache, say).</summary>
+    /// <summary>
+    /// Whether a folder from <paramref name="folder"/> up to <paramref name="root"/> holds a CACHEDIR.TAG that begins as the
+    /// specification says (a generation cache, or another tool's cache: neither is text to train on).
+    /// </summary>
     private bool InTaggedCache(string folder, string root)
     {
         var stop = Path.TrimEndingDirectorySeparator(root);
@@ -39,7 +42,7 @@ internal sealed partial class OwnOutputs(string? policyFile)
         {
             if (!_tagged.TryGetValue(at, out var tagged))
             {
-                _tagged[at] = tagged = File.Exists(Path.Combine(at, Lineage.GenerationCache.TagFile));
+                _tagged[at] = tagged = Lineage.GenerationCache.IsTag(Path.Combine(at, Lineage.GenerationCache.TagFile));
             }
 
             if (tagged)

@@ -52,7 +52,7 @@ public static class Errors
         new("CC0010", $"corpus pattern '{pattern}' matched {matched} file(s), but corpus.exclude removed every one", at);
 
     public static CollapseCheckException CorpusOnlyOwnOutputs(SourceLocation? at, string pattern, int matched) =>
-        new("CC0010", $"corpus pattern '{pattern}' matched only collapsecheck's own outputs ({matched} file(s): reports, snapshots or the policy file), which are never read as corpus", at);
+        new("CC0010", $"corpus pattern '{pattern}' matched only collapsecheck's own outputs ({matched} file(s): reports, snapshots, the policy file or a folder tagged as a cache), which are never read as corpus", at);
 
     public static CollapseCheckException CorpusBadPattern(SourceLocation? at, string field, string pattern, string reason) =>
         new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {(reason.Contains("\"..\"", StringComparison.Ordinal) ? DotDotRule(field) : reason.TrimEnd('.'))}", at);

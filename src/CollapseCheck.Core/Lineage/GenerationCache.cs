@@ -166,12 +166,47 @@ public sealed class GenerationCache(string folder)
     /// </summary>
     public const string TagFile = "CACHEDIR.TAG";
 
+    private const string TagSignature = "Signature: 8a477f597d28d172789f06886806bc55";
+
     private void Tag()
     {
-        var tag = Path.Combine(Folder, TagFile);
-        if (!File.Exists(tag))
+        if (!File.Exists(Path.Combine(Folder, TagFile)))
         {
-            AtomicFile.WriteAll(Folder, [(TagFile, "Signature: 8a477f597d28d172789f06886806bc55\n# collapsecheck's finished generations: see https://bford.info/cachedir/\n")]);
+            AtomicFile.WriteAll(Folder, [(TagFile, $"{TagSignature}\n# collapsecheck's finished generations: see https://bford.info/cachedir/\n")]);
+        }
+    }
+
+    /// <summary>
+    /// Tags a cache folder made before tags were written, so a corpus glob over a checkout that holds one (a CI cache
+    /// step's) skips it from the first run, even one that finds every generation cached and stores nothing.
+    /// </summary>
+    public void TagIfPresent()
+    {
+        try
+        {
+            if (Directory.Exists(Folder))
+            {
+                Tag();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.CollapseCheckException)
+        {
+            // A read-only cache is still read; it is only not tagged.
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a CACHEDIR.TAG: a file that begins with the specification's signature.</summary>
+    public static bool IsTag(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            var head = new byte[TagSignature.Length];
+            return file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && System.Text.Encoding.ASCII.GetString(head) == TagSignature;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

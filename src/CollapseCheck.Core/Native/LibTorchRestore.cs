@@ -101,11 +101,11 @@ internal static class LibTorchRestore
         var beside = Path.GetDirectoryName(Path.GetFullPath(config))!;
         foreach (var source in document.Descendants().Where(e => e.Name.LocalName == "add" && e.Parent?.Name.LocalName == "packageSources"))
         {
-            // A value with an environment variable (%FEED%/x) is NuGet's to expand, wherever the copy is.
-            if (source.Attribute("value") is { } value && !value.Value.Contains("://", StringComparison.Ordinal) && !value.Value.Contains('%')
-                && !Path.IsPathRooted(value.Value))
+            // Variables (%FEED%/x) expanded first, as NuGet would: what they expand to may be relative too.
+            if (source.Attribute("value") is { } value && Environment.ExpandEnvironmentVariables(value.Value) is var expanded
+                && !expanded.Contains("://", StringComparison.Ordinal) && !Path.IsPathRooted(expanded))
             {
-                value.Value = Path.GetFullPath(value.Value, beside);
+                value.Value = Path.GetFullPath(expanded, beside);
             }
         }
 

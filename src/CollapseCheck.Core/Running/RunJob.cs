@@ -92,7 +92,7 @@ public static class RunJob
         var loaded = CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy, cancellation);
         if (loaded.LeftOut.Count > 0)
         {
-            progress?.Preparing($"left out {loaded.LeftOut.Count} of collapsecheck's own files that the corpus patterns matched (reports, snapshots, the policy), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.LeftOut[0])}'");
+            progress?.Preparing($"left out {loaded.LeftOut.Count} of collapsecheck's own files that the corpus patterns matched (reports, snapshots, the policy, a tagged cache), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.LeftOut[0])}'");
         }
 
         progress?.Preparing($"tokenizing {loaded.Train.Count + loaded.HeldOut.Count} documents");
@@ -127,11 +127,14 @@ public static class RunJob
         var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
         AtomicFile.ThrowIfNotWritable(folder);
 
+        // Tagged before the corpus is read, so a glob over a checkout that holds the cache leaves it out (OwnOutputs).
+        var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
+        cache?.TagIfPresent();
+
         // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
         var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation);
         var theory = PredictTheory(policy, corpus, progress, cancellation);
         var seed = policy.Training.Seed;
-        var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
         var results = new List<LineageResult>();
         var finished = new FinishedGenerations(progress);
         try

@@ -266,6 +266,12 @@ public sealed class CorpusFilesTests : CorpusFolder
         Assert.Equal([Path.Combine(Folder, "build", "shared", "d.txt")], CorpusLoader.Load(Policy(["../shared/**/*.txt"], exclude), policy).Files);
         Assert.Equal([Path.Combine(policy, "data", "b.txt"), Path.Combine(policy, "data", "current", "c.txt")],
             CorpusLoader.Load(Policy(["data/**/*.txt"], [.. exclude, "../other/**"]), policy).Files);
+
+        // Outside the policy's folder, a link whose target lies in a build folder below the walk's is excluded by it.
+        Write("build/data/keep/y.txt", Paragraphs("y", 10));
+        Write("build/data/build/2024/x.txt", Paragraphs("x", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "build", "data", "cur"), Path.Combine("build", "2024"));
+        Assert.Equal([Path.Combine(Folder, "build", "data", "keep", "y.txt")], CorpusLoader.Load(Policy(["../data/**/*.txt"], exclude), policy).Files);
     }
 
     [Fact]
@@ -279,11 +285,16 @@ public sealed class CorpusFilesTests : CorpusFolder
         {
             "collapsecheck-report.verified.md", "collapsecheck-report.received.json", "gate.collapsecheck-report.verified.json",
             "collapsecheck-out/collapsecheck-report.md", "collapsecheck-out/collapsecheck-run.json", "gate.collapsecheck-out/notes.md",
-            "out/Collapsecheck-Report.SVG", ".ci-cache/CACHEDIR.TAG", ".ci-cache/key/g0.json",
+            "out/Collapsecheck-Report.SVG", ".ci-cache/key/g0.json",
         })
         {
             Write(own, Paragraphs("own", 10));
         }
+
+        // A cache folder is known by its tag's signature; a file that only has the name is not a tag.
+        Write(".ci-cache/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n");
+        Write("notes/fake/CACHEDIR.TAG", "not a tag");
+        Write("notes/fake/e.md", Paragraphs("e", 10));
 
         var leftOut = new List<string>();
         var problems = new List<CollapseCheckException>();
@@ -291,7 +302,7 @@ public sealed class CorpusFilesTests : CorpusFolder
             [], _ => null, Folder, problems, policy, leftOut);
 
         Assert.Empty(problems);
-        Assert.Equal([Path.Combine(Folder, "notes", "a.md"), Path.Combine(Folder, "notes", "b.json"), Path.Combine(Folder, "notes", "c.SVG")], files);
+        Assert.Equal([Path.Combine(Folder, "notes", "a.md"), Path.Combine(Folder, "notes", "b.json"), Path.Combine(Folder, "notes", "c.SVG"), Path.Combine(Folder, "notes", "fake", "e.md")], files);
         Assert.Equal(9, leftOut.Count);
         Assert.Contains(Path.Combine(Folder, ".ci-cache", "key", "g0.json"), leftOut);
         Assert.Contains(policy, leftOut);
