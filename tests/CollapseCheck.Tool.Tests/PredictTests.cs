@@ -116,6 +116,31 @@ public class PredictTests : IDisposable
         Assert.All(overridden.Zip(printed), pair => Assert.Equal(pair.First, pair.Second, 5));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(""", "sampling": { "temperature": 0.7 }""")]
+    public void Json_gate_rows_are_the_predictions_the_runs_gate_checks(string sampling)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 2, extraLineage: sampling));
+        var (exit, json, _) = _tool.Run("predict", policy, "--json");
+        Assert.Equal(0, exit);
+        Assert.InRange(_tool.Run("run", policy, "--device", "cpu").Exit, 0, 1);
+
+        using var predicted = JsonDocument.Parse(json);
+        using var report = JsonDocument.Parse(File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")));
+        var gate = predicted.RootElement.GetProperty("gate").EnumerateArray().ToList();
+        var generations = report.RootElement.GetProperty("generations").EnumerateArray().ToList();
+        Assert.Equal(generations.Count, gate.Count);
+        foreach (var (row, generation) in gate.Zip(generations))
+        {
+            var p = generation.GetProperty("predicted");
+            // predict's JSON keeps six significant digits.
+            Assert.Equal(p.GetProperty("perplexity").GetDouble(), row.GetProperty("perplexityRatio").GetDouble(), 5);
+            Assert.Equal(p.GetProperty("unigramEntropy").GetDouble(), row.GetProperty("entropyRatio").GetDouble(), 5);
+            Assert.Equal(p.GetProperty("giniSimpson").GetDouble(), row.GetProperty("diversityRatio").GetDouble(), 5);
+        }
+    }
+
     private sealed class RecordingProgress : ILineageProgress
     {
         public List<string> Steps { get; } = [];

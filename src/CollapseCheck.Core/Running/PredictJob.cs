@@ -30,7 +30,8 @@ public sealed record PredictionReport(
     IReadOnlyList<GenerationPrediction> Generations,
     LongRunSection LongRun,
     string Exactness,
-    SurrogateResult? Surrogate)
+    SurrogateResult? Surrogate,
+    IReadOnlyList<GatePrediction> Gate)
 {
     public static PredictionReport Create(LineagePolicyFile policy, PreparedCorpus corpus, PolicyTheory theory)
     {
@@ -49,7 +50,8 @@ public sealed record PredictionReport(
             theory.UsesSurrogate
                 ? "the sampler is biased (temperature, top-k, top-p, dedupe or a maxLength below the context), which the ledger does not model: the ledger rows are the unbiased sampler's, the surrogate's are this policy's"
                 : "exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations; the sampler's cut at the maximum document length is not modelled: on the SDK docs it moves entropy ×gen0 by about 1.5 % by generation 5)",
-            theory.Surrogate);
+            theory.Surrogate,
+            prediction.Generations.Select(g => new GatePrediction(g.Generation, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation))).ToList());
     }
 
     public static readonly IReadOnlyDictionary<LongRunBehaviour, string> Names = new Dictionary<LongRunBehaviour, string>
@@ -59,6 +61,12 @@ public sealed record PredictionReport(
         [LongRunBehaviour.Stationary] = "stationary",
     };
 }
+
+/// <summary>
+/// Per generation, the predicted ratios to generation 0 that `run`'s gate checks (from the surrogate when the sampler is
+/// biased, else from the ledger): held-out perplexity, generated entropy and generated Gini–Simpson diversity.
+/// </summary>
+public sealed record GatePrediction(int Generation, double PerplexityRatio, double EntropyRatio, double DiversityRatio);
 
 /// <param name="TrainingTokens">n, the subsample's size under accumulate-subsample; null in the modes that do not subsample.</param>
 public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double? TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations);
