@@ -129,10 +129,14 @@ public static class CollapseGate
     internal static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
     {
         var margin = Margin(perSeed);
-        var threshold = predicted / (1 + tolerance) - margin;
+        // A ratio of entropy or diversity is never below 0: a margin that takes the floor there leaves nothing to fail,
+        // which the reason says rather than showing a negative floor as if it were one.
+        var unclamped = predicted / (1 + tolerance) - margin;
+        var threshold = Math.Max(0, unclamped);
         var measured = perSeed.Average();
         var passed = measured >= threshold;
-        var basis = $"{Scaled(predicted, tolerance, ceiling: false)} {MarginTerm(margin, ceiling: false)}";
+        var basis = $"{Scaled(predicted, tolerance, ceiling: false)} {MarginTerm(margin, ceiling: false)}"
+            + (unclamped < 0 ? ", below 0: with seeds this far apart the check cannot fail" : "");
         return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
             passed
                 ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} ({basis})")
@@ -156,7 +160,7 @@ public static class CollapseGate
     {
         var measured = c.PerSeed.Count < 2
             ? string.Create(s_inv, $"{c.Measured:F4}")
-            : string.Create(s_inv, $"{c.Measured:F4}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(" · ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
+            : string.Create(s_inv, $"{c.Measured:F4}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(", ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
         var ceiling = c.Better == "lower";
         var derivation = c.Predicted is not { } p
             ? ""

@@ -95,7 +95,7 @@ public static class MarkdownReport
         md.Append("|---:|---|---|---|\n");
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {
-            var cells = row.Select(c => string.Join(" · ", c.PerSeed.Select(v => F($"{v:F4}"))) + F($" (margin {c.Margin:F4})"));
+            var cells = row.Select(c => string.Join(", ", c.PerSeed.Select(v => F($"{v:F4}"))) + F($" (margin {c.Margin:F4})"));
             md.Append($"| {row.Key} | {string.Join(" | ", cells)} |\n");
         }
 

@@ -13,7 +13,7 @@ public class GateFailureLineTests
         var check = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 1, [0.5288, 0.4781], predicted: 0.7833, tolerance: 0.05);
         var line = CollapseGate.FailureLine(check, [1, 2], tolerance: 0.05);
 
-        Assert.StartsWith("generated entropy ×gen0 at generation 1 is 0.5035, the mean of seeds 1, 2 (0.5288 · 0.4781), threshold ", line);
+        Assert.StartsWith("generated entropy ×gen0 at generation 1 is 0.5035, the mean of seeds 1, 2 (0.5288, 0.4781), threshold ", line);
         var parts = Regex.Match(line, @"threshold (?<t>[0-9.]+) \(predicted (?<p>[0-9.]+) / 1\.05 − margin (?<m>[0-9.]+)\); higher is better$");
         Assert.True(parts.Success, line);
         double Read(string name) => double.Parse(parts.Groups[name].Value, CultureInfo.InvariantCulture);
@@ -36,7 +36,7 @@ public class GateFailureLineTests
     public void A_budget_line_gives_the_policys_limit_and_no_prediction()
     {
         var budget = CollapseGate.Budget(CollapseGate.EntropyBudgetCode, "generated entropy ×gen0 (budget)", 2, "higher", [0.3161, 0.2290], 0.99);
-        Assert.Equal("generated entropy ×gen0 (budget) at generation 2 is 0.2726, the mean of seeds 1, 2 (0.3161 · 0.2290), threshold 0.9900; higher is better",
+        Assert.Equal("generated entropy ×gen0 (budget) at generation 2 is 0.2726, the mean of seeds 1, 2 (0.3161, 0.2290), threshold 0.9900; higher is better",
             CollapseGate.FailureLine(budget, [1, 2], 0.05));
     }
 
@@ -46,5 +46,20 @@ public class GateFailureLineTests
         var check = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 1, [2.0], predicted: 1.6, tolerance: 0.125);
         Assert.Contains("threshold 1.8000 (predicted 1.6000 × 1.125)", CollapseGate.FailureLine(check, [1], 0.125));
         Assert.Contains("× 1.125 + margin", check.Reason);
+    }
+
+    [Fact]
+    public void A_floor_that_the_seeds_margin_takes_below_zero_is_zero_and_says_it_cannot_fail()
+    {
+        // The probe's seeds: entropy ×gen0 0.0684 and 0.5628, predicted 0.5646 at tolerance 0.1.
+        var check = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 3, [0.0684, 0.5628], predicted: 0.5646, tolerance: 0.1);
+
+        Assert.Equal(0, check.Threshold);
+        Assert.True(check.Passed);
+        Assert.EndsWith("below 0: with seeds this far apart the check cannot fail)", check.Reason);
+
+        var close = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 3, [0.55, 0.56], predicted: 0.5646, tolerance: 0.1);
+        Assert.True(close.Threshold > 0);
+        Assert.DoesNotContain("cannot fail", close.Reason);
     }
 }

@@ -51,7 +51,7 @@ public class ReportRendererTests
         foreach (var generation in s_report.Gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {
             var row = table.First(l => l.StartsWith($"| {generation.Key} | ", StringComparison.Ordinal));
-            var expected = generation.Select(c => string.Join(" · ", c.PerSeed.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))
+            var expected = generation.Select(c => string.Join(", ", c.PerSeed.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))
                 + $" (margin {c.Margin.ToString("F4", CultureInfo.InvariantCulture)})");
             Assert.Equal($"| {generation.Key} | {string.Join(" | ", expected)} |", row);
         }
