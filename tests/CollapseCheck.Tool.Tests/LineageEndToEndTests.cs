@@ -168,6 +168,20 @@ public class LineageEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void The_console_says_when_the_real_text_was_measured_smaller_than_the_samples_as_the_markdown_does()
+    {
+        // 10 kB: about 1,000 held-out bytes against 1,500 sampled tokens per generation.
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1).Replace("\"maxBytes\": 30000", "\"maxBytes\": 10000"));
+        var (exit, stdout, stderr) = _tool.Run("run", policy, "--device", "cpu", "--cache", "off");
+        Assert.True(exit is 0 or 1, stderr);
+
+        var line = stdout.Split('\n').Single(l => l.StartsWith("real held-out text (", StringComparison.Ordinal));
+        var caveat = line[(line.IndexOf('(') + 1)..line.IndexOf("): ", StringComparison.Ordinal)];
+        Assert.StartsWith("all ", caveat);
+        Assert.Contains($"| real | {caveat} |", File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.md")));
+    }
+
+    [Fact]
     public void Doctor_reports_the_native_setup()
     {
         var (exit, stdout, stderr) = _tool.Run("doctor");

@@ -69,7 +69,16 @@ public sealed record ModelSummary(long Parameters, int Layers, int Width, int He
 
 /// <param name="UniformPerplexity">Perplexity of a model that spreads probability evenly over the vocabulary: the worst sensible value.</param>
 /// <param name="RealText">The generated-text metrics measured on held-out real text of the same size as each generation's sample.</param>
-public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, TextMetrics RealText);
+public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, TextMetrics RealText)
+{
+    /// <summary>
+    /// Null when the real text was measured at the samples' size; else what a reader must know, since distinct-n, tail
+    /// coverage and KL all move with the sample's size: "all 1,557 held-out tokens (samples: 5,000; metrics move with size)".
+    /// </summary>
+    public string? SizeCaveat(long sampledTokens) => RealText.Tokens < sampledTokens
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"all {RealText.Tokens:N0} held-out tokens (samples: {sampledTokens:N0}; metrics move with size)")
+        : null;
+}
 
 public sealed record GenerationRow(
     int Generation,

@@ -37,7 +37,7 @@ public static class MarkdownReport
         var real = r.Reference.RealText;
         // Distinct-n, tail coverage and KL all move with the sample's size: say when the held-out text was the smaller.
         var sampled = r.Generations[0].Generated.Tokens;
-        var size = real.Tokens < sampled ? F($"all {real.Tokens:N0} held-out tokens (samples: {sampled:N0}; metrics move with size)") : "held-out text, same size";
+        var size = r.Reference.SizeCaveat(sampled) ?? "held-out text, same size";
         md.Append(F($"| real | {size} | uniform model: {r.Reference.UniformPerplexity:F0} | | | {real.UnigramEntropyBits:F4} | {real.GiniSimpson:F4} | {real.Distinct1:F4} / {real.Distinct2:F4} / {real.Distinct3:F4} | {real.TailCoverage:F4} | {real.KlRealToGeneratedBits:F4} |\n\n"));
 
         AppendGate(md, gate);
