@@ -182,6 +182,23 @@ public class LineageEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_bare_run_beside_a_policy_does_not_replace_that_policys_reports()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        Assert.InRange(_tool.Run("run", policy, "--device", "cpu").Exit, 0, 1);
+        var report = _tool.PathOf("collapsecheck-out/collapsecheck-report.json");
+        var before = File.ReadAllBytes(report);
+
+        using var bare = _tool.StartProcess(_tool.Folder, "run", "--device", "cpu");
+        var stderr = bare.StandardError.ReadToEnd();
+        bare.WaitForExit();
+
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("holds the reports of collapsecheck.json, which the embedded default would replace; pass collapsecheck.json to run that policy, or -o DIR", stderr);
+        Assert.Equal(before, File.ReadAllBytes(report));
+    }
+
+    [Fact]
     public void Doctor_reports_the_native_setup()
     {
         var (exit, stdout, stderr) = _tool.Run("doctor");

@@ -11,6 +11,9 @@ public static class ReportBuilder
 {
     public const int SchemaVersion = 2;
 
+    /// <summary>policy.source of a report the embedded default made.</summary>
+    public const string EmbeddedSource = "embedded default";
+
     public static LineageReport Build(LineagePolicyFile policy, LineageResult result, PolicyTheory theory, GateVerdict verdict)
     {
         var source = theory.UsesSurrogate ? "surrogate" : "ledger";
@@ -118,7 +121,7 @@ public static class ReportBuilder
     ];
 
     public static PolicyEcho Echo(LineagePolicyFile p) => new(
-        p.SourcePath is null ? "embedded default" : Path.GetFileName(p.SourcePath),
+        p.SourcePath is null ? EmbeddedSource : Path.GetFileName(p.SourcePath),
         p.Corpus,
         PolicyNames.Of(p.Tokenizer),
         p.Model,

@@ -65,6 +65,20 @@ public static class RunJob
         return stem == "collapsecheck" ? name : $"{stem}.{name}";
     }
 
+    /// <summary>The policy.source of the report in <paramref name="folder"/>, if there is a readable one.</summary>
+    private static string? PolicyOfReportIn(string folder)
+    {
+        try
+        {
+            var report = Path.Combine(folder, ReportFile);
+            return File.Exists(report) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(report))?["policy"]?["source"]?.GetValue<string>() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The policy with training.seed set to --seed, when given; refused when the last lineage's seed would overflow.</summary>
     public static LineagePolicyFile WithSeed(LineagePolicyFile policy, int? seed)
     {
@@ -126,6 +140,12 @@ public static class RunJob
         var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
         var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
         AtomicFile.ThrowIfNotWritable(folder);
+        if (options.PolicyPath is null && options.OutputFolder is null && PolicyOfReportIn(folder) is { } other && other != ReportBuilder.EmbeddedSource)
+        {
+            // The embedded default and ./collapsecheck.json share collapsecheck-out: a bare `run` beside a policy (a slip,
+            // which the tool already names) would replace that policy's reports, and its verify would then fail.
+            throw Errors.BadArgument($"'{folder}' holds the reports of {other}, which the embedded default would replace; pass {other} to run that policy, or -o DIR for the default's reports");
+        }
 
         // Tagged before the corpus is read, so a glob over a checkout that holds the cache leaves it out (OwnOutputs).
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
