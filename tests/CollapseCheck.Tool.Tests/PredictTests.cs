@@ -43,6 +43,8 @@ public class PredictTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal(subsamples, stdout.Contains(", n = ", StringComparison.Ordinal));
+        // mix names its λ, the default 0.5 here, since it decides how much real text each generation draws.
+        Assert.Equal(mode == "mix", stdout.Contains(", λ = 0.5 real share", StringComparison.Ordinal));
         using var report = JsonDocument.Parse(json);
         Assert.Equal(subsamples ? JsonValueKind.Number : JsonValueKind.Null, report.RootElement.GetProperty("ledger").GetProperty("trainingTokens").ValueKind);
     }

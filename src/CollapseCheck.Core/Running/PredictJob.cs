@@ -43,7 +43,8 @@ public sealed record PredictionReport(
             PolicyNames.Of(policy.Lineage.Mode),
             // n is the subsample's size, an input of accumulate-subsample only.
             new LedgerSection(n.RealTokens, n.SyntheticTokens, policy.Lineage.Mode == LineageMode.AccumulateSubsample ? n.TrainingTokens : null, n.FreshRealTokens,
-                prediction.Generations.Select(g => new LedgerRow(g.Generation, g.C, g.UnigramDiversityRatio)).ToList()),
+                prediction.Generations.Select(g => new LedgerRow(g.Generation, g.C, g.UnigramDiversityRatio)).ToList(),
+                policy.Lineage.Mode == LineageMode.Mix ? policy.Lineage.RealFraction : null),
             new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
             prediction.Generations,
             new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, theory.LongRunSentence),
@@ -69,7 +70,9 @@ public sealed record PredictionReport(
 public sealed record GatePrediction(int Generation, double PerplexityRatio, double EntropyRatio, double DiversityRatio);
 
 /// <param name="TrainingTokens">n, the subsample's size under accumulate-subsample; null in the modes that do not subsample.</param>
-public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double? TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations);
+/// <param name="RealFraction">λ, the real pool's share under mix; null in the other modes.</param>
+public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double? TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations,
+    double? RealFraction);
 
 /// <param name="DiversityRatio">1 − c: expected Gini–Simpson diversity of model g over the truth's.</param>
 public sealed record LedgerRow(int Generation, double C, double DiversityRatio);

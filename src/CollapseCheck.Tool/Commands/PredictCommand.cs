@@ -34,7 +34,8 @@ internal static class PredictCommand
     {
         var c = CultureInfo.InvariantCulture;
         var n = r.Ledger;
-        var subsample = n.TrainingTokens is { } size ? string.Create(c, $", n = {size} training") : "";
+        var subsample = n.TrainingTokens is { } size ? string.Create(c, $", n = {size} training")
+            : n.RealFraction is { } share ? string.Create(c, $", λ = {share} real share") : "";
         o.WriteLine(string.Create(c, $"Theory for mode {r.Mode}: N0 = {n.RealTokens} real tokens, m = {n.SyntheticTokensPerGeneration} synthetic per generation{subsample}, f = {n.FreshRealTokensPerGeneration} fresh"));
         o.WriteLine($"Corpus: {r.Corpus.Description}, {r.Corpus.Tokenizer} tokenizer, {r.Corpus.BigramContexts} bigram contexts; {r.Exactness}.");
         o.WriteLine();
