@@ -109,7 +109,9 @@ public sealed class PreparedCorpus
         if (poolTokens < minimum)
         {
             throw Errors.CorpusTooSmall(policy.LocationOf(freshPerGeneration > 0 ? "lineage.freshRealTokensPerGeneration" : "corpus"),
-                $"the real pool holds {poolTokens} tokens after reserving {freshPerGeneration} fresh tokens for each of {lineage.Generations} generations; at least {minimum} (context + 1) are needed");
+                freshPerGeneration > 0
+                    ? $"the training split holds {train.Sum(d => (long)d.Length)} tokens; {freshPerGeneration} fresh tokens for each of {lineage.Generations} generations reserve {freshPerGeneration * lineage.Generations} of them and leave {poolTokens} for the real pool, which needs at least {minimum} (context + 1)"
+                    : $"the real pool holds {poolTokens} tokens; at least {minimum} (context + 1) are needed");
         }
 
         // Subsampling more than generation 1 holds would take all of it: accumulate under another name, which the

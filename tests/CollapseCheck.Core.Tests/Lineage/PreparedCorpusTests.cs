@@ -85,6 +85,21 @@ public class PreparedCorpusTests
     }
 
     [Fact]
+    public void Fresh_tokens_that_leave_the_real_pool_too_small_say_how_many_the_split_holds_and_they_take()
+    {
+        var policy = PolicyLoader.Parse("""
+            { "model": { "context": 16 },
+              "lineage": { "mode": "replace", "generations": 3, "freshRealTokensPerGeneration": 10000000, "syntheticTokensPerGeneration": 500 } }
+            """, "p.json");
+
+        var e = Assert.Throws<CollapseCheck.Diagnostics.CollapseCheckException>(() => PreparedCorpus.Prepare(policy, s_corpus));
+
+        Assert.Equal("CC0014", e.Code);
+        Assert.Equal(policy.LocationOf("lineage.freshRealTokensPerGeneration"), e.Location);
+        Assert.Matches(@"the training split holds \d+ tokens; 10000000 fresh tokens for each of 3 generations reserve 30000000 of them and leave 0 for the real pool, which needs at least 17 \(context \+ 1\)", e.Message);
+    }
+
+    [Fact]
     public void Held_out_texts_that_share_ids_but_not_bytes_get_different_generation_cache_keys()
     {
         // Neither word is in the training text: under cl100k both become the unknown id, with different byte counts.
