@@ -179,6 +179,10 @@ public class LineageEndToEndTests : IDisposable
         var caveat = line[(line.IndexOf('(') + 1)..line.IndexOf("): ", StringComparison.Ordinal)];
         Assert.StartsWith("all ", caveat);
         Assert.Contains($"| real | {caveat} |", File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.md")));
+
+        // evaluation.heldOutTokens (2,000) did not bind: said, with the count the run then scores.
+        var scored = System.Text.RegularExpressions.Regex.Match(stdout, @"(\d+) held-out tokens scored per generation").Groups[1].Value;
+        Assert.Contains($"evaluation.heldOutTokens asks for 2000 tokens; the held-out split has {scored} to score, so all of them are", stderr);
     }
 
     [Fact]

@@ -153,6 +153,13 @@ public static class RunJob
 
         // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
         var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation);
+        // Every held-out token but the first is scored. A cap above that is no error (the split is what it is), but it
+        // should not pass unseen.
+        if (policy.Evaluation.HeldOutTokens is { } asked && corpus.HeldOut.Length - 1 < asked)
+        {
+            progress?.Preparing($"evaluation.heldOutTokens asks for {asked} tokens; the held-out split has {corpus.HeldOut.Length - 1} to score, so all of them are");
+        }
+
         var theory = PredictTheory(policy, corpus, progress, cancellation);
         var seed = policy.Training.Seed;
         var results = new List<LineageResult>();
