@@ -180,6 +180,14 @@ public class LineageEndToEndTests : IDisposable
         Assert.StartsWith("all ", caveat);
         Assert.Contains($"| real | {caveat} |", File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.md")));
 
+        // The gate table's cells start under their headers.
+        var lines = stdout.Split('\n');
+        var header = lines.Single(l => l.StartsWith("gen  ppl ×gen0", StringComparison.Ordinal));
+        var gateRow = lines[Array.IndexOf(lines, header) + 1];
+        var cells = System.Text.RegularExpressions.Regex.Split(gateRow.Trim(), @"\s{2,}");
+        Assert.Equal(header.IndexOf("entropy", StringComparison.Ordinal), gateRow.IndexOf(cells[2], StringComparison.Ordinal));
+        Assert.Equal(header.IndexOf("diversity", StringComparison.Ordinal), gateRow.LastIndexOf(cells[3], StringComparison.Ordinal));
+
         // evaluation.heldOutTokens (2,000) did not bind: said, with the count the run then scores.
         var scored = System.Text.RegularExpressions.Regex.Match(stdout, @"(\d+) held-out tokens scored per generation").Groups[1].Value;
         Assert.Contains($"evaluation.heldOutTokens asks for 2000 tokens; the held-out split has {scored} to score, so all of them are", stderr);

@@ -37,12 +37,17 @@ internal static class SummaryTable
         var gate = report.Gate;
         writer.WriteLine($"Gate: predictions from the {gate.PredictionSource}, tolerance {gate.Tolerance.ToString(CultureInfo.InvariantCulture)}");
         writer.WriteLine($"Margin: {gate.MarginMethod}");
-        writer.WriteLine("gen  ppl ×gen0 ↓ measured / ceiling    entropy ×gen0 ↑ measured / floor    diversity ×gen0 ↑ measured / floor");
-        foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
+        string[] headers = ["ppl ×gen0 ↓ measured / ceiling", "entropy ×gen0 ↑ measured / floor", "diversity ×gen0 ↑ measured / floor"];
+        var rows = gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation)
+            .Select(row => (Generation: row.Key, Cells: row.Select(check => string.Create(CultureInfo.InvariantCulture,
+                $"{check.Measured:F4} / {check.Threshold:F4} {(check.Passed ? "ok" : "FAIL")}")).ToArray()))
+            .ToList();
+        // Each column as wide as its header or its widest cell (a three-digit ceiling), so the columns stay in line.
+        var widths = headers.Select((h, i) => rows.Select(r => i < r.Cells.Length ? r.Cells[i].Length : 0).Append(h.Length).Max()).ToArray();
+        writer.WriteLine("gen  " + string.Join("    ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
+        foreach (var (generation, cells) in rows)
         {
-            var cells = row.Select(check => string.Create(CultureInfo.InvariantCulture,
-                $"{check.Measured,8:F4} / {check.Threshold,-8:F4} {(check.Passed ? "ok  " : "FAIL")}"));
-            writer.WriteLine($"{row.Key,3}  {string.Join("         ", cells)}");
+            writer.WriteLine($"{generation,3}  " + string.Join("    ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
         }
 
         foreach (var budget in gate.Checks.Where(c => c.Predicted is null))
