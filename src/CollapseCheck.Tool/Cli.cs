@@ -30,6 +30,7 @@ public static class Cli
             Recursive = true,
         };
         diagnostics.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--diagnostics", folder: false));
+        diagnostics.Validators.Add(r => CommonOptions.RejectOverwritingOtherFiles(r, r.GetValueOrDefault<string?>(), "--diagnostics"));
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")
         {
             diagnostics,

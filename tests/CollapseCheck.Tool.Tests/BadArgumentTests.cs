@@ -98,6 +98,23 @@ public class BadArgumentTests : IDisposable
     }
 
     [Fact]
+    public void Diagnostics_onto_the_policy_or_any_file_no_earlier_run_wrote_is_refused_and_the_file_kept()
+    {
+        var policy = Policy();
+        var before = File.ReadAllBytes(policy);
+
+        var (_, error) = Rejected("predict", policy, "--diagnostics", policy);
+
+        Assert.Contains($"error CC0040: --diagnostics '{policy}' is an existing file that no earlier --diagnostics wrote", error);
+        Assert.Equal(before, File.ReadAllBytes(policy));
+
+        // An earlier run's diagnostics file is rewritten, as a build does every time.
+        var earlier = _tool.Write("diagnostics.json", """{"schemaVersion":1,"exitCode":0,"diagnostics":[]}""");
+        Rejected("run", policy, "--seed", "abc", "--diagnostics", earlier);
+        Assert.Contains("--seed must be a whole number", File.ReadAllText(earlier));
+    }
+
+    [Fact]
     public void Diagnostics_list_a_bad_argument_for_the_build_to_read()
     {
         var path = _tool.PathOf("diagnostics.json");

@@ -92,6 +92,21 @@ public class GenerationCacheTests : IDisposable
         Assert.Contains("2 of 4 generations from the cache", stdout);
         Assert.Equal([true, true, false, false], CachedFlags(_tool.PathOf("resumed")));
         Assert.Equal(whole, resumed);
+
+        if (warmStart)
+        {
+            // Torn weights (a killed write, a full disk) make their generation a miss, recomputed to the same report,
+            // instead of an internal error in every run after.
+            foreach (var weights in Directory.EnumerateFiles(Cache, "g1.weights", SearchOption.AllDirectories))
+            {
+                using var file = File.Open(weights, FileMode.Open);
+                file.SetLength(file.Length / 2);
+            }
+
+            var (repaired, repairedOut) = Run(policy, "repaired", Cache);
+            Assert.Contains("1 of 4 generations from the cache", repairedOut);
+            Assert.Equal(whole, repaired);
+        }
     }
 
     /// <summary>A torn write, and JSON of another shape (a hand edit, another version): each a miss, recomputed.</summary>

@@ -40,7 +40,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         {
             for (var g = 0; g <= lineage.Generations; g++)
             {
-                if (resumable && cache!.TryLoad(keys!.For(g), g) is { } hit && (!policy.Training.WarmStart || cache.Weights(keys.For(g), g) is not null))
+                if (resumable && cache!.TryLoad(keys!.For(g), g) is { } hit && (!policy.Training.WarmStart || LoadWeights(cache, keys.For(g), g, config, ref previous)))
                 {
                     EnsureABaseline(g, hit.Result.Generated);
                     synthetic.Add(hit.Sample);
@@ -69,7 +69,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                     }
                     else
                     {
-                        model.load(cache!.Weights(keys!.For(g - 1), g - 1)!);
+                        throw new InvalidOperationException($"generation {g} warm-starts, but generation {g - 1}'s weights were not loaded");
                     }
                 }
 
@@ -145,6 +145,33 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         {
             throw Errors.SamplerDegenerate(policy);
         }
+    }
+
+    /// <summary>
+    /// A warm-started generation's cached weights, loaded as its successor's start. False when they are missing or do not
+    /// load (a torn write, a full disk): the generation is then a miss and recomputed, not an error in every run after.
+    /// </summary>
+    private static bool LoadWeights(GenerationCache cache, string key, int generation, GptConfig config, ref Gpt? previous)
+    {
+        if (cache.Weights(key, generation) is not { } path)
+        {
+            return false;
+        }
+
+        var model = new Gpt(config, seed: 0);
+        try
+        {
+            model.load(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            model.Dispose();
+            return false;
+        }
+
+        previous?.Dispose();
+        previous = model;
+        return true;
     }
 
     private static void CopyWeights(Gpt from, Gpt to)

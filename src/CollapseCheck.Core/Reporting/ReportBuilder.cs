@@ -114,8 +114,8 @@ public static class ReportBuilder
         new("generated.entropyBitsPerByte", "bits per byte", "higher", "that entropy times tokens over bytes, comparable across tokenizers"),
         new("generated.giniSimpson", "probability 0..1", "higher", "1 − Σ q² over the sample's token distribution: the diversity the covariance ledger of `collapsecheck predict` forecasts exactly"),
         new("generated.distinct1/2/3", "ratio 0..1", "higher", "unique n-grams over all n-grams in the sample, within documents"),
-        new("generated.tailCoverage", "ratio 0..1", "higher", $"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses"),
-        new("generated.klRealToGeneratedBits", "bits", "lower", $"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count"),
+        new("generated.tailCoverage", "ratio 0..1", "higher", FormattableString.Invariant($"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses")),
+        new("generated.klRealToGeneratedBits", "bits", "lower", FormattableString.Invariant($"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count")),
         new("reference.uniformPerplexity / uniformBitsPerToken", "per token / bits per token", "n/a: a reference", "the vocabulary size and its log2: what a model that learnt nothing scores"),
         new("relativeToGeneration0", "ratio", "perplexity: lower; others: higher", "each metric over generation 0's value: degradation with capacity effects cancelled"),
     ];

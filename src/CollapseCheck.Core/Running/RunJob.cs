@@ -172,7 +172,8 @@ public static class RunJob
                 results.Add(new LineageRunner(policy, corpus, device, finished, cache).Run(seed + i, cancellation));
             }
         }
-        catch (OperationCanceledException e) when (cache is not null && finished.Count > 0)
+        // Only a cache that took every finished generation lets a rerun resume there (a read-only one took none).
+        catch (OperationCanceledException e) when (cache is { WriteFailure: null } && finished.Count > 0)
         {
             throw new LineageCancelledException(finished.Count, e);
         }

@@ -33,10 +33,18 @@ public static class AcceptJob
         var overrides = VerifyJob.ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)])
             .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
 
-        File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
-        if (File.Exists(files.ReceivedMarkdown))
+        try
         {
-            File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
+            File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
+            if (File.Exists(files.ReceivedMarkdown))
+            {
+                File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            // Another accept took the received files between the check above and here (two build steps, two shells).
+            throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
         return (files, overrides);
