@@ -59,13 +59,13 @@ internal static class LibTorchRestore
                 return true;
             }
 
-            var said = (output.Result + "\n" + errors.Result).Split('\n')
-                .Select(line => line.Trim())
-                .Where(line => line.Contains("error", StringComparison.OrdinalIgnoreCase))
+            var lines = (output.Result + "\n" + errors.Result).Split('\n')
                 .Select(line => line.Replace(Path.Combine(folder, "restore.csproj"), "", StringComparison.Ordinal).Replace(" []", "", StringComparison.Ordinal).TrimStart(':', ' ').Trim())
-                .Distinct()
-                .Take(3)
+                .Where(line => line.Length > 0)
                 .ToList();
+            // NuGet's error lines; when it failed without one (no home folder, say), its last words.
+            var errorLines = lines.Where(line => line.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(3).ToList();
+            var said = errorLines.Count > 0 ? errorLines : lines.TakeLast(2).ToList();
             failure = $"'dotnet restore' of it exited with code {process.ExitCode}{(said.Count == 0 ? "" : ": " + string.Join(" | ", said))}";
             return false;
         }

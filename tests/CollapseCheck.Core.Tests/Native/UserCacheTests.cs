@@ -1,0 +1,30 @@
+using CollapseCheck.Common;
+
+namespace CollapseCheck.Core.Tests.Native;
+
+/// <summary>Where the per-user cache goes: never a folder relative to wherever the tool happens to run.</summary>
+public class UserCacheTests
+{
+    private static readonly string s_home = Path.GetTempPath();
+
+    private static string Folder(string? cache = null, string? xdg = null, string? home = null) => UserCache.Folder(
+        name => name switch { "COLLAPSECHECK_CACHE" => cache, "XDG_CACHE_HOME" => xdg, _ => null }, home ?? s_home, "/tmp", "alice");
+
+    [Fact]
+    public void The_explicit_cache_then_an_absolute_xdg_cache_then_the_home_folders()
+    {
+        Assert.Equal("/ci/cache", Folder(cache: "/ci/cache"));
+        Assert.Equal(Path.Combine("/xdg", "collapsecheck"), Folder(xdg: "/xdg"));
+        Assert.Equal(Path.Combine(s_home, ".cache", "collapsecheck"), Folder());
+    }
+
+    [Fact]
+    public void A_relative_xdg_cache_is_ignored_and_no_home_means_the_temp_folder()
+    {
+        Assert.Equal(Path.Combine(s_home, ".cache", "collapsecheck"), Folder(xdg: "relative"));
+        // .NET gives "" for HOME=/nonexistent: the cache had gone to ./.cache in the current folder.
+        Assert.Equal(Path.Combine("/tmp", "collapsecheck-cache-alice"), Folder(home: ""));
+        Assert.Equal(Path.Combine("/tmp", "collapsecheck-cache-alice"), Folder(home: "/nonexistent-home-folder"));
+        Assert.True(Path.IsPathRooted(Folder(cache: "relative-cache")));
+    }
+}
