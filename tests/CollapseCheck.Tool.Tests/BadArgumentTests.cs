@@ -203,5 +203,10 @@ public class BadArgumentTests : IDisposable
         var (_, diagnosticsError) = Rejected("run", Policy(), "--diagnostics", "/proc/nope/diagnostics.json");
         Assert.Contains("error CC0030: cannot write to '/proc/nope'", diagnosticsError);
         Assert.False(Directory.Exists(_tool.PathOf("collapsecheck-out")), "the run went ahead");
+
+        // A folder still to be made whose name is longer than any file system takes.
+        var (_, longError) = Rejected("run", Policy(), "--out", _tool.PathOf(new string('o', 300)));
+        Assert.Contains("is longer than the 255 bytes a file system allows", longError);
+        Assert.DoesNotContain("generation 0", longError);
     }
 }

@@ -18,6 +18,12 @@ public static class AtomicFile
         var existing = Path.GetFullPath(folder);
         while (!Directory.Exists(existing))
         {
+            // A folder still to be made whose name no file system takes would only fail after the work.
+            if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(existing)) > LongestName)
+            {
+                throw Errors.OutputNotWritable(folder, $"the folder name '{Path.GetFileName(existing)}' is longer than the {LongestName} bytes a file system allows");
+            }
+
             existing = Path.GetDirectoryName(existing) ?? throw Errors.OutputNotWritable(folder, "no folder on its path exists");
         }
 
@@ -32,18 +38,27 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>The longest file or folder name Linux and macOS file systems take, in bytes (NAME_MAX; NTFS: 255 characters).</summary>
+    private const int LongestName = 255;
+
+    /// <summary>How long a write waits for another process's write to the same folder before it gives up.</summary>
+    private static readonly TimeSpan s_lockWait = TimeSpan.FromSeconds(60);
+
     /// <summary>
     /// Writes every file or none: all are staged first, each then replaces its target in one rename (a hard-linked
     /// backup kept), and a failure part-way puts back the targets already replaced, so a report never sits beside
-    /// the run manifest of another run. Temporary files are removed whatever happens.
+    /// the run manifest of another run. Temporary files are removed whatever happens. Another process writing the
+    /// same folder (two runs into one output folder) waits its turn, so each set lands whole, the later one last.
     /// </summary>
     public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files)
     {
         var staged = new List<(string Temp, string Target, string Backup)>();
         var committed = new List<(string Target, string? Backup)>();
+        FileStream? writing = null;
         try
         {
             Directory.CreateDirectory(folder);
+            writing = LockFolder(folder);
             foreach (var (name, content) in files)
             {
                 var temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp");
@@ -75,8 +90,33 @@ public static class AtomicFile
             DeleteAll(failed.SelectMany(s => new[] { s.Temp, s.Backup }));
             throw Errors.OutputNotWritable(folder, e.Message);
         }
+        finally
+        {
+            writing?.Dispose();
+        }
 
         DeleteAll(staged.Select(s => s.Backup));
+    }
+
+    /// <summary>
+    /// An exclusive lock on a file in <paramref name="folder"/>, deleted when released: another process's attempt fails
+    /// and retries until the wait runs out (then its IOException says the file is in use).
+    /// </summary>
+    private static FileStream LockFolder(string folder)
+    {
+        var path = Path.Combine(folder, ".collapsecheck-writing.lock");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (waited.Elapsed < s_lockWait && File.Exists(path))
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 
     private static void PutBack(List<(string Target, string? Backup)> committed)

@@ -24,6 +24,22 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_waits_while_another_writer_holds_the_folder_and_then_lands_whole()
+    {
+        // What another run writing the same output folder holds while it stages and renames its set.
+        var held = new FileStream(PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        var write = Task.Run(() => AtomicFile.WriteAll(_folder, [("report.json", "second"), ("run.json", "second")]));
+
+        await Task.Delay(500);
+        Assert.False(write.IsCompleted, "the write did not wait for the other writer");
+        Assert.False(File.Exists(PathOf("report.json")));
+
+        held.Dispose();
+        await write.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["report.json", "run.json"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void A_failure_part_way_puts_back_the_files_already_replaced()
     {
         // The third target cannot be written (a folder stands there), after the first two were replaced.
