@@ -1,17 +1,19 @@
+using CollapseCheck.Diagnostics;
+
 namespace CollapseCheck.Common;
 
 /// <summary>
 /// The per-user cache (patched natives, extracted corpus text): COLLAPSECHECK_CACHE, else $XDG_CACHE_HOME/collapsecheck,
-/// else ~/.cache/collapsecheck, else (no home folder, as for a container's nobody) a folder of the user's in the temp
-/// folder. Never the NuGet cache, which other projects share, and never a folder relative to wherever the tool runs.
+/// else ~/.cache/collapsecheck. Never the NuGet cache, which other projects share, never a folder relative to wherever
+/// the tool runs, and never a guessable one in a shared temp folder: it holds a native library that gets loaded and
+/// results the gate trusts. With no home folder (a container's HOME=/nonexistent) the user is asked to name one.
 /// </summary>
 public static class UserCache
 {
-    public static string Folder() => Folder(Environment.GetEnvironmentVariable,
-        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), Path.GetTempPath(), Environment.UserName);
+    public static string Folder() => Folder(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
     /// <param name="home">The user's home folder as .NET gives it: "" when it does not exist (HOME=/nonexistent).</param>
-    internal static string Folder(Func<string, string?> variable, string home, string temp, string user)
+    internal static string Folder(Func<string, string?> variable, string home)
     {
         if (variable("COLLAPSECHECK_CACHE") is { Length: > 0 } explicitCache)
         {
@@ -26,6 +28,7 @@ public static class UserCache
 
         return Path.IsPathRooted(home) && Directory.Exists(home)
             ? Path.Combine(home, ".cache", "collapsecheck")
-            : Path.Combine(temp, $"collapsecheck-cache-{user}");
+            : throw Errors.OutputNotWritable("~/.cache/collapsecheck",
+                $"there is no home folder (HOME is '{variable("HOME")}'); set COLLAPSECHECK_CACHE (or an absolute XDG_CACHE_HOME) to a folder of yours for the user cache");
     }
 }

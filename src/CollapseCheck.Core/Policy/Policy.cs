@@ -85,7 +85,7 @@ public sealed record TrainingPolicy(
 
 /// <param name="Generations">Recursive generations after generation 0 (so Generations + 1 models).</param>
 /// <param name="SyntheticTokensPerGeneration">m: tokens each generation samples for its successor.</param>
-/// <param name="RealFraction">λ, mix only: real share of the training set.</param>
+/// <param name="RealFraction">λ, mix only: the real pool's share of the training set besides its fresh tokens.</param>
 /// <param name="FreshRealTokensPerGeneration">f: new real tokens added to each generation g ≥ 1.</param>
 /// <param name="TrainingTokens">n, accumulate-subsample only: training-set size (null: the real pool's size).</param>
 public sealed record LineagePolicy(

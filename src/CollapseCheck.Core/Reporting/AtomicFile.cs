@@ -19,9 +19,10 @@ public static class AtomicFile
         while (!Directory.Exists(existing))
         {
             // A folder still to be made whose name no file system takes would only fail after the work.
-            if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(existing)) > LongestName)
+            var name = Path.GetFileName(existing);
+            if ((OperatingSystem.IsWindows() ? name.Length : System.Text.Encoding.UTF8.GetByteCount(name)) > LongestName)
             {
-                throw Errors.OutputNotWritable(folder, $"the folder name '{Path.GetFileName(existing)}' is longer than the {LongestName} bytes a file system allows");
+                throw Errors.OutputNotWritable(folder, $"the folder name '{name}' is longer than the {LongestName} bytes a file system allows");
             }
 
             existing = Path.GetDirectoryName(existing) ?? throw Errors.OutputNotWritable(folder, "no folder on its path exists");
@@ -80,6 +81,9 @@ public static class AtomicFile
                     committed.Add((target, null));
                 }
             }
+
+            // Before the lock goes, so the next writer never sees them.
+            DeleteAll(staged.Select(s => s.Backup));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -94,9 +98,14 @@ public static class AtomicFile
         {
             writing?.Dispose();
         }
-
-        DeleteAll(staged.Select(s => s.Backup));
     }
+
+    /// <summary>
+    /// The open failed because another writer holds the lock (EWOULDBLOCK on Linux 11, macOS 35; Windows' sharing or lock
+    /// violation), not for a cause that waiting cannot cure (a read-only or full file system, a stale file of another user).
+    /// </summary>
+    private static bool HeldByAnother(IOException e) =>
+        e.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     /// <summary>
     /// An exclusive lock on a file in <paramref name="folder"/>, deleted when released: another process's attempt fails
@@ -112,7 +121,7 @@ public static class AtomicFile
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
             }
-            catch (IOException) when (waited.Elapsed < s_lockWait && File.Exists(path))
+            catch (IOException e) when (waited.Elapsed < s_lockWait && HeldByAnother(e))
             {
                 Thread.Sleep(20);
             }

@@ -134,14 +134,17 @@ internal static class CommonOptions
     /// </summary>
     public static void RejectOverwritingOtherFiles(SymbolResult result, string? path, string what)
     {
-        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        // An empty file (mktemp's), a pipe or a device (/dev/stdout: Length 0) is nothing to lose, and is never read:
+        // opening a pipe to read it could wait for ever.
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path) || new FileInfo(path).Length is var length && length == 0)
         {
             return;
         }
 
         try
         {
-            using var existing = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            // A diagnostics file is a few kB; a big file (a corpus named by a slip) is not one, and is not read whole.
+            using var existing = System.Text.Json.JsonDocument.Parse(length > 1 << 20 ? "[]" : File.ReadAllText(path));
             if (existing.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && existing.RootElement.TryGetProperty("diagnostics", out _))
             {
                 return;

@@ -18,7 +18,7 @@ internal static class RunCommand
         var libTorch = CommonOptions.LibTorch();
         var cache = new Option<string?>("--cache")
         {
-            Description = $"Where finished generations are kept, so an unchanged policy does not retrain (default: {GenerationCache.DefaultFolder}, also 'on', 'true', 'yes', '1'); 'off' (or 'false', 'no', 'none', '0') computes everything; any other word is a folder.",
+            Description = "Where finished generations are kept, so an unchanged policy does not retrain (default: the user cache's generations folder, ~/.cache/collapsecheck/generations or under COLLAPSECHECK_CACHE or XDG_CACHE_HOME; also 'on', 'true', 'yes', '1'); 'off' (or 'false', 'no', 'none', '0') computes everything; any other word is a folder.",
         };
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {

@@ -8,23 +8,30 @@ public class UserCacheTests
     private static readonly string s_home = Path.GetTempPath();
 
     private static string Folder(string? cache = null, string? xdg = null, string? home = null) => UserCache.Folder(
-        name => name switch { "COLLAPSECHECK_CACHE" => cache, "XDG_CACHE_HOME" => xdg, _ => null }, home ?? s_home, "/tmp", "alice");
+        name => name switch { "COLLAPSECHECK_CACHE" => cache, "XDG_CACHE_HOME" => xdg, "HOME" => "/nonexistent", _ => null }, home ?? s_home);
 
     [Fact]
     public void The_explicit_cache_then_an_absolute_xdg_cache_then_the_home_folders()
     {
-        Assert.Equal("/ci/cache", Folder(cache: "/ci/cache"));
+        Assert.Equal(Path.GetFullPath("/ci/cache"), Folder(cache: "/ci/cache"));
         Assert.Equal(Path.Combine("/xdg", "collapsecheck"), Folder(xdg: "/xdg"));
         Assert.Equal(Path.Combine(s_home, ".cache", "collapsecheck"), Folder());
     }
 
     [Fact]
-    public void A_relative_xdg_cache_is_ignored_and_no_home_means_the_temp_folder()
+    public void A_relative_xdg_cache_is_ignored_and_no_home_folder_asks_for_one()
     {
         Assert.Equal(Path.Combine(s_home, ".cache", "collapsecheck"), Folder(xdg: "relative"));
-        // .NET gives "" for HOME=/nonexistent: the cache had gone to ./.cache in the current folder.
-        Assert.Equal(Path.Combine("/tmp", "collapsecheck-cache-alice"), Folder(home: ""));
-        Assert.Equal(Path.Combine("/tmp", "collapsecheck-cache-alice"), Folder(home: "/nonexistent-home-folder"));
         Assert.True(Path.IsPathRooted(Folder(cache: "relative-cache")));
+
+        // .NET gives "" for HOME=/nonexistent: the cache had gone to ./.cache in the current folder.
+        foreach (var home in new[] { "", "/nonexistent-home-folder" })
+        {
+            var e = Assert.Throws<CollapseCheck.Diagnostics.CollapseCheckException>(() => Folder(home: home));
+            Assert.Equal("CC0030", e.Code);
+            Assert.Contains("there is no home folder (HOME is '/nonexistent'); set COLLAPSECHECK_CACHE", e.Message);
+        }
+
+        Assert.Equal(Path.Combine("/xdg", "collapsecheck"), Folder(xdg: "/xdg", home: ""));
     }
 }
