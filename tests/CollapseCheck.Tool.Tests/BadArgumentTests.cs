@@ -108,10 +108,13 @@ public class BadArgumentTests : IDisposable
         Assert.Contains($"error CC0040: --diagnostics '{policy}' is an existing file that no earlier --diagnostics wrote", error);
         Assert.Equal(before, File.ReadAllBytes(policy));
 
-        // An earlier run's diagnostics file is rewritten, as a build does every time.
-        var earlier = _tool.Write("diagnostics.json", """{"schemaVersion":1,"exitCode":0,"diagnostics":[]}""");
-        Rejected("run", policy, "--seed", "abc", "--diagnostics", earlier);
-        Assert.Contains("--seed must be a whole number", File.ReadAllText(earlier));
+        // An earlier run's diagnostics file is rewritten, as a build does every time, and so is an empty one (mktemp's).
+        foreach (var content in new[] { """{"schemaVersion":1,"exitCode":0,"diagnostics":[]}""", "" })
+        {
+            var earlier = _tool.Write("diagnostics.json", content);
+            Rejected("run", policy, "--seed", "abc", "--diagnostics", earlier);
+            Assert.Contains("--seed must be a whole number", File.ReadAllText(earlier));
+        }
     }
 
     [Fact]
