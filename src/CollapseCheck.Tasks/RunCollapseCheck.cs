@@ -122,9 +122,7 @@ public sealed class RunCollapseCheck : ToolTask
         // finds the gate up to date logs them again (ReplayCollapseCheckNotices) instead of passing unseen.
         if (notices > 0 && NoticesFile.Length > 0)
         {
-            var kept = Path.GetFullPath(NoticesFile, ProjectDirectory);
-            File.Copy(Path.GetFullPath(DiagnosticsFile, ProjectDirectory), kept + ".tmp", overwrite: true);
-            File.Move(kept + ".tmp", kept, overwrite: true);
+            WriteWhole(NoticesFile, temp => File.Copy(Path.GetFullPath(DiagnosticsFile, ProjectDirectory), temp, overwrite: true));
         }
 
         File.WriteAllBytes(Stamp, []);
@@ -148,15 +146,22 @@ public sealed class RunCollapseCheck : ToolTask
             using var json = JsonDocument.Parse(File.ReadAllText(manifest));
             // A link's own time is not its target's: an edit behind a link must rerun the gate too.
             var files = json.RootElement.GetProperty("corpusFiles").EnumerateArray().Select(f => f.GetString()).OfType<string>()
-                .SelectMany(f => new FileInfo(f).LinkTarget is null ? [f] : new[] { f, new FileInfo(f).ResolveLinkTarget(returnFinalTarget: true)?.FullName }.OfType<string>());
-            var list = Path.GetFullPath(CorpusListFile, ProjectDirectory);
-            File.WriteAllLines(list + ".tmp", files);
-            File.Move(list + ".tmp", list, overwrite: true);
+                .Select(f => new FileInfo(f))
+                .SelectMany(f => f.LinkTarget is null ? [f.FullName] : new[] { f.FullName, f.ResolveLinkTarget(returnFinalTarget: true)?.FullName }.OfType<string>());
+            WriteWhole(CorpusListFile, temp => File.WriteAllLines(temp, files));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files were not recorded for the next build's inputs ({0})", e.Message);
         }
+    }
+
+    /// <summary>A file of obj/collapsecheck written beside itself, then renamed over it whole.</summary>
+    private void WriteWhole(string file, Action<string> writeTo)
+    {
+        var path = Path.GetFullPath(file, ProjectDirectory);
+        writeTo(path + ".tmp");
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -30,7 +30,13 @@ public static class Cli
             Recursive = true,
         };
         diagnostics.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--diagnostics", folder: false));
-        diagnostics.Validators.Add(r => CommonOptions.RejectOverwritingOtherFiles(r, r.GetValueOrDefault<string?>(), "--diagnostics"));
+        diagnostics.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path) && !DiagnosticsFile.MayOverwrite(path))
+            {
+                r.AddError($"--diagnostics '{path}' is an existing file that no earlier --diagnostics wrote (the policy or a report?), which would be overwritten; name a new file");
+            }
+        });
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")
         {
             diagnostics,

@@ -13,6 +13,9 @@ internal sealed partial class OwnOutputs(string? policyFile)
 {
     private readonly string? _policy = policyFile is null ? null : CanonicalPath.Of(Path.GetFullPath(policyFile));
 
+    // Whether each folder looked at holds a cache tag: every file under a folder asks about it again.
+    private readonly Dictionary<string, bool> _tagged = [];
+
     /// <param name="root">The folder the pattern walked from: a project that itself lives in a folder named like an output folder is still read.</param>
     /// <param name="canonical">The file's path with links resolved.</param>
     public bool Holds(string path, string root, string canonical)
@@ -53,8 +56,6 @@ internal sealed partial class OwnOutputs(string? policyFile)
 
         return false;
     }
-
-    private readonly Dictionary<string, bool> _tagged = [];
 
     [GeneratedRegex(@"^(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)$", RegexOptions.IgnoreCase)]
     private static partial Regex OutputName();

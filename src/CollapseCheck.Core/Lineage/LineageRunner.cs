@@ -63,14 +63,8 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 parameters = model.ParameterCount;
                 if (policy.Training.WarmStart && g > 0)
                 {
-                    if (previous is not null)
-                    {
-                        CopyWeights(previous, model);
-                    }
-                    else
-                    {
-                        throw new InvalidOperationException($"generation {g} warm-starts, but generation {g - 1}'s weights were not loaded");
-                    }
+                    // The predecessor was computed just now, or its cached weights loaded when it was a hit.
+                    CopyWeights(previous ?? throw new InvalidOperationException($"generation {g} warm-starts, but generation {g - 1}'s weights were not loaded"), model);
                 }
 
                 _progress.PhaseStarted(g, LineagePhase.Train, policy.Training.Steps);

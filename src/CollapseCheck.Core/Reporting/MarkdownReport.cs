@@ -75,14 +75,14 @@ public static class MarkdownReport
         md.Append('\n');
     }
 
-    /// <summary>
-    /// With several seeds the gate table shows their mean; each seed's own ratio and the margin their spread adds to a
-    /// ceiling (or takes from a floor) are what a reviewer needs to tell a real change from one unlucky seed.
-    /// </summary>
     private static string RatiosSentence(GateVerdict gate) => gate.Seeds.Count < 2
         ? "Ratios are relative to generation 0."
         : $"Ratios are relative to the same seed's generation 0, averaged over the {gate.Seeds.Count} seeds.";
 
+    /// <summary>
+    /// With several seeds the gate table shows their mean; each seed's own ratio and the margin their spread adds to a
+    /// ceiling (or takes from a floor) are what a reviewer needs to tell a real change from one unlucky seed.
+    /// </summary>
     private static void AppendPerSeed(StringBuilder md, GateVerdict gate)
     {
         if (gate.Seeds.Count < 2)

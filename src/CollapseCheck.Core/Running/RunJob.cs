@@ -71,9 +71,9 @@ public static class RunJob
         try
         {
             var report = Path.Combine(folder, ReportFile);
-            return File.Exists(report) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(report))?["policy"]?["source"]?.GetValue<string>() : null;
+            return File.Exists(report) ? Snapshots.SnapshotJson.PolicySourceOf(File.ReadAllText(report)) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             return null;
         }

@@ -53,7 +53,7 @@ public static class AcceptJob
     /// <summary>The policy file the report names as its policy.source, when it is beside the report; else null (the embedded default).</summary>
     private static string? SourceBeside(string reportPath, string reportJson)
     {
-        if (JsonNode.Parse(reportJson)?["policy"]?["source"] is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue<string>(out var source))
+        if (SnapshotJson.PolicySourceOf(reportJson) is not { } source)
         {
             return null;
         }

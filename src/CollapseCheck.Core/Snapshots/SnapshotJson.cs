@@ -84,6 +84,11 @@ internal static class SnapshotJson
         return at;
     }
 
+    /// <summary>The policy file a report names as its policy.source ("embedded default" for the default's); null when absent.</summary>
+    public static string? PolicySourceOf(string json) =>
+        JsonNode.Parse(json) is JsonObject report && report["policy"] is JsonObject policy
+        && policy["source"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var source) ? source : null;
+
     /// <summary>
     /// Where the report was made: its device, and its numerics (null when it has none, an earlier version's snapshot, or
     /// they are not in shape).

@@ -128,36 +128,6 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>
-    /// The diagnostics file is rewritten whole by every invocation: an existing file that is not an earlier one (the
-    /// policy, a report, named by a slip) would be lost, so it is refused.
-    /// </summary>
-    public static void RejectOverwritingOtherFiles(SymbolResult result, string? path, string what)
-    {
-        // An empty file (mktemp's), a pipe or a device (/dev/stdout: Length 0) is nothing to lose, and is never read:
-        // opening a pipe to read it could wait for ever.
-        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path) || new FileInfo(path).Length is var length && length == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            // A diagnostics file is a few kB; a big file (a corpus named by a slip) is not one, and is not read whole.
-            using var existing = System.Text.Json.JsonDocument.Parse(length > 1 << 20 ? "[]" : File.ReadAllText(path));
-            if (existing.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && existing.RootElement.TryGetProperty("diagnostics", out _))
-            {
-                return;
-            }
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
-        {
-            // Not JSON, or not readable: not an earlier diagnostics file either.
-        }
-
-        result.AddError($"{what} '{path}' is an existing file that no earlier {what} wrote (the policy or a report?), which would be overwritten; name a new file");
-    }
-
     /// <summary>A path whose folder chain runs through a file cannot be created: say so now, not after the work.</summary>
     private static void RejectUnderAFile(SymbolResult result, string? folder, string what)
     {
