@@ -78,8 +78,20 @@ public sealed class RunCollapseCheck : ToolTask
     {
         // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
         // one gates while the others wait, then find the stamp it wrote.
-        using var gate = GateLock.Acquire(Stamp + ".lock", () => Log.LogMessage(MessageImportance.High,
-            "CollapseCheck: waiting for another build of this project to finish its gate"), _cancelled.Token);
+        FileStream? gate;
+        try
+        {
+            gate = GateLock.Acquire(Stamp + ".lock", () => Log.LogMessage(MessageImportance.High,
+                "CollapseCheck: waiting for another build of this project to finish its gate"), _cancelled.Token);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogError(null, "CC0030", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
+                "cannot take the gate's lock '{0}' in the intermediate output folder: {1}", Stamp + ".lock", e.Message);
+            return false;
+        }
+
+        using var held = gate;
         if (gate is null)
         {
             return false;
