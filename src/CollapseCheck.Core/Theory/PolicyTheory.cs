@@ -34,9 +34,11 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// Whether the sample's statistics differ from the model's in a way the ledger does not model: a reshaped
     /// distribution, dropped duplicates, or documents cut shorter than the context (which the ledger leaves out at
     /// the default length, about 1.5 % of entropy ×gen0 by generation 5 on the SDK docs, but not at 1 token).
+    /// A top-k of at least the vocabulary keeps every token, as the sampler does, so it reshapes nothing.
     /// </summary>
-    public static bool SamplerIsBiased(LineagePolicy lineage, int context) =>
-        lineage.Sampling is not { Temperature: 1.0, TopK: 0, TopP: 1.0 } || lineage.Filters.Dedupe || lineage.Sampling.MaxLength < context;
+    public static bool SamplerIsBiased(LineagePolicy lineage, int context, int vocabularySize) =>
+        lineage.Sampling is not { Temperature: 1.0, TopP: 1.0 } || lineage.Sampling.TopK is > 0 and var k && k < vocabularySize
+        || lineage.Filters.Dedupe || lineage.Sampling.MaxLength < context;
 
     /// <param name="cancellation">Checked every few hundred documents of each pass over the corpus and inside the surrogate's runs: both take seconds on a big corpus.</param>
     /// <param name="surrogateProgress">Told (done, total) as the surrogate's runs finish generations; a big policy runs it for minutes.</param>
@@ -46,7 +48,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
         var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
         try
         {
-            var surrogate = SamplerIsBiased(policy.Lineage, policy.Model.Context)
+            var surrogate = SamplerIsBiased(policy.Lineage, policy.Model.Context, corpus.Tokenizer.VocabularySize)
                 ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
                     corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation, surrogateProgress)
                 : null;
