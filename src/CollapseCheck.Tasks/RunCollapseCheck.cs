@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -78,16 +77,17 @@ public sealed class RunCollapseCheck : ToolTask
     {
         // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
         // one gates while the others wait, then find the stamp it wrote.
+        var state = new GateState(ProjectDirectory, StampFile, ReportFile, CorpusListFile, NoticesFile);
         FileStream? gate;
         try
         {
-            gate = GateLock.Acquire(Stamp + ".lock", () => Log.LogMessage(MessageImportance.High,
+            gate = GateLock.Acquire(state.LockFile, () => Log.LogMessage(MessageImportance.High,
                 "CollapseCheck: waiting for another build of this project to finish its gate"), _cancelled.Token);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Log.LogError(null, "CC0030", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
-                "cannot take the gate's lock '{0}' in the intermediate output folder: {1}", Stamp + ".lock", e.Message);
+                "cannot take the gate's lock '{0}' in the intermediate output folder: {1}", state.LockFile, e.Message);
             return false;
         }
 
@@ -97,27 +97,25 @@ public sealed class RunCollapseCheck : ToolTask
             return false;
         }
 
-        if (StampIsCurrent())
+        if (state.IsCurrent(Inputs.Select(i => i.GetMetadata("FullPath"))))
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: up to date (another build of this project just ran the gate)");
             return true;
         }
 
         Gated = true;
-        foreach (var stale in new[] { DiagnosticsFile, NoticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, ProjectDirectory)))
-        {
-            if (File.Exists(stale))
-            {
-                File.Delete(stale);
-            }
-        }
+        state.ForgetLastRun(DiagnosticsFile);
 
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
         // own GitHub Actions annotations would mark each finding twice.
         EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
         var started = DateTime.UtcNow;
         base.Execute();
-        RecordCorpusFiles(started);
+        if (state.RecordCorpusFiles(OutputFolder, started) is { } unrecorded)
+        {
+            Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files were not recorded for the next build's inputs ({0})", unrecorded);
+        }
+
         // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure); MSBuildWarningsAsErrors
         // makes one an error here, and then the gate has failed.
         var notices = !Log.HasLoggedErrors && File.Exists(DiagnosticsFile) ? LogDiagnostics() : 0;
@@ -132,70 +130,21 @@ public sealed class RunCollapseCheck : ToolTask
         // A pass with notices is stamped too, and its notices kept: -warnaserror can turn them into errors where the
         // logger prints them, after the task's own HasLoggedErrors said no (seen in a real build), so every build that
         // finds the gate up to date logs them again (ReplayCollapseCheckNotices) instead of passing unseen.
-        if (notices > 0 && NoticesFile.Length > 0)
+        if (notices > 0)
         {
-            WriteWhole(NoticesFile, temp => File.Copy(Path.GetFullPath(DiagnosticsFile, ProjectDirectory), temp, overwrite: true));
+            state.KeepNotices(DiagnosticsFile);
         }
 
-        File.WriteAllBytes(Stamp, []);
+        state.MarkPassed();
         return true;
     }
 
-    /// <summary>
-    /// The run manifest's corpus files into <see cref="CorpusListFile"/>, when this run wrote a manifest (a gate that
-    /// failed did too; bad input did not, and then the last list stands). Written whole, through a temporary file.
-    /// </summary>
-    private void RecordCorpusFiles(DateTime started)
-    {
-        var manifest = Path.Combine(Path.GetFullPath(OutputFolder, ProjectDirectory), "collapsecheck-run.json");
-        if (CorpusListFile.Length == 0 || !File.Exists(manifest) || File.GetLastWriteTimeUtc(manifest) < started.AddSeconds(-2))
-        {
-            return;
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(manifest));
-            // A link's own time is not its target's: an edit behind a link must rerun the gate too.
-            var files = json.RootElement.GetProperty("corpusFiles").EnumerateArray().Select(f => f.GetString()).OfType<string>()
-                .Select(f => new FileInfo(f))
-                .SelectMany(f => f.LinkTarget is null ? [f.FullName] : new[] { f.FullName, f.ResolveLinkTarget(returnFinalTarget: true)?.FullName }.OfType<string>());
-            WriteWhole(CorpusListFile, temp => File.WriteAllLines(temp, files));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files were not recorded for the next build's inputs ({0})", e.Message);
-        }
-    }
-
-    /// <summary>A file of obj/collapsecheck written beside itself, then renamed over it whole.</summary>
-    private void WriteWhole(string file, Action<string> writeTo)
-    {
-        var path = Path.GetFullPath(file, ProjectDirectory);
-        writeTo(path + ".tmp");
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
-
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
-
-    /// <summary>The stamp's path; MSBuild passes it relative to the project (obj/…).</summary>
-    private string Stamp => Path.GetFullPath(StampFile, ProjectDirectory);
 
     public override void Cancel()
     {
         _cancelled.Cancel();
         base.Cancel();
-    }
-
-    private bool StampIsCurrent()
-    {
-        if (!File.Exists(Stamp) || (ReportFile.Length > 0 && !File.Exists(Path.GetFullPath(ReportFile, ProjectDirectory))))
-        {
-            return false;
-        }
-
-        var stamped = File.GetLastWriteTimeUtc(Stamp);
-        return Inputs.Select(i => i.GetMetadata("FullPath")).All(input => File.Exists(input) && File.GetLastWriteTimeUtc(input) <= stamped);
     }
 
     protected override bool ValidateParameters()

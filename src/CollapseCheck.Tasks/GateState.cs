@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace CollapseCheck.Tasks;
+
+/// <summary>
+/// What obj/collapsecheck keeps between builds so that an unchanged project skips the gate: the stamp a passing run
+/// leaves, the corpus files the last run read (the next build's inputs) and the notices a pass logged (replayed by
+/// the builds that skip it). Paths come from the targets relative to the project.
+/// </summary>
+internal sealed class GateState(string projectDirectory, string stampFile, string reportFile, string corpusListFile, string noticesFile)
+{
+    public string Stamp => Path.GetFullPath(stampFile, projectDirectory);
+
+    /// <summary>Held while a build gates: a multi-targeting project's other frameworks wait, then find the stamp.</summary>
+    public string LockFile => Stamp + ".lock";
+
+    /// <summary>A stamp newer than every input, beside the report it vouches for.</summary>
+    public bool IsCurrent(IEnumerable<string> inputs)
+    {
+        if (!File.Exists(Stamp) || (reportFile.Length > 0 && !File.Exists(Path.GetFullPath(reportFile, projectDirectory))))
+        {
+            return false;
+        }
+
+        var stamped = File.GetLastWriteTimeUtc(Stamp);
+        return inputs.All(input => File.Exists(input) && File.GetLastWriteTimeUtc(input) <= stamped);
+    }
+
+    /// <summary>Before a run: the last run's diagnostics and kept notices must not be taken for this one's.</summary>
+    public void ForgetLastRun(string diagnosticsFile)
+    {
+        foreach (var stale in new[] { diagnosticsFile, noticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)))
+        {
+            if (File.Exists(stale))
+            {
+                File.Delete(stale);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The run manifest's corpus files into the corpus list, when this run wrote a manifest (a gate that failed did
+    /// too; bad input did not, and then the last list stands).
+    /// </summary>
+    /// <returns>Why the list could not be written, or null.</returns>
+    public string? RecordCorpusFiles(string outputFolder, DateTime started)
+    {
+        var manifest = Path.Combine(Path.GetFullPath(outputFolder, projectDirectory), "collapsecheck-run.json");
+        if (corpusListFile.Length == 0 || !File.Exists(manifest) || File.GetLastWriteTimeUtc(manifest) < started.AddSeconds(-2))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+            // A link's own time is not its target's: an edit behind a link must rerun the gate too.
+            var files = json.RootElement.GetProperty("corpusFiles").EnumerateArray().Select(f => f.GetString()).OfType<string>()
+                .Select(f => new FileInfo(f))
+                .SelectMany(f => f.LinkTarget is null ? [f.FullName] : new[] { f.FullName, f.ResolveLinkTarget(returnFinalTarget: true)?.FullName }.OfType<string>());
+            WriteWhole(corpusListFile, temp => File.WriteAllLines(temp, files));
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>A pass's notices, for the builds that find the gate up to date to log again.</summary>
+    public void KeepNotices(string diagnosticsFile)
+    {
+        if (noticesFile.Length > 0)
+        {
+            WriteWhole(noticesFile, temp => File.Copy(Path.GetFullPath(diagnosticsFile, projectDirectory), temp, overwrite: true));
+        }
+    }
+
+    public void MarkPassed() => File.WriteAllBytes(Stamp, []);
+
+    /// <summary>A file of obj/collapsecheck written beside itself, then renamed over it whole.</summary>
+    private void WriteWhole(string file, Action<string> writeTo)
+    {
+        var path = Path.GetFullPath(file, projectDirectory);
+        writeTo(path + ".tmp");
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
