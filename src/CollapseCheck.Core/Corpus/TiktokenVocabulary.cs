@@ -67,7 +67,8 @@ internal sealed class TiktokenVocabulary
         var index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var next = KindOf(rune);
+            var own = KindOf(rune);
+            var next = own != Mark ? own : kind is 0 or 2 ? kind : 2;
             if (next == kind && next >= 0 && length >= LongestRun)
             {
                 cuts.Add(index);
@@ -81,10 +82,17 @@ internal sealed class TiktokenVocabulary
         return cuts;
     }
 
-    /// <summary>0 letters and marks, 1 whitespace, 2 punctuation and symbols; −1 digits (the pattern takes them three at a time).</summary>
+    private const int Mark = 3;
+
+    /// <summary>
+    /// 0 letters, 1 whitespace, 2 punctuation and symbols; −1 digits (the pattern takes them three at a time). A combining
+    /// mark (<see cref="Mark"/>) continues the run it is in: o200k's words take marks, and both patterns' punctuation
+    /// runs do ("!" and U+0301 alternating made one pre-token that was never cut).
+    /// </summary>
     private static int KindOf(Rune rune) => Rune.GetUnicodeCategory(rune) switch
     {
-        >= System.Globalization.UnicodeCategory.UppercaseLetter and <= System.Globalization.UnicodeCategory.EnclosingMark => 0,
+        >= System.Globalization.UnicodeCategory.UppercaseLetter and <= System.Globalization.UnicodeCategory.OtherLetter => 0,
+        >= System.Globalization.UnicodeCategory.NonSpacingMark and <= System.Globalization.UnicodeCategory.EnclosingMark => Mark,
         System.Globalization.UnicodeCategory.DecimalDigitNumber or System.Globalization.UnicodeCategory.LetterNumber or System.Globalization.UnicodeCategory.OtherNumber => -1,
         _ when Rune.IsWhiteSpace(rune) => 1,
         _ => 2,

@@ -101,10 +101,16 @@ public class TokenizerTests
         Assert.Equal([2 * TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(emoji));
         Assert.Equal([TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(new string(' ', TiktokenVocabulary.LongestRun + 1)));
 
+        // Combining marks continue the run they are in: punctuation and marks alternating is one pre-token in both patterns.
+        var marked = string.Concat(Enumerable.Repeat("!\u0301", TiktokenVocabulary.LongestRun));
+        Assert.Equal([TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(marked));
+        Assert.Equal([TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(string.Concat(Enumerable.Repeat("e\u0301", TiktokenVocabulary.LongestRun))));
+        Assert.Equal([TiktokenVocabulary.LongestRun], TiktokenVocabulary.Cuts(new string('\u0301', TiktokenVocabulary.LongestRun + 1)));
+
         var vocabulary = TiktokenVocabulary.Cl100k;
         var pieces = vocabulary.Tokenizer.EncodeToIds(letters[..259]).Concat(vocabulary.Tokenizer.EncodeToIds(letters[259..515])).Concat(vocabulary.Tokenizer.EncodeToIds(letters[515..]));
         Assert.Equal(pieces, vocabulary.Encode(letters));
-        var t = TokenizerFactory.Create(TokenizerKind.Cl100k, [letters, emoji]);
-        Assert.Equal(letters + emoji, t.Decode(t.Encode(letters + emoji)));
+        var t = TokenizerFactory.Create(TokenizerKind.Cl100k, [letters, emoji, marked]);
+        Assert.Equal(letters + emoji + marked, t.Decode(t.Encode(letters + emoji + marked)));
     }
 }
