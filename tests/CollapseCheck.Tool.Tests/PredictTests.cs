@@ -100,6 +100,26 @@ public class PredictTests : IDisposable
         Assert.Equal(caveat, sentence.Contains("That is the unbiased sampler's long run", StringComparison.Ordinal));
     }
 
+    [Theory]
+    // Accumulate keeps the real pool: c·(K − 1) stays near 0.05. Replace at m = 1,500 reaches 1.6, where the ledger's
+    // second-order perplexity and entropy are far from the count model's own.
+    [InlineData("accumulate", false)]
+    [InlineData("replace", true)]
+    public void An_unbiased_sampler_gets_the_surrogate_where_the_ledgers_second_order_terms_do_not_hold(string mode, bool surrogate)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: mode, generations: 2));
+
+        var report = PredictJob.Execute(policy);
+
+        Assert.Equal(surrogate, report.Surrogate is not null);
+        Assert.Equal(surrogate, report.Exactness.Contains("second-order terms, which hold while", StringComparison.Ordinal));
+        Assert.DoesNotContain("biased", report.Exactness, StringComparison.Ordinal);
+        Assert.DoesNotContain("unbiased sampler's long run", report.LongRun.Sentence, StringComparison.Ordinal);
+        Assert.Equal(
+            report.Generations.Select(g => surrogate ? report.Surrogate!.Generations[g.Generation].PerplexityRatio.Mean : g.PerplexityRatio),
+            report.Gate.Select(g => g.PerplexityRatio));
+    }
+
     [Fact]
     public void Seed_overrides_training_seed_as_runs_does_so_the_surrogate_matches_a_run_made_with_it()
     {

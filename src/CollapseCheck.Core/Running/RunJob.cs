@@ -115,10 +115,8 @@ public static class RunJob
 
     public static PolicyTheory PredictTheory(LineagePolicyFile policy, PreparedCorpus corpus, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
-        progress?.Preparing(PolicyTheory.SamplerIsBiased(policy.Lineage, policy.Model.Context, corpus.Tokenizer.VocabularySize)
-            ? $"the theory: {PolicyTheory.SurrogateRuns} runs of the bigram surrogate with the policy's sampler"
-            : "the theory: the covariance ledger");
-        return PolicyTheory.For(policy, corpus, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "surrogate generations"));
+        return PolicyTheory.For(policy, corpus, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "surrogate generations"),
+            progress is null ? null : what => progress.Preparing("the theory: " + what));
     }
 
     public static RunOutcome Execute(RunOptions options, ILineageProgress? progress = null, CancellationToken cancellation = default)

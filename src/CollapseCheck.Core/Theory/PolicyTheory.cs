@@ -7,17 +7,35 @@ namespace CollapseCheck.Theory;
 
 /// <summary>
 /// The theory for one policy on its prepared corpus: the ledger always; the surrogate as well when the sampler
-/// is biased, and then the gate takes the surrogate's means as the prediction (the ledger is exact only unbiased).
+/// is biased or the ledger's second-order terms are past where they hold, and then the gate takes the surrogate's
+/// means as the prediction.
 /// </summary>
-public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surrogate, ContextStatistics Statistics)
+/// <param name="SamplerBiased">The sampler reshapes what it draws (<see cref="SamplerIsBiased"/>), so the ledger's rows and long run are the unbiased sampler's.</param>
+public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surrogate, ContextStatistics Statistics, bool SamplerBiased)
 {
+    /// <summary>
+    /// THEORY.md: the entropy loss and KL are both ≈ c·(K − 1)/2, accurate while c·(K − 1) is small. Past this the
+    /// ledger's perplexity ratio was ×1.2 where the count model's own was ×1.6 (cl100k, mix at λ 0.5), and ×13,000,000
+    /// against ×21 at m = 100, so the gate's threshold could neither pass an honest lineage nor fail any.
+    /// </summary>
+    public const double SecondOrderLimit = 0.1;
+
+    /// <summary>The largest c·(K − 1) of the ledger's second-order terms over the lineage: π-weighted over bigram contexts (KL), or the unigram's (entropy loss).</summary>
+    public static double SecondOrderTerm(TheoryPrediction ledger) => ledger.Generations.Max(g => 2 * Math.Max(g.KlNats, g.EntropyLossNats));
+
+    /// <summary>Why the gate takes the surrogate's means, for predict's header; null when it takes the ledger's.</summary>
+    public string? SurrogateReason => !UsesSurrogate ? null : SamplerBiased
+        ? "the sampler is biased (temperature, top-k, top-p, dedupe or a maxLength below the context), which the ledger does not model: the ledger rows are the unbiased sampler's, the surrogate's are this policy's"
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"the ledger's entropy loss and KL are second-order terms, which hold while c·(K − 1) is small, and here it reaches {SecondOrderTerm(Ledger):G3} (more than {SecondOrderLimit}): the ledger's c and diversity stand, its entropy and perplexity rows do not, and the gate checks the surrogate's");
+
     /// <summary>Seeded count-model runs per surrogate prediction: enough for percentiles, cheap beside one training.</summary>
     public const int SurrogateRuns = 16;
 
     public bool UsesSurrogate => Surrogate is not null;
 
     public string Source => UsesSurrogate
-        ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler)"
+        ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler{(SamplerBiased ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; the ledger's second-order terms reach c·(K − 1) = {SecondOrderTerm(Ledger):G3}, past the {SecondOrderLimit} where they hold"))})"
         : "covariance ledger (exact at temperature 1 without truncation or filters)";
 
     /// <summary>
@@ -26,7 +44,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// the surrogate's entropy was still falling at generation 5, and replace-biased's "halves every 13863 generations"
     /// stood beside a surrogate at 0.84 of its diversity by generation 5.
     /// </summary>
-    public string LongRunSentence => UsesSurrogate
+    public string LongRunSentence => SamplerBiased
         ? Ledger.LongRun.Sentence + " That is the unbiased sampler's long run: the ledger does not model this policy's temperature, top-k, top-p, dedupe or short maxLength, whose effect the surrogate's generations show over the lineage's length."
         : Ledger.LongRun.Sentence;
 
@@ -42,17 +60,23 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
 
     /// <param name="cancellation">Checked every few hundred documents of each pass over the corpus and inside the surrogate's runs: both take seconds on a big corpus.</param>
     /// <param name="surrogateProgress">Told (done, total) as the surrogate's runs finish generations; a big policy runs it for minutes.</param>
-    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default, Action<long, long>? surrogateProgress = null)
+    /// <param name="step">Told which of the ledger or the surrogate makes the prediction, once the ledger has said whether it holds.</param>
+    public static PolicyTheory For(LineagePolicyFile policy, PreparedCorpus corpus, CancellationToken cancellation = default, Action<long, long>? surrogateProgress = null, Action<string>? step = null)
     {
         var statistics = ContextStatistics.FromDocuments(corpus.RealPool.CheckingEvery(cancellation), corpus.Tokenizer.EndOfDocumentId);
         var ledger = TheoryPredictor.Predict(policy.Lineage, corpus.RealPoolTokens, statistics);
         try
         {
-            var surrogate = SamplerIsBiased(policy.Lineage, policy.Model.Context, corpus.Tokenizer.VocabularySize)
+            var biased = SamplerIsBiased(policy.Lineage, policy.Model.Context, corpus.Tokenizer.VocabularySize);
+            var useSurrogate = biased || SecondOrderTerm(ledger) > SecondOrderLimit;
+            step?.Invoke(useSurrogate
+                ? $"{SurrogateRuns} runs of the bigram surrogate with the policy's sampler{(biased ? "" : " (the ledger's second-order terms are past where they hold)")}"
+                : "the covariance ledger");
+            var surrogate = useSurrogate
                 ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
                     corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation, surrogateProgress)
                 : null;
-            return new PolicyTheory(ledger, surrogate, statistics);
+            return new PolicyTheory(ledger, surrogate, statistics, biased);
         }
         catch (SamplingStalledException e)
         {
