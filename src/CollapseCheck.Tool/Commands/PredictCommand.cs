@@ -67,7 +67,7 @@ internal static class PredictCommand
                 o.WriteLine($"{g.Generation,3}  " + string.Join("  ", row.Select((v, i) => v.PadLeft(widths[i]))));
             }
 
-            // The sampler is biased, so the ledger's rows above are not what the gate checks against.
+            // The sampler is biased or the ledger is past its second order, so its rows above are not what the gate checks against.
             o.WriteLine("The gate checks against this table's means: held-out ppl, generated entropy and generated diversity ×gen0.");
         }
 
