@@ -1,3 +1,4 @@
+using System.Globalization;
 using CollapseCheck.Common;
 using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
@@ -153,6 +154,14 @@ public static class PolicyLoader
         return training;
     }
 
+    /// <summary>The smallest λ that rounds to one real token beside m synthetic ones (m·λ/(1 − λ) ≥ 0.5), rounded up to three digits.</summary>
+    private static double MinimumMixFraction(int m)
+    {
+        var exact = 0.5 / (m + 0.5);
+        var scale = Math.Pow(10, 2 - Math.Floor(Math.Log10(exact)));
+        return Math.Ceiling(exact * scale) / scale;
+    }
+
     private static LineagePolicy ReadLineage(PolicyObject l, ModelPolicy model)
     {
         var mode = l.Enum("mode", LineageMode.AccumulateSubsample, PolicyNames.Modes);
@@ -170,7 +179,8 @@ public static class PolicyLoader
             () => Errors.Inconsistent(s.LocationOf("maxLength"), $"'lineage.sampling.maxLength' ({maxLength}) must not exceed 'model.context' ({model.Context})"));
 
         var sampling = new SamplingPolicy(
-            s.Double("temperature", 1.0, x => x > 0 && x <= 10, "greater than 0 and at most 10"),
+            // Below 0.01 float32 logits divided by the temperature overflow (1e-40 failed inside multinomial); topK 1 is greedy.
+            s.Double("temperature", 1.0, x => x >= 0.01 && x <= 10, "from 0.01 to 10 (for greedy sampling set topK to 1)"),
             s.Int("topK", 0, 0, int.MaxValue),
             s.Double("topP", 1.0, x => x > 0 && x <= 1, "greater than 0 and at most 1"),
             (int?)maxLength);
@@ -189,6 +199,11 @@ public static class PolicyLoader
             sampling,
             filters);
         l.RejectUnknown();
+        // Rounding can leave mix no real token at all: that trains on samples alone, as replace does, while the theory
+        // would classify it by its real share and call it bounded.
+        l.Require(lineage.Mode != LineageMode.Mix || CorpusComposer.MixRealTokens(lineage) > 0, ["lineage.realFraction", "lineage.syntheticTokensPerGeneration"],
+            () => Errors.Inconsistent(l.LocationOf("realFraction"), string.Create(CultureInfo.InvariantCulture,
+                $"'lineage.realFraction' {lineage.RealFraction:G} with {lineage.SyntheticTokensPerGeneration} synthetic tokens per generation gives round(m·λ/(1 − λ)) = 0 real tokens, so mix would train on its samples alone; use a realFraction of at least {MinimumMixFraction(lineage.SyntheticTokensPerGeneration):G3}, or mode 'replace'")));
 
         // A generation trained on less than one window never sees the later positions that evaluation scores: its
         // perplexity would measure the policy's arithmetic, not collapse. (accumulate trains on the whole pool, which the

@@ -113,8 +113,12 @@ internal sealed class SamplingTable
     public SamplingTable(IReadOnlyDictionary<int, long> counts, double temperature, int topK, double topP)
     {
         // Logits are log counts, so temperature τ turns counts into counts^(1/τ); ids in descending weight, ties by id.
+        // At a low temperature that power overflows (1,203^100 does), so then the counts are taken relative to the largest:
+        // the same distribution, kept finite.
+        var largest = counts.Count == 0 ? 1 : counts.Values.Max();
+        var unit = Math.Pow(largest, 1 / temperature) * counts.Count < 1e300 ? 1.0 : largest;
         var ranked = counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
-            .Select(kv => (Id: kv.Key, Weight: Math.Pow(kv.Value, 1 / temperature))).ToList();
+            .Select(kv => (Id: kv.Key, Weight: Math.Pow(kv.Value / unit, 1 / temperature))).ToList();
         if (topK > 0 && topK < ranked.Count)
         {
             var kth = ranked[topK - 1].Weight;

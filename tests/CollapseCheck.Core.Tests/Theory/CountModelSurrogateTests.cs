@@ -86,6 +86,16 @@ public class CountModelSurrogateTests
     }
 
     [Fact]
+    public void The_lowest_temperature_a_policy_takes_draws_the_most_frequent_token_though_its_power_overflows()
+    {
+        // 2,100^100 (temperature 0.01) is past a double's range; so were the weights, which made every draw the last id.
+        var table = new SamplingTable(new Dictionary<int, long> { [4] = 10, [1] = 2100, [2] = 1500 }, temperature: 0.01, topK: 0, topP: 1.0);
+        var rng = new SplitMix64(9);
+
+        Assert.All(Enumerable.Range(0, 200), _ => Assert.Equal(1, table.Draw(rng)));
+    }
+
+    [Fact]
     public void The_gates_diversity_prediction_is_the_samples_which_a_biased_sampler_moves_away_from_the_models()
     {
         var lineage = Lineage(LineageMode.Replace, temperature: 0.7);
