@@ -120,10 +120,11 @@ public static class CollapseGate
         var measured = perSeed.Average();
         var passed = measured <= threshold;
         var basis = $"{Scaled(predicted, tolerance, ceiling: true)} {MarginTerm(margin, ceiling: true)}";
+        var (m, t) = GateNumbers.Apart(measured, threshold);
         return new GateCheck(code, metric, g, "lower", measured, perSeed, predicted, threshold, margin, passed,
             passed
-                ? FormattableString.Invariant($"{measured:F4} is within the ceiling {threshold:F4} ({basis})")
-                : FormattableString.Invariant($"{measured:F4} exceeds the ceiling {threshold:F4} ({basis}): it degrades more than the theory allows"));
+                ? $"{m} is within the ceiling {t} ({basis})"
+                : $"{m} exceeds the ceiling {t} ({basis}): it degrades more than the theory allows");
     }
 
     internal static GateCheck Floor(string code, string metric, int g, double[] perSeed, double predicted, double tolerance)
@@ -137,35 +138,38 @@ public static class CollapseGate
         var passed = measured >= threshold;
         var basis = $"{Scaled(predicted, tolerance, ceiling: false)} {MarginTerm(margin, ceiling: false)}"
             + (unclamped < 0 ? ", below 0: with seeds this far apart the check cannot fail" : "");
+        var (m, t) = GateNumbers.Apart(measured, threshold);
         return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
             passed
-                ? FormattableString.Invariant($"{measured:F4} is above the floor {threshold:F4} ({basis})")
-                : FormattableString.Invariant($"{measured:F4} is below the floor {threshold:F4} ({basis}): it loses more than the theory allows"));
+                ? $"{m} is above the floor {t} ({basis})"
+                : $"{m} is below the floor {t} ({basis}): it loses more than the theory allows");
     }
 
     internal static GateCheck Budget(string code, string metric, int g, string better, double[] perSeed, double limit)
     {
         var measured = perSeed.Average();
         var passed = better == "lower" ? measured <= limit : measured >= limit;
-        return new GateCheck(code, metric, g, better, measured, perSeed, null, limit, 0, passed, string.Create(s_inv,
-            $"{measured:F4} against the policy's budget {(better == "lower" ? "of at most" : "of at least")} {limit:F4}"));
+        var (m, l) = GateNumbers.Apart(measured, limit);
+        return new GateCheck(code, metric, g, better, measured, perSeed, null, limit, 0, passed,
+            $"{m} against the policy's budget {(better == "lower" ? "of at most" : "of at least")} {l}");
     }
 
     /// <summary>
     /// The message of an MSBuild/GitHub error line, which is all a CI log shows: "metric at generation g is X,
     /// threshold Y (predicted Z × 1.25 + margin M)". With several seeds X is their mean, and each seed's value and
-    /// the margin their spread adds are named, so the threshold can be checked from the line alone.
+    /// the margin their spread adds are named, so the threshold can be checked from the line alone (to the rounding of its four-decimal parts). The value and the threshold themselves are printed apart (<see cref="GateNumbers.Apart"/>).
     /// </summary>
     internal static string FailureLine(GateCheck c, IReadOnlyList<int> seeds, double tolerance)
     {
+        var (mean, threshold) = GateNumbers.Apart(c.Measured, c.Threshold);
         var measured = c.PerSeed.Count < 2
-            ? string.Create(s_inv, $"{c.Measured:F4}")
-            : string.Create(s_inv, $"{c.Measured:F4}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(", ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
+            ? mean
+            : string.Create(s_inv, $"{mean}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(", ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
         var ceiling = c.Better == "lower";
         var derivation = c.Predicted is not { } p
             ? ""
             : $" ({Scaled(p, tolerance, ceiling)}{(c.Margin >= 0.00005 ? " " + MarginTerm(c.Margin, ceiling) : "")})";
-        return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {c.Threshold:F4}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
+        return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {threshold}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
     }
 
     /// <summary>"predicted 0.7833 / 1.05": the prediction and the tolerance a threshold is made of, before the margin.</summary>

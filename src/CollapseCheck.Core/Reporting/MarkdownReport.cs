@@ -53,7 +53,7 @@ public static class MarkdownReport
         md.Append("|---:|---|---|---|---|\n");
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {
-            var cells = row.Select(c => F($"{(c.Passed ? "" : "**")}{c.Measured:F4}{(c.Passed ? "" : "**")} ({c.Predicted:F4} → {c.Threshold:F4})"));
+            var cells = row.Select(c => (c, GateNumbers.Apart(c.Measured, c.Threshold))).Select(x => F($"{(x.c.Passed ? "" : "**")}{x.Item2.Measured}{(x.c.Passed ? "" : "**")} ({x.c.Predicted:F4} → {x.Item2.Threshold})"));
             var failed = row.Where(c => !c.Passed).ToList();
             var verdict = failed.Count == 0 ? "pass" : "**fail**: " + string.Join("; ", failed.Select(c => $"{c.Code} {c.Metric} {c.Reason}"));
             md.Append($"| {row.Key} | {string.Join(" | ", cells)} | {verdict} |\n");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CollapseCheck.Gate;
 using CollapseCheck.Reporting;
 
 namespace CollapseCheck.Tool.Commands;
@@ -34,13 +35,18 @@ internal static class SummaryTable
 
     private static void WriteGate(TextWriter writer, LineageReport report)
     {
+        static string Cell(GateCheck check)
+        {
+            var (measured, threshold) = GateNumbers.Apart(check.Measured, check.Threshold);
+            return $"{measured} / {threshold} {(check.Passed ? "ok" : "FAIL")}";
+        }
+
         var gate = report.Gate;
         writer.WriteLine($"Gate: predictions from the {gate.PredictionSource}, tolerance {gate.Tolerance.ToString(CultureInfo.InvariantCulture)}");
         writer.WriteLine($"Margin: {gate.MarginMethod}");
         string[] headers = ["ppl ×gen0 ↓ measured / ceiling", "entropy ×gen0 ↑ measured / floor", "diversity ×gen0 ↑ measured / floor"];
         var rows = gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation)
-            .Select(row => (Generation: row.Key, Cells: row.Select(check => string.Create(CultureInfo.InvariantCulture,
-                $"{check.Measured:F4} / {check.Threshold:F4} {(check.Passed ? "ok" : "FAIL")}")).ToArray()))
+            .Select(row => (Generation: row.Key, Cells: row.Select(Cell).ToArray()))
             .ToList();
         // Each column as wide as its header or its widest cell (a three-digit ceiling), so the columns stay in line.
         var widths = headers.Select((h, i) => rows.Select(r => i < r.Cells.Length ? r.Cells[i].Length : 0).Append(h.Length).Max()).ToArray();

@@ -4,7 +4,7 @@ using CollapseCheck.Gate;
 
 namespace CollapseCheck.Core.Tests.Gate;
 
-/// <summary>An error line is all a CI log shows of a failed check: its threshold must be derivable from the line alone.</summary>
+/// <summary>An error line is all a CI log shows of a failed check: its threshold must be derivable from the line alone, and it must show why it failed.</summary>
 public class GateFailureLineTests
 {
     [Fact]
@@ -61,5 +61,22 @@ public class GateFailureLineTests
         var close = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 3, [0.55, 0.56], predicted: 0.5646, tolerance: 0.1);
         Assert.True(close.Threshold > 0);
         Assert.DoesNotContain("cannot fail", close.Reason);
+    }
+
+    [Fact]
+    public void A_value_that_fails_by_less_than_the_fourth_decimal_is_printed_apart_from_its_threshold()
+    {
+        // The reviewer's budget: entropy ×gen0 0.964085 against at least 0.96410 printed "0.9641 against … 0.9641: fail".
+        var budget = CollapseGate.Budget(CollapseGate.EntropyBudgetCode, "generated entropy ×gen0 (budget)", 2, "higher", [0.964085], 0.96410);
+        Assert.False(budget.Passed);
+        Assert.Equal("0.96408 against the policy's budget of at least 0.96410", budget.Reason);
+        Assert.Contains("is 0.96408, threshold 0.96410;", CollapseGate.FailureLine(budget, [1], 0.05));
+
+        var ceiling = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 1, [1.01341], predicted: 1.0134, tolerance: 0);
+        Assert.StartsWith("1.01341 exceeds the ceiling 1.01340 (", ceiling.Reason);
+
+        // Equal values pass and print equal; values apart at four decimals keep four.
+        Assert.Equal(("1.0000", "1.0000"), GateNumbers.Apart(1.0, 1.0));
+        Assert.Equal(("0.9000", "0.9500"), GateNumbers.Apart(0.9, 0.95));
     }
 }
