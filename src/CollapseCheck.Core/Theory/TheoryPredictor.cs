@@ -55,7 +55,8 @@ public static class TheoryPredictor
                 kl[g],
                 kl[g] / Math.Log(2),
                 Math.Exp(kl[g] - kl[0]),
-                (entropy - loss) / (entropy - loss0));
+                // A corpus of one token type has no entropy to lose: 0/0, which as NaN failed every entropy check.
+                entropy - loss0 > 0 ? (entropy - loss) / (entropy - loss0) : 1);
         }).ToList();
 
         return new TheoryPrediction(counts, rows, Classify(lineage, counts));

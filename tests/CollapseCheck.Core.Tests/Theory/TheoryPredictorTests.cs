@@ -56,6 +56,20 @@ public class TheoryPredictorTests
     }
 
     [Fact]
+    public void A_corpus_of_one_token_type_predicts_ratios_of_1_not_NaN()
+    {
+        // Nothing to lose: the entropy ratio was 0/0, a NaN threshold that failed the gate.
+        var one = ContextStatistics.FromDocuments(Enumerable.Range(0, 50).Select(_ => new[] { 1, 1, 1, 1 }), 0);
+        var prediction = TheoryPredictor.Predict(Lineage(LineageMode.Replace), one.Tokens, one);
+
+        Assert.All(prediction.Generations, g =>
+        {
+            Assert.Equal(1.0, g.EntropyRatio);
+            Assert.Equal(1.0, g.PerplexityRatio);
+        });
+    }
+
+    [Fact]
     public void Context_statistics_count_unigrams_and_previous_token_contexts()
     {
         var stats = ContextStatistics.FromDocuments([[1, 1, 2], [2]], endOfDocumentId: 0);
