@@ -27,6 +27,23 @@ public class TheoryPredictorTests
     }
 
     [Fact]
+    public void A_long_run_that_dips_and_recovers_is_not_called_stationary_and_one_still_moving_at_the_horizon_is_not_called_settled()
+    {
+        // Much fresh text beside the synthetic: c rises for a few generations, then the accumulating real text brings
+        // it back below generation 0's, which an endpoint-only check called stationary.
+        var dipping = new LineagePolicy(5, LineageMode.Accumulate, 3000, 0.5, 500, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+        var recovers = TheoryPredictor.Classify(dipping, TheoryPredictor.CountsFor(dipping, 2000));
+        Assert.Equal(LongRunBehaviour.ConvergesToFloor, recovers.Behaviour);
+        Assert.Contains("after a low of", recovers.Sentence);
+
+        // Two real tokens beside 2,000 synthetic ones: far from its limit after 200 generations.
+        var slow = new LineagePolicy(5, LineageMode.Mix, 2000, 0.001, 0, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+        var moving = TheoryPredictor.Classify(slow, TheoryPredictor.CountsFor(slow, 100_000));
+        Assert.Contains($"at generation {TheoryPredictor.Horizon} and still falling there", moving.Sentence);
+        Assert.DoesNotContain("settles", moving.Sentence);
+    }
+
+    [Fact]
     public void Replace_degrades_every_prediction_faster_than_accumulate()
     {
         var replace = TheoryPredictor.Predict(Lineage(LineageMode.Replace), s_statistics.Tokens, s_statistics).Generations;
