@@ -48,8 +48,7 @@ public sealed record PredictionReport(
             new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
             prediction.Generations,
             new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, theory.LongRunSentence),
-            theory.SurrogateReason
-                ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations, with c·(K − 1) at most {PolicyTheory.SecondOrderTerm(prediction):G3} here, below the {PolicyTheory.SecondOrderLimit} where they hold; the sampler's cut at the maximum document length is not modelled: on the SDK docs it moves entropy ×gen0 by about 1.5 % by generation 5)"),
+            theory.Validity.Explanation,
             theory.Surrogate,
             prediction.Generations.Select(g => new GatePrediction(g.Generation, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation))).ToList());
     }

@@ -101,7 +101,7 @@ public class CountModelSurrogateTests
         var lineage = Lineage(LineageMode.Replace, temperature: 0.7);
         var surrogate = CountModelSurrogate.Run(lineage, s_pool, s_heldOut, 7, Eod, 8, bigram: true, runs: 50, seed: 3);
         var statistics = ContextStatistics.FromDocuments(s_pool, Eod);
-        var theory = new PolicyTheory(TheoryPredictor.Predict(lineage, 240, statistics), surrogate, statistics, SamplerBiased: true);
+        var theory = new PolicyTheory(TheoryPredictor.Predict(lineage, 240, statistics), surrogate, statistics, new LedgerValidity(["temperature 0.7"], 8, 0, 0, 0));
 
         Assert.All(surrogate.Generations, g => Assert.Equal(g.GeneratedDiversityRatio.Mean, theory.DiversityRatio(g.Generation)));
         // Sharpened sampling: the samples' diversity is not the models' (the models lag a generation behind).
