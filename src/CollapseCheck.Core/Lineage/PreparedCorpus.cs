@@ -60,6 +60,9 @@ public sealed class PreparedCorpus
 
     public RealReference Reference { get; }
 
+    /// <summary>Scored held-out tokens the training text never used: the compacted vocabulary's unknown id.</summary>
+    public long HeldOutUnknownTokens => HeldOutDocuments.Sum(d => (long)d.Count(id => id == Tokenizer.UnknownId));
+
     /// <summary>
     /// Held-out text as long as one generation's sample (m tokens, or all there is), which the report measures as
     /// generations are measured: distinct-n, tail coverage and KL move with size. Not cut to evaluation.heldOutTokens.

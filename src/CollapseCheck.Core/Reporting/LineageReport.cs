@@ -63,7 +63,15 @@ public sealed record CorpusSummary(
     long FreshRealTokensReserved,
     long HeldOutTokensScored,
     long HeldOutBytesScored,
-    string TextSha256);
+    string TextSha256)
+{
+    /// <summary>
+    /// Scored held-out tokens that the training text never used (a compacted cl100k/o200k vocabulary maps them to one
+    /// unknown id, which no generation learns to predict, so each costs what training left that row at). Omitted when none.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? HeldOutUnknownTokens { get; init; }
+}
 
 public sealed record ModelSummary(long Parameters, int Layers, int Width, int Heads, int Context, int VocabularySize);
 

@@ -21,6 +21,11 @@ public static class MarkdownReport
         md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {CollapseGate.Detail(gate)}.\n\n");
         md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generation{(lineage.Generations == 1 ? "" : "s")} after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}{Unusual(r.Policy)}.  \n"));
         md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
+        if (r.Corpus.HeldOutUnknownTokens is { } unknown)
+        {
+            md.Append(F($"{unknown:N0} of the held-out tokens ({(double)unknown / r.Corpus.HeldOutTokensScored:P1}) never occur in the training text: each is scored as the one unknown id, which no generation learns to predict, so they raise perplexity and bits per byte by an amount set by training length as much as by the text (the byte tokenizer has none).  \n"));
+        }
+
         md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.  \n"));
         md.Append($"Numerics: {r.Numerics.Machine}; fingerprint `{r.Numerics.Fingerprint}` ({(r.Device == "cpu" ? "measured values repeat bit for bit only under the same fingerprint" : "CUDA kernels are not bit-reproducible")}).\n\n");
 

@@ -38,7 +38,10 @@ public static class ReportBuilder
                 corpus.Fresh.Sum(d => d.Sum(x => (long)x.Length)),
                 result.Generations[0].HeldOut.Tokens,
                 result.Generations[0].HeldOut.Bytes,
-                corpus.Source.TextSha256()),
+                corpus.Source.TextSha256())
+            {
+                HeldOutUnknownTokens = corpus.HeldOutUnknownTokens is > 0 and var unknown ? unknown : null,
+            },
             new ModelSummary(result.Parameters, result.Model.Layers, result.Model.Width, result.Model.Heads, result.Model.Context, vocabulary),
             new ReferenceRows(vocabulary, Math.Log2(vocabulary), result.RealSample),
             result.Generations.Select(g => new GenerationRow(

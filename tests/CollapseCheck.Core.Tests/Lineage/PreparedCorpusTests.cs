@@ -112,6 +112,17 @@ public class PreparedCorpusTests
     }
 
     [Fact]
+    public void Held_out_tokens_the_training_text_never_used_are_counted_for_the_report()
+    {
+        var policy = PolicyLoader.Parse("""{ "tokenizer": "cl100k", "model": { "context": 16 } }""", "p.json");
+        var corpus = PreparedCorpus.Prepare(policy, s_corpus with { HeldOut = [new Document("h", "Returns elephant."), new Document("i", "Returns elephant.")] });
+        Assert.Equal(2, corpus.HeldOutUnknownTokens);
+
+        var bytes = PreparedCorpus.Prepare(PolicyLoader.Parse("""{ "model": { "context": 16 } }""", "p.json"), s_corpus with { HeldOut = [new Document("h", "Returns elephant.")] });
+        Assert.Equal(0, bytes.HeldOutUnknownTokens);
+    }
+
+    [Fact]
     public void A_lineage_seed_has_one_cache_key_whichever_training_seed_numbered_the_lineages_from()
     {
         LineagePolicyFile Policy(int seed) => PolicyLoader.Parse($$"""{ "model": { "context": 16 }, "training": { "seed": {{seed}} } }""", "p.json");
