@@ -43,7 +43,8 @@ public sealed class Gpt : Module<Tensor, Tensor>
 
     /// <summary>
     /// Null: fp32 throughout. A half type (bfloat16): linear layers, the head and attention compute in it from fp32
-    /// weights cast on the fly, so gradients and the optimizer stay fp32; norms, residuals and logits stay fp32.
+    /// weights cast on the fly, so gradients and the optimizer stay fp32; norms and residuals stay fp32, and the head's
+    /// bfloat16 logits are widened to fp32 for the loss and the sampler, as autocast does.
     /// TorchSharp has no autocast, so this is that scheme by hand.
     /// </summary>
     public ScalarType? ComputeType { get; set; }

@@ -140,7 +140,8 @@ public static class PolicyLoader
             t.Int("batch", 16, 1, 4096),
             t.Double("learningRate", 0.003, x => x > 0 && x <= 1, "greater than 0 and at most 1"),
             t.Double("weightDecay", 0.1, x => x is >= 0 and <= 1, "from 0 to 1"),
-            t.Int("warmupSteps", Math.Min(30, steps), 0, 1_000_000),
+            // A tenth of a short run, not all of it: 30 of 30 steps left the model at the peak rate, never decayed.
+            t.Int("warmupSteps", Math.Clamp(steps / 10, 1, 30), 0, 1_000_000),
             t.Double("gradientClip", 1.0, x => x > 0, "greater than 0"),
             t.Int("seed", 1, 0, int.MaxValue),
             t.Bool("warmStart", false))

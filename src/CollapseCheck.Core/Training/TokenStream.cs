@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace CollapseCheck.Training;
 
 /// <summary>
-/// Training or evaluation text as one id array: documents joined by the end-of-document id, which
-/// also opens the stream, so every document starts from the same state the sampler starts from.
+/// Training or evaluation text as one id array: documents joined by the end-of-document id, which also opens the
+/// stream, so every document follows one, as the sampler's documents do. Windows start anywhere and attend across
+/// document boundaries (GPT-2's packing): a document's first token is usually predicted with the previous one in view.
 /// </summary>
 public sealed class TokenStream
 {

@@ -34,7 +34,10 @@ public class PolicyLoaderTests
     {
         var fewer = PolicyLoader.StarterPolicyText.Replace("\"steps\": 300,", "\"steps\": 20,");
         Assert.NotEqual(PolicyLoader.StarterPolicyText, fewer);
-        Assert.Equal(20, PolicyLoader.Parse(fewer, "collapsecheck.json").Training.WarmupSteps);
+        // A tenth of the run warms up, so the rest still decays (all 20 used to, leaving the model at the peak rate).
+        Assert.Equal(2, PolicyLoader.Parse(fewer, "collapsecheck.json").Training.WarmupSteps);
+        Assert.Equal(30, PolicyLoader.Parse(PolicyLoader.StarterPolicyText, "collapsecheck.json").Training.WarmupSteps);
+        Assert.Equal(1, PolicyLoader.Parse(PolicyLoader.StarterPolicyText.Replace("\"steps\": 300,", "\"steps\": 5,"), "collapsecheck.json").Training.WarmupSteps);
     }
 
     [Fact]
