@@ -88,7 +88,7 @@ public class LineageEndToEndTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
     }
 
-    [UnixFact]
+    [CtrlCFact]
     public void Ctrl_C_stops_a_run_mid_training_with_its_message_exit_130_and_no_report()
     {
         // Long enough that the signal lands inside generation 0's training, which is where it used to kill the process.
@@ -110,11 +110,13 @@ public class LineageEndToEndTests : IDisposable
                 kill.WaitForExit();
             }
 
-            var rest = tool.StandardError.ReadToEnd();
+            // Read while waiting, bounded: a run that ignored the signal would keep stderr open for ever.
+            var rest = tool.StandardError.ReadToEndAsync();
             Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(1)), "the run did not stop after Ctrl+C");
+            Assert.True(rest.Wait(TimeSpan.FromSeconds(10)), "stderr stayed open after the run exited");
             Assert.Equal(130, tool.ExitCode);
-            Assert.Contains("collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.", rest);
-            Assert.Contains(Cli.CancelledMessage, rest);
+            Assert.Contains("collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.", rest.Result);
+            Assert.Contains(Cli.CancelledMessage, rest.Result);
             Assert.False(Directory.Exists(_tool.PathOf("out")));
         }
         finally
