@@ -4,7 +4,7 @@ namespace CollapseCheck.Tasks;
 /// A lock file held open with no sharing: on Linux and macOS .NET takes an advisory flock for FileShare.None, on
 /// Windows the share mode itself excludes. Released by Dispose, or by the system when the build process dies.
 /// </summary>
-public static class GateLock
+internal static class GateLock
 {
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(200);
 

@@ -113,7 +113,7 @@ public class PredictTests : IDisposable
         var report = PredictJob.Execute(policy);
 
         Assert.Equal(surrogate, report.Surrogate is not null);
-        Assert.Equal(surrogate, report.Exactness.Contains("second-order terms, which hold while", StringComparison.Ordinal));
+        Assert.Equal(surrogate, report.Exactness.Contains("second order, which holds while c·(K − 1) is small, and the lineage moves", StringComparison.Ordinal));
         Assert.DoesNotContain("draws other than the model", report.Exactness, StringComparison.Ordinal);
         Assert.DoesNotContain("unbiased sampler's long run", report.LongRun.Sentence, StringComparison.Ordinal);
         Assert.Equal(

@@ -155,13 +155,25 @@ public static class PolicyLoader
         return training;
     }
 
-    /// <summary>The smallest λ that rounds to one real token beside m synthetic ones (m·λ/(1 − λ) ≥ 0.5), rounded up to three digits.</summary>
-    private static double MinimumMixFraction(int m)
+    /// <summary>
+    /// The smallest λ, rounded up to three significant digits, that gives mix one real token beside m synthetic ones
+    /// (m·λ/(1 − λ) rounds to 1), checked with the composer's own rounding: at m = 7,812 the exact bound rounds to 0.
+    /// </summary>
+    private static double MinimumMixFraction(LineagePolicy lineage)
     {
-        var exact = 0.5 / (m + 0.5);
-        var scale = Math.Pow(10, 2 - Math.Floor(Math.Log10(exact)));
-        return Math.Ceiling(exact * scale) / scale;
+        var exact = 0.5 / (lineage.SyntheticTokensPerGeneration + 0.5);
+        var step = Math.Pow(10, Math.Floor(Math.Log10(exact)) - 2);
+        var fraction = Math.Ceiling(exact / step) * step;
+        while (CorpusComposer.MixRealTokens(lineage with { RealFraction = fraction }) == 0)
+        {
+            fraction += step;
+        }
+
+        return fraction;
     }
+
+    /// <summary>A fraction as a policy file would hold it: 0.000064, not 6.4E-05.</summary>
+    private static string Decimal(double value) => ((decimal)value).ToString(CultureInfo.InvariantCulture);
 
     private static LineagePolicy ReadLineage(PolicyObject l, ModelPolicy model)
     {
@@ -204,7 +216,7 @@ public static class PolicyLoader
         // would classify it by its real share and call it bounded.
         l.Require(lineage.Mode != LineageMode.Mix || CorpusComposer.MixRealTokens(lineage) > 0, ["lineage.realFraction", "lineage.syntheticTokensPerGeneration"],
             () => Errors.Inconsistent(l.LocationOf("realFraction"), string.Create(CultureInfo.InvariantCulture,
-                $"'lineage.realFraction' {lineage.RealFraction:G} with {lineage.SyntheticTokensPerGeneration} synthetic tokens per generation gives round(m·λ/(1 − λ)) = 0 real tokens, so mix would train on its samples alone; use a realFraction of at least {MinimumMixFraction(lineage.SyntheticTokensPerGeneration):G3}, or mode 'replace'")));
+                $"'lineage.realFraction' {Decimal(lineage.RealFraction)} with {lineage.SyntheticTokensPerGeneration} synthetic tokens per generation gives round(m·λ/(1 − λ)) = 0 tokens from the real pool, so mix would train on its samples{(lineage.FreshRealTokensPerGeneration > 0 ? " and fresh tokens alone" : " alone")}; use a realFraction of at least {Decimal(MinimumMixFraction(lineage))}, or mode 'replace'")));
 
         // A generation trained on less than one window never sees the later positions that evaluation scores: its
         // perplexity would measure the policy's arithmetic, not collapse. (accumulate trains on the whole pool, which the

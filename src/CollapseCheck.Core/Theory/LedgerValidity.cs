@@ -13,7 +13,10 @@ namespace CollapseCheck.Theory;
 /// <param name="CutLength">Where the sampler ends a document: maxLength, or the context.</param>
 /// <param name="CutShare">The share of the real documents' tokens that lie past <paramref name="CutLength"/>, which no sample holds.</param>
 /// <param name="SyntheticShare">Synthetic text's share of the last generation's training set.</param>
-/// <param name="SecondOrderTerm">The largest c·(K − 1) of the ledger's second-order terms over the lineage: π-weighted over bigram contexts (KL), or the unigram's (entropy loss).</param>
+/// <param name="SecondOrderTerm">
+/// How far the lineage moves c·(K − 1), the size of the ledger's second-order terms (π-weighted over bigram contexts for
+/// KL, the unigram's for the entropy loss), above generation 0's: the largest increase over the generations.
+/// </param>
 public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength, double CutShare, double SyntheticShare, double SecondOrderTerm)
 {
     /// <summary>
@@ -33,9 +36,9 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
     public double CutWeight => CutShare * SyntheticShare;
 
     /// <summary>The samples' statistics differ from the model's in a way the ledger does not model, so its rows and long run are another sampler's.</summary>
-    public bool SamplerBiased => Biases.Count > 0 || CutWeight > CutLimit;
+    public bool SamplerBiased => Biases.Count > 0 || CutMatters;
 
-    public bool Holds => !SamplerBiased && SecondOrderTerm <= SecondOrderLimit;
+    public bool Holds => !SamplerBiased && !PastSecondOrder;
 
     public static LedgerValidity Of(LineagePolicy lineage, int context, int vocabularySize, IReadOnlyList<int[]> realPool, TheoryPrediction ledger)
     {
@@ -77,8 +80,11 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
             past += Math.Max(0, document.Length - cutLength);
         }
 
+        // Generation 0's own term is the real pool's noise, in both sides of every ratio: a cl100k pool alone reaches 0.2.
+        // What the ratios rest on is how far the lineage moves it.
+        var term0 = 2 * Math.Max(ledger.Generations[0].KlNats, ledger.Generations[0].EntropyLossNats);
         return new LedgerValidity(biases, cutLength, tokens == 0 ? 0 : (double)past / tokens, LastSyntheticShare(lineage, ledger.Counts),
-            ledger.Generations.Max(g => 2 * Math.Max(g.KlNats, g.EntropyLossNats)));
+            ledger.Generations.Max(g => 2 * Math.Max(g.KlNats, g.EntropyLossNats)) - term0);
     }
 
     /// <summary>Synthetic text's share of generation G's training set (a subsample keeps the shares of what it draws from).</summary>
@@ -89,28 +95,57 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
         {
             LineageMode.Replace => n.SyntheticTokens / (n.SyntheticTokens + n.FreshRealTokens),
             LineageMode.Mix => n.SyntheticTokens / (n.SyntheticTokens + n.MixRealTokens + n.FreshRealTokens),
-            _ => g * n.SyntheticTokens / (n.RealTokens + g * (n.SyntheticTokens + n.FreshRealTokens)),
+            LineageMode.Accumulate or LineageMode.AccumulateSubsample => g * n.SyntheticTokens / (n.RealTokens + g * (n.SyntheticTokens + n.FreshRealTokens)),
+            _ => throw new ArgumentOutOfRangeException(nameof(lineage), lineage.Mode, null),
         };
     }
+
+    private bool CutMatters => CutWeight > CutLimit;
+
+    private bool PastSecondOrder => SecondOrderTerm > SecondOrderLimit;
 
     /// <summary>The sampler's cut in numbers: "the sampler's cut at 64 tokens leaves out 35 % of the real documents' tokens, and synthetic text is 22 % of the last generation's training set (product 0.076".</summary>
     private string Cut => F($"the sampler's cut at {CutLength} tokens leaves out {CutShare:P0} of the real documents' tokens, and synthetic text is {SyntheticShare:P0} of the last generation's training set (product {CutWeight:0.###}");
 
-    /// <summary>What predict says of the ledger's rows.</summary>
-    public string Explanation => SamplerBiased
-        ? F($"the sampler draws other than the model ({string.Join(", ", CutWeight > CutLimit ? [.. Biases, Cut + F($", more than {CutLimit})")] : Biases)}), which the ledger does not model: the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's")
-        : SecondOrderTerm > SecondOrderLimit
-            ? F($"the ledger's entropy loss and KL are second-order terms, which hold while c·(K − 1) is small, and here it reaches {SecondOrderTerm:G3} (more than {SecondOrderLimit}): the ledger's c and diversity stand, its entropy and perplexity rows do not, and the gate checks the surrogate's")
-            : F($"exact ledger: temperature 1, no truncation, no filters (entropy loss and KL are second-order approximations, with c·(K − 1) at most {SecondOrderTerm:G3} here, below the {SecondOrderLimit} where they hold; {Cut}, below the {CutLimit} past which the surrogate models the cut))");
+    private string SecondOrder => F($"the ledger's entropy loss and KL are second order, which holds while c·(K − 1) is small, and the lineage moves c·(K − 1) by up to {SecondOrderTerm:G3} over generation 0's");
 
-    /// <summary>Why the gate's prediction source is the surrogate, for the report; empty for a biased sampler, which "with the policy's sampler" says.</summary>
-    public string SourceNote => SamplerBiased || SecondOrderTerm <= SecondOrderLimit
-        ? ""
-        : F($"; the ledger's second-order terms reach c·(K − 1) = {SecondOrderTerm:G3}, past the {SecondOrderLimit} where they hold");
+    /// <summary>What predict says of the ledger's rows.</summary>
+    public string Explanation
+    {
+        get
+        {
+            if (Holds)
+            {
+                return F($"ledger: temperature 1, no truncation, no filters (its entropy loss and KL are second order, and the lineage moves c·(K − 1) by up to {SecondOrderTerm:G3} over generation 0's, below the {SecondOrderLimit} where they hold; {Cut}, below the {CutLimit} past which the surrogate models the cut))");
+            }
+
+            var reasons = new List<string>();
+            if (SamplerBiased)
+            {
+                reasons.Add(F($"the sampler draws other than the model ({string.Join(", ", CutMatters ? [.. Biases, Cut + F($", more than {CutLimit})")] : Biases)}), which the ledger does not model"));
+            }
+
+            if (PastSecondOrder)
+            {
+                reasons.Add(F($"{SecondOrder}, more than {SecondOrderLimit}"));
+            }
+
+            return string.Join("; ", reasons) + (SamplerBiased
+                ? ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's and the gate checks them"
+                : ": the ledger's c stands, its entropy and perplexity rows do not, and the gate checks the surrogate's ratios");
+        }
+    }
+
+    /// <summary>
+    /// Why the gate's prediction source is the surrogate, for the report, beyond what the policy's sampling settings
+    /// (echoed beside it) show: the cut, and the ledger's second order.
+    /// </summary>
+    public string SourceNote =>
+        (CutMatters ? F($"; {Cut}, more than {CutLimit})") : "") + (PastSecondOrder ? F($"; {SecondOrder}, more than {SecondOrderLimit}") : "");
 
     /// <summary>The caveat on the ledger's long run when the sampler is not the one it models.</summary>
     public string LongRunCaveat => SamplerBiased
-        ? F($" That is the unbiased, uncut sampler's long run: the ledger does not model this policy's {string.Join(", ", CutWeight > CutLimit ? [.. Biases, F($"cut at {CutLength} tokens")] : Biases)}, whose effect the surrogate's generations show over the lineage's length.")
+        ? F($" That is the unbiased, uncut sampler's long run: the ledger does not model this policy's {string.Join(", ", CutMatters ? [.. Biases, F($"cut at {CutLength} tokens")] : Biases)}, whose effect the surrogate's generations show over the lineage's length.")
         : "";
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

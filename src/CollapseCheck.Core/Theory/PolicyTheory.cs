@@ -20,7 +20,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
 
     public string Source => UsesSurrogate
         ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler{Validity.SourceNote})"
-        : "covariance ledger (exact at temperature 1 without truncation or filters)";
+        : "covariance ledger (the count model's expectation for an unbiased sampler, entropy and KL to second order)";
 
     /// <summary>
     /// The ledger's long-run sentence. With a biased sampler that is the unbiased sampler's long run, whose floor, steady

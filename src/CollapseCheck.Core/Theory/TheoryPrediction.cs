@@ -25,7 +25,7 @@ public sealed record GenerationPrediction(
     double PerplexityRatio,
     double EntropyRatio);
 
-/// <param name="FloorDiversityRatio">Where the single-context diversity ratio settles (0 for collapse).</param>
+/// <param name="FloorDiversityRatio">The single-context diversity ratio at the horizon: where it settles, when it has (0 for collapse; the sentence says when it is still moving).</param>
 public sealed record LongRun(LongRunBehaviour Behaviour, double FloorDiversityRatio, int HorizonGenerations, string Sentence);
 
 public sealed record TheoryPrediction(LedgerCounts Counts, IReadOnlyList<GenerationPrediction> Generations, LongRun LongRun);

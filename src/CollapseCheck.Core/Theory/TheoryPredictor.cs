@@ -94,12 +94,18 @@ public static class TheoryPredictor
                 $"{mode} is stationary: real data keeps the expected diversity at generation 0's level ({start:G6} of the truth's) for all {Horizon} generations looked at."));
         }
 
+        // Fresh text can bring c back below generation 0's after a rise: no floor then, the dip is the story.
+        if (c[Horizon] <= c[0] * 1.01)
+        {
+            return new LongRun(LongRunBehaviour.ConvergesToFloor, floor, Horizon, string.Create(inv,
+                $"{mode} recovers: real data bounds the estimation noise, so the expected diversity dips to {1 - c[peak]:G6} of the truth's at generation {peak} and is back at {floor:G6} by generation {Horizon} (generation 0: {start:G6}) instead of collapsing."));
+        }
+
         var dip = c[peak] > c[Horizon] * 1.01 ? string.Create(inv, $", after a low of {1 - c[peak]:G6} at generation {peak}") : "";
-        // Still moving when the last tenth of the horizon made more than 1 % of the whole change: a small real share
-        // (mix at λ 0.001) is far from its limit at generation 200, which then is no floor to quote; fresh text can
-        // still be lifting it.
+        // Still moving when the last tenth of the horizon made more than 1 % of the curve's range: a small real share
+        // (mix at λ 0.001) is far from its limit at generation 200, which then is no floor to quote.
         var late = c[Horizon - Horizon / 10];
-        var level = Math.Abs(c[Horizon] - late) > 0.01 * Math.Abs(c[Horizon] - c[0])
+        var level = Math.Abs(c[Horizon] - late) > 0.01 * (c[peak] - c.Min())
             ? string.Create(inv, $"is {floor:G6} of the truth's at generation {Horizon} and still {(c[Horizon] < late ? "rising" : "falling")} there (generation 0: {start:G6}{dip})")
             : string.Create(inv, $"settles near {floor:G6} of the truth's (generation 0: {start:G6}{dip})");
         return new LongRun(LongRunBehaviour.ConvergesToFloor, floor, Horizon,

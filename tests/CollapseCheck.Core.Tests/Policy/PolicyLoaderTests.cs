@@ -133,7 +133,9 @@ public class PolicyLoaderTests
     [InlineData("{ \"model\": { \"width\": 64, \"heads\": 5 } }", "CC0007", "5 }", "divisible")]
     [InlineData("{ \"lineage\": { \"mode\": \"replace\", \"realFraction\": 0.5 } }", "CC0007", "0.5", "mode 'mix' only")]
     [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"trainingTokens\": 500 } }", "CC0007", "500", "accumulate-subsample")]
-    [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"syntheticTokensPerGeneration\": 1500, \"realFraction\": 0.0003 } }", "CC0007", "0.0003", "= 0 real tokens, so mix would train on its samples alone; use a realFraction of at least 0.000334")]
+    [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"syntheticTokensPerGeneration\": 1500, \"realFraction\": 0.0003 } }", "CC0007", "0.0003", "= 0 tokens from the real pool, so mix would train on its samples alone; use a realFraction of at least 0.000334")]
+    // The exact bound at m = 7,812 rounds to no real token in floating point: the advice is checked with the composer's rounding.
+    [InlineData("{ \"lineage\": { \"mode\": \"mix\", \"syntheticTokensPerGeneration\": 7812, \"realFraction\": 0.000064 } }", "CC0007", "0.000064", "'lineage.realFraction' 0.000064 with 7812 synthetic tokens per generation gives round(m·λ/(1 − λ)) = 0 tokens from the real pool, so mix would train on its samples alone; use a realFraction of at least 0.0000641")]
     [InlineData("{ \"lineage\": { \"sampling\": { \"temperature\": 1e-40 } } }", "CC0005", "1e-40", "from 0.01 to 10 (for greedy sampling set topK to 1)")]
     [InlineData("{ \"training\": { \"steps\": 10, \"warmupSteps\": 20 } }", "CC0007", "20", "must not exceed")]
     [InlineData("{ \"model\": { \"context\": 32 }, \"lineage\": { \"sampling\": { \"maxLength\": 64 } } }", "CC0007", "64", "model.context")]

@@ -31,6 +31,8 @@ public class LedgerValidityTests
         Assert.Empty(validity.Biases);
         Assert.Contains("the sampler's cut at 32 tokens leaves out 30 %", validity.Explanation);
         Assert.Contains("cut at 32 tokens", validity.LongRunCaveat);
+        // The report's prediction source says it too: the policy's sampling settings beside it show no bias.
+        Assert.StartsWith("; the sampler's cut at 32 tokens leaves out 30 %", validity.SourceNote);
     }
 
     [Fact]
@@ -53,5 +55,24 @@ public class LedgerValidityTests
         Assert.Contains("temperature 0.8, top-k 4, top-p 0.9, dedupe", validity.Explanation);
 
         Assert.Empty(Of(Lineage(LineageMode.Accumulate, 10, new SamplingPolicy(1.0, 8, 1.0, null)), context: 64).Biases);
+    }
+
+    [Theory]
+    // A big vocabulary's real pool alone puts c·(K − 1) near 0.2 at generation 0, on both sides of every ratio: what
+    // decides is how far the lineage moves it.
+    [InlineData(0.10, 0.11, true)]
+    [InlineData(0.10, 0.20, false)]
+    [InlineData(0.001, 0.06, false)]
+    public void The_second_order_limit_applies_to_what_the_lineage_adds_to_generation_0s_term(double kl0, double klLast, bool holds)
+    {
+        GenerationPrediction Row(int g, double kl) => new(g, 0, 1, 1, 0, 0, kl, kl / Math.Log(2), Math.Exp(kl - kl0), 1);
+        var ledger = new TheoryPrediction(new LedgerCounts(1000, 100, 1000, 0, 0), [Row(0, kl0), Row(1, (kl0 + klLast) / 2), Row(2, klLast)],
+            new LongRun(LongRunBehaviour.Stationary, 1, TheoryPredictor.Horizon, ""));
+
+        var validity = LedgerValidity.Of(Lineage(LineageMode.Accumulate, 10), context: 64, vocabularySize: 8, s_pool, ledger);
+
+        Assert.Equal(2 * (klLast - kl0), validity.SecondOrderTerm, 12);
+        Assert.Equal(holds, validity.Holds);
+        Assert.Equal(!holds, validity.SourceNote.Contains("the lineage moves c·(K − 1) by up to", StringComparison.Ordinal));
     }
 }

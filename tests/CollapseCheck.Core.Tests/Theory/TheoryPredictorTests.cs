@@ -34,7 +34,9 @@ public class TheoryPredictorTests
         var dipping = new LineagePolicy(5, LineageMode.Accumulate, 3000, 0.5, 500, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
         var recovers = TheoryPredictor.Classify(dipping, TheoryPredictor.CountsFor(dipping, 2000));
         Assert.Equal(LongRunBehaviour.ConvergesToFloor, recovers.Behaviour);
-        Assert.Contains("after a low of", recovers.Sentence);
+        Assert.Contains("accumulate recovers: real data bounds the estimation noise, so the expected diversity dips to", recovers.Sentence);
+        Assert.Contains($"by generation {TheoryPredictor.Horizon} (generation 0:", recovers.Sentence);
+        Assert.DoesNotContain("converges to a floor", recovers.Sentence);
 
         // Two real tokens beside 2,000 synthetic ones: far from its limit after 200 generations.
         var slow = new LineagePolicy(5, LineageMode.Mix, 2000, 0.001, 0, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
