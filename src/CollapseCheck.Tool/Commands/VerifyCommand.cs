@@ -11,7 +11,7 @@ internal static class VerifyCommand
     {
         var policy = CommonOptions.Policy();
         var outFolder = CommonOptions.Out();
-        var command = new Command("verify", "Compare the report with the verified snapshot beside the policy; on a mismatch write *.received.* and show the diff. A snapshot from another machine is compared without its measured values.")
+        var command = new Command("verify", "Compare the report with the verified snapshot beside the policy; on a mismatch write *.received.* and show the diff. A snapshot from another machine is compared without its measured values, or loosely with verify.otherMachineTolerance.")
         {
             policy, outFolder,
         };
