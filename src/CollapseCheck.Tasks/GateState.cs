@@ -7,11 +7,17 @@ namespace CollapseCheck.Tasks;
 /// leaves, the corpus files the last run read (the next build's inputs) and the notices a pass logged (replayed by
 /// the builds that skip it). Paths come from the targets relative to the project.
 /// </summary>
-internal sealed class GateState(string projectDirectory, string stampFile, string reportFile, string corpusListFile, string noticesFile)
+/// <param name="diagnosticsFile">The tool's --diagnostics file, whose notices a pass keeps.</param>
+internal sealed class GateState(string projectDirectory, string stampFile, string reportFile, string corpusListFile, string noticesFile, string diagnosticsFile)
 {
     public string Stamp => Path.GetFullPath(stampFile, projectDirectory);
 
-    /// <summary>Held while a build gates: a multi-targeting project's other frameworks wait, then find the stamp.</summary>
+    public string Diagnostics => Path.GetFullPath(diagnosticsFile, projectDirectory);
+
+    /// <summary>
+    /// Held while a build gates: a multi-targeting project's other frameworks wait, then find the stamp. The targets'
+    /// clean deletes it by the same name ($(_CollapseCheckStamp).lock).
+    /// </summary>
     public string LockFile => Stamp + ".lock";
 
     /// <summary>A stamp newer than every input, beside the report it vouches for.</summary>
@@ -27,7 +33,7 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
     }
 
     /// <summary>Before a run: the last run's diagnostics and kept notices must not be taken for this one's.</summary>
-    public void ForgetLastRun(string diagnosticsFile)
+    public void ForgetLastRun()
     {
         foreach (var stale in new[] { diagnosticsFile, noticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)))
         {
@@ -68,11 +74,11 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
     }
 
     /// <summary>A pass's notices, for the builds that find the gate up to date to log again.</summary>
-    public void KeepNotices(string diagnosticsFile)
+    public void KeepNotices()
     {
         if (noticesFile.Length > 0)
         {
-            WriteWhole(noticesFile, temp => File.Copy(Path.GetFullPath(diagnosticsFile, projectDirectory), temp, overwrite: true));
+            WriteWhole(noticesFile, temp => File.Copy(Diagnostics, temp, overwrite: true));
         }
     }
 

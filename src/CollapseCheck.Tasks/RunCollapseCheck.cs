@@ -77,7 +77,7 @@ public sealed class RunCollapseCheck : ToolTask
     {
         // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
         // one gates while the others wait, then find the stamp it wrote.
-        var state = new GateState(ProjectDirectory, StampFile, ReportFile, CorpusListFile, NoticesFile);
+        var state = new GateState(ProjectDirectory, StampFile, ReportFile, CorpusListFile, NoticesFile, DiagnosticsFile);
         FileStream? gate;
         try
         {
@@ -86,17 +86,30 @@ public sealed class RunCollapseCheck : ToolTask
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Log.LogError(null, "CC0030", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
-                "cannot take the gate's lock '{0}' in the intermediate output folder: {1}", state.LockFile, e.Message);
-            return false;
+            return StateNotWritable(state.LockFile, e);
         }
 
-        using var held = gate;
         if (gate is null)
         {
             return false;
         }
 
+        using (gate)
+        {
+            try
+            {
+                return Gate(state);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // An obj folder made read-only after an earlier build: the lock file is there to open, the rest not to write.
+                return StateNotWritable(Path.GetDirectoryName(state.Stamp)!, e);
+            }
+        }
+    }
+
+    private bool Gate(GateState state)
+    {
         if (state.IsCurrent(Inputs.Select(i => i.GetMetadata("FullPath"))))
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: up to date (another build of this project just ran the gate)");
@@ -104,7 +117,7 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         Gated = true;
-        state.ForgetLastRun(DiagnosticsFile);
+        state.ForgetLastRun();
 
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
         // own GitHub Actions annotations would mark each finding twice.
@@ -118,7 +131,7 @@ public sealed class RunCollapseCheck : ToolTask
 
         // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure); MSBuildWarningsAsErrors
         // makes one an error here, and then the gate has failed.
-        var notices = !Log.HasLoggedErrors && File.Exists(DiagnosticsFile) ? LogDiagnostics() : 0;
+        var notices = !Log.HasLoggedErrors && File.Exists(state.Diagnostics) ? LogDiagnostics() : 0;
 
         // Only a run that finished passing earns the stamp: one stopped by a signal (exit 130/143) reports no error
         // of its own, and a stamp would then skip the gate in every build after.
@@ -132,11 +145,19 @@ public sealed class RunCollapseCheck : ToolTask
         // finds the gate up to date logs them again (ReplayCollapseCheckNotices) instead of passing unseen.
         if (notices > 0)
         {
-            state.KeepNotices(DiagnosticsFile);
+            state.KeepNotices();
         }
 
         state.MarkPassed();
         return true;
+    }
+
+    /// <summary>CC0030 at the project: the gate keeps its lock and state in the intermediate output folder.</summary>
+    private bool StateNotWritable(string path, Exception e)
+    {
+        Log.LogError(null, "CC0030", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
+            "cannot write the gate's state '{0}' in the intermediate output folder: {1}", path, e.Message);
+        return false;
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

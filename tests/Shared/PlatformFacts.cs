@@ -3,11 +3,13 @@ namespace CollapseCheck.Tests;
 /// <summary>A fact that needs POSIX signals or a POSIX shell: reported as skipped on Windows, not as passed.</summary>
 public sealed class UnixFactAttribute : FactAttribute
 {
+    internal const string NeedsPosix = "needs a POSIX system (signals, sh)";
+
     public UnixFactAttribute()
     {
         if (OperatingSystem.IsWindows())
         {
-            Skip = "needs a POSIX system (signals, sh)";
+            Skip = NeedsPosix;
         }
     }
 }
@@ -35,7 +37,7 @@ public sealed class CtrlCFactAttribute : FactAttribute
     {
         if (OperatingSystem.IsWindows())
         {
-            Skip = "needs a POSIX system (signals, sh)";
+            Skip = UnixFactAttribute.NeedsPosix;
         }
         else if (SigIntIgnored())
         {

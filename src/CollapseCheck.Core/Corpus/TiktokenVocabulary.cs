@@ -34,8 +34,10 @@ internal sealed class TiktokenVocabulary
 
     /// <summary>
     /// Longest run of one kind of character (letters, whitespace, or punctuation and symbols) encoded in one piece:
-    /// tiktoken's pattern makes such a run one pre-token, and byte-pair merging costs the square of a pre-token's
-    /// length (a 200 kB line of letters took 40 s). No word comes near this; text without such runs encodes as before.
+    /// tiktoken's pattern makes such a run one pre-token (or, for some kinds under one of the patterns, several short
+    /// ones), and byte-pair merging costs the square of a pre-token's length (a 200 kB line of letters took 40 s). No
+    /// word comes near this; text without runs this long encodes exactly as the library encodes it, and a run this long
+    /// may encode to other ids than the library's, as whole pieces of it.
     /// </summary>
     internal const int LongestRun = 256;
 
@@ -86,8 +88,9 @@ internal sealed class TiktokenVocabulary
 
     /// <summary>
     /// 0 letters, 1 whitespace, 2 punctuation and symbols; −1 digits (the pattern takes them three at a time). A combining
-    /// mark (<see cref="Mark"/>) continues the run it is in: o200k's words take marks, and both patterns' punctuation
-    /// runs do ("!" and U+0301 alternating made one pre-token that was never cut).
+    /// mark (<see cref="Mark"/>) continues the run it is in, since either pattern can make one pre-token of it with its
+    /// neighbours: o200k's words take marks, and cl100k's punctuation runs do ("!" and U+0301 alternating was one
+    /// pre-token there, never cut, quadratic).
     /// </summary>
     private static int KindOf(Rune rune) => Rune.GetUnicodeCategory(rune) switch
     {

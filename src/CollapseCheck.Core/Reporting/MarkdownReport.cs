@@ -23,7 +23,7 @@ public static class MarkdownReport
         md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
         if (r.Corpus.HeldOutUnknownTokens is { } unknown)
         {
-            md.Append(F($"{unknown:N0} of the held-out tokens ({(double)unknown / r.Corpus.HeldOutTokensScored:P1}) never occur in the training text: each is scored as the one unknown id, which no generation learns to predict, so they raise perplexity and bits per byte by an amount set by training length as much as by the text (the byte tokenizer has none).  \n"));
+            md.Append(F($"{unknown:N0} of the held-out tokens ({(double)unknown / r.Corpus.HeldOutTokensScored:P1}) never occur in the training text: each is scored as the one unknown id, which no generation learns to predict, so they raise perplexity and bits per byte by an amount set by training length as much as by the text.  \n"));
         }
 
         md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.  \n"));

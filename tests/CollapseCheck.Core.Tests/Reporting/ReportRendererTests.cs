@@ -19,6 +19,18 @@ public class ReportRendererTests
         Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reporting", "fixture-report.json")), ReportJson.Serialize(s_report));
 
     [Fact]
+    public void Held_out_tokens_the_training_text_never_used_are_reported_only_when_there_are_some()
+    {
+        Assert.Null(s_report.Corpus.HeldOutUnknownTokens);
+        Assert.DoesNotContain("heldOutUnknownTokens", ReportJson.Serialize(s_report));
+        Assert.DoesNotContain("never occur in the training text", MarkdownReport.Render(s_report));
+
+        var unknown = s_report with { Corpus = s_report.Corpus with { HeldOutUnknownTokens = 104 } };
+        Assert.Contains("\"heldOutUnknownTokens\": 104", ReportJson.Serialize(unknown));
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"104 of the held-out tokens ({104.0 / s_report.Corpus.HeldOutTokensScored:P1}) never occur in the training text"), MarkdownReport.Render(unknown));
+    }
+
+    [Fact]
     public void Markdown() => ReviewedText.Match(MarkdownReport.Render(s_report), "Reporting");
 
     [Fact]
