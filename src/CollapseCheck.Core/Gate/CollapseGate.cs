@@ -157,7 +157,8 @@ public static class CollapseGate
     /// <summary>
     /// The message of an MSBuild/GitHub error line, which is all a CI log shows: "metric at generation g is X,
     /// threshold Y (predicted Z × 1.25 + margin M)". With several seeds X is their mean, and each seed's value and
-    /// the margin their spread adds are named, so the threshold can be checked from the line alone (to the rounding of its four-decimal parts). The value and the threshold themselves are printed apart (<see cref="GateNumbers.Apart"/>).
+    /// the margin their spread adds are named, so the threshold can be checked from the line alone (to the rounding of
+    /// its four-decimal parts). The value and the threshold themselves are printed apart (<see cref="GateNumbers.Apart"/>).
     /// </summary>
     internal static string FailureLine(GateCheck c, IReadOnlyList<int> seeds, double tolerance)
     {
