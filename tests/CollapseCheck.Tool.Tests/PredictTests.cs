@@ -113,6 +113,10 @@ public class PredictTests : IDisposable
         var report = PredictJob.Execute(policy);
 
         Assert.Equal(surrogate, report.Surrogate is not null);
+        Assert.Equal(surrogate ? "surrogate" : "ledger", report.GateSource);
+        Assert.StartsWith(surrogate ? "the surrogate (second order moved" : "the ledger (second order moved", report.GateBasis);
+        // Replace keeps no real data: its long run alone fails run's gate, which predict now says.
+        Assert.Equal(mode == "replace", report.FailsOnLongRun);
         Assert.Equal(surrogate, report.Exactness.Contains("second order, which holds while c·(K − 1) is small, and the lineage moves", StringComparison.Ordinal));
         Assert.DoesNotContain("draws other than the model", report.Exactness, StringComparison.Ordinal);
         Assert.DoesNotContain("unbiased sampler's long run", report.LongRun.Sentence, StringComparison.Ordinal);
@@ -226,6 +230,17 @@ public class PredictTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("ppl ×gen0", stdout);
         Assert.Contains("Long run (converges-to-floor): accumulate converges to a floor", stdout.TrimEnd().Split('\n')[^1]);
+        Assert.StartsWith("The gate checks against the ledger (", stdout.Split('\n')[1]);
+    }
+
+    [Fact]
+    public void Human_output_says_when_the_long_run_alone_fails_runs_gate()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(mode: "replace"));
+        var (exit, stdout, _) = _tool.Run("predict", policy);
+        Assert.Equal(0, exit);
+        Assert.StartsWith("The gate checks against the surrogate (cut ", stdout.Split('\n')[1]);
+        Assert.StartsWith("run's gate fails this policy on its long run alone (CC1020)", stdout.TrimEnd().Split('\n')[^1]);
     }
 
     [Fact]

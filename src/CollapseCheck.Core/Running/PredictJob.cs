@@ -33,6 +33,15 @@ public sealed record PredictionReport(
     SurrogateResult? Surrogate,
     IReadOnlyList<GatePrediction> Gate)
 {
+    /// <summary>"ledger" or "surrogate": which of them the gate's rows come from.</summary>
+    public string GateSource { get; init; } = "";
+
+    /// <summary>Which theory the gate checks against and why, in one line.</summary>
+    public string GateBasis { get; init; } = "";
+
+    /// <summary>The long run alone fails run's gate (CC1020), whatever is measured: it collapses and gate.failOnPredictedCollapse is on.</summary>
+    public bool FailsOnLongRun { get; init; }
+
     public static PredictionReport Create(LineagePolicyFile policy, PreparedCorpus corpus, PolicyTheory theory)
     {
         var prediction = theory.Ledger;
@@ -44,13 +53,21 @@ public sealed record PredictionReport(
             // n is the subsample's size, an input of accumulate-subsample only.
             new LedgerSection(n.RealTokens, n.SyntheticTokens, policy.Lineage.Mode == LineageMode.AccumulateSubsample ? n.TrainingTokens : null, n.FreshRealTokens,
                 prediction.Generations.Select(g => new LedgerRow(g.Generation, g.C, g.UnigramDiversityRatio)).ToList(),
-                policy.Lineage.Mode == LineageMode.Mix ? policy.Lineage.RealFraction : null),
+                policy.Lineage.Mode == LineageMode.Mix ? policy.Lineage.RealFraction : null)
+            {
+                MixRealTokensPerGeneration = policy.Lineage.Mode == LineageMode.Mix ? n.MixRealTokens : null,
+            },
             new PredictionCorpus(corpus.Source.Description, corpus.Tokenizer.Name, statistics.Tokens, statistics.Unigram.Support, statistics.Bigram.Count, statistics.UnigramEntropyNats / Math.Log(2)),
             prediction.Generations,
             new LongRunSection(Names[prediction.LongRun.Behaviour], prediction.LongRun.FloorDiversityRatio, prediction.LongRun.HorizonGenerations, theory.LongRunSentence),
             theory.Validity.Explanation,
             theory.Surrogate,
-            prediction.Generations.Select(g => new GatePrediction(g.Generation, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation))).ToList());
+            prediction.Generations.Select(g => new GatePrediction(g.Generation, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation))).ToList())
+        {
+            GateSource = theory.UsesSurrogate ? "surrogate" : "ledger",
+            GateBasis = theory.Validity.Summary,
+            FailsOnLongRun = prediction.LongRun.Behaviour == LongRunBehaviour.Collapses && policy.Gate.FailOnPredictedCollapse,
+        };
     }
 
     public static readonly IReadOnlyDictionary<LongRunBehaviour, string> Names = new Dictionary<LongRunBehaviour, string>
@@ -70,7 +87,12 @@ public sealed record GatePrediction(int Generation, double PerplexityRatio, doub
 /// <param name="TrainingTokens">n, the subsample's size under accumulate-subsample; null in the modes that do not subsample.</param>
 /// <param name="RealFraction">λ, the real pool's share under mix; null in the other modes.</param>
 public sealed record LedgerSection(double RealTokens, double SyntheticTokensPerGeneration, double? TrainingTokens, double FreshRealTokensPerGeneration, IReadOnlyList<LedgerRow> Generations,
-    double? RealFraction);
+    double? RealFraction)
+{
+    /// <summary>mix only: r = round(m·λ/(1 − λ)), the real-pool tokens beside the m synthetic ones each generation.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? MixRealTokensPerGeneration { get; init; }
+}
 
 /// <param name="DiversityRatio">1 − c: expected Gini–Simpson diversity of model g over the truth's.</param>
 public sealed record LedgerRow(int Generation, double C, double DiversityRatio);

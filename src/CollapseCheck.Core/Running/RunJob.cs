@@ -155,7 +155,7 @@ public static class RunJob
         // should not pass unseen.
         if (policy.Evaluation.HeldOutTokens is { } asked && corpus.HeldOut.Length - 1 < asked)
         {
-            progress?.Preparing($"evaluation.heldOutTokens asks for {asked} tokens; the held-out split has {corpus.HeldOut.Length - 1} to score, so all of them are");
+            progress?.Preparing($"evaluation.heldOutTokens asks for {asked} tokens; the held-out split has {corpus.HeldOut.Length - 1} to score, so all of them are scored");
         }
 
         var theory = PredictTheory(policy, corpus, progress, cancellation);

@@ -136,12 +136,14 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
         }
     }
 
-    /// <summary>
-    /// Why the gate's prediction source is the surrogate, for the report, beyond what the policy's sampling settings
-    /// (echoed beside it) show: the cut, and the ledger's second order.
-    /// </summary>
+    /// <summary>Why the gate's prediction source is the surrogate, for the report and the run's console: every reason predict gives.</summary>
     public string SourceNote =>
-        (CutMatters ? F($"; {Cut}, more than {CutLimit})") : "") + (PastSecondOrder ? F($"; {SecondOrder}, more than {SecondOrderLimit}") : "");
+        string.Concat(Biases.Select(b => "; " + b)) + (CutMatters ? F($"; {Cut}, more than {CutLimit})") : "") + (PastSecondOrder ? F($"; {SecondOrder}, more than {SecondOrderLimit}") : "");
+
+    /// <summary>Which theory the gate checks against and why, in one short line for predict's head.</summary>
+    public string Summary => Holds
+        ? F($"the ledger (second order moved {SecondOrderTerm:G2}, cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###}; both within 0.1)")
+        : F($"the surrogate ({string.Join("; ", Biases.Concat(CutMatters ? [F($"cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###} > {CutLimit}")] : []).Concat(PastSecondOrder ? [F($"second order moved {SecondOrderTerm:G2} > {SecondOrderLimit}")] : []))})");
 
     /// <summary>The caveat on the ledger's long run when the sampler is not the one it models.</summary>
     public string LongRunCaveat => SamplerBiased

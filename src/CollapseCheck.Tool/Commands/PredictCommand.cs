@@ -35,8 +35,9 @@ internal static class PredictCommand
         var c = CultureInfo.InvariantCulture;
         var n = r.Ledger;
         var subsample = n.TrainingTokens is { } size ? string.Create(c, $", n = {size} training")
-            : n.RealFraction is { } share ? string.Create(c, $", λ = {share} real share") : "";
+            : n.RealFraction is { } share ? string.Create(c, $", λ = {share} real share (r = {n.MixRealTokensPerGeneration} real tokens per generation)") : "";
         o.WriteLine(string.Create(c, $"Theory for mode {r.Mode}: N0 = {n.RealTokens} real tokens, m = {n.SyntheticTokensPerGeneration} synthetic per generation{subsample}, f = {n.FreshRealTokensPerGeneration} fresh"));
+        o.WriteLine($"The gate checks against {r.GateBasis}.");
         o.WriteLine($"Corpus: {r.Corpus.Description}, {r.Corpus.Tokenizer} tokenizer, {r.Corpus.BigramContexts} bigram contexts; {r.Exactness}.");
         o.WriteLine();
         o.WriteLine("gen  c (one context)   diversity 1−c ↑  bigram diversity ↑  entropy loss bits ↓  KL bits ↓  ppl ×gen0 ↓  entropy ×gen0 ↑  diversity ×gen0 ↑");
@@ -73,5 +74,9 @@ internal static class PredictCommand
 
         o.WriteLine();
         o.WriteLine($"Long run ({r.LongRun.Behaviour}): {r.LongRun.Sentence}");
+        if (r.FailsOnLongRun)
+        {
+            o.WriteLine("run's gate fails this policy on its long run alone (CC1020), whatever is measured; gate.failOnPredictedCollapse: false turns that check off.");
+        }
     }
 }

@@ -53,6 +53,9 @@ public class LedgerValidityTests
         var validity = Of(Lineage(LineageMode.Accumulate, 10, new SamplingPolicy(0.8, 4, 0.9, null), dedupe: true), context: 64);
         Assert.Equal(["temperature 0.8", "top-k 4", "top-p 0.9", "dedupe"], validity.Biases);
         Assert.Contains("temperature 0.8, top-k 4, top-p 0.9, dedupe", validity.Explanation);
+        // The run's report names them too, not only predict.
+        Assert.Equal("; temperature 0.8; top-k 4; top-p 0.9; dedupe", validity.SourceNote);
+        Assert.Equal("the surrogate (temperature 0.8; top-k 4; top-p 0.9; dedupe)", validity.Summary);
 
         Assert.Empty(Of(Lineage(LineageMode.Accumulate, 10, new SamplingPolicy(1.0, 8, 1.0, null)), context: 64).Biases);
     }
