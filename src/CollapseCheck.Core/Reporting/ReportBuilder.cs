@@ -16,7 +16,7 @@ public static class ReportBuilder
 
     public static LineageReport Build(LineagePolicyFile policy, LineageResult result, PolicyTheory theory, GateVerdict verdict)
     {
-        var source = theory.UsesSurrogate ? "surrogate" : "ledger";
+        var source = theory.SourceName;
         var corpus = result.Corpus;
         var baseline = result.Generations[0];
         var vocabulary = corpus.Tokenizer.VocabularySize;

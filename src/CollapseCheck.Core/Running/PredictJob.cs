@@ -64,7 +64,7 @@ public sealed record PredictionReport(
             theory.Surrogate,
             prediction.Generations.Select(g => new GatePrediction(g.Generation, theory.PerplexityRatio(g.Generation), theory.EntropyRatio(g.Generation), theory.DiversityRatio(g.Generation))).ToList())
         {
-            GateSource = theory.UsesSurrogate ? "surrogate" : "ledger",
+            GateSource = theory.SourceName,
             GateBasis = theory.Validity.Summary,
             FailsOnLongRun = prediction.LongRun.Behaviour == LongRunBehaviour.Collapses && policy.Gate.FailOnPredictedCollapse,
         };

@@ -82,9 +82,9 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
 
         // Generation 0's own term is the real pool's noise, in both sides of every ratio: a cl100k pool alone reaches 0.2.
         // What the ratios rest on is how far the lineage moves it.
-        var term0 = 2 * Math.Max(ledger.Generations[0].KlNats, ledger.Generations[0].EntropyLossNats);
+        static double Term(GenerationPrediction g) => 2 * Math.Max(g.KlNats, g.EntropyLossNats);
         return new LedgerValidity(biases, cutLength, tokens == 0 ? 0 : (double)past / tokens, LastSyntheticShare(lineage, ledger.Counts),
-            ledger.Generations.Max(g => 2 * Math.Max(g.KlNats, g.EntropyLossNats)) - term0);
+            ledger.Generations.Max(Term) - Term(ledger.Generations[0]));
     }
 
     /// <summary>Synthetic text's share of generation G's training set (a subsample keeps the shares of what it draws from).</summary>
@@ -138,12 +138,16 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
 
     /// <summary>Why the gate's prediction source is the surrogate, for the report and the run's console: every reason predict gives.</summary>
     public string SourceNote =>
-        string.Concat(Biases.Select(b => "; " + b)) + (CutMatters ? F($"; {Cut}, more than {CutLimit})") : "") + (PastSecondOrder ? F($"; {SecondOrder}, more than {SecondOrderLimit}") : "");
+        string.Concat(Reasons(F($"{Cut}, more than {CutLimit})"), F($"{SecondOrder}, more than {SecondOrderLimit}")).Select(r => "; " + r));
 
     /// <summary>Which theory the gate checks against and why, in one short line for predict's head.</summary>
     public string Summary => Holds
         ? F($"the ledger (second order moved {SecondOrderTerm:G2}, cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###}; both within 0.1)")
-        : F($"the surrogate ({string.Join("; ", Biases.Concat(CutMatters ? [F($"cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###} > {CutLimit}")] : []).Concat(PastSecondOrder ? [F($"second order moved {SecondOrderTerm:G2} > {SecondOrderLimit}")] : []))})");
+        : F($"the surrogate ({string.Join("; ", Reasons(F($"cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###} > {CutLimit}"), F($"second order moved {SecondOrderTerm:G2} > {SecondOrderLimit}")))})");
+
+    /// <summary>Every reason the ledger does not hold: the sampler's settings, then the cut and the second order, each as the caller words it.</summary>
+    private IEnumerable<string> Reasons(string cut, string secondOrder) =>
+        Biases.Concat(CutMatters ? [cut] : []).Concat(PastSecondOrder ? [secondOrder] : []);
 
     /// <summary>The caveat on the ledger's long run when the sampler is not the one it models.</summary>
     public string LongRunCaveat => SamplerBiased

@@ -18,6 +18,9 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
 
     public bool UsesSurrogate => Surrogate is not null;
 
+    /// <summary>"surrogate" or "ledger": which of them the gate's predictions come from, as reports and predict's JSON name it.</summary>
+    public string SourceName => UsesSurrogate ? "surrogate" : "ledger";
+
     public string Source => UsesSurrogate
         ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler{Validity.SourceNote})"
         : "covariance ledger (the count model's expectation for an unbiased sampler, entropy and KL to second order)";
