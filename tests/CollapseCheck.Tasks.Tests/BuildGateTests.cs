@@ -220,7 +220,7 @@ public class BuildGateTests(PackagedBuild packages)
             var build = PackagedBuild.Dotnet(folder, "build");
             Assert.NotEqual(0, build.ExitCode);
             var policy = Path.Combine(folder, "collapsecheck.json");
-            Assert.Equal(2, build.Count(Regex.Escape($"{policy}(5,") + @"\d+\): error CC1020: the theory says this policy collapses")); // once in the log, once in the summary
+            Assert.Equal(2, build.Count(Regex.Escape($"{policy}(5,") + @"\d+\): error CC1020: the theory's long run fails this policy: replace without real data collapses")); // once in the log, once in the summary
 
             // The form compilers' errors have, which CI problem matchers (setup-dotnet's) turn into annotations on the file:
             // nothing between the location and "error", and the project in brackets at the end.

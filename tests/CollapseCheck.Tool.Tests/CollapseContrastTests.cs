@@ -27,6 +27,14 @@ public class CollapseContrastTests : IDisposable
         // Replace collapses by theory: the gate fails it (exit 1, CC1020 at lineage.mode) and still writes the report.
         Assert.True(exit == (mode == "replace" ? 1 : 0), stdout + stderr);
         Assert.Equal(mode == "replace", stderr.Contains($"{mode}.json(5,") && stderr.Contains("error CC1020:"));
+        if (mode == "replace")
+        {
+            // A CI log shows this line alone: the long run's clause, not the report's paragraph.
+            var line = stderr.Split('\n').Single(l => l.Contains("error CC1020:", StringComparison.Ordinal));
+            Assert.Contains("replace without real data collapses (the expected diversity halves every", line);
+            Assert.DoesNotContain("Wright–Fisher", line);
+            Assert.True(line[line.IndexOf("CC1020", StringComparison.Ordinal)..].Length < 300, line);
+        }
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_tool.PathOf(mode), "collapsecheck-report.json")));
         return json.RootElement.GetProperty("generations").EnumerateArray().Last().GetProperty("relativeToGeneration0").Clone();
     }

@@ -71,11 +71,11 @@ public static class CollapseGate
         if (longRun.Behaviour == LongRunBehaviour.Collapses && gate.FailOnPredictedCollapse)
         {
             failures.Add(new GateFailure(PredictedCollapseCode, "lineage.mode",
-                $"the theory says this policy collapses: {theory.LongRunSentence} (set gate.failOnPredictedCollapse to false to accept it)"));
+                $"the theory's long run fails this policy: {theory.LongRunHeadline}; the report's long run says why (set gate.failOnPredictedCollapse to false to accept it)"));
         }
 
         var summary = failures.Count == 0
-            ? $"pass: {PassDetail(checks.Count)}; {theory.LongRunSentence}"
+            ? $"pass: {PassDetail(checks.Count)}; long run: {theory.LongRunHeadline}"
             : $"fail: {FailDetail(failures)}";
         return new GateVerdict(
             failures.Count == 0,

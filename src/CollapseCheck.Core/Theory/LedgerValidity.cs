@@ -142,8 +142,11 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
 
     /// <summary>Which theory the gate checks against and why, in one short line for predict's head.</summary>
     public string Summary => Holds
-        ? F($"the ledger (second order moved {SecondOrderTerm:G2}, cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###}; both within 0.1)")
+        ? $"the ledger ({HoldsBasis})"
         : F($"the surrogate ({string.Join("; ", Reasons(F($"cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###} > {CutLimit}"), F($"second order moved {SecondOrderTerm:G2} > {SecondOrderLimit}")))})");
+
+    /// <summary>Why the ledger holds, in numbers: "second order moved 0.0031, cut 35 % × synthetic 22 % = 0.076; both within 0.1".</summary>
+    public string HoldsBasis => F($"second order moved {SecondOrderTerm:G2}, cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###}; both within 0.1");
 
     /// <summary>Every reason the ledger does not hold: the sampler's settings, then the cut and the second order, each as the caller words it.</summary>
     private IEnumerable<string> Reasons(string cut, string secondOrder) =>

@@ -23,7 +23,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
 
     public string Source => UsesSurrogate
         ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler{Validity.SourceNote})"
-        : "covariance ledger (the count model's expectation for an unbiased sampler, entropy and KL to second order)";
+        : $"covariance ledger (the count model's expectation for an unbiased sampler, entropy and KL to second order, which hold here: {Validity.HoldsBasis})";
 
     /// <summary>
     /// The ledger's long-run sentence. With a biased sampler that is the unbiased sampler's long run, whose floor, steady
@@ -32,6 +32,9 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// stood beside a surrogate at 0.84 of its diversity by generation 5.
     /// </summary>
     public string LongRunSentence => Ledger.LongRun.Sentence + Validity.LongRunCaveat;
+
+    /// <summary>The long run in a clause, for the verdict line and CC1020: a CI log shows those, the report the whole sentence.</summary>
+    public string LongRunHeadline => Ledger.LongRun.Headline + (Validity.SamplerBiased ? " for an unbiased, uncut sampler" : "");
 
     /// <param name="cancellation">Checked every few hundred documents of each pass over the corpus and inside the surrogate's runs: both take seconds on a big corpus.</param>
     /// <param name="surrogateProgress">Told (done, total) as the surrogate's runs finish generations; a big policy runs it for minutes.</param>

@@ -26,6 +26,8 @@ public sealed record GenerationPrediction(
     double EntropyRatio);
 
 /// <param name="FloorDiversityRatio">The single-context diversity ratio at the horizon: where it settles, when it has (0 for collapse; the sentence says when it is still moving).</param>
-public sealed record LongRun(LongRunBehaviour Behaviour, double FloorDiversityRatio, int HorizonGenerations, string Sentence);
+/// <param name="Sentence">The whole explanation, for the report and predict.</param>
+/// <param name="Headline">A clause of it short enough for a verdict line or an error in a CI log.</param>
+public sealed record LongRun(LongRunBehaviour Behaviour, double FloorDiversityRatio, int HorizonGenerations, string Sentence, string Headline);
 
 public sealed record TheoryPrediction(LedgerCounts Counts, IReadOnlyList<GenerationPrediction> Generations, LongRun LongRun);

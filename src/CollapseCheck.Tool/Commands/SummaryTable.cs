@@ -61,7 +61,12 @@ internal static class SummaryTable
             writer.WriteLine($"budget: {budget.Metric} at generation {budget.Generation}: {budget.Reason} {(budget.Passed ? "ok" : "FAIL")}");
         }
 
-        writer.WriteLine($"long run: {gate.LongRun}");
+        // A passing verdict's line names the long run; a failing one lists findings, so the table says it.
+        if (!gate.Passed)
+        {
+            writer.WriteLine($"long run: {gate.LongRun}");
+        }
+
         writer.WriteLine();
     }
 }

@@ -70,7 +70,7 @@ public class LedgerValidityTests
     {
         GenerationPrediction Row(int g, double kl) => new(g, 0, 1, 1, 0, 0, kl, kl / Math.Log(2), Math.Exp(kl - kl0), 1);
         var ledger = new TheoryPrediction(new LedgerCounts(1000, 100, 1000, 0, 0), [Row(0, kl0), Row(1, (kl0 + klLast) / 2), Row(2, klLast)],
-            new LongRun(LongRunBehaviour.Stationary, 1, TheoryPredictor.Horizon, ""));
+            new LongRun(LongRunBehaviour.Stationary, 1, TheoryPredictor.Horizon, "", ""));
 
         var validity = LedgerValidity.Of(Lineage(LineageMode.Accumulate, 10), context: 64, vocabularySize: 8, s_pool, ledger);
 

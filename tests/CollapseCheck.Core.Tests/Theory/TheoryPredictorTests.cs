@@ -24,6 +24,8 @@ public class TheoryPredictorTests
         Assert.Equal(expected, longRun.Behaviour);
         Assert.Contains(PolicyNames.Of(mode), longRun.Sentence);
         Assert.Equal(expected == LongRunBehaviour.Collapses, longRun.FloorDiversityRatio == 0);
+        Assert.StartsWith(PolicyNames.Of(mode) + (expected == LongRunBehaviour.Collapses ? " without real data collapses (" : " converges to a floor"), longRun.Headline);
+        Assert.True(longRun.Headline.Length < longRun.Sentence.Length / 2, longRun.Headline);
     }
 
     [Fact]
@@ -37,12 +39,14 @@ public class TheoryPredictorTests
         Assert.Contains("accumulate recovers: real data bounds the estimation noise, so the expected diversity dips to", recovers.Sentence);
         Assert.Contains($"by generation {TheoryPredictor.Horizon} (generation 0:", recovers.Sentence);
         Assert.DoesNotContain("converges to a floor", recovers.Sentence);
+        Assert.StartsWith("accumulate recovers after a dip at generation ", recovers.Headline);
 
         // Two real tokens beside 2,000 synthetic ones: far from its limit after 200 generations.
         var slow = new LineagePolicy(5, LineageMode.Mix, 2000, 0.001, 0, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
         var moving = TheoryPredictor.Classify(slow, TheoryPredictor.CountsFor(slow, 100_000));
         Assert.Contains($"at generation {TheoryPredictor.Horizon} and still falling there", moving.Sentence);
         Assert.DoesNotContain("settles", moving.Sentence);
+        Assert.Equal($"mix converges to a floor it has not reached by generation {TheoryPredictor.Horizon}", moving.Headline);
     }
 
     [Fact]
