@@ -155,11 +155,13 @@ public static class Cli
         catch (SignalledException e)
         {
             output.Error.WriteLine(e.Message);
+            output.KeepForDiagnostics(Errors.Stopped(e.ExitCode, e.Message));
             return e.ExitCode;
         }
         catch (OperationCanceledException)
         {
             output.Error.WriteLine(CancelledMessage);
+            output.KeepForDiagnostics(Errors.Stopped(CancelledExitCode, CancelledMessage));
             return CancelledExitCode;
         }
         catch (Exception e)
@@ -190,6 +192,9 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
 
     /// <summary>Every notice printed, for --diagnostics: the MSBuild task shows them in a default-verbosity build.</summary>
     public IReadOnlyList<Notice> Notices => _notices;
+
+    /// <summary>An error for --diagnostics that the console has already said in its own words.</summary>
+    public void KeepForDiagnostics(CollapseCheckException error) => _reported.Add(error);
 
     /// <summary>Something that passes but should be seen: printed, kept for --diagnostics, and a notice in GitHub Actions.</summary>
     public void Note(string code, string file, string message)

@@ -91,9 +91,37 @@ public class LineageEndToEndTests : IDisposable
     [CtrlCFact]
     public void Ctrl_C_stops_a_run_mid_training_with_its_message_exit_130_and_no_report()
     {
-        // Long enough that the signal lands inside generation 0's training, which is where it used to kill the process.
+        var (exit, stderr) = StopMidTraining("-INT");
+        Assert.Equal(130, exit);
+        Assert.Contains("collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.", stderr);
+        Assert.Contains(Cli.CancelledMessage, stderr);
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
+    [UnixFact]
+    public void SIGTERM_stops_a_run_with_exit_143_no_report_and_says_so_in_the_diagnostics_file()
+    {
+        var diagnostics = _tool.PathOf("diagnostics.json");
+        var (exit, stderr) = StopMidTraining("-TERM", "--diagnostics", diagnostics);
+        Assert.Equal(143, exit);
+        Assert.Contains("collapsecheck: SIGTERM: stopping at the next step; a second signal ends the process at once.", stderr);
+        Assert.Contains(Cli.CancelledMessage, stderr);
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+
+        // The MSBuild task reads this file: the entry names the signal, where it used to find no error and guess.
+        using var json = JsonDocument.Parse(File.ReadAllText(diagnostics));
+        Assert.Equal(143, json.RootElement.GetProperty("exitCode").GetInt32());
+        var entry = Assert.Single(json.RootElement.GetProperty("diagnostics").EnumerateArray());
+        Assert.Equal("CC0060", entry.GetProperty("code").GetString());
+        Assert.Equal("error", entry.GetProperty("severity").GetString());
+        Assert.Equal("stopped by SIGTERM, exit code 143: cancelled; no report was written.", entry.GetProperty("message").GetString());
+    }
+
+    /// <summary>Starts a run long enough that the signal lands inside generation 0's training, where it used to kill the process, and sends it.</summary>
+    private (int Exit, string Stderr) StopMidTraining(string signal, params string[] extra)
+    {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"steps\": 25", "\"steps\": 1000000"));
-        using var tool = _tool.StartProcess(null, "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off");
+        using var tool = _tool.StartProcess(null, ["run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off", .. extra]);
         try
         {
             var stderr = new System.Text.StringBuilder();
@@ -105,19 +133,16 @@ public class LineageEndToEndTests : IDisposable
 
             Assert.True(line is not null, $"the run ended before training:\n{stderr}");
             Thread.Sleep(500);
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            using (var kill = System.Diagnostics.Process.Start("kill", [signal, tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 kill.WaitForExit();
             }
 
             // Read while waiting, bounded: a run that ignored the signal would keep stderr open for ever.
             var rest = tool.StandardError.ReadToEndAsync();
-            Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(1)), "the run did not stop after Ctrl+C");
+            Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(1)), $"the run did not stop after kill {signal}");
             Assert.True(rest.Wait(TimeSpan.FromSeconds(10)), "stderr stayed open after the run exited");
-            Assert.Equal(130, tool.ExitCode);
-            Assert.Contains("collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.", rest.Result);
-            Assert.Contains(Cli.CancelledMessage, rest.Result);
-            Assert.False(Directory.Exists(_tool.PathOf("out")));
+            return (tool.ExitCode, rest.Result);
         }
         finally
         {

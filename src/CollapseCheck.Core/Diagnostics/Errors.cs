@@ -187,6 +187,13 @@ public static class Errors
             : $"\"{string.Concat(path.Select(c => c is '\\' or '"' or '$' or '`' ? $"\\{c}" : c.ToString()))}\"";
 
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
+    /// <summary>
+    /// A command a signal stopped, for --diagnostics only (the console has its own line): a build reading the file then
+    /// names the signal rather than guessing why the tool ended without an error.
+    /// </summary>
+    public static CollapseCheckException Stopped(int exitCode, string message) =>
+        new("CC0060", $"stopped by {(exitCode == 143 ? "SIGTERM" : "Ctrl+C (SIGINT)")}, exit code {exitCode}: {(message.StartsWith("collapsecheck: ", StringComparison.Ordinal) ? message["collapsecheck: ".Length..] : message)}");
+
     public static CollapseCheckException Internal(Exception inner) =>
         new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);
 }
