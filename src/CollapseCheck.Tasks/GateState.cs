@@ -8,7 +8,7 @@ namespace CollapseCheck.Tasks;
 /// the builds that skip it). Paths come from the targets relative to the project.
 /// </summary>
 /// <param name="diagnosticsFile">The tool's --diagnostics file, whose notices a pass keeps.</param>
-internal sealed class GateState(string projectDirectory, string stampFile, string reportFile, string corpusListFile, string noticesFile, string diagnosticsFile)
+internal sealed class GateState(string projectDirectory, string stampFile, string reportFile, string corpusListFile, string corpusFoldersFile, string noticesFile, string diagnosticsFile)
 {
     public string Stamp => Path.GetFullPath(stampFile, projectDirectory);
 
@@ -45,8 +45,8 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
     }
 
     /// <summary>
-    /// The run manifest's corpus files into the corpus list, when this run wrote a manifest (a gate that failed did
-    /// too; bad input did not, and then the last list stands).
+    /// The run manifest's corpus files into the corpus list, and its corpus folders into theirs, when this run wrote a
+    /// manifest (a gate that failed did too; bad input did not, and then the last lists stand).
     /// </summary>
     /// <returns>Why the list could not be written, or null.</returns>
     public string? RecordCorpusFiles(string outputFolder, DateTime started)
@@ -65,6 +65,15 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
                 .Select(f => new FileInfo(f))
                 .SelectMany(f => f.LinkTarget is null ? [f.FullName] : new[] { f.FullName, f.ResolveLinkTarget(returnFinalTarget: true)?.FullName }.OfType<string>());
             WriteWhole(corpusListFile, temp => File.WriteAllLines(temp, files));
+            if (corpusFoldersFile.Length > 0)
+            {
+                // A manifest from a tool before corpusFolders: no folders, and a file added is found as before, at a rerun.
+                var folders = json.RootElement.TryGetProperty("corpusFolders", out var listed)
+                    ? listed.EnumerateArray().Select(f => f.GetString()).OfType<string>()
+                    : [];
+                WriteWhole(corpusFoldersFile, temp => File.WriteAllLines(temp, folders));
+            }
+
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)

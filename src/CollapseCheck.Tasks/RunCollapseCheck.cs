@@ -60,6 +60,13 @@ public sealed class RunCollapseCheck : ToolTask
     /// </summary>
     public string CorpusListFile { get; set; } = "";
 
+    /// <summary>
+    /// Where the folders the globs found the corpus in are listed (the run manifest's corpusFolders): a file added
+    /// there is in no list of the last run's files, but changes its folder's time, which the targets compare with the
+    /// stamp before deciding the gate is up to date.
+    /// </summary>
+    public string CorpusFoldersFile { get; set; } = "";
+
     /// <summary>Where a passing gate's notices are kept, for the builds that find it up to date to log again.</summary>
     public string NoticesFile { get; set; } = "";
 
@@ -77,7 +84,7 @@ public sealed class RunCollapseCheck : ToolTask
     {
         // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
         // one gates while the others wait, then find the stamp it wrote.
-        var state = new GateState(ProjectDirectory, StampFile, ReportFile, CorpusListFile, NoticesFile, DiagnosticsFile);
+        var state = new GateState(ProjectDirectory, StampFile, ReportFile, CorpusListFile, CorpusFoldersFile, NoticesFile, DiagnosticsFile);
         FileStream? gate;
         try
         {
@@ -126,7 +133,7 @@ public sealed class RunCollapseCheck : ToolTask
         base.Execute();
         if (state.RecordCorpusFiles(OutputFolder, started) is { } unrecorded)
         {
-            Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files were not recorded for the next build's inputs ({0})", unrecorded);
+            Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files and folders were not recorded for the next build's inputs ({0})", unrecorded);
         }
 
         // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure); MSBuildWarningsAsErrors

@@ -160,7 +160,7 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
-    public void An_edited_or_deleted_corpus_file_reruns_the_gate_without_being_declared()
+    public void An_edited_deleted_or_added_corpus_file_reruns_the_gate_without_being_declared()
     {
         var folder = Consumer("corpus", PassingPolicy.Replace("\"builtin:dotnet-docs\"], \"maxBytes\": 30000", "\"data/*.txt\"]"));
         Directory.CreateDirectory(Path.Combine(folder, "data"));
@@ -182,6 +182,15 @@ public class BuildGateTests(PackagedBuild packages)
         var deleted = PackagedBuild.Dotnet(folder, "build", "-v", "n");
         deleted.AssertSuccess();
         Assert.Contains(GateRan, deleted.Output);
+        Assert.Contains("Skipping target \"CollapseCheck\"", PackagedBuild.Dotnet(folder, "build", "-v", "n").Output);
+
+        // A file the glob finds that no list of the last run's files holds: its folder's time says it came.
+        File.WriteAllText(Path.Combine(folder, "data", "d.txt"), Paragraphs("d", 40));
+        var added = PackagedBuild.Dotnet(folder, "build", "-v", "n");
+        added.AssertSuccess();
+        Assert.Contains("CollapseCheck: the corpus folder " + Path.Combine(folder, "data") + " changed since the gate last passed", added.Output);
+        Assert.Contains(GateRan, added.Output);
+        Assert.Contains("Skipping target \"CollapseCheck\"", PackagedBuild.Dotnet(folder, "build", "-v", "n").Output);
     }
 
     /// <summary>Paragraphs of words drawn from a short list, different for each name: enough text for a tiny lineage.</summary>

@@ -36,6 +36,9 @@ internal sealed class CorpusFiles
     // Own outputs the globs matched and left out, for the run to say how many.
     private readonly List<string> _leftOut = [];
 
+    // Each glob's folder and the folders between it and each file it matched (see Match's searched).
+    private readonly SortedSet<string> _searched = new(StringComparer.Ordinal);
+
     private CorpusFiles(string baseDirectory, List<string> excludes, List<string> anywhere, OwnOutputs own)
     {
         _baseDirectory = baseDirectory;
@@ -53,8 +56,13 @@ internal sealed class CorpusFiles
     /// a pattern at all is added to <paramref name="problems"/> at its item, and so is each exclude that is not one.
     /// </summary>
     /// <param name="leftOut">Receives the tool's own files that globs matched and left out, for the tool to say so.</param>
+    /// <param name="searched">
+    /// Receives each glob's folder and the folders on the way from it to a file it matched: a file added or removed
+    /// there changes that folder's time, so the MSBuild task reruns the gate for a file no list of the matches holds.
+    /// Not every folder the walk entered: a `**` from the project's folder walks bin/ and obj/, which change every build.
+    /// </param>
     public static List<string> Match(IReadOnlyList<CorpusPattern> patterns, IReadOnlyList<string> exclude, Func<int, SourceLocation?> excludeAt,
-        string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null)
+        string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null, List<string>? searched = null)
     {
         var excludes = new List<string>();
         var anywhere = new List<string>();
@@ -100,6 +108,7 @@ internal sealed class CorpusFiles
         // The first path (in ordinal order) to each file, when links make several lead to it.
         var seen = new HashSet<string>(StringComparer.Ordinal);
         leftOut?.AddRange(files._leftOut.Where(path => !all.Contains(path)).Distinct().Order(StringComparer.Ordinal));
+        searched?.AddRange(files._searched);
         return all.Where(path => seen.Add(files.CanonicalOf(path))).ToList();
     }
 
@@ -135,6 +144,13 @@ internal sealed class CorpusFiles
         found.RemoveAll(own.Contains);
         if (found.Count > 0)
         {
+            foreach (var path in found)
+            {
+                for (var folder = Path.GetDirectoryName(path); folder is not null && folder.StartsWith(walkRoot, StringComparison.Ordinal) && _searched.Add(folder); folder = Path.GetDirectoryName(folder))
+                {
+                }
+            }
+
             return found;
         }
 

@@ -45,9 +45,9 @@ public static partial class CorpusLoader
             }
         }
 
-        var leftOut = new List<string>();
+        var (leftOut, searched) = (new List<string>(), new List<string>());
         var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems,
-            policyForLocations?.SourcePath, leftOut);
+            policyForLocations?.SourcePath, leftOut, searched);
         if (problems.Count > 0)
         {
             throw Errors.Together(problems);
@@ -84,7 +84,7 @@ public static partial class CorpusLoader
             throw Errors.CorpusEmpty(at, $"{string.Join(", ", policy.Include)} gave no non-blank document");
         }
 
-        return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut };
+        return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, SearchedFolders = searched };
     }
 
     /// <summary>What is wrong with <paramref name="file"/> as a link, if it is one that leads nowhere (File.Exists says yes to any link).</summary>

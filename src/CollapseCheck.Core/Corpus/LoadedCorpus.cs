@@ -14,6 +14,9 @@ public sealed record LoadedCorpus(
     /// </summary>
     public IReadOnlyList<string> LeftOut { get; init; } = [];
 
+    /// <summary>Folders where a file added or removed changes what the globs match (see <see cref="CorpusFiles.Match"/>); for the run manifest.</summary>
+    public IReadOnlyList<string> SearchedFolders { get; init; } = [];
+
     public long TrainBytes => Train.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text));
 
     public long HeldOutBytes => HeldOut.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d.Text));

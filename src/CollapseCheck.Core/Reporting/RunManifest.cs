@@ -21,6 +21,7 @@ public sealed record RunManifest(
     string Device,
     NativeManifest? Native,
     IReadOnlyList<string> CorpusFiles,
+    IReadOnlyList<string> CorpusFolders,
     IReadOnlyList<GenerationTiming> Generations)
 {
     public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, IReadOnlyList<LineageResult> results, NativeSetup? native, int threads) => new(
@@ -36,6 +37,7 @@ public sealed record RunManifest(
         results[0].Device,
         native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
         results[0].Corpus.Source.Files,
+        results[0].Corpus.Source.SearchedFolders,
         results.SelectMany(r => r.Timings.Select((t, g) => new GenerationTiming(r.Seed, g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds, t.Cached))).ToList());
 }
 

@@ -17,6 +17,22 @@ public sealed class CorpusFilesTests : CorpusFolder
     }
 
     [Fact]
+    public void The_searched_folders_are_each_globs_folder_and_those_on_the_way_to_a_match_not_every_folder_walked()
+    {
+        Write("data/a/x.txt", Paragraphs("x", 10));
+        Write("data/a/deep/y.txt", Paragraphs("y", 10));
+        Write("data/b/z.md", Paragraphs("z", 10));
+        Write("data/skip/w.txt", Paragraphs("w", 10));
+        Write("notes.txt", Paragraphs("n", 10));
+        var corpus = Load(Policy(["data/**/*.txt", "notes.txt"], exclude: ["data/skip/**"]));
+
+        // data/b holds no match and data/skip only excluded ones: a build writing there (bin/, obj/) must not rerun the
+        // gate; a file named on its own has no folder to watch, its own time says it changed.
+        string[] expected = [Path.Combine(Folder, "data"), Path.Combine(Folder, "data", "a"), Path.Combine(Folder, "data", "a", "deep")];
+        Assert.Equal(expected, corpus.SearchedFolders);
+    }
+
+    [Fact]
     public void A_pattern_whose_every_match_is_excluded_blames_the_exclude()
     {
         Write("data/a.txt", Paragraphs("a", 10));
