@@ -101,6 +101,34 @@ public class PredictTests : IDisposable
         Assert.Equal(caveat, sentence.Contains("That is the unbiased, uncut sampler's long run", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Where_only_the_sampler_is_biased_the_gates_perplexity_is_the_ledgers_times_the_samplers_effect()
+    {
+        // Temperature 0.999 reshapes nothing that matters, so the gate should predict what temperature 1's ledger does.
+        // The count model alone read about ×1.012 here against the ledger's ×1.006: it prices each held-out token a
+        // generation lost at add-0.01, which a network never does.
+        var policy = _tool.Write("collapsecheck.json", """
+            {
+              "corpus": { "include": ["builtin:dotnet-docs"], "maxBytes": 100000 },
+              "model": { "context": 1024 },
+              "lineage": { "mode": "mix", "realFraction": 0.75, "sampling": { "temperature": 0.999 } }
+            }
+            """);
+
+        var report = PredictJob.Execute(policy);
+
+        Assert.Equal("surrogate", report.GateSource);
+        Assert.Equal("ledger × sampler effect", report.GatePerplexity);
+        foreach (var g in report.Generations.Skip(1))
+        {
+            var (ledger, gate, raw) = (g.PerplexityRatio, report.Gate[g.Generation].PerplexityRatio, report.Surrogate!.Generations[g.Generation].PerplexityRatio.Mean);
+            Assert.True(Math.Abs(gate - ledger) < 0.0015, $"generation {g.Generation}: gate ×{gate}, ledger ×{ledger}");
+            Assert.True(raw - ledger > 0.004, $"generation {g.Generation}: the surrogate alone ×{raw}, ledger ×{ledger}: the case no longer shows the add-δ term");
+            // Entropy and diversity are the surrogate's own: the sampler's effect on them is what it models.
+            Assert.Equal(report.Surrogate.Generations[g.Generation].EntropyRatio.Mean, report.Gate[g.Generation].EntropyRatio);
+        }
+    }
+
     [Theory]
     // Accumulate keeps the real pool: c·(K − 1) stays near 0.05. Replace at m = 1,500 reaches 1.6, where the ledger's
     // second-order perplexity and entropy are far from the count model's own. A context of 256 cuts few documents.
@@ -114,6 +142,7 @@ public class PredictTests : IDisposable
 
         Assert.Equal(surrogate, report.Surrogate is not null);
         Assert.Equal(surrogate ? "surrogate" : "ledger", report.GateSource);
+        Assert.Equal(report.GateSource, report.GatePerplexity);
         Assert.StartsWith(surrogate ? "the surrogate (second order moved" : "the ledger (second order moved", report.GateBasis);
         // Replace keeps no real data: its long run alone fails run's gate, which predict now says.
         Assert.Equal(mode == "replace", report.FailsOnLongRun);

@@ -39,6 +39,12 @@ public sealed record PredictionReport(
     /// <summary>Which theory the gate checks against and why, in one line.</summary>
     public string GateBasis { get; init; } = "";
 
+    /// <summary>
+    /// Where the gate's perplexity rows come from: "ledger", "surrogate", or "ledger × sampler effect" (the ledger's
+    /// ratio × the surrogate's with this sampler over its ratio with an unbiased one, where only the sampler is biased).
+    /// </summary>
+    public string GatePerplexity { get; init; } = "";
+
     /// <summary>The long run alone fails run's gate (CC1020), whatever is measured: it collapses and gate.failOnPredictedCollapse is on.</summary>
     public bool FailsOnLongRun { get; init; }
 
@@ -66,6 +72,7 @@ public sealed record PredictionReport(
         {
             GateSource = theory.SourceName,
             GateBasis = theory.Validity.Summary,
+            GatePerplexity = theory.PerplexitySourceName,
             FailsOnLongRun = prediction.LongRun.Behaviour == LongRunBehaviour.Collapses && policy.Gate.FailOnPredictedCollapse,
         };
     }

@@ -102,7 +102,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
 
     private bool CutMatters => CutWeight > CutLimit;
 
-    private bool PastSecondOrder => SecondOrderTerm > SecondOrderLimit;
+    public bool PastSecondOrder => SecondOrderTerm > SecondOrderLimit;
 
     /// <summary>The sampler's cut in numbers: "the sampler's cut at 64 tokens leaves out 35 % of the real documents' tokens, and synthetic text is 22 % of the last generation's training set (product 0.076".</summary>
     private string Cut => F($"the sampler's cut at {CutLength} tokens leaves out {CutShare:P0} of the real documents' tokens, and synthetic text is {SyntheticShare:P0} of the last generation's training set (product {CutWeight:0.###}");
@@ -130,9 +130,11 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
                 reasons.Add(F($"{SecondOrder}, more than {SecondOrderLimit}"));
             }
 
-            return string.Join("; ", reasons) + (SamplerBiased
-                ? ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's and the gate checks them"
-                : ": the ledger's c stands, its entropy and perplexity rows do not, and the gate checks the surrogate's ratios");
+            return string.Join("; ", reasons) + (!SamplerBiased
+                ? ": the ledger's c stands, its entropy and perplexity rows do not, and the gate checks the surrogate's ratios"
+                : PastSecondOrder
+                    ? ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's and the gate checks them"
+                    : ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's; the gate checks the surrogate's entropy and diversity, and the ledger's perplexity × the sampler's effect on the surrogate's (its ratio with this sampler over its ratio with an unbiased one)");
         }
     }
 

@@ -16,13 +16,28 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// <summary>Seeded count-model runs per surrogate prediction: enough for percentiles, cheap beside one training.</summary>
     public const int SurrogateRuns = 16;
 
+    /// <summary>
+    /// The same surrogate runs (same seeds) with an unbiased, uncut sampler, present when the sampler is biased but the
+    /// ledger's second-order terms hold. The count model's held-out cross-entropy also charges every (context, token)
+    /// pair a generation's training set happens to lose at the add-δ price, log((n + δV)/δ): a term of the same size as
+    /// the ledger's whole second-order KL at corpus scale (mix at λ 0.75, byte tokens: ×1.025 against the ledger's ×1.015
+    /// at temperature 1), set by δ rather than by anything the neural evaluator computes. Taking the perplexity as the
+    /// ledger's times the sampler's effect (biased over unbiased surrogate) keeps that term out of the gate and makes a
+    /// temperature of 0.999 predict what 1 does.
+    /// </summary>
+    public SurrogateResult? UnbiasedSurrogate { get; init; }
+
     public bool UsesSurrogate => Surrogate is not null;
 
     /// <summary>"surrogate" or "ledger": which of them the gate's predictions come from, as reports and predict's JSON name it.</summary>
     public string SourceName => UsesSurrogate ? "surrogate" : "ledger";
 
+    /// <summary>Where the gate's perplexity comes from, which differs from <see cref="SourceName"/> where only the sampler is biased.</summary>
+    public string PerplexitySourceName => UnbiasedSurrogate is null ? SourceName : "ledger × sampler effect";
+
     public string Source => UsesSurrogate
         ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler{Validity.SourceNote})"
+            + (UnbiasedSurrogate is null ? "" : "; perplexity: the covariance ledger's × the sampler's effect (the surrogate's ratio with this sampler over its ratio with an unbiased, uncut one, so the count model's price for tokens a generation loses cancels)")
         : $"covariance ledger (the count model's expectation for an unbiased sampler, entropy and KL to second order, which hold here: {Validity.HoldsBasis})";
 
     /// <summary>
@@ -46,14 +61,20 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
         try
         {
             var validity = LedgerValidity.Of(policy.Lineage, policy.Model.Context, corpus.Tokenizer.VocabularySize, corpus.RealPool, ledger);
+            // Only the sampler keeps the ledger from holding: its perplexity stands, scaled by the sampler's effect.
+            var scaled = validity.SamplerBiased && !validity.PastSecondOrder;
             step?.Invoke(validity.Holds
                 ? "the covariance ledger"
-                : $"{SurrogateRuns} runs of the bigram surrogate with the policy's sampler{(validity.SamplerBiased ? "" : " (the ledger's second-order terms are past where they hold)")}");
-            var surrogate = !validity.Holds
-                ? CountModelSurrogate.Run(policy.Lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
-                    corpus.Tokenizer.EndOfDocumentId, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation, surrogateProgress)
+                : $"{SurrogateRuns} runs of the bigram surrogate with the policy's sampler{(scaled ? $" and {SurrogateRuns} with an unbiased one" : validity.SamplerBiased ? "" : " (the ledger's second-order terms are past where they hold)")}");
+            var passes = scaled ? 2 : 1;
+            SurrogateResult Surrogate(LineagePolicy lineage, int maxLength, int pass) => CountModelSurrogate.Run(lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
+                corpus.Tokenizer.EndOfDocumentId, maxLength, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation,
+                surrogateProgress is null ? null : (done, total) => surrogateProgress(pass * total + done, passes * total));
+            var surrogate = !validity.Holds ? Surrogate(policy.Lineage, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, 0) : null;
+            var unbiased = scaled
+                ? Surrogate(policy.Lineage with { Sampling = new SamplingPolicy(1.0, 0, 1.0, null), Filters = new FilterPolicy(false) }, UncutLength, 1)
                 : null;
-            return new PolicyTheory(ledger, surrogate, statistics, validity);
+            return new PolicyTheory(ledger, surrogate, statistics, validity) { UnbiasedSurrogate = unbiased };
         }
         catch (SamplingStalledException e)
         {
@@ -61,8 +82,16 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
         }
     }
 
+    /// <summary>A cap on the unbiased surrogate's documents that no real one reaches: they end where the count model ends them.</summary>
+    private const int UncutLength = 1 << 20;
+
     /// <summary>Predicted held-out perplexity relative to generation 0.</summary>
-    public double PerplexityRatio(int g) => Surrogate?.Generations[g].PerplexityRatio.Mean ?? Ledger.Generations[g].PerplexityRatio;
+    public double PerplexityRatio(int g) => (Surrogate, UnbiasedSurrogate) switch
+    {
+        (null, _) => Ledger.Generations[g].PerplexityRatio,
+        ({ } biased, { } unbiased) => Ledger.Generations[g].PerplexityRatio * biased.Generations[g].PerplexityRatio.Mean / unbiased.Generations[g].PerplexityRatio.Mean,
+        ({ } biased, null) => biased.Generations[g].PerplexityRatio.Mean,
+    };
 
     /// <summary>Predicted generated-text entropy relative to generation 0.</summary>
     public double EntropyRatio(int g) => Surrogate?.Generations[g].EntropyRatio.Mean ?? Ledger.Generations[g].EntropyRatio;
