@@ -147,6 +147,8 @@ public class VerifyTests : IDisposable
     [InlineData("[]", 1, 1)]
     [InlineData("null", 1, 1)]
     [InlineData("{ \"policy\": {},\n  \"a\": 1,\n  \"a\": 2 }", 3, 3)]
+    [InlineData("", 1, 1)]
+    [InlineData(" \n", 1, 1)]
     public void A_snapshot_that_is_not_a_report_is_located_and_accept_replaces_it(string text, int line, int column)
     {
         var policy = WithMinimalReportAndSnapshot();
@@ -159,6 +161,54 @@ public class VerifyTests : IDisposable
 
         Assert.Equal(0, _tool.Run("accept", policy).Exit);
         Assert.Equal(0, _tool.Run("verify", policy).Exit);
+    }
+
+    [Fact]
+    public void A_report_without_its_markdown_is_incomplete_and_leaves_nothing_for_accept()
+    {
+        // It wrote an empty received Markdown, which accept made an empty snapshot.
+        var policy = WithMinimalReportAndSnapshot();
+        File.Delete(_tool.PathOf("collapsecheck-out/collapsecheck-report.md"));
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2004: the report's Markdown", error);
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.md")));
+        Assert.Equal("# report\n", File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md")));
+    }
+
+    [Fact]
+    public void A_folder_in_a_snapshots_place_is_named_by_verify_and_accept_moves_nothing()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        File.Delete(_tool.PathOf("collapsecheck-report.verified.json"));
+        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.verified.json"));
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2006: the verified snapshot is not a report: it is a folder, not a file", error);
+        Assert.DoesNotContain("CC2002", error);
+
+        // With the Markdown's place a folder, accept used to move the JSON and then crash (CC0099): a half-accepted pair.
+        Directory.Delete(_tool.PathOf("collapsecheck-report.verified.json"));
+        File.Delete(_tool.PathOf("collapsecheck-report.verified.md"));
+        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.verified.md"));
+        (exit, _, error) = _tool.Run("accept", policy);
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0030:", error);
+        Assert.Contains("collapsecheck-report.verified.md' is a folder", error);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.verified.json")));
+    }
+
+    [UnixFact]
+    public void A_snapshot_link_that_loops_is_unreadable_not_an_internal_error()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        File.Delete(_tool.PathOf("collapsecheck-report.verified.json"));
+        File.CreateSymbolicLink(_tool.PathOf("collapsecheck-report.verified.json"), _tool.PathOf("collapsecheck-report.verified.json"));
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2006: the verified snapshot is not a report: it cannot be read", error);
+        Assert.DoesNotContain("CC0099", error);
     }
 
     [Fact]
@@ -246,7 +296,9 @@ public class VerifyTests : IDisposable
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
         var echo = ReportJson.Serialize(ReportBuilder.Echo(PolicyLoader.Load(policy)));
         _tool.Write("collapsecheck-out/collapsecheck-report.json", $"{{ \"policy\": {echo} }}");
+        _tool.Write("collapsecheck-out/collapsecheck-report.md", "# report\n");
         _tool.Write("collapsecheck-report.verified.json", $"{{ \"policy\": {echo} }}");
+        _tool.Write("collapsecheck-report.verified.md", "# report\n");
         return policy;
     }
 }

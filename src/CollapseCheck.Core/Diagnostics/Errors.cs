@@ -164,6 +164,9 @@ public static class Errors
     public static CollapseCheckException ReportMissing(string path, string? policy) =>
         new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first, or pass the --out the run wrote to");
 
+    public static CollapseCheckException ReportIncomplete(string markdownPath, string? policy) =>
+        new("CC2004", $"the report's Markdown '{markdownPath}' is missing (a run writes it beside the JSON); run {Command("run", policy)} (or 'run --verify') again");
+
     /// <summary>A committed snapshot that is not a report (a merge conflict, a bad hand edit): the received one replaces it on accept.</summary>
     public static CollapseCheckException SnapshotUnreadable(SourceLocation at, string detail, string received, string? policy) =>
         new("CC2006", $"the verified snapshot is not a report: {detail}; the current report is in '{received}': review it and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot, or restore the snapshot from version control", at);
@@ -193,6 +196,10 @@ public static class Errors
     /// </summary>
     public static CollapseCheckException Stopped(int exitCode, string message) =>
         new("CC0060", $"stopped by {(exitCode == 143 ? "SIGTERM" : "Ctrl+C (SIGINT)")}, exit code {exitCode}: {(message.StartsWith("collapsecheck: ", StringComparison.Ordinal) ? message["collapsecheck: ".Length..] : message)}");
+
+    /// <summary>accept would replace a folder with a file: refused before anything moves, so the snapshot stays a pair.</summary>
+    public static CollapseCheckException SnapshotPathIsAFolder(string path) =>
+        new("CC0030", $"'{path}' is a folder where accept writes a snapshot file; remove or rename it, then accept again");
 
     public static CollapseCheckException Internal(Exception inner) =>
         new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);

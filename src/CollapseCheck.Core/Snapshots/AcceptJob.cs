@@ -33,6 +33,12 @@ public static class AcceptJob
         var overrides = VerifyJob.ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)])
             .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
 
+        // Checked before either move: a JSON snapshot accepted beside the old Markdown one is a pair no run wrote.
+        if (new[] { files.VerifiedJson, files.VerifiedMarkdown }.FirstOrDefault(Directory.Exists) is { } folder)
+        {
+            throw Errors.SnapshotPathIsAFolder(folder);
+        }
+
         try
         {
             File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);

@@ -13,14 +13,35 @@ internal static class SnapshotJson
     public static string ReadJson(string path, Func<SourceLocation, string, CollapseCheckException>? unreadable = null)
     {
         unreadable ??= Errors.ReportUnreadable;
-        var text = File.ReadAllText(path);
+        var start = new SourceLocation(path, 1, 1);
+        if (Directory.Exists(path))
+        {
+            throw unreadable(start, "it is a folder, not a file");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A link that loops or leads nowhere, a file the system will not read.
+            throw unreadable(start, $"it cannot be read ({e.Message.TrimEnd('.')})");
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw unreadable(start, "the file is empty");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(text);
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("policy", out var policy) || policy.ValueKind != JsonValueKind.Object)
             {
-                throw unreadable(new SourceLocation(path, 1, 1), "a report is a JSON object with a \"policy\" object, and this is not one");
+                throw unreadable(start, "a report is a JSON object with a \"policy\" object, and this is not one");
             }
         }
         catch (JsonException e)

@@ -67,10 +67,17 @@ public static class VerifyJob
         var receivedJson = SnapshotJson.ReadJson(reportPath);
         ThrowIfStale(policy, policyPath, reportPath, receivedJson);
         var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
-        var receivedMarkdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "";
+        if (!File.Exists(markdownPath))
+        {
+            // A run writes both: an empty received Markdown would become an empty snapshot on accept.
+            throw Errors.ReportIncomplete(markdownPath, policyPath);
+        }
+
+        var receivedMarkdown = File.ReadAllText(markdownPath);
         var files = SnapshotFiles.For(policyPath);
 
-        if (!File.Exists(files.VerifiedJson))
+        // A folder in the snapshot's place is no missing snapshot: reading it says what it is.
+        if (!File.Exists(files.VerifiedJson) && !Directory.Exists(files.VerifiedJson))
         {
             WriteReceived(files, receivedJson, receivedMarkdown);
             return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson, policyPath)]);

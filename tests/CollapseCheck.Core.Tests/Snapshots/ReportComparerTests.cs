@@ -39,6 +39,18 @@ public class ReportComparerTests
         Assert.Equal("101.1", beyond.Received);
     }
 
+    [Theory]
+    [InlineData("1e400")]
+    [InlineData("-1e400")]
+    [InlineData("1e309")]
+    public void A_measured_number_past_a_doubles_range_is_never_within_the_tolerance(string edited)
+    {
+        // It reads as infinity, and |∞ − ∞| ≤ tolerance × ∞ held: a tampered snapshot verified.
+        var tampered = Report(168.057).Replace("168.057", edited);
+        Assert.Single(ReportComparer.Compare(tampered, Report(168.057), s_measured, 0.01));
+        Assert.Single(ReportComparer.Compare(Report(168.057), tampered, s_measured, 0.01));
+    }
+
     [Fact]
     public void Without_tolerance_every_difference_counts()
     {
