@@ -32,9 +32,17 @@ public static class Cli
         diagnostics.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--diagnostics", folder: false));
         diagnostics.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path) && !DiagnosticsFile.MayOverwrite(path))
+            if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path))
             {
-                r.AddError($"--diagnostics '{path}' is an existing file that no earlier --diagnostics wrote (the policy or a report?), which would be overwritten; name a new file");
+                if (!DiagnosticsFile.MayOverwrite(path))
+                {
+                    r.AddError($"--diagnostics '{path}' is an existing file that no earlier --diagnostics wrote (the policy or a report?), which would be overwritten; name a new file");
+                }
+                else if (Corpus.OwnOutputs.IsOutputName(Path.GetFileName(path)))
+                {
+                    // Not there yet, but the run writes it first and the diagnostics would then replace it.
+                    r.AddError($"--diagnostics '{path}' is named as one of collapsecheck's reports or snapshots, which the diagnostics would replace; name another file");
+                }
             }
         });
         var root = new RootCommand("CollapseCheck: gate changes to a synthetic-data policy on a measured model-collapse lineage.")

@@ -117,6 +117,18 @@ public class BadArgumentTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("out/collapsecheck-report.json")]
+    [InlineData("collapsecheck-report.verified.json")]
+    [InlineData("out/collapsecheck-run.json")]
+    public void Diagnostics_named_as_a_report_the_run_is_about_to_write_are_refused(string name)
+    {
+        // Not there yet, so no earlier file to protect: the run wrote the report and the diagnostics replaced it.
+        var (_, error) = Rejected("run", Policy(), "--out", _tool.PathOf("out"), "--diagnostics", _tool.PathOf(name));
+        Assert.Contains("is named as one of collapsecheck's reports or snapshots", error);
+        Assert.False(File.Exists(_tool.PathOf(name)));
+    }
+
     [Fact]
     public void Diagnostics_list_a_bad_argument_for_the_build_to_read()
     {

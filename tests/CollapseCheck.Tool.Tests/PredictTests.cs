@@ -102,6 +102,26 @@ public class PredictTests : IDisposable
     }
 
     [Fact]
+    public async Task A_user_cache_inside_a_corpus_glob_is_not_read_as_corpus()
+    {
+        // The docs' extracted text (and on Debian the patched native library) lands in the user cache, which a
+        // COLLAPSECHECK_CACHE inside the checkout puts where data/** reads it: only generations/ was tagged.
+        _tool.Write("data/a.txt", string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"Paragraph {i} of the team's own notes on how the model reads text.")));
+        var policy = _tool.Write("collapsecheck.json", """
+            { "corpus": { "include": ["builtin:dotnet-docs", "data/**/*"], "maxBytes": 60000 } }
+            """);
+        using var tool = _tool.StartProcess(_tool.Folder, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = _tool.PathOf("data/cache") }, "predict", policy, "--json");
+        var stderr = tool.StandardError.ReadToEndAsync();
+        var stdout = await tool.StandardOutput.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+
+        Assert.True(tool.ExitCode == 0, await stderr);
+        Assert.True(File.Exists(_tool.PathOf("data/cache/CACHEDIR.TAG")));
+        using var json = JsonDocument.Parse(stdout);
+        Assert.EndsWith("1 file(s) matching data/**/*", json.RootElement.GetProperty("corpus").GetProperty("description").GetString());
+    }
+
+    [Fact]
     public void Where_only_the_sampler_is_biased_the_gates_perplexity_is_the_ledgers_times_the_samplers_effect()
     {
         // Temperature 0.999 reshapes nothing that matters, so the gate should predict what temperature 1's ledger does.

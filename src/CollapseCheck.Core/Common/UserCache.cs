@@ -12,6 +12,13 @@ public static class UserCache
 {
     public static string Folder() => Folder(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
+    /// <summary>
+    /// Tags the whole user cache as a cache (CACHEDIR.TAG), once a part of it has been written: a COLLAPSECHECK_CACHE in
+    /// a checkout that a corpus glob reaches would otherwise have its native library and the docs' text read as corpus.
+    /// Best effort, as the generation cache's own tag.
+    /// </summary>
+    public static void TagRoot() => new Lineage.GenerationCache(Folder()).TagIfPresent();
+
     /// <param name="home">The user's home folder as .NET gives it: "" when it does not exist (HOME=/nonexistent).</param>
     internal static string Folder(Func<string, string?> variable, string home)
     {

@@ -51,6 +51,7 @@ internal static class DotnetDocsCache
             File.WriteAllLines(temp, loaded.Documents.Select(d => $"{d.Id}\t{d.Text}").Prepend(loaded.Pack), new UTF8Encoding(false));
             File.Move(temp, path, overwrite: true);
             RemoveOlder(path);
+            UserCache.TagRoot();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -6,11 +6,14 @@ namespace CollapseCheck.Corpus;
 /// The files collapsecheck writes beside a policy, which a glob such as `**/*.md` or `**/*.json` would otherwise read as
 /// corpus: every run would then train on the last run's report, and no snapshot could ever verify. These are the
 /// policy file, the reports and manifest (`[NAME.]collapsecheck-report.json|md|svg`, `[NAME.]collapsecheck-run.json`),
-/// their snapshots (`….verified.*`, `….received.*`), and whatever is inside a default output folder
+/// their snapshots (`….verified.*`, `….received.*`), the temporary copies a killed run can leave of any of them, and whatever is inside a default output folder
 /// (`[NAME.]collapsecheck-out`) or a folder tagged with a CACHEDIR.TAG (the generation cache) below the pattern's own folder.
 /// </summary>
-internal sealed partial class OwnOutputs(string? policyFile)
+public sealed partial class OwnOutputs(string? policyFile)
 {
+    /// <summary>Whether a file of this name is one collapsecheck writes: a report, the run manifest, a snapshot, or a temporary copy of one.</summary>
+    public static bool IsOutputName(string fileName) => OutputName().IsMatch(fileName);
+
     private readonly string? _policy = policyFile is null ? null : CanonicalPath.Of(Path.GetFullPath(policyFile));
 
     // Whether each folder looked at holds a cache tag: every file under a folder asks about it again.
@@ -57,7 +60,9 @@ internal sealed partial class OwnOutputs(string? policyFile)
         return false;
     }
 
-    [GeneratedRegex(@"^(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)$", RegexOptions.IgnoreCase)]
+    // With the names AtomicFile stages them under (.NAME.PID.tmp, .NAME.PID.old) and its writability probe: a run killed
+    // between writing and renaming leaves them, and a corpus glob over the output folder read them as text.
+    [GeneratedRegex(@"^(?:\.?(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)(?:\.\d+\.(?:tmp|old))?|\.collapsecheck-probe\.\d+\.tmp)$", RegexOptions.IgnoreCase)]
     private static partial Regex OutputName();
 
     [GeneratedRegex(@"^(?:.+\.)?collapsecheck-out$", RegexOptions.IgnoreCase)]

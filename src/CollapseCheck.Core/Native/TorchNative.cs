@@ -150,6 +150,7 @@ public static class TorchNative
             var temp = Path.Combine(folder, $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             File.WriteAllBytes(temp, patched);
             File.Move(temp, target, overwrite: true);
+            UserCache.TagRoot();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

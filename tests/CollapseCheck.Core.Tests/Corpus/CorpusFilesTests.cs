@@ -328,6 +328,16 @@ public sealed class CorpusFilesTests : CorpusFolder
             CorpusFiles.Match([new CorpusPattern("collapsecheck-report.verified.md", null)], [], _ => null, Folder, problems, policy));
     }
 
+    [Theory]
+    [InlineData(".collapsecheck-report.json.4242.tmp", true)]
+    [InlineData(".team.collapsecheck-report.verified.md.17.old", true)]
+    [InlineData(".collapsecheck-probe.99.tmp", true)]
+    [InlineData("collapsecheck-run.json", true)]
+    [InlineData("collapsecheck-report.json.bak", false)]
+    [InlineData("notes-on-collapsecheck-report.md", false)]
+    public void The_temporary_copies_a_killed_run_leaves_are_own_outputs_too(string name, bool own) =>
+        Assert.Equal(own, OwnOutputs.IsOutputName(name));
+
     [Fact]
     public void A_glob_that_matches_only_the_tools_own_outputs_says_so()
     {
