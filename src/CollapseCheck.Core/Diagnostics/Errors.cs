@@ -62,7 +62,7 @@ public static class Errors
         field == "corpus.include" ? "'..' may only come before the first wildcard" : "'..' may only start an exclude pattern";
 
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
-        new("CC0011", $"corpus file '{path}' was not found", at);
+        new("CC0011", $"corpus file '{path}' was not found{(Path.GetFileName(path).IndexOfAny(['?', '[', '{']) >= 0 ? " (a corpus glob's only wildcards are * and **: ?, [ ] and { } match themselves)" : "")}", at);
 
     public static CollapseCheckException CorpusFileIsAFolder(SourceLocation? at, string path, string glob) =>
         new("CC0011", $"corpus file '{path}' is a folder; name its files with a pattern such as '{glob}'", at);

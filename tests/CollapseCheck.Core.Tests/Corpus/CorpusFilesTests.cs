@@ -33,6 +33,16 @@ public sealed class CorpusFilesTests : CorpusFolder
     }
 
     [Fact]
+    public void A_pattern_written_with_another_globs_wildcards_says_which_are_wildcards_here()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/?.txt"])));
+        Assert.Equal("CC0011", e.Code);
+        Assert.EndsWith("was not found (a corpus glob's only wildcards are * and **: ?, [ ] and { } match themselves)", e.Message);
+        Assert.DoesNotContain("wildcards", Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/b.txt"]))).Message);
+    }
+
+    [Fact]
     public void A_pattern_whose_every_match_is_excluded_blames_the_exclude()
     {
         Write("data/a.txt", Paragraphs("a", 10));
