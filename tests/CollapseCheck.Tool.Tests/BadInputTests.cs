@@ -116,4 +116,33 @@ public class BadInputTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("tpu", error);
     }
+
+    [UnixTheory]
+    [InlineData("run")]
+    [InlineData("predict")]
+    [InlineData("verify")]
+    public async Task A_policy_piped_in_reads_its_corpus_from_the_current_folder_and_has_no_folder_for_reports(string command)
+    {
+        // The CC0001 message names /dev/stdin for piping a policy in: run then wrote /dev/stdin.collapsecheck-out/ (as
+        // root; anyone else read a puzzling CC0030), and a relative glob looked under /dev.
+        _tool.Write("data/a.txt", string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"Paragraph {i} of the team's own notes on how the model reads text.")));
+        using var tool = _tool.StartProcess(_tool.Folder, new Dictionary<string, string>(), redirectInput: true, [command, "/dev/stdin", .. command == "predict" ? new[] { "--json" } : []]);
+        await tool.StandardInput.WriteAsync("""{ "corpus": { "include": ["data/*.txt"] } }""");
+        tool.StandardInput.Close();
+        var stderr = tool.StandardError.ReadToEndAsync();
+        var stdout = await tool.StandardOutput.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+
+        if (command == "predict")
+        {
+            Assert.True(tool.ExitCode == 0, await stderr);
+            Assert.Contains("1 file(s) matching data/*.txt", stdout);
+            return;
+        }
+
+        Assert.Equal(2, tool.ExitCode);
+        Assert.Contains("error CC0040:", await stderr);
+        Assert.Contains(command == "run" ? "is read from a pipe, which has no folder for its reports beside it: pass -o DIR" : "snapshots live beside their policy file", await stderr);
+        Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
+    }
 }

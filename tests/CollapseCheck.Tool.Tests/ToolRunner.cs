@@ -57,13 +57,18 @@ public sealed class ToolRunner : IDisposable
         StartProcess(workingDirectory, new Dictionary<string, string>(), args);
 
     /// <param name="environment">Variables set for the process only, e.g. ones libtorch reads when it loads.</param>
-    public System.Diagnostics.Process StartProcess(string? workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public System.Diagnostics.Process StartProcess(string? workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartProcess(workingDirectory, environment, redirectInput: false, args);
+
+    /// <param name="redirectInput">Give the process a stdin of the test's to write to (a policy piped in as /dev/stdin).</param>
+    public System.Diagnostics.Process StartProcess(string? workingDirectory, IReadOnlyDictionary<string, string> environment, bool redirectInput, params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory ?? "",
             RedirectStandardError = true,
             RedirectStandardOutput = true,
+            RedirectStandardInput = redirectInput,
         };
         CiEnvironment.Remove(start.Environment);
         foreach (var (name, value) in environment)

@@ -14,6 +14,18 @@ public sealed class UnixFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs a POSIX system (/dev/stdin, signals): skipped on Windows, as <see cref="UnixFactAttribute"/>.</summary>
+public sealed class UnixTheoryAttribute : TheoryAttribute
+{
+    public UnixTheoryAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = UnixFactAttribute.NeedsPosix;
+        }
+    }
+}
+
 /// <summary>A fact about Linux itself (statx, mkfifo): reported as skipped elsewhere, not as passed.</summary>
 public sealed class LinuxFactAttribute : FactAttribute
 {

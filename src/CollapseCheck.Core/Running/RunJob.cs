@@ -48,9 +48,15 @@ public static class RunJob
 
     public static LineagePolicyFile LoadPolicy(string? path) => path is null ? PolicyLoader.Default : PolicyLoader.Load(path);
 
-    /// <summary>Relative corpus patterns, snapshots and the default output all live beside the policy (or in the current folder).</summary>
+    /// <summary>
+    /// Relative corpus patterns, snapshots and the default output all live beside the policy (or in the current folder,
+    /// for the embedded default and a policy piped in, whose /dev/fd is no folder of the user's).
+    /// </summary>
     public static string PolicyFolder(string? policyPath) =>
-        policyPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
+        policyPath is null || IsPiped(policyPath) ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
+
+    /// <summary>A policy read from a pipe the shell made (/dev/stdin, &lt;(jq …) as /dev/fd/63): it has no folder of its own for reports or snapshots.</summary>
+    public static bool IsPiped(string? policyPath) => policyPath is not null && File.Exists(policyPath) && !RegularFile.Is(policyPath);
 
     /// <summary>collapsecheck-out beside the policy (a.collapsecheck-out for a.json): see <see cref="OwnName"/>.</summary>
     public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), OwnName(policyPath, "collapsecheck-out"));
@@ -124,6 +130,12 @@ public static class RunJob
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var policy = LoadPolicy(options.PolicyPath);
+        if (IsPiped(options.PolicyPath) && options.OutputFolder is null)
+        {
+            // Beside it would be /dev: refused up front, not found unwritable (or, as root, written there) after training.
+            throw Errors.BadArgument($"the policy '{options.PolicyPath}' is read from a pipe, which has no folder for its reports beside it: pass -o DIR");
+        }
+
         // Overrides become part of the policy the report echoes, so `verify` sees a report made with them as another
         // policy's (CC2005) instead of comparing it with a snapshot made without them.
         if (options.Tolerance is { } tolerance)

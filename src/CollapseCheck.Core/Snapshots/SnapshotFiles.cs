@@ -1,3 +1,5 @@
+using CollapseCheck.Diagnostics;
+
 namespace CollapseCheck.Snapshots;
 
 /// <summary>
@@ -9,6 +11,11 @@ public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown,
 {
     public static SnapshotFiles For(string? policyPath)
     {
+        if (Running.RunJob.IsPiped(policyPath))
+        {
+            throw Errors.BadArgument($"snapshots live beside their policy file, and '{policyPath}' is a pipe; name the policy file to verify or accept");
+        }
+
         var folder = Running.RunJob.PolicyFolder(policyPath);
         var name = Running.RunJob.OwnName(policyPath, "collapsecheck-report");
         string At(string kind, string extension) => Path.Combine(folder, $"{name}.{kind}.{extension}");

@@ -56,6 +56,8 @@ public static class VerifyJob
     /// <param name="ranWith">The policy a `run --verify` just used, overrides included; else the file's.</param>
     public static VerifyOutcome Execute(string? policyPath, string? outputFolder, LineagePolicyFile? ranWith = null)
     {
+        // First: a policy piped in has no snapshots, whatever its report says.
+        var files = SnapshotFiles.For(policyPath);
         var policy = ranWith ?? RunJob.LoadPolicy(policyPath);
         var folder = Path.GetFullPath(outputFolder ?? RunJob.DefaultOutputFolder(policyPath));
         var reportPath = Path.Combine(folder, RunJob.ReportFile);
@@ -74,7 +76,6 @@ public static class VerifyJob
         }
 
         var receivedMarkdown = File.ReadAllText(markdownPath);
-        var files = SnapshotFiles.For(policyPath);
 
         // A folder in the snapshot's place is no missing snapshot: reading it says what it is.
         if (!File.Exists(files.VerifiedJson) && !Directory.Exists(files.VerifiedJson))
