@@ -18,7 +18,7 @@ public static class Errors
         new("CC0002", $"the policy is not valid JSON: {detail}", at);
 
     public static CollapseCheckException UnknownField(SourceLocation at, string field, string parent, IEnumerable<string> known) =>
-        new("CC0003", $"unknown field '{field}' in {parent}; expected one of: {string.Join(", ", known)}", at);
+        new("CC0003", $"unknown field '{field}' in {parent}; {Suggestion.For(field, known)}expected one of: {string.Join(", ", known)}", at);
 
     public static CollapseCheckException RetiredField(SourceLocation at, string field, string replacedBy) =>
         new("CC0003", $"'{field}' is no longer read: {replacedBy}; remove it", at);
@@ -30,7 +30,7 @@ public static class Errors
         new("CC0005", $"'{field}' must be {expected}, but is {actual}", at);
 
     public static CollapseCheckException UnknownValue(SourceLocation at, string field, string actual, IEnumerable<string> allowed) =>
-        new("CC0006", $"'{field}' is '{actual}'; expected one of: {string.Join(", ", allowed)}", at);
+        new("CC0006", $"'{field}' is '{actual}'; {Suggestion.For(actual, allowed)}expected one of: {string.Join(", ", allowed)}", at);
 
     public static CollapseCheckException Inconsistent(SourceLocation? at, string message) =>
         new("CC0007", message, at);

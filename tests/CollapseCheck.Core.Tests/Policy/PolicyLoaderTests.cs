@@ -94,6 +94,21 @@ public class PolicyLoaderTests
         Assert.Equal(known.Distinct(), known);
     }
 
+    [Theory]
+    [InlineData("{ \"training\": { \"stpes\": 5 } }", "unknown field 'stpes' in 'training'; did you mean 'steps'? expected one of:")]
+    [InlineData("{ \"training\": { \"Steps\": 5 } }", "did you mean 'steps'?")]
+    [InlineData("{ \"lineage\": { \"mode\": \"acumulate\" } }", "'lineage.mode' is 'acumulate'; did you mean 'accumulate'? expected one of:")]
+    [InlineData("{ \"tokenizer\": \"Byte\" }", "did you mean 'byte'?")]
+    [InlineData("{ \"gate\": { \"budget\": { \"entropyratio\": 0.5 } } }", "did you mean 'entropyRatio'?")]
+    public void A_name_written_another_way_gets_the_one_it_was_likely_meant_as(string policy, string expected) =>
+        Assert.Contains(expected, Reject(policy).Message);
+
+    [Theory]
+    [InlineData("{ \"training\": { \"x\": 5 } }")]
+    [InlineData("{ \"lineage\": { \"mode\": \"recycle\" } }")]
+    public void A_name_far_from_every_known_one_gets_no_guess(string policy) =>
+        Assert.DoesNotContain("did you mean", Reject(policy).Message);
+
     [Fact]
     public void A_schema_hint_at_the_root_is_not_policy()
     {
