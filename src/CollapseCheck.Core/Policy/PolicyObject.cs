@@ -141,8 +141,19 @@ internal sealed class PolicyObject
             }
 
             var d = double.Parse(v.RawNumber!, NumberStyles.Float, CultureInfo.InvariantCulture);
-            // 1e400 parses as infinity, which no range check written as "x >= 0" would refuse.
-            return double.IsFinite(d) && valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
+            // 1e400 parses as infinity, which no range check written as "x >= 0" would refuse; 1e-400 as 0, which the
+            // range may allow though the file asked for something else.
+            if (!double.IsFinite(d))
+            {
+                throw Errors.OutOfRange(v.Location, Qualify(name), $"{range} (and within a double's range, about ±1.8e308)", v.RawNumber!);
+            }
+
+            if (d == 0 && v.RawNumber!.TrimStart('-').TrimStart('0', '.').TakeWhile(c => c is not ('e' or 'E')).Any(c => c is >= '1' and <= '9'))
+            {
+                throw Errors.OutOfRange(v.Location, Qualify(name), $"{range} (and 0 or at least about 4.9e-324 in size; this reads as 0)", v.RawNumber!);
+            }
+
+            return valid(d) ? d : throw Errors.OutOfRange(v.Location, Qualify(name), range, v.RawNumber!);
         });
 
     public bool Bool(string name, bool fallback) =>
