@@ -164,6 +164,18 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void An_edit_of_a_policy_number_below_six_digits_still_makes_the_report_stale()
+    {
+        // The echo carried six significant digits, as measured values do: 0.25 and 0.2500001 read the same.
+        var policy = WithMinimalReportAndSnapshot();
+        _tool.Write("collapsecheck.json", File.ReadAllText(policy).Replace("\"learningRate\": 0.003", "\"learningRate\": 0.0030000001"));
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2005:", error);
+        Assert.Contains("training.learningRate is 0.003 there and 0.0030000001 here", error);
+    }
+
+    [Fact]
     public void A_report_without_its_markdown_is_incomplete_and_leaves_nothing_for_accept()
     {
         // It wrote an empty received Markdown, which accept made an empty snapshot.

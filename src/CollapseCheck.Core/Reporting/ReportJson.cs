@@ -15,10 +15,34 @@ public static class ReportJson
         DictionaryKeyPolicy = null,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Converters = { new SignificantDigitsConverter() },
+        Converters = { new SignificantDigitsConverter(), new ExactPolicyConverter() },
     };
 
+    /// <summary>The same setup with every double exact: the policy's own numbers, which nothing measured.</summary>
+    private static readonly JsonSerializerOptions s_exact = Exact();
+
+    private static JsonSerializerOptions Exact()
+    {
+        var exact = new JsonSerializerOptions(Options);
+        exact.Converters.Clear();
+        return exact;
+    }
+
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options) + "\n";
+
+    /// <summary>
+    /// The policy echo with its numbers as written: at six digits a learning rate of 0.0030000001 read 0.003, so an edit
+    /// that small left the last report looking current (not CC2005) and verify compared it as if it were. The numbers
+    /// a policy holds are short, so the echo of one written as usual reads as before.
+    /// </summary>
+    private sealed class ExactPolicyConverter : JsonConverter<PolicyEcho>
+    {
+        public override PolicyEcho? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            JsonSerializer.Deserialize<PolicyEcho>(ref reader, s_exact);
+
+        public override void Write(Utf8JsonWriter writer, PolicyEcho value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, s_exact);
+    }
 
     /// <summary>Every double as <see cref="Numbers"/> formats it: six significant digits, NaN and infinities as strings.</summary>
     private sealed class SignificantDigitsConverter : JsonConverter<double>
