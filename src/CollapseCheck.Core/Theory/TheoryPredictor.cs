@@ -70,6 +70,17 @@ public static class TheoryPredictor
         n.FreshRealTokens * w,
         Math.Max(1, n.MixRealTokens * w));
 
+    /// <summary>
+    /// A share of the truth's diversity in six digits, or as 1 − x where it is that close to 1: a corpus-scale c of 3e-7
+    /// read "is 1 of the truth's … still falling (generation 0: 1)".
+    /// </summary>
+    private static string Share(double x)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var six = x.ToString("G6", inv);
+        return six == "1" && x != 1 ? string.Create(inv, $"1 − {1 - x:0.##e0}") : six;
+    }
+
     public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts)
     {
         var c = CovarianceLedger.Run(lineage.Mode, counts, Horizon);
@@ -80,7 +91,7 @@ public static class TheoryPredictor
         {
             var halfLife = Math.Log(2) / -Math.Log(1 - 1 / counts.SyntheticTokens);
             return new LongRun(LongRunBehaviour.Collapses, 0, Horizon, string.Create(inv,
-                $"{mode} without real data collapses: each generation keeps only (1 − 1/m) = {1 - 1 / counts.SyntheticTokens:G6} of the expected diversity (Wright–Fisher), so every context ends on a single token; at m = {counts.SyntheticTokens:G} tokens the whole-corpus diversity halves every {halfLife:F0} generations, and a context with a share π of the tokens every {halfLife:F0}·π."),
+                $"{mode} without real data collapses: each generation keeps only (1 − 1/m) = {Share(1 - 1 / counts.SyntheticTokens)} of the expected diversity (Wright–Fisher), so every context ends on a single token; at m = {counts.SyntheticTokens:G} tokens the whole-corpus diversity halves every {halfLife:F0} generations, and a context with a share π of the tokens every {halfLife:F0}·π."),
                 string.Create(inv, $"{mode} without real data collapses (the expected diversity halves every {halfLife:F0} generations at m = {counts.SyntheticTokens:G} tokens)"));
         }
 
@@ -92,7 +103,7 @@ public static class TheoryPredictor
         if (c[peak] <= c[0] * 1.01)
         {
             return new LongRun(LongRunBehaviour.Stationary, floor, Horizon, string.Create(inv,
-                $"{mode} is stationary: real data keeps the expected diversity at generation 0's level ({start:G6} of the truth's) for all {Horizon} generations looked at."),
+                $"{mode} is stationary: real data keeps the expected diversity at generation 0's level ({Share(start)} of the truth's) for all {Horizon} generations looked at."),
                 $"{mode} is stationary");
         }
 
@@ -100,22 +111,22 @@ public static class TheoryPredictor
         if (c[Horizon] <= c[0] * 1.01)
         {
             return new LongRun(LongRunBehaviour.ConvergesToFloor, floor, Horizon, string.Create(inv,
-                $"{mode} recovers: real data bounds the estimation noise, so the expected diversity dips to {1 - c[peak]:G6} of the truth's at generation {peak} and is back at {floor:G6} by generation {Horizon} (generation 0: {start:G6}) instead of collapsing."),
+                $"{mode} recovers: real data bounds the estimation noise, so the expected diversity dips to {Share(1 - c[peak])} of the truth's at generation {peak} and is back at {Share(floor)} by generation {Horizon} (generation 0: {Share(start)}) instead of collapsing."),
                 string.Create(inv, $"{mode} recovers after a dip at generation {peak}"));
         }
 
-        var dip = c[peak] > c[Horizon] * 1.01 ? string.Create(inv, $", after a low of {1 - c[peak]:G6} at generation {peak}") : "";
+        var dip = c[peak] > c[Horizon] * 1.01 ? string.Create(inv, $", after a low of {Share(1 - c[peak])} at generation {peak}") : "";
         // Still moving when the last tenth of the horizon made more than 1 % of the curve's range: a small real share
         // (mix at λ 0.001) is far from its limit at generation 200, which then is no floor to quote.
         var late = c[Horizon - Horizon / 10];
         var moving = Math.Abs(c[Horizon] - late) > 0.01 * (c[peak] - c.Min());
         var level = moving
-            ? string.Create(inv, $"is {floor:G6} of the truth's at generation {Horizon} and still {(c[Horizon] < late ? "rising" : "falling")} there (generation 0: {start:G6}{dip})")
-            : string.Create(inv, $"settles near {floor:G6} of the truth's (generation 0: {start:G6}{dip})");
+            ? string.Create(inv, $"is {Share(floor)} of the truth's at generation {Horizon} and still {(c[Horizon] < late ? "rising" : "falling")} there (generation 0: {Share(start)}{dip})")
+            : string.Create(inv, $"settles near {Share(floor)} of the truth's (generation 0: {Share(start)}{dip})");
         return new LongRun(LongRunBehaviour.ConvergesToFloor, floor, Horizon,
             $"{mode} converges to a floor: real data bounds the estimation noise, so the expected diversity {level} instead of collapsing.",
             moving
                 ? string.Create(inv, $"{mode} converges to a floor it has not reached by generation {Horizon}")
-                : string.Create(inv, $"{mode} converges to a floor (expected diversity {floor:G6} of the truth's)"));
+                : string.Create(inv, $"{mode} converges to a floor (expected diversity {Share(floor)} of the truth's)"));
     }
 }

@@ -50,6 +50,17 @@ public class TheoryPredictorTests
     }
 
     [Fact]
+    public void A_share_of_the_truths_diversity_that_rounds_to_1_is_written_as_1_minus_its_gap()
+    {
+        // At corpus scale c is about 1/N0: six digits read "1 of the truth's (generation 0: 1)".
+        var lineage = new LineagePolicy(5, LineageMode.Mix, 2000, 0.5, 0, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+        var longRun = TheoryPredictor.Classify(lineage, TheoryPredictor.CountsFor(lineage, 100_000_000));
+        Assert.DoesNotContain(" 1 of the truth's", longRun.Sentence);
+        Assert.DoesNotContain("(generation 0: 1)", longRun.Sentence);
+        Assert.Contains("(generation 0: 1 − 1e-8)", longRun.Sentence);
+    }
+
+    [Fact]
     public void Replace_degrades_every_prediction_faster_than_accumulate()
     {
         var replace = TheoryPredictor.Predict(Lineage(LineageMode.Replace), s_statistics.Tokens, s_statistics).Generations;
