@@ -212,8 +212,9 @@ public class BadArgumentTests : IDisposable
     public void Unwritable_out_and_diagnostics_folders_are_refused_before_any_training()
     {
         var (_, outError) = Rejected("run", Policy(), "--out", "/proc/1/collapsecheck-out");
-        Assert.Contains("error CC0030: cannot write to '/proc/1/collapsecheck-out'", outError);
+        Assert.Contains("error CC0030: cannot write to '/proc/1/collapsecheck-out': '/proc/1' takes no new file (", outError);
         Assert.DoesNotContain("generation 0", outError);
+        Assert.DoesNotContain("collapsecheck-probe", outError);
 
         var (_, diagnosticsError) = Rejected("run", Policy(), "--diagnostics", "/proc/nope/diagnostics.json");
         Assert.Contains("error CC0030: cannot write to '/proc/nope'", diagnosticsError);

@@ -26,6 +26,9 @@ public static class Errors
     public static CollapseCheckException WrongType(SourceLocation at, string field, string expected, string actual) =>
         new("CC0004", $"'{field}' must be {expected}, but is {actual}", at);
 
+    public static CollapseCheckException PolicyNotAnObject(SourceLocation at, string actual) =>
+        new("CC0004", $"a policy is a JSON object ({{ \"lineage\": {{ … }} }}, or {{}} for every default), but this one is {actual}", at);
+
     public static CollapseCheckException OutOfRange(SourceLocation at, string field, string expected, string actual) =>
         new("CC0005", $"'{field}' must be {expected}, but is {actual}", at);
 

@@ -25,7 +25,9 @@ internal sealed class PolicyObject
         if (value is { Kind: not JsonKind.Object })
         {
             // Read as absent: its fields take their defaults, and the error is noted once, here.
-            problems.Add(path, Errors.WrongType(value.Location, path.Length == 0 ? "the policy" : path, "an object", value.Describe()));
+            problems.Add(path, path.Length == 0
+                ? Errors.PolicyNotAnObject(value.Location, value.Describe())
+                : Errors.WrongType(value.Location, path, "an object", value.Describe()));
             value = null;
         }
 

@@ -28,14 +28,16 @@ public static class AtomicFile
             existing = Path.GetDirectoryName(existing) ?? throw Errors.OutputNotWritable(folder, "no folder on its path exists");
         }
 
+        var probePath = Path.Combine(existing, $".collapsecheck-probe.{Environment.ProcessId}.tmp");
         try
         {
-            using var probe = new FileStream(Path.Combine(existing, $".collapsecheck-probe.{Environment.ProcessId}.tmp"),
-                FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+            using var probe = new FileStream(probePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Errors.OutputNotWritable(folder, e.Message);
+            // The probe's name (.collapsecheck-probe.N.tmp) is ours, not the user's: the message names the folder it was made in.
+            var reason = e.Message.Replace($" : '{probePath}'", "").Replace($" '{probePath}'", "").Replace(probePath, "").Trim().TrimEnd('.');
+            throw Errors.OutputNotWritable(folder, $"'{existing}' takes no new file ({reason})");
         }
     }
 

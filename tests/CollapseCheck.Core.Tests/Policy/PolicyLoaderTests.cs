@@ -127,6 +127,7 @@ public class PolicyLoaderTests
 
     /// <summary>The column is where <paramref name="marker"/> first occurs: the value the error is about.</summary>
     [Theory]
+    [InlineData("[ 1 ]", "CC0004", "[ 1 ]", "a policy is a JSON object ({ \"lineage\": { … } }, or {} for every default), but this one is an array")]
     [InlineData("{ \"model\": { \"layers\": \"2\" } }", "CC0004", "\"2\"", "an integer")]
     [InlineData("{ \"model\": { \"layers\": 2.5 } }", "CC0004", "2.5", "fractional number 2.5")]
     [InlineData("{ \"training\": { \"learningRate\": true } }", "CC0004", "true", "a number")]
