@@ -53,25 +53,24 @@ public static partial class CorpusLoader
             throw Errors.Together(problems);
         }
 
+        // Every bad file is reported at once, as every bad pattern is; each one's first problem (a JSONL file's first few).
         foreach (var file in matched)
         {
             cancellation.ThrowIfCancellationRequested();
-            var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
-            if (BrokenLink(file) is { } broken)
+            try
             {
-                throw Errors.CorpusFileUnreadable(at, file, $"{broken}; fix or remove the link, or leave it out with corpus.exclude");
+                documents.AddRange(Read(file, Path.GetRelativePath(baseDirectory, file).Replace('\\', '/'), policy.TextField, at));
+                files.Add(file);
             }
-
-            if (!RegularFile.Is(file))
+            catch (CollapseCheckException e)
             {
-                throw Errors.CorpusFileUnreadable(at, file, "it is not a plain file but a pipe, socket or device, whose reading may never end; exclude it with corpus.exclude");
+                problems.AddRange(e.All);
             }
+        }
 
-            var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason), Errors.CorpusNulByte);
-            documents.AddRange(file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
-                ? JsonLines.Read(text, file, relative, policy.TextField)
-                : Paragraphs(text, relative));
-            files.Add(file);
+        if (problems.Count > 0)
+        {
+            throw Errors.AsFound(problems);
         }
 
         if (patterns.Count > 0)
@@ -182,6 +181,22 @@ public static partial class CorpusLoader
         }
 
         return new LoadedCorpus(train, heldOut, description, files);
+    }
+
+    private static IEnumerable<Document> Read(string file, string relative, string textField, SourceLocation? at)
+    {
+        if (BrokenLink(file) is { } broken)
+        {
+            throw Errors.CorpusFileUnreadable(at, file, $"{broken}; fix or remove the link, or leave it out with corpus.exclude");
+        }
+
+        if (!RegularFile.Is(file))
+        {
+            throw Errors.CorpusFileUnreadable(at, file, "it is not a plain file but a pipe, socket or device, whose reading may never end; exclude it with corpus.exclude");
+        }
+
+        var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason), Errors.CorpusNulByte);
+        return file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? JsonLines.Read(text, file, relative, textField) : Paragraphs(text, relative);
     }
 
     /// <summary>Records saved as *.json read as one paragraph of text: the likely cause of too few documents.</summary>

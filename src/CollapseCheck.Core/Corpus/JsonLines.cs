@@ -8,11 +8,19 @@ namespace CollapseCheck.Corpus;
 /// <summary>*.jsonl: one JSON object per line, its text in a named string field. Blank lines are skipped.</summary>
 internal static class JsonLines
 {
-    public static IEnumerable<Document> Read(string content, string path, string relative, string field)
+    /// <summary>
+    /// Bad records reported from one file before it stops reading: every one at once, as a policy's fields are, but a
+    /// wrong corpus.textField would otherwise make each of a million lines an error.
+    /// </summary>
+    public const int MaxReported = 10;
+
+    public static List<Document> Read(string content, string path, string relative, string field)
     {
+        var documents = new List<Document>();
+        var bad = new List<CollapseCheckException>();
         var number = 0;
         using var lines = new StringReader(content);
-        while (lines.ReadLine() is { } line)
+        while (bad.Count < MaxReported && lines.ReadLine() is { } line)
         {
             number++;
             if (string.IsNullOrWhiteSpace(line))
@@ -21,12 +29,21 @@ internal static class JsonLines
             }
 
             var column = line.Length - line.TrimStart().Length + 1;
-            var text = Record(line, new SourceLocation(path, number, column), field);
-            if (text.Length > 0)
+            try
             {
-                yield return new Document($"{relative}:{number}", text);
+                var text = Record(line, new SourceLocation(path, number, column), field);
+                if (text.Length > 0)
+                {
+                    documents.Add(new Document($"{relative}:{number}", text));
+                }
+            }
+            catch (CollapseCheckException e)
+            {
+                bad.Add(e);
             }
         }
+
+        return bad.Count == 0 ? documents : throw Errors.Together(bad);
     }
 
     /// <summary>The record's text, trimmed, or the error at its line.</summary>

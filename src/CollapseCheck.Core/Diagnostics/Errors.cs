@@ -42,9 +42,13 @@ public static class Errors
     /// <paramref name="errors"/> in file order (those without a location last, as found), the first carrying the rest:
     /// one exception, every error reported.
     /// </summary>
-    public static CollapseCheckException Together(IEnumerable<CollapseCheckException> errors)
+    public static CollapseCheckException Together(IEnumerable<CollapseCheckException> errors) =>
+        AsFound(errors.OrderBy(e => e.Location is null).ThenBy(e => e.Location?.Line).ThenBy(e => e.Location?.Column));
+
+    /// <summary><paramref name="errors"/> in the order given, the first carrying the rest: errors in several files (corpus files, in the order read).</summary>
+    public static CollapseCheckException AsFound(IEnumerable<CollapseCheckException> errors)
     {
-        var ordered = errors.OrderBy(e => e.Location is null).ThenBy(e => e.Location?.Line).ThenBy(e => e.Location?.Column).ToList();
+        var ordered = errors.ToList();
         return ordered.Count == 1 ? ordered[0] : new(ordered[0].Code, ordered[0].Message, ordered[0].Location) { AlsoFound = ordered.Skip(1).ToList() };
     }
 

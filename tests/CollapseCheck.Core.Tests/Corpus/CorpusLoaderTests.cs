@@ -98,6 +98,26 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void Every_bad_record_and_file_is_reported_at_once_in_the_order_read_a_few_per_file()
+    {
+        // One run per bad line was the way to find them; a wrong textField still stops each file after a few.
+        var b = Write("b.jsonl", "{\"text\": \"ok\"}\n[1]\n{\"text\": \"ok\"}\n{\"text\": 5}\n");
+        var a = Write("a.jsonl", string.Join("\n", Enumerable.Range(0, 100).Select(i => $"{{\"body\": \"record {i}\"}}")));
+        var c = Write("c.txt", "fine text\0 with a NUL");
+        Write("d.txt", Paragraphs("d", 10));
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["*.jsonl", "*.txt"])));
+
+        var all = e.All.ToList();
+        Assert.Equal(JsonLines.MaxReported + 3, all.Count);
+        Assert.All(all.Take(JsonLines.MaxReported), x => Assert.Equal(a, x.Location!.Value.File));
+        Assert.Equal(Enumerable.Range(1, JsonLines.MaxReported), all.Take(JsonLines.MaxReported).Select(x => x.Location!.Value.Line));
+        Assert.Equal([(b, 2), (b, 4)], all.Skip(JsonLines.MaxReported).Take(2).Select(x => (x.Location!.Value.File, x.Location.Value.Line)));
+        Assert.Equal(c, all[^1].Location!.Value.File);
+        Assert.Equal("CC0017", all[^1].Code);
+    }
+
+    [Fact]
     public void Missing_file_glob_without_matches_and_empty_text_have_their_own_codes()
     {
         Assert.Equal("CC0011", Assert.Throws<CollapseCheckException>(() => Load(Policy(["nope.txt"]))).Code);
