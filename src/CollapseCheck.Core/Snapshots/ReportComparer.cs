@@ -11,10 +11,10 @@ public sealed record FieldDifference(string Path, string Verified, string Receiv
 
 /// <summary>
 /// Compares two report JSON documents field by field. Numbers under a measured-field pattern may differ by a
-/// relative tolerance; text there is skipped when a tolerance is in play (it quotes numbers compared on
-/// their own); every other field must be identical, and so must the shape.
+/// relative tolerance; text there must have the same words, its numbers as close as their printing allows;
+/// every other field must be identical, and so must the shape.
 /// </summary>
-public static class ReportComparer
+public static partial class ReportComparer
 {
     /// <summary>Values as the report file writes them: "×" and "−", not "\u00D7" and "\u2212".</summary>
     private static readonly JsonSerializerOptions s_readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -105,9 +105,41 @@ public static class ReportComparer
             return double.IsFinite(x) && double.IsFinite(y) && Math.Abs(x - y) <= tolerance * Math.Max(Math.Abs(x), Math.Abs(y));
         }
 
-        // Measured text (reasons, summaries) quotes numbers that are compared on their own.
-        return verified is JsonValue tv && received is JsonValue tr && tv.TryGetValue<string>(out _) && tr.TryGetValue<string>(out _);
+        // Measured text (reasons, summaries) quotes measured numbers, rounded: the words must match, each number within
+        // the tolerance or one unit of its coarser printing's last digit (two roundings of values within the tolerance
+        // can differ by that). Skipping the text whole let an edited summary verify on the machine that made the snapshot.
+        return verified is JsonValue tv && received is JsonValue tr && tv.TryGetValue<string>(out var vt) && tr.TryGetValue<string>(out var rt)
+            && SameWordsCloseNumbers(vt, rt, tolerance);
     }
+
+    private static bool SameWordsCloseNumbers(string verified, string received, double tolerance)
+    {
+        var (vn, rn) = (NumberInText().Matches(verified), NumberInText().Matches(received));
+        if (vn.Count != rn.Count || NumberInText().Replace(verified, "#") != NumberInText().Replace(received, "#"))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < vn.Count; i++)
+        {
+            var (a, b) = (vn[i].Value, rn[i].Value);
+            var (x, y) = (double.Parse(a, CultureInfo.InvariantCulture), double.Parse(b, CultureInfo.InvariantCulture));
+            // A unit of the coarser printing; none for a whole number, which in a report's text is a count or a generation.
+            var decimals = Math.Min(Decimals(a), Decimals(b));
+            var lastDigit = decimals == 0 ? 0 : Math.Pow(10, -decimals);
+            if (Math.Abs(x - y) > lastDigit + tolerance * Math.Max(Math.Abs(x), Math.Abs(y)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int Decimals(string number) => number.IndexOf('.') is var dot and >= 0 ? number.Length - dot - 1 : 0;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\d+(?:\.\d+)?")]
+    private static partial System.Text.RegularExpressions.Regex NumberInText();
 
     /// <summary>"generations.*.heldOut.*" against ["generations", "3", "heldOut", "perplexity"]: * is one segment.</summary>
     public static bool Matches(string pattern, IReadOnlyList<string> path)

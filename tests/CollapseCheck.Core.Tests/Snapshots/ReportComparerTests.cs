@@ -69,6 +69,19 @@ public class ReportComparerTests
     public void Measured_text_is_left_to_its_numbers_under_a_tolerance() =>
         Assert.Empty(ReportComparer.Compare(Report(1, summary: "pass: 1.0000"), Report(1, summary: "pass: 1.0001"), s_measured, 0.01));
 
+    [Theory]
+    // A probe's edit verified on the machine that made the snapshot: the text was skipped whenever a tolerance applied.
+    [InlineData("pass: 1.0000", "tampered", false)]
+    [InlineData("pass: 1.0000 (15 checks)", "pass: 1.0000 (16 checks)", false)]
+    [InlineData("1.0107 is within the ceiling 1.2505", "1.0107 exceeds the ceiling 1.2505", false)]
+    // Two roundings of values within the tolerance differ by one unit of the last digit at most, and decimals vary
+    // where the gate prints a value and its threshold apart.
+    [InlineData("0.96412 against at least 0.96418", "0.9641 against at least 0.9642", true)]
+    [InlineData("pass: 1.0000", "pass: 1.0001", true)]
+    [InlineData("pass: 1.0000", "pass: 1.0002", false)]
+    public void Measured_text_must_say_the_same_words_with_numbers_as_close_as_their_printing_allows(string verified, string received, bool same) =>
+        Assert.Equal(same, ReportComparer.Compare(Report(1, summary: verified), Report(1, summary: received), s_measured, 1e-5).Count == 0);
+
     [Fact]
     public void Uncompared_fields_are_left_out_unless_a_measured_pattern_names_them()
     {
