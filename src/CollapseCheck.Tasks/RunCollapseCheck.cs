@@ -155,6 +155,12 @@ public sealed class RunCollapseCheck : ToolTask
             state.KeepNotices();
         }
 
+        if (state.CorpusChangedSince(started) is { } changed)
+        {
+            Log.LogMessage(MessageImportance.High, "CollapseCheck: '{0}' changed while the gate ran, after the tool had read the corpus; the next build runs the gate again", changed);
+            return true;
+        }
+
         state.MarkPassed();
         return true;
     }

@@ -41,7 +41,7 @@ public static class Cli
                 else if (Corpus.OwnOutputs.IsOutputName(Path.GetFileName(path)))
                 {
                     // Not there yet, but the run writes it first and the diagnostics would then replace it.
-                    r.AddError($"--diagnostics '{path}' is named as one of collapsecheck's reports or snapshots, which the diagnostics would replace; name another file");
+                    r.AddError($"--diagnostics '{path}' is named as one of collapsecheck's reports or snapshots, which runs and verify write and the diagnostics would replace; name another file");
                 }
             }
         });

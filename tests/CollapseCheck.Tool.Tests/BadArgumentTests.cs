@@ -212,7 +212,7 @@ public class BadArgumentTests : IDisposable
     public void Unwritable_out_and_diagnostics_folders_are_refused_before_any_training()
     {
         var (_, outError) = Rejected("run", Policy(), "--out", "/proc/1/collapsecheck-out");
-        Assert.Contains("error CC0030: cannot write to '/proc/1/collapsecheck-out': '/proc/1' takes no new file (", outError);
+        Assert.Contains("error CC0030: cannot write to '/proc/1/collapsecheck-out': no file can be made in '/proc/1' (", outError);
         Assert.DoesNotContain("generation 0", outError);
         Assert.DoesNotContain("collapsecheck-probe", outError);
 

@@ -145,4 +145,31 @@ public class BadInputTests : IDisposable
         Assert.Contains(command == "run" ? "is read from a pipe, which has no folder for its reports beside it: pass -o DIR" : "snapshots live beside their policy file", await stderr);
         Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
     }
+
+    [UnixFact]
+    public async Task A_policy_redirected_from_a_file_into_dev_stdin_is_piped_too_and_run_verify_refuses_it_before_training()
+    {
+        // `< policy.json` makes /dev/stdin a link to a plain file, which the kind check took for a policy of that folder.
+        var policy = _tool.Write("p.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        foreach (var args in new[] { "run /dev/stdin", $"run /dev/stdin -o '{_tool.PathOf("out")}' --verify" })
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("sh", ["-c", $"dotnet '{Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll")}' {args} < '{policy}'"])
+            {
+                WorkingDirectory = _tool.Folder,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            CiEnvironment.Remove(start.Environment);
+            using var tool = System.Diagnostics.Process.Start(start)!;
+            var stdout = tool.StandardOutput.ReadToEndAsync();
+            var stderr = await tool.StandardError.ReadToEndAsync();
+            await tool.WaitForExitAsync();
+
+            Assert.Equal(2, tool.ExitCode);
+            Assert.Contains(args.Contains("--verify") ? "snapshots live beside their policy file" : "pass -o DIR", stderr);
+            Assert.DoesNotContain("generation 0", stderr + await stdout);
+        }
+
+        Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
+    }
 }

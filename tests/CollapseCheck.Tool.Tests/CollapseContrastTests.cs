@@ -31,7 +31,7 @@ public class CollapseContrastTests : IDisposable
         {
             // A CI log shows this line alone: the long run's clause, not the report's paragraph.
             var line = stderr.Split('\n').Single(l => l.Contains("error CC1020:", StringComparison.Ordinal));
-            Assert.Contains("replace without real data collapses (the expected diversity halves every", line);
+            Assert.Contains("replace without real data collapses for an unbiased, uncut sampler (the expected diversity halves every", line);
             Assert.DoesNotContain("Wright–Fisher", line);
             Assert.True(line[line.IndexOf("CC1020", StringComparison.Ordinal)..].Length < 300, line);
         }

@@ -211,6 +211,20 @@ public class VerifyTests : IDisposable
         Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.verified.json")));
     }
 
+    [Fact]
+    public void Accept_without_the_received_markdown_moves_nothing()
+    {
+        // It moved the JSON alone, leaving it beside a Markdown snapshot of another report.
+        var policy = WithMinimalReportAndSnapshot();
+        File.Copy(_tool.PathOf("collapsecheck-out/collapsecheck-report.json"), _tool.PathOf("collapsecheck-report.received.json"));
+        File.WriteAllText(_tool.PathOf("collapsecheck-report.verified.json"), "{ \"policy\": {} }");
+        var (exit, _, error) = _tool.Run("accept", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2003: the received Markdown", error);
+        Assert.Equal("{ \"policy\": {} }", File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.json")));
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+    }
+
     [UnixFact]
     public void A_snapshot_link_that_loops_is_unreadable_not_an_internal_error()
     {

@@ -144,10 +144,18 @@ internal sealed class CorpusFiles
         found.RemoveAll(own.Contains);
         if (found.Count > 0)
         {
+            // Each glob's own walk up, so a higher glob's folders are added though a deeper one's already are.
+            var climbed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var path in found)
             {
-                for (var folder = Path.GetDirectoryName(path); folder is not null && folder.StartsWith(walkRoot, StringComparison.Ordinal) && _searched.Add(folder); folder = Path.GetDirectoryName(folder))
+                for (var folder = Path.GetDirectoryName(path); folder is not null && folder.StartsWith(walkRoot, StringComparison.Ordinal) && climbed.Add(folder); folder = Path.GetDirectoryName(folder))
                 {
+                    _searched.Add(folder);
+                    // A folder reached through a link (data/current) keeps the link's own time: its target's changes.
+                    if (CanonicalPath.Of(folder) is var real && real != folder)
+                    {
+                        _searched.Add(real);
+                    }
                 }
             }
 

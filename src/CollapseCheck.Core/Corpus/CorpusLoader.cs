@@ -54,9 +54,12 @@ public static partial class CorpusLoader
         }
 
         // Every bad file is reported at once, as every bad pattern is; each one's first problem (a JSONL file's first few).
-        foreach (var file in matched)
+        // Up to MaxBadFiles of them: a data/** over a folder of binaries would be thousands of lines, each a build error.
+        var badFiles = 0;
+        for (var i = 0; i < matched.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
+            var file = matched[i];
             try
             {
                 documents.AddRange(Read(file, Path.GetRelativePath(baseDirectory, file).Replace('\\', '/'), policy.TextField, at));
@@ -65,6 +68,12 @@ public static partial class CorpusLoader
             catch (CollapseCheckException e)
             {
                 problems.AddRange(e.All);
+                if (++badFiles == MaxBadFiles && i + 1 < matched.Count)
+                {
+                    var last = problems[^1];
+                    problems[^1] = new CollapseCheckException(last.Code, $"{last.Message} ({matched.Count - i - 1} more corpus file(s) not read after {MaxBadFiles} with problems)", last.Location);
+                    break;
+                }
             }
         }
 
@@ -182,6 +191,9 @@ public static partial class CorpusLoader
 
         return new LoadedCorpus(train, heldOut, description, files);
     }
+
+    /// <summary>Corpus files with problems reported before the rest are left unread.</summary>
+    public const int MaxBadFiles = 20;
 
     private static IEnumerable<Document> Read(string file, string relative, string textField, SourceLocation? at)
     {

@@ -60,9 +60,11 @@ public sealed partial class OwnOutputs(string? policyFile)
         return false;
     }
 
-    // With the names AtomicFile stages them under (.NAME.PID.tmp, .NAME.PID.old) and its writability probe: a run killed
-    // between writing and renaming leaves them, and a corpus glob over the output folder read them as text.
-    [GeneratedRegex(@"^(?:\.?(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)(?:\.\d+\.(?:tmp|old))?|\.collapsecheck-probe\.\d+\.tmp)$", RegexOptions.IgnoreCase)]
+    // With the names AtomicFile stages them under (.NAME.PID.tmp, .NAME.PID.old), its writability probe and its folder
+    // lock: a run killed between writing and renaming leaves them, and a corpus glob over the output folder read them.
+    private const string Report = @"(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)";
+
+    [GeneratedRegex(@"^(?:" + Report + @"|\." + Report + @"\.\d+\.(?:tmp|old)|\.collapsecheck-probe\.\d+\.tmp|\.collapsecheck-writing\.lock)$", RegexOptions.IgnoreCase)]
     private static partial Regex OutputName();
 
     [GeneratedRegex(@"^(?:.+\.)?collapsecheck-out$", RegexOptions.IgnoreCase)]

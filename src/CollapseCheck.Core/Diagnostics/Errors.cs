@@ -53,7 +53,7 @@ public static class Errors
     }
 
     public static CollapseCheckException CorpusNoFiles(SourceLocation? at, string pattern, string baseDirectory) =>
-        new("CC0010", $"corpus pattern '{pattern}' matched no files under '{baseDirectory}'", at);
+        new("CC0010", $"corpus pattern '{pattern}' matched no files under '{baseDirectory}'{OtherWildcards(pattern)}", at);
 
     public static CollapseCheckException CorpusAllExcluded(SourceLocation? at, string pattern, int matched) =>
         new("CC0010", $"corpus pattern '{pattern}' matched {matched} file(s), but corpus.exclude removed every one", at);
@@ -69,7 +69,11 @@ public static class Errors
         field == "corpus.include" ? "'..' may only come before the first wildcard" : "'..' may only start an exclude pattern";
 
     public static CollapseCheckException CorpusFileNotFound(SourceLocation? at, string path) =>
-        new("CC0011", $"corpus file '{path}' was not found{(Path.GetFileName(path).IndexOfAny(['?', '[', '{']) >= 0 ? " (a corpus glob's only wildcards are * and **: ?, [ ] and { } match themselves)" : "")}", at);
+        new("CC0011", $"corpus file '{path}' was not found{OtherWildcards(path)}", at);
+
+    /// <summary>A hint for a pattern written with another glob syntax's wildcards, which match themselves here.</summary>
+    private static string OtherWildcards(string pattern) =>
+        pattern.IndexOfAny(['?', '[', '{']) >= 0 ? " (a corpus glob's only wildcards are * and **: ?, [ ] and { } match themselves)" : "";
 
     public static CollapseCheckException CorpusFileIsAFolder(SourceLocation? at, string path, string glob) =>
         new("CC0011", $"corpus file '{path}' is a folder; name its files with a pattern such as '{glob}'", at);
@@ -165,6 +169,9 @@ public static class Errors
         new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot",
             new SourceLocation(policy ?? received, 1, 1));
 
+    public static CollapseCheckException ReceivedIncomplete(string receivedMarkdown, string? policy) =>
+        new("CC2003", $"the received Markdown '{receivedMarkdown}' is missing, and a JSON snapshot alone would sit beside a Markdown one no run wrote; run {Command("verify", policy)} again, which writes both");
+
     public static CollapseCheckException NothingToAccept(string received, string? policy) =>
         new("CC2003", $"there is nothing to accept: '{received}' does not exist; run {Command("verify", policy)} first");
 
@@ -172,7 +179,7 @@ public static class Errors
         new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first, or pass the --out the run wrote to");
 
     public static CollapseCheckException ReportIncomplete(string markdownPath, string? policy) =>
-        new("CC2004", $"the report's Markdown '{markdownPath}' is missing (a run writes it beside the JSON); run {Command("run", policy)} (or 'run --verify') again");
+        new("CC2004", $"the report's Markdown '{markdownPath}' is missing or not a file (a run writes it beside the JSON); run {Command("run", policy)} (or 'run --verify') again");
 
     /// <summary>A committed snapshot that is not a report (a merge conflict, a bad hand edit): the received one replaces it on accept.</summary>
     public static CollapseCheckException SnapshotUnreadable(SourceLocation at, string detail, string received, string? policy) =>
@@ -196,7 +203,6 @@ public static class Errors
             ? path
             : $"\"{string.Concat(path.Select(c => c is '\\' or '"' or '$' or '`' ? $"\\{c}" : c.ToString()))}\"";
 
-    /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     /// <summary>
     /// A command a signal stopped, for --diagnostics only (the console has its own line): a build reading the file then
     /// names the signal rather than guessing why the tool ended without an error.
@@ -208,6 +214,7 @@ public static class Errors
     public static CollapseCheckException SnapshotPathIsAFolder(string path) =>
         new("CC0030", $"'{path}' is a folder where accept writes a snapshot file; remove or rename it, then accept again");
 
+    /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>
         new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);
 }

@@ -37,7 +37,7 @@ public static class AtomicFile
         {
             // The probe's name (.collapsecheck-probe.N.tmp) is ours, not the user's: the message names the folder it was made in.
             var reason = e.Message.Replace($" : '{probePath}'", "").Replace($" '{probePath}'", "").Replace(probePath, "").Trim().TrimEnd('.');
-            throw Errors.OutputNotWritable(folder, $"'{existing}' takes no new file ({reason})");
+            throw Errors.OutputNotWritable(folder, $"no file can be made in '{existing}' ({reason})");
         }
     }
 

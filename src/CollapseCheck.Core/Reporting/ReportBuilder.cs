@@ -16,7 +16,8 @@ public static class ReportBuilder
 
     public static LineageReport Build(LineagePolicyFile policy, LineageResult result, PolicyTheory theory, GateVerdict verdict)
     {
-        var source = theory.SourceName;
+        // Each row's source, perplexity's named apart where it is the ledger's × the sampler's effect (predict's gatePerplexity).
+        var source = theory.PerplexitySourceName == theory.SourceName ? theory.SourceName : $"{theory.SourceName}; perplexity: {theory.PerplexitySourceName}";
         var corpus = result.Corpus;
         var baseline = result.Generations[0];
         var vocabulary = corpus.Tokenizer.VocabularySize;

@@ -55,8 +55,14 @@ public static class RunJob
     public static string PolicyFolder(string? policyPath) =>
         policyPath is null || IsPiped(policyPath) ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(policyPath))!;
 
-    /// <summary>A policy read from a pipe the shell made (/dev/stdin, &lt;(jq …) as /dev/fd/63): it has no folder of its own for reports or snapshots.</summary>
-    public static bool IsPiped(string? policyPath) => policyPath is not null && File.Exists(policyPath) && !RegularFile.Is(policyPath);
+    /// <summary>
+    /// A policy read from a stream the shell made (/dev/stdin, &lt;(jq …) as /dev/fd/63, /proc/self/fd/0): it has no folder
+    /// of its own for reports or snapshots. Known by its path, not its kind: `&lt; policy.json` makes /dev/stdin a link
+    /// to a plain file (whose folder is still not the one the user meant), and macOS has no /proc to ask.
+    /// </summary>
+    public static bool IsPiped(string? policyPath) =>
+        policyPath is not null && !OperatingSystem.IsWindows()
+        && (Path.GetFullPath(policyPath) is var full && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal)));
 
     /// <summary>collapsecheck-out beside the policy (a.collapsecheck-out for a.json): see <see cref="OwnName"/>.</summary>
     public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), OwnName(policyPath, "collapsecheck-out"));

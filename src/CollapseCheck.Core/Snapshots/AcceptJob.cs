@@ -39,13 +39,15 @@ public static class AcceptJob
             throw Errors.SnapshotPathIsAFolder(folder);
         }
 
+        if (!File.Exists(files.ReceivedMarkdown))
+        {
+            throw Errors.ReceivedIncomplete(files.ReceivedMarkdown, policyPath);
+        }
+
         try
         {
             File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
-            if (File.Exists(files.ReceivedMarkdown))
-            {
-                File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
-            }
+            File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
         }
         catch (FileNotFoundException)
         {

@@ -89,7 +89,7 @@ public static partial class ReportComparer
     private static bool SameNumber(JsonNode? verified, JsonNode? received) =>
         verified is JsonValue v && received is JsonValue r
         && v.GetValueKind() == JsonValueKind.Number && r.GetValueKind() == JsonValueKind.Number
-        && v.GetValue<double>() == r.GetValue<double>();
+        && v.GetValue<double>() is var x && double.IsFinite(x) && x == r.GetValue<double>();
 
     private static bool WithinTolerance(JsonNode? verified, JsonNode? received, List<string> path, IReadOnlyList<string> patterns, double tolerance)
     {

@@ -49,7 +49,11 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     public string LongRunSentence => Ledger.LongRun.Sentence + Validity.LongRunCaveat;
 
     /// <summary>The long run in a clause, for the verdict line and CC1020: a CI log shows those, the report the whole sentence.</summary>
-    public string LongRunHeadline => Ledger.LongRun.Headline + (Validity.SamplerBiased ? " for an unbiased, uncut sampler" : "");
+    public string LongRunHeadline => Validity.SamplerBiased ? Qualified(Ledger.LongRun.Headline, " for an unbiased, uncut sampler") : Ledger.LongRun.Headline;
+
+    /// <summary>"replace … collapses for an unbiased, uncut sampler (the expected diversity …)": the words before the clause's figures.</summary>
+    private static string Qualified(string headline, string words) =>
+        headline.IndexOf(" (", StringComparison.Ordinal) is var at and >= 0 ? headline[..at] + words + headline[at..] : headline + words;
 
     /// <param name="cancellation">Checked every few hundred documents of each pass over the corpus and inside the surrogate's runs: both take seconds on a big corpus.</param>
     /// <param name="surrogateProgress">Told (done, total) as the surrogate's runs finish generations; a big policy runs it for minutes.</param>

@@ -50,7 +50,7 @@ internal static class CommonOptions
     {
         var option = new Option<string?>("--out", "-o")
         {
-            Description = "Folder of the reports (default: collapsecheck-out beside the policy; NAME.collapsecheck-out for a policy NAME.json).",
+            Description = "Folder of the reports (default: collapsecheck-out beside the policy; NAME.collapsecheck-out for a policy NAME.json; needed for a policy piped in as /dev/stdin).",
         };
         option.Validators.Add(r => RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--out", folder: true));
         return option;

@@ -39,6 +39,12 @@ internal static class RunCommand
                 throw Diagnostics.Errors.BadArgument($"--tolerance must be 0 or more, but is {options.Tolerance}");
             }
 
+            if (parsed.GetValue(verify))
+            {
+                // Before training: a policy piped in has no snapshots to verify against.
+                _ = Snapshots.SnapshotFiles.For(options.PolicyPath);
+            }
+
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var outcome = SignalCancellation.Run(output.Error,
                 cancellation => ConsoleProgress.Run(output, progress => RunJob.Execute(options, progress, cancellation)), Cli.Cancelled);

@@ -32,6 +32,22 @@ public sealed class CorpusFilesTests : CorpusFolder
         Assert.Equal(expected, corpus.SearchedFolders);
     }
 
+    [UnixFact]
+    public void Nested_globs_each_watch_their_own_folder_and_a_folder_behind_a_link_is_watched_by_its_target_too()
+    {
+        // The deeper glob's walk came first and stopped the higher one's at data/: the policy's folder went unwatched.
+        Write("data/a.txt", Paragraphs("a", 10));
+        Write("data/b.md", Paragraphs("b", 10));
+        Write("real/c.txt", Paragraphs("c", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "data", "current"), Path.Combine(Folder, "real"));
+
+        var corpus = Load(Policy(["data/*.txt", "**/*.md", "data/current/*.txt"]));
+
+        // A link's own time does not change when a file is added behind it.
+        string[] expected = [Folder, Path.Combine(Folder, "data"), Path.Combine(Folder, "data", "current"), Path.Combine(Folder, "real")];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), corpus.SearchedFolders);
+    }
+
     [Fact]
     public void A_pattern_written_with_another_globs_wildcards_says_which_are_wildcards_here()
     {
@@ -343,7 +359,10 @@ public sealed class CorpusFilesTests : CorpusFolder
     [InlineData(".team.collapsecheck-report.verified.md.17.old", true)]
     [InlineData(".collapsecheck-probe.99.tmp", true)]
     [InlineData("collapsecheck-run.json", true)]
+    [InlineData(".collapsecheck-writing.lock", true)]
     [InlineData("collapsecheck-report.json.bak", false)]
+    [InlineData(".collapsecheck-report.json", false)]
+    [InlineData("collapsecheck-report.json.12.tmp", false)]
     [InlineData("notes-on-collapsecheck-report.md", false)]
     public void The_temporary_copies_a_killed_run_leaves_are_own_outputs_too(string name, bool own) =>
         Assert.Equal(own, OwnOutputs.IsOutputName(name));

@@ -118,6 +118,20 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void A_glob_over_many_bad_files_reports_the_first_few_and_says_how_many_were_left_unread()
+    {
+        foreach (var i in Enumerable.Range(0, CorpusLoader.MaxBadFiles + 5))
+        {
+            Write($"bin/{i:D2}.dat", "\0\u0001binary");
+        }
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["bin/*"])));
+
+        Assert.Equal(CorpusLoader.MaxBadFiles, e.All.Count());
+        Assert.EndsWith("(5 more corpus file(s) not read after 20 with problems)", e.All.Last().Message);
+    }
+
+    [Fact]
     public void Missing_file_glob_without_matches_and_empty_text_have_their_own_codes()
     {
         Assert.Equal("CC0011", Assert.Throws<CollapseCheckException>(() => Load(Policy(["nope.txt"]))).Code);

@@ -1,0 +1,31 @@
+namespace CollapseCheck.Tasks.Tests;
+
+public sealed class GateStateTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("collapsecheck-gatestate-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void A_corpus_file_edited_or_removed_after_the_run_started_is_named_so_the_gate_is_not_stamped()
+    {
+        var (kept, edited, removed) = (Path.Combine(_root, "a.txt"), Path.Combine(_root, "b.txt"), Path.Combine(_root, "c.txt"));
+        foreach (var file in new[] { kept, edited, removed })
+        {
+            File.WriteAllText(file, "text");
+            File.SetLastWriteTimeUtc(file, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        }
+
+        File.WriteAllLines(Path.Combine(_root, "corpus.list"), [kept, edited, removed]);
+        var state = new GateState(_root, "stamp", "", "corpus.list", "", "", "diagnostics.json");
+        var started = new DateTime(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+        Assert.Null(state.CorpusChangedSince(started));
+
+        File.SetLastWriteTimeUtc(edited, started.AddSeconds(1));
+        Assert.Equal(edited, state.CorpusChangedSince(started));
+
+        File.SetLastWriteTimeUtc(edited, started.AddSeconds(-1));
+        File.Delete(removed);
+        Assert.Equal(removed, state.CorpusChangedSince(started));
+    }
+}
