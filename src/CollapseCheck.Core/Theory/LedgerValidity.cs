@@ -100,7 +100,8 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
         };
     }
 
-    private bool CutMatters => CutWeight > CutLimit;
+    /// <summary>The sampler's cut at the context weighs enough that the ledger does not hold.</summary>
+    public bool CutMatters => CutWeight > CutLimit;
 
     public bool PastSecondOrder => SecondOrderTerm > SecondOrderLimit;
 
@@ -134,7 +135,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
                 ? ": the ledger's c stands, its entropy and perplexity rows do not, and the gate checks the surrogate's ratios"
                 : PastSecondOrder
                     ? ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's and the gate checks them"
-                    : ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's; the gate checks the surrogate's entropy and diversity, and the ledger's perplexity × the sampler's effect on the surrogate's (its ratio with this sampler over its ratio with an unbiased one)");
+                    : ": the ledger rows are the unbiased, uncut sampler's, the surrogate's are this policy's; the gate checks the surrogate's entropy and diversity, and the ledger's perplexity × the sampler's effect on the surrogate's (its ratio with this sampler over its ratio with the sampler the ledger models)");
         }
     }
 

@@ -17,8 +17,9 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     public const int SurrogateRuns = 16;
 
     /// <summary>
-    /// The same surrogate runs (same seeds) with an unbiased, uncut sampler, present when the sampler is biased but the
-    /// ledger's second-order terms hold. The count model's held-out cross-entropy also charges every (context, token)
+    /// The same surrogate runs (same seeds) with the sampler the ledger models (temperature 1, no filters, cut at the
+    /// context unless the cut is one of the reasons), present when the sampler is biased but the ledger's second-order
+    /// terms hold. The count model's held-out cross-entropy also charges every (context, token)
     /// pair a generation's training set happens to lose at the add-δ price, log((n + δV)/δ): a term of the same size as
     /// the ledger's whole second-order KL at corpus scale (mix at λ 0.75, byte tokens: ×1.025 against the ledger's ×1.015
     /// at temperature 1), set by δ rather than by anything the neural evaluator computes. Taking the perplexity as the
@@ -37,7 +38,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
 
     public string Source => UsesSurrogate
         ? $"Monte Carlo surrogate ({Surrogate!.Runs} seeded runs of the bigram count model with the policy's sampler{Validity.SourceNote})"
-            + (UnbiasedSurrogate is null ? "" : "; perplexity: the covariance ledger's × the sampler's effect (the surrogate's ratio with this sampler over its ratio with an unbiased, uncut one, so the count model's price for tokens a generation loses cancels)")
+            + (UnbiasedSurrogate is null ? "" : "; perplexity: the covariance ledger's × the sampler's effect (the surrogate's ratio with this sampler over its ratio with the sampler the ledger models, so the count model's price for tokens a generation loses cancels)")
         : $"covariance ledger (the count model's expectation for an unbiased sampler, entropy and KL to second order, which hold here: {Validity.HoldsBasis})";
 
     /// <summary>
@@ -75,8 +76,13 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
                 corpus.Tokenizer.EndOfDocumentId, maxLength, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation,
                 surrogateProgress is null ? null : (done, total) => surrogateProgress(pass * total + done, passes * total));
             var surrogate = !validity.Holds ? Surrogate(policy.Lineage, policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, 0) : null;
+            // The reference keeps the policy's own cut unless the cut is one of the reasons: a cut below the limit is in the
+            // ledger's rows too (temperature 0.999 at context 64 read ×1.016–1.018 against temperature 1's ×1.014–1.015
+            // with an uncut reference), and one past it, or a maxLength, is part of the sampler's effect.
+            var cutIsAReason = validity.CutMatters || policy.Lineage.Sampling.MaxLength < policy.Model.Context;
             var unbiased = scaled
-                ? Surrogate(policy.Lineage with { Sampling = new SamplingPolicy(1.0, 0, 1.0, null), Filters = new FilterPolicy(false) }, UncutLength, 1)
+                ? Surrogate(policy.Lineage with { Sampling = new SamplingPolicy(1.0, 0, 1.0, null), Filters = new FilterPolicy(false) },
+                    cutIsAReason ? UncutLength : policy.Lineage.Sampling.MaxLength ?? policy.Model.Context, 1)
                 : null;
             return new PolicyTheory(ledger, surrogate, statistics, validity) { UnbiasedSurrogate = unbiased };
         }

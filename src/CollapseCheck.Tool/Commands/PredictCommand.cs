@@ -78,7 +78,7 @@ internal static class PredictCommand
                 // The count model charges held-out tokens a generation lost at an add-δ price the network never pays; only the sampler's effect is taken from it.
                 o.WriteLine("The gate checks against this table's generated entropy and generated diversity means, and held-out ppl ×gen0 of "
                     + string.Join(", ", r.Gate.Skip(1).Select(g => g.PerplexityRatio.ToString("F4", c)))
-                    + " for generations 1 on: the ledger's × this table's over the same runs' with an unbiased, uncut sampler.");
+                    + " for generations 1 on: the ledger's × this table's over the same runs' with the sampler the ledger models.");
             }
         }
 
