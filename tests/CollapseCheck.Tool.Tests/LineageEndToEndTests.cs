@@ -32,6 +32,25 @@ public class LineageEndToEndTests : IDisposable
         Assert.Contains("(tolerance 0 from --tolerance, not this line's)", error);
     }
 
+    [Theory]
+    // 25 steps of a 1-layer model barely learn token frequencies; 400 steps of the default model learn context.
+    [InlineData(25, true)]
+    [InlineData(400, false)]
+    public void A_generation_0_no_better_than_token_frequencies_is_warned_about(int steps, bool undertrained)
+    {
+        var tiny = TinyPolicies.OnDotnetDocs(generations: 1).Replace("\"steps\": 25", $"\"steps\": {steps}");
+        var policy = _tool.Write("collapsecheck.json", undertrained ? tiny : tiny.Replace("\"layers\": 1, \"width\": 32", "\"layers\": 2, \"width\": 64"));
+        var (exit, _, stderr) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
+        var generation0 = json.RootElement.GetProperty("generations")[0].GetProperty("heldOut").GetProperty("perplexity").GetDouble();
+        var unigram = json.RootElement.GetProperty("reference").GetProperty("unigramPerplexity").GetDouble();
+
+        Assert.Equal(undertrained, generation0 >= unigram);
+        Assert.Equal(undertrained, stderr.Contains("collapsecheck: warning: generation 0's held-out perplexity", StringComparison.Ordinal));
+        Assert.Equal(undertrained, File.ReadAllText(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.md")).Contains("**Warning:** generation 0's", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Same_policy_and_seed_give_a_byte_identical_report_and_a_different_seed_does_not()
     {

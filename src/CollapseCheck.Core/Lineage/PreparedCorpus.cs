@@ -60,6 +60,38 @@ public sealed class PreparedCorpus
 
     public RealReference Reference { get; }
 
+    /// <summary>
+    /// Held-out perplexity of a model that knows generation 0's token frequencies and nothing of context (the real pool's
+    /// counts, add-½ smoothed, over the tokens the evaluator scores): what a network must beat to have learned from
+    /// context at all. One that does not (a few dozen steps on cl100k) makes the lineage's ratios measure training noise.
+    /// </summary>
+    public double UnigramPerplexity()
+    {
+        var counts = new double[Tokenizer.VocabularySize];
+        long total = 0;
+        foreach (var document in RealPool)
+        {
+            foreach (var id in document)
+            {
+                counts[id]++;
+            }
+
+            counts[Tokenizer.EndOfDocumentId]++;
+            total += document.Length + 1;
+        }
+
+        // The evaluator predicts every id of the stream after the first (TokenStream opens with end-of-document).
+        var ids = HeldOut.Ids;
+        var smoothedTotal = total + 0.5 * counts.Length;
+        var nats = 0.0;
+        for (var i = 1; i < ids.Length; i++)
+        {
+            nats -= Math.Log((counts[ids[i]] + 0.5) / smoothedTotal);
+        }
+
+        return Math.Exp(nats / Math.Max(1, ids.Length - 1));
+    }
+
     /// <summary>Scored held-out tokens the training text never used: the compacted vocabulary's unknown id.</summary>
     public long HeldOutUnknownTokens => HeldOutDocuments.Sum(d => (long)d.Count(id => id == Tokenizer.UnknownId));
 

@@ -76,9 +76,17 @@ public sealed record CorpusSummary(
 public sealed record ModelSummary(long Parameters, int Layers, int Width, int Heads, int Context, int VocabularySize);
 
 /// <param name="UniformPerplexity">Perplexity of a model that spreads probability evenly over the vocabulary: the worst sensible value.</param>
+/// <param name="UnigramPerplexity">Held-out perplexity of token frequencies alone (see <see cref="Lineage.PreparedCorpus.UnigramPerplexity"/>): generation 0 must beat it.</param>
 /// <param name="RealText">The generated-text metrics measured on held-out real text of the same size as each generation's sample.</param>
-public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, TextMetrics RealText)
+public sealed record ReferenceRows(double UniformPerplexity, double UniformBitsPerToken, double UnigramPerplexity, TextMetrics RealText)
 {
+    /// <summary>Generation 0 learned nothing from context: its held-out perplexity is no better than token frequencies'.</summary>
+    public bool Undertrained(double generation0Perplexity) => UnigramPerplexity > 0 && generation0Perplexity >= UnigramPerplexity;
+
+    /// <summary>What the report and the console say when <see cref="Undertrained"/>.</summary>
+    public string UndertrainedWarning(double generation0Perplexity) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"generation 0's held-out perplexity {generation0Perplexity:F1} is no better than token frequencies alone ({UnigramPerplexity:F1}, the unigram model): it has not learned from context, so the lineage's ratios measure training noise more than collapse; raise training.steps (or the model's size)");
+
     /// <summary>
     /// Null when the real text was measured at the samples' size; else what a reader must know, since distinct-n, tail
     /// coverage and KL all move with the sample's size: "all 1,557 held-out tokens (samples: 5,000; metrics move with size)".

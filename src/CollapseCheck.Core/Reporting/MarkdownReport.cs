@@ -43,7 +43,11 @@ public static class MarkdownReport
         // Distinct-n, tail coverage and KL all move with the sample's size: say when the held-out text was the smaller.
         var sampled = r.Generations[0].Generated.Tokens;
         var size = r.Reference.SizeCaveat(sampled) ?? "held-out text, same size";
-        md.Append(F($"| real | {size} | uniform model: {r.Reference.UniformPerplexity:F0} | | | {real.UnigramEntropyBits:F4} | {real.GiniSimpson:F4} | {real.Distinct1:F4} / {real.Distinct2:F4} / {real.Distinct3:F4} | {real.TailCoverage:F4} | {real.KlRealToGeneratedBits:F4} |\n\n"));
+        md.Append(F($"| real | {size} | uniform model: {r.Reference.UniformPerplexity:F0}; unigram model: {r.Reference.UnigramPerplexity:F3} | | | {real.UnigramEntropyBits:F4} | {real.GiniSimpson:F4} | {real.Distinct1:F4} / {real.Distinct2:F4} / {real.Distinct3:F4} | {real.TailCoverage:F4} | {real.KlRealToGeneratedBits:F4} |\n\n"));
+        if (r.Reference.Undertrained(r.Generations[0].HeldOut.Perplexity))
+        {
+            md.Append($"**Warning:** {r.Reference.UndertrainedWarning(r.Generations[0].HeldOut.Perplexity)}.\n\n");
+        }
 
         AppendGate(md, gate);
         AppendDefinitions(md, r);

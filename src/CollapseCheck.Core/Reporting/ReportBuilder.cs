@@ -44,7 +44,7 @@ public static class ReportBuilder
                 HeldOutUnknownTokens = corpus.HeldOutUnknownTokens is > 0 and var unknown ? unknown : null,
             },
             new ModelSummary(result.Parameters, result.Model.Layers, result.Model.Width, result.Model.Heads, result.Model.Context, vocabulary),
-            new ReferenceRows(vocabulary, Math.Log2(vocabulary), result.RealSample),
+            new ReferenceRows(vocabulary, Math.Log2(vocabulary), corpus.UnigramPerplexity(), result.RealSample),
             result.Generations.Select(g => new GenerationRow(
                 g.Generation,
                 new TrainingSetRow(g.TrainingTokens, g.TrainingTokensBySource.ToDictionary(kv => kv.Key, kv => kv.Value)),

@@ -59,6 +59,12 @@ internal static class RunCommand
                 output.Error.WriteLine($"collapsecheck: warning: {warning}");
             }
 
+            var generation0 = outcome.Report.Generations[0].HeldOut.Perplexity;
+            if (outcome.Report.Reference.Undertrained(generation0))
+            {
+                output.Error.WriteLine($"collapsecheck: warning: {outcome.Report.Reference.UndertrainedWarning(generation0)}");
+            }
+
             SummaryTable.Write(output.Out, outcome.Report);
             output.Out.WriteLine($"Gate: {outcome.Verdict.Summary}");
             output.Out.WriteLine($"Report:   {outcome.Files[0]} (+ .md, .svg)");

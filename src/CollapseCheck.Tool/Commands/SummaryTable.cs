@@ -28,7 +28,7 @@ internal static class SummaryTable
 
         var real = report.Reference.RealText;
         writer.WriteLine(string.Create(c,
-            $"real held-out text ({report.Reference.SizeCaveat(report.Generations[0].Generated.Tokens) ?? "same size"}): entropy {real.UnigramEntropyBits:F4} bits, distinct-2 {real.Distinct2:F4}, tail coverage {real.TailCoverage:F4}; uniform-model perplexity {report.Reference.UniformPerplexity:F0}"));
+            $"real held-out text ({report.Reference.SizeCaveat(report.Generations[0].Generated.Tokens) ?? "same size"}): entropy {real.UnigramEntropyBits:F4} bits, distinct-2 {real.Distinct2:F4}, tail coverage {real.TailCoverage:F4}; perplexity of the uniform model {report.Reference.UniformPerplexity:F0}, of the unigram model {report.Reference.UnigramPerplexity:F3}"));
         writer.WriteLine();
         WriteGate(writer, report);
     }

@@ -34,6 +34,20 @@ public class PreparedCorpusTests
     }
 
     [Fact]
+    public void The_unigram_baseline_is_the_held_out_perplexity_of_the_pools_add_half_frequencies()
+    {
+        // A pool of ten "ab": a, b and the end-of-document id ten times each, 30 in all, over the byte tokenizer's 257 ids.
+        // Held out "ab": the evaluator scores a, b and the closing end-of-document id, each (10 + ½) / (30 + 257 / 2).
+        var policy = PolicyLoader.Parse("""{ "model": { "context": 16 } }""", "p.json");
+        var corpus = new LoadedCorpus(Enumerable.Range(0, 10).Select(i => new Document($"t{i}", "ab")).ToList(), [new Document("h0", "ab")], "test", []);
+
+        var prepared = PreparedCorpus.Prepare(policy, corpus);
+
+        Assert.Equal(257, prepared.Tokenizer.VocabularySize);
+        Assert.Equal((30 + 257 / 2.0) / 10.5, prepared.UnigramPerplexity(), 1e-9);
+    }
+
+    [Fact]
     public void A_held_out_cap_that_cuts_a_document_cuts_its_bytes_with_it()
     {
         var policy = PolicyLoader.Parse("""{ "tokenizer": "cl100k", "model": { "context": 16 }, "evaluation": { "heldOutTokens": 100 } }""", "p.json");

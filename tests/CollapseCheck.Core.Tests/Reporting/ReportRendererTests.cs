@@ -34,6 +34,17 @@ public class ReportRendererTests
     public void Markdown() => ReviewedText.Match(MarkdownReport.Render(s_report), "Reporting");
 
     [Fact]
+    public void A_generation_0_no_better_than_token_frequencies_is_called_undertrained_in_the_markdown()
+    {
+        var generation0 = s_report.Generations[0].HeldOut.Perplexity;
+        Assert.DoesNotContain("**Warning:**", MarkdownReport.Render(s_report));
+
+        var undertrained = s_report with { Reference = s_report.Reference with { UnigramPerplexity = generation0 * 0.9 } };
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture,
+            $"**Warning:** generation 0's held-out perplexity {generation0:F1} is no better than token frequencies alone ({generation0 * 0.9:F1}, the unigram model)"), MarkdownReport.Render(undertrained));
+    }
+
+    [Fact]
     public void Svg() => ReviewedText.Match(SvgChart.Render(s_report), "Reporting");
 
     [Fact]
