@@ -94,18 +94,15 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
     public void MarkPassed() => File.WriteAllBytes(Stamp, []);
 
     /// <summary>
-    /// A corpus file of the list just recorded that changed (or went) after <paramref name="started"/>, or null: the
-    /// tool read the corpus when it started, so a file edited while it trained was not what passed, and a stamp written
-    /// after it would make it look checked. Not the folders: the run's own reports can change one (an output folder
-    /// made in the project's folder, or CollapseCheckOutput=.), and every build would then rerun the gate.
+    /// A corpus file or folder of the lists just recorded that changed (or went) after <paramref name="started"/>, or
+    /// null: the tool read the corpus when it started, so a file edited or added while it trained was not what passed,
+    /// and a stamp written after it would make it look checked. The run's own writes change none of them: the task
+    /// makes the output folder before it starts the tool, and the tool leaves that folder out of the list.
     /// </summary>
-    public string? CorpusChangedSince(DateTime started)
-    {
-        var list = corpusListFile.Length == 0 ? "" : Path.GetFullPath(corpusListFile, projectDirectory);
-        return File.Exists(list)
-            ? File.ReadAllLines(list).FirstOrDefault(path => !File.Exists(path) || File.GetLastWriteTimeUtc(path) > started)
-            : null;
-    }
+    public string? CorpusChangedSince(DateTime started) =>
+        new[] { corpusListFile, corpusFoldersFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)).Where(File.Exists)
+            .SelectMany(File.ReadAllLines)
+            .FirstOrDefault(path => Directory.Exists(path) ? Directory.GetLastWriteTimeUtc(path) > started : !File.Exists(path) || File.GetLastWriteTimeUtc(path) > started);
 
     /// <summary>A file of obj/collapsecheck written beside itself, then renamed over it whole.</summary>
     private void WriteWhole(string file, Action<string> writeTo)

@@ -28,4 +28,19 @@ public sealed class GateStateTests : IDisposable
         File.Delete(removed);
         Assert.Equal(removed, state.CorpusChangedSince(started));
     }
+
+    [Fact]
+    public void A_corpus_folder_that_gained_a_file_after_the_run_started_is_named_too()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
+        Directory.SetLastWriteTimeUtc(folder, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.WriteAllLines(Path.Combine(_root, "corpus.folders"), [folder]);
+        var state = new GateState(_root, "stamp", "", "", "corpus.folders", "", "diagnostics.json");
+        var started = new DateTime(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+        Assert.Null(state.CorpusChangedSince(started));
+
+        // A file added while the tool trained (a git pull) changes its folder's time, which no list of files shows.
+        File.WriteAllText(Path.Combine(folder, "new.txt"), "text");
+        Assert.Equal(folder, state.CorpusChangedSince(started));
+    }
 }

@@ -146,6 +146,28 @@ public class BadInputTests : IDisposable
         Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
     }
 
+    [LinuxFact]
+    public void A_policy_kept_in_dev_shm_is_a_file_in_a_folder_like_any_other()
+    {
+        // /dev/shm, a RAM disk CI jobs use: taken for a pipe, its relative globs read the current folder's.
+        var folder = Directory.CreateDirectory(Path.Combine("/dev/shm", "collapsecheck-test-" + Guid.NewGuid().ToString("N"))).FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "a.txt"), string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"Paragraph {i} of notes kept on a RAM disk.")));
+            var policy = Path.Combine(folder, "collapsecheck.json");
+            File.WriteAllText(policy, """{ "corpus": { "include": ["*.txt"] } }""");
+            Assert.False(CollapseCheck.Running.RunJob.IsPiped(policy));
+            Assert.Equal(folder, CollapseCheck.Running.RunJob.PolicyFolder(policy));
+            var (exit, stdout, error) = _tool.Run("predict", policy, "--json");
+            Assert.True(exit == 0, error);
+            Assert.Contains("1 file(s) matching *.txt", stdout);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [UnixFact]
     public async Task A_policy_redirected_from_a_file_into_dev_stdin_is_piped_too_and_run_verify_refuses_it_before_training()
     {

@@ -71,7 +71,7 @@ public static partial class CorpusLoader
                 if (++badFiles == MaxBadFiles && i + 1 < matched.Count)
                 {
                     var last = problems[^1];
-                    problems[^1] = new CollapseCheckException(last.Code, $"{last.Message} ({matched.Count - i - 1} more corpus file(s) not read after {MaxBadFiles} with problems)", last.Location);
+                    problems[^1] = new CollapseCheckException(last.Code, $"{last.Message}; reading stopped after {MaxBadFiles} files with problems, {matched.Count - i - 1} more were not read", last.Location);
                     break;
                 }
             }

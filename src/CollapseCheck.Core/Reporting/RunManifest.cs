@@ -24,7 +24,11 @@ public sealed record RunManifest(
     IReadOnlyList<string> CorpusFolders,
     IReadOnlyList<GenerationTiming> Generations)
 {
-    public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, IReadOnlyList<LineageResult> results, NativeSetup? native, int threads) => new(
+    /// <param name="outputFolder">
+    /// Left out of the corpus folders: every run writes its reports there, so an MSBuild gate watching it (reports
+    /// beside the corpus, CollapseCheckOutput=.) would find it changed after every run.
+    /// </param>
+    public static RunManifest Create(DateTimeOffset started, double elapsed, string? policyPath, IReadOnlyList<LineageResult> results, NativeSetup? native, int threads, string outputFolder) => new(
         ToolInfo.Build,
         started.UtcDateTime.ToString("O"),
         elapsed,
@@ -37,7 +41,8 @@ public sealed record RunManifest(
         results[0].Device,
         native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
         results[0].Corpus.Source.Files,
-        results[0].Corpus.Source.SearchedFolders,
+        results[0].Corpus.Source.SearchedFolders.Where(f => !string.Equals(Path.TrimEndingDirectorySeparator(f), Path.TrimEndingDirectorySeparator(outputFolder), StringComparison.Ordinal)
+            && !string.Equals(f, Corpus.CanonicalPath.Of(outputFolder), StringComparison.Ordinal)).ToList(),
         results.SelectMany(r => r.Timings.Select((t, g) => new GenerationTiming(r.Seed, g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds, t.Cached))).ToList());
 }
 

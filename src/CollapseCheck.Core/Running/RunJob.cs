@@ -39,7 +39,7 @@ public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, 
 }
 
 /// <summary>`collapsecheck run`: policy → corpus → lineage → reports. Nothing is written unless everything before succeeded.</summary>
-public static class RunJob
+public static partial class RunJob
 {
     public const string ReportFile = "collapsecheck-report.json";
     public const string MarkdownFile = "collapsecheck-report.md";
@@ -57,12 +57,15 @@ public static class RunJob
 
     /// <summary>
     /// A policy read from a stream the shell made (/dev/stdin, &lt;(jq …) as /dev/fd/63, /proc/self/fd/0): it has no folder
-    /// of its own for reports or snapshots. Known by its path, not its kind: `&lt; policy.json` makes /dev/stdin a link
-    /// to a plain file (whose folder is still not the one the user meant), and macOS has no /proc to ask.
+    /// of its own for reports or snapshots. Known by its path: `&lt; policy.json` makes /dev/stdin a link to a plain file
+    /// (whose folder is still not the one the user meant), and macOS has no /proc to ask. Only the streams' own paths: a
+    /// policy kept in /dev/shm, a RAM disk CI jobs use, is a file in a folder like any other.
     /// </summary>
     public static bool IsPiped(string? policyPath) =>
-        policyPath is not null && !OperatingSystem.IsWindows()
-        && (Path.GetFullPath(policyPath) is var full && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal)));
+        policyPath is not null && !OperatingSystem.IsWindows() && StreamPath().IsMatch(Path.GetFullPath(policyPath));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:/dev/(?:stdin|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+)$")]
+    private static partial System.Text.RegularExpressions.Regex StreamPath();
 
     /// <summary>collapsecheck-out beside the policy (a.collapsecheck-out for a.json): see <see cref="OwnName"/>.</summary>
     public static string DefaultOutputFolder(string? policyPath) => Path.Combine(PolicyFolder(policyPath), OwnName(policyPath, "collapsecheck-out"));
@@ -198,7 +201,7 @@ public static class RunJob
 
         var verdict = CollapseGate.Evaluate(policy, theory, results);
         var report = ReportBuilder.Build(policy, results[0], theory, verdict);
-        var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, results, TorchNative.Current, TorchSharp.torch.get_num_threads());
+        var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, results, TorchNative.Current, TorchSharp.torch.get_num_threads(), folder);
         (string Name, string Content)[] files =
         [
             (ReportFile, ReportJson.Serialize(report)),

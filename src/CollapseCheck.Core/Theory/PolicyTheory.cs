@@ -70,7 +70,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
             var scaled = validity.SamplerBiased && !validity.PastSecondOrder;
             step?.Invoke(validity.Holds
                 ? "the covariance ledger"
-                : $"{SurrogateRuns} runs of the bigram surrogate with the policy's sampler{(scaled ? $" and {SurrogateRuns} with an unbiased one" : validity.SamplerBiased ? "" : " (the ledger's second-order terms are past where they hold)")}");
+                : $"{SurrogateRuns} runs of the bigram surrogate with the policy's sampler{(scaled ? $" and {SurrogateRuns} with the sampler the ledger models" : validity.SamplerBiased ? "" : " (the ledger's second-order terms are past where they hold)")}");
             var passes = scaled ? 2 : 1;
             SurrogateResult Surrogate(LineagePolicy lineage, int maxLength, int pass) => CountModelSurrogate.Run(lineage, corpus.RealPool, corpus.HeldOutDocuments, corpus.Tokenizer.VocabularySize,
                 corpus.Tokenizer.EndOfDocumentId, maxLength, bigram: true, SurrogateRuns, policy.Training.Seed, cancellation,

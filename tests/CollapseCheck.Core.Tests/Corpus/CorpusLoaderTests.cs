@@ -128,7 +128,7 @@ public sealed class CorpusLoaderTests : CorpusFolder
         var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["bin/*"])));
 
         Assert.Equal(CorpusLoader.MaxBadFiles, e.All.Count());
-        Assert.EndsWith("(5 more corpus file(s) not read after 20 with problems)", e.All.Last().Message);
+        Assert.EndsWith("; reading stopped after 20 files with problems, 5 more were not read", e.All.Last().Message);
     }
 
     [Fact]
