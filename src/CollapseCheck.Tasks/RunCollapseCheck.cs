@@ -237,7 +237,11 @@ public sealed class RunCollapseCheck : ToolTask
     /// </summary>
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
-        Log.LogMessage(messageImportance, "{0}", singleLine);
+        // The verdict, where the report is and how long it took are what a default-verbosity build should show of a
+        // gate that ran (its errors come from the diagnostics file); the tables and progress stay at normal.
+        var headline = singleLine.StartsWith("Gate: pass", StringComparison.Ordinal) || singleLine.StartsWith("Gate: fail", StringComparison.Ordinal)
+            || singleLine.StartsWith("Report: ", StringComparison.Ordinal) || singleLine.StartsWith("Finished in ", StringComparison.Ordinal);
+        Log.LogMessage(headline ? MessageImportance.High : messageImportance, "{0}", singleLine);
         _tail.Enqueue(singleLine);
         if (_tail.Count > TailLines)
         {

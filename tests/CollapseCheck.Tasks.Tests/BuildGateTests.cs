@@ -191,6 +191,14 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.Contains("CollapseCheck: the corpus folder " + Path.Combine(folder, "data") + " changed since the gate last passed", added.Output);
         Assert.Contains(GateRan, added.Output);
         Assert.Contains("Skipping target \"CollapseCheck\"", PackagedBuild.Dotnet(folder, "build", "-v", "n").Output);
+
+        // A default-verbosity build that gates says so: the verdict, the report and the time, not "Build succeeded" alone.
+        File.AppendAllText(Path.Combine(folder, "data", "a.txt"), "\n\n" + Paragraphs("again", 5));
+        var quiet = PackagedBuild.Dotnet(folder, "build");
+        quiet.AssertSuccess();
+        Assert.Contains("Gate: pass: every generation within the theory's thresholds", quiet.Output);
+        Assert.Contains("Report:   " + Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json"), quiet.Output);
+        Assert.DoesNotContain("gen  ppl ×gen0", quiet.Output);
     }
 
     /// <summary>Paragraphs of words drawn from a short list, different for each name: enough text for a tiny lineage.</summary>

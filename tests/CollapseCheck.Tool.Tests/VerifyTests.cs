@@ -212,6 +212,37 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bare_verify_beside_the_policy_whose_report_it_finds_names_that_policy()
+    {
+        // It called the report stale and said to run 'collapsecheck run' again, which refuses (CC0040): a loop.
+        WithMinimalReportAndSnapshot();
+        using var tool = _tool.StartProcess(_tool.Folder, "verify");
+        var stdout = tool.StandardOutput.ReadToEndAsync();
+        var stderr = await tool.StandardError.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+        Assert.Equal(1, tool.ExitCode);
+        Assert.Contains("error CC2005: the report '", stderr);
+        Assert.Contains("was made with collapsecheck.json, and without a policy argument verify checks the embedded default's; pass the policy: 'collapsecheck verify collapsecheck.json'", stderr);
+        _ = await stdout;
+    }
+
+    [Fact]
+    public void Accepting_a_report_whose_gate_failed_says_so()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        foreach (var passed in new[] { true, false })
+        {
+            var report = File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")).TrimEnd().TrimEnd('}')
+                + $", \"gate\": {{ \"passed\": {(passed ? "true" : "false")} }} }}";
+            _tool.Write("collapsecheck-report.received.json", report);
+            _tool.Write("collapsecheck-report.received.md", "# report\n");
+            var (exit, stdout, _) = _tool.Run("accept", policy);
+            Assert.Equal(0, exit);
+            Assert.Equal(!passed, stdout.Contains("Note: this snapshot records a failing gate", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Accept_without_the_received_markdown_moves_nothing()
     {
         // It moved the JSON alone, leaving it beside a Markdown snapshot of another report.

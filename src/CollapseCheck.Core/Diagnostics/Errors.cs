@@ -189,6 +189,9 @@ public static class Errors
     public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy, string? policy, string? option) =>
         new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run {Command("run", policy)} again{(option is null ? "" : $" (if that run's {inReport} came from {option} rather than the policy, a build that always passes it verifies with {Command("run", policy, extra: $"--verify {option} {inReport}")})")}", at);
 
+    public static CollapseCheckException ReportOfNamedPolicy(string report, string source) =>
+        new("CC2005", $"the report '{report}' was made with {source}, and without a policy argument verify checks the embedded default's; pass the policy: {Command("verify", source)}");
+
     /// <summary>
     /// The command to type, in quotes, with the policy argument the user gave (none: the default), so advice works as
     /// typed; <paramref name="local"/> for a local tool.

@@ -18,7 +18,7 @@ public static class MarkdownReport
         var lineage = r.Policy.Lineage;
         md.Append($"# CollapseCheck report: {r.Policy.Source}\n\n");
         // The long run has its own line in the gate section; the verdict's word is already in bold.
-        md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {CollapseGate.Detail(gate)}.\n\n");
+        md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {Capitalized(CollapseGate.Detail(gate))}.\n\n");
         md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generation{(lineage.Generations == 1 ? "" : "s")} after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {lineage.Sampling.Temperature}, top-k {lineage.Sampling.TopK}, top-p {lineage.Sampling.TopP}{(lineage.RealFraction is { } l ? F($", real fraction {l}") : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}{Unusual(r.Policy)}.  \n"));
         md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
         if (r.Corpus.HeldOutUnknownTokens is { } unknown)
@@ -157,4 +157,7 @@ public static class MarkdownReport
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The verdict's detail begins a sentence after the bold verdict.</summary>
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

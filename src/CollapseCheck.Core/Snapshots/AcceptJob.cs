@@ -9,8 +9,8 @@ namespace CollapseCheck.Snapshots;
 /// <summary>`accept`: the received report becomes the verified snapshot, if the policy file (with options) makes it.</summary>
 public static class AcceptJob
 {
-    /// <returns>The files, and the command-line overrides (--seed, --tolerance) the accepted report was made with.</returns>
-    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides) Execute(string? policyPath)
+    /// <returns>The files, the command-line overrides (--seed, --tolerance) the accepted report was made with, and whether its gate passed.</returns>
+    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides, bool GatePassed) Execute(string? policyPath)
     {
         if (policyPath is not null)
         {
@@ -55,7 +55,8 @@ public static class AcceptJob
             throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
-        return (files, overrides);
+        var passed = JsonNode.Parse(receivedJson)?["gate"]?["passed"] is not System.Text.Json.Nodes.JsonValue gate || !gate.TryGetValue<bool>(out var p) || p;
+        return (files, overrides, passed);
     }
 
     /// <summary>The policy file the report names as its policy.source, when it is beside the report; else null (the embedded default).</summary>

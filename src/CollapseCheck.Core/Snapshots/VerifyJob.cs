@@ -67,6 +67,13 @@ public static class VerifyJob
         }
 
         var receivedJson = SnapshotJson.ReadJson(reportPath);
+        // ./collapsecheck.json and the embedded default share collapsecheck-out: a bare verify of that policy's report
+        // was stale, and its advice ('run collapsecheck run again') looped back to run's CC0040.
+        if (policyPath is null && SnapshotJson.PolicySourceOf(receivedJson) is { } source && source != ReportBuilder.EmbeddedSource)
+        {
+            throw Errors.ReportOfNamedPolicy(reportPath, source);
+        }
+
         ThrowIfStale(policy, policyPath, reportPath, receivedJson);
         var markdownPath = Path.Combine(folder, RunJob.MarkdownFile);
         if (!File.Exists(markdownPath))

@@ -12,8 +12,13 @@ internal static class AcceptCommand
         command.SetAction(parsed =>
         {
             var policyPath = parsed.GetValue(policy);
-            var (files, overrides) = AcceptJob.Execute(policyPath);
+            var (files, overrides, gatePassed) = AcceptJob.Execute(policyPath);
             output.Out.WriteLine($"Accepted: {files.VerifiedJson} and {files.VerifiedMarkdown}");
+            if (!gatePassed)
+            {
+                // A snapshot records what was measured, pass or fail; a reviewer accepting one should know which.
+                output.Out.WriteLine("Note: this snapshot records a failing gate: verify now matches it, but run still exits 1 (and a build with the package fails) until the policy passes its gate.");
+            }
             if (overrides.Count > 0)
             {
                 // Not what a plain run of the policy file gives: say how it verifies.

@@ -131,7 +131,7 @@ public class ReportRendererTests
 
         var markdown = MarkdownReport.Render(passing);
 
-        Assert.Contains($"**Verdict: PASS.** every generation within the theory's thresholds ({gate.Checks.Count} checks).\n", markdown);
+        Assert.Contains($"**Verdict: PASS.** Every generation within the theory's thresholds ({gate.Checks.Count} checks).\n", markdown);
         Assert.Single(markdown.Split(gate.LongRunSentence)[1..]);
     }
 
