@@ -146,13 +146,17 @@ internal sealed class CorpusFiles
         {
             // Each glob's own walk up, so a higher glob's folders are added though a deeper one's already are.
             var climbed = new HashSet<string>(StringComparer.Ordinal);
+            // The glob's folder's parent, links resolved: a path that resolves as this plus its own rest has no link of its own.
+            var above = Path.GetDirectoryName(walkRoot) ?? walkRoot;
+            var realAbove = CanonicalPath.Of(above);
             foreach (var path in found)
             {
                 for (var folder = Path.GetDirectoryName(path); folder is not null && folder.StartsWith(walkRoot, StringComparison.Ordinal) && climbed.Add(folder); folder = Path.GetDirectoryName(folder))
                 {
                     _searched.Add(folder);
-                    // A folder reached through a link (data/current) keeps the link's own time: its target's changes.
-                    if (CanonicalPath.Of(folder) is var real && real != folder)
+                    // A folder reached through a link (data/current) keeps the link's own time: its target's changes. Only
+                    // a link from the glob's folder down: one above it (macOS's /tmp) would list every folder twice.
+                    if (CanonicalPath.Of(folder) is var real && real != realAbove + folder[above.Length..])
                     {
                         _searched.Add(real);
                     }

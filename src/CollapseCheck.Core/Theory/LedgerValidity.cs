@@ -103,6 +103,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
     /// <summary>The sampler's cut at the context weighs enough that the ledger does not hold.</summary>
     public bool CutMatters => CutWeight > CutLimit;
 
+    /// <summary>The lineage moves the ledger's second-order terms past where they hold, whatever the sampler.</summary>
     public bool PastSecondOrder => SecondOrderTerm > SecondOrderLimit;
 
     /// <summary>The sampler's cut in numbers: "the sampler's cut at 64 tokens leaves out 35 % of the real documents' tokens, and synthetic text is 22 % of the last generation's training set (product 0.076".</summary>

@@ -48,6 +48,18 @@ public sealed class CorpusFilesTests : CorpusFolder
         Assert.Equal(expected.Order(StringComparer.Ordinal), corpus.SearchedFolders);
     }
 
+    [UnixFact]
+    public void A_link_above_a_globs_folder_does_not_list_its_folders_twice()
+    {
+        // macOS's /tmp is a link to /private/tmp: every folder resolved elsewhere, and each was listed twice.
+        Write("real/data/a.txt", Paragraphs("a", 10));
+        Directory.CreateSymbolicLink(Path.Combine(Folder, "alias"), Path.Combine(Folder, "real"));
+
+        var corpus = Load(Policy(["alias/data/*.txt"]));
+
+        Assert.Equal([Path.Combine(Folder, "alias", "data")], corpus.SearchedFolders);
+    }
+
     [Fact]
     public void A_pattern_written_with_another_globs_wildcards_says_which_are_wildcards_here()
     {
