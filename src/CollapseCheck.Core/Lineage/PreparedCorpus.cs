@@ -67,29 +67,11 @@ public sealed class PreparedCorpus
     /// </summary>
     public double UnigramPerplexity()
     {
-        var counts = new double[Tokenizer.VocabularySize];
-        long total = 0;
-        foreach (var document in RealPool)
-        {
-            foreach (var id in document)
-            {
-                counts[id]++;
-            }
-
-            counts[Tokenizer.EndOfDocumentId]++;
-            total += document.Length + 1;
-        }
-
-        // The evaluator predicts every id of the stream after the first (TokenStream opens with end-of-document).
-        var ids = HeldOut.Ids;
-        var smoothedTotal = total + 0.5 * counts.Length;
-        var nats = 0.0;
-        for (var i = 1; i < ids.Length; i++)
-        {
-            nats -= Math.Log((counts[ids[i]] + 0.5) / smoothedTotal);
-        }
-
-        return Math.Exp(nats / Math.Max(1, ids.Length - 1));
+        // The theory's count model, unigram, with each document's end counted as a token, as the stream scores it; the
+        // evaluator predicts every id of the stream after the first (TokenStream opens with end-of-document).
+        var eod = Tokenizer.EndOfDocumentId;
+        var frequencies = new Theory.CountModel(RealPool.Select(d => (int[])[.. d, eod]), eod, bigram: false);
+        return Math.Exp(frequencies.CrossEntropy([HeldOut.Ids[1..]], Tokenizer.VocabularySize, 0.5));
     }
 
     /// <summary>Scored held-out tokens the training text never used: the compacted vocabulary's unknown id.</summary>
