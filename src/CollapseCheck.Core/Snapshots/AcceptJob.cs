@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using CollapseCheck.Diagnostics;
 using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
@@ -55,8 +54,7 @@ public static class AcceptJob
             throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
-        var passed = JsonNode.Parse(receivedJson)?["gate"]?["passed"] is not System.Text.Json.Nodes.JsonValue gate || !gate.TryGetValue<bool>(out var p) || p;
-        return (files, overrides, passed);
+        return (files, overrides, SnapshotJson.GatePassedOf(receivedJson));
     }
 
     /// <summary>The policy file the report names as its policy.source, when it is beside the report; else null (the embedded default).</summary>

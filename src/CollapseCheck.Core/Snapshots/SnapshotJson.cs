@@ -110,6 +110,11 @@ internal static class SnapshotJson
         JsonNode.Parse(json) is JsonObject report && report["policy"] is JsonObject policy
         && policy["source"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var source) ? source : null;
 
+    /// <summary>The report's gate.passed; true when absent or not a boolean (nothing says it failed).</summary>
+    public static bool GatePassedOf(string json) =>
+        JsonNode.Parse(json) is not JsonObject report || report["gate"] is not JsonObject gate
+        || gate["passed"] is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue<bool>(out var passed) || passed;
+
     /// <summary>
     /// Where the report was made: its device, and its numerics (null when it has none, an earlier version's snapshot, or
     /// they are not in shape).
