@@ -182,8 +182,11 @@ public static class Cli
     }
 }
 
-/// <summary>Something that passed but should be seen (CC2007), on <paramref name="File"/>.</summary>
-public sealed record Notice(string Code, string File, string Message);
+/// <summary>
+/// Something that passed but should be seen (CC2007, CC1030), on <paramref name="File"/> (null: the embedded default
+/// policy, which has no file) at <paramref name="Line"/> and <paramref name="Column"/> (0: the whole file).
+/// </summary>
+public sealed record Notice(string Code, string? File, string Message, int Line = 0, int Column = 0);
 
 /// <summary>Where results (stdout) and diagnostics and progress (stderr) go; tests pass their own writers.</summary>
 public sealed record ToolOutput(TextWriter Out, TextWriter Error)
@@ -210,6 +213,18 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
         Out.WriteLine(message);
         _notices.Add(new Notice(code, file, message));
         GitHubActions.Notice(this, file, code, message);
+    }
+
+    /// <summary>
+    /// Something that passes but makes the result doubtful: on stderr in the canonical form, with a warning where errors
+    /// have an error, kept for --diagnostics as a notice (the MSBuild task's warning), and a warning in GitHub Actions.
+    /// </summary>
+    public void Warn(string code, Diagnostics.SourceLocation? at, string message)
+    {
+        var line = Diagnostics.CollapseCheckException.OneLine(message);
+        Error.WriteLine(at is { } a ? $"{Diagnostics.CollapseCheckException.OneLine(a.ToString())}: warning {code}: {line}" : $"warning {code}: {line}");
+        _notices.Add(new Notice(code, at?.File, line, at?.Line ?? 0, at?.Column ?? 0));
+        GitHubActions.Warning(this, at, code, line);
     }
 
     /// <summary>

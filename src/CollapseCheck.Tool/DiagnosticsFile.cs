@@ -42,7 +42,7 @@ internal static class DiagnosticsFile
     public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<Notice> notices, int exitCode)
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
-            .Concat(notices.Select(n => new Entry(n.Code, "notice", Path.GetFullPath(n.File), 0, 0, n.Message))).ToList();
+            .Concat(notices.Select(n => new Entry(n.Code, "notice", n.File is { } f ? Path.GetFullPath(f) : null, n.Line, n.Column, n.Message))).ToList();
         var full = Path.GetFullPath(path);
         AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), JsonSerializer.Serialize(new Document(1, exitCode, entries), ReportJson.Options))]);
     }

@@ -4,7 +4,8 @@ namespace CollapseCheck.Tool;
 
 /// <summary>
 /// In GitHub Actions: every error and gate failure also becomes an `::error` workflow command (an annotation on the
-/// policy file in the pull request), a snapshot verified without its measured values a `::notice`, and the Markdown
+/// policy file in the pull request), a snapshot verified without its measured values a `::notice`, an undertrained
+/// generation 0 a `::warning`, and the Markdown
 /// report is appended to the job summary. Outside Actions this does nothing.
 /// </summary>
 public static class GitHubActions
@@ -19,10 +20,23 @@ public static class GitHubActions
 
         foreach (var failure in failures)
         {
-            var at = failure.Location is { } l ? $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column}," : "";
-            output.Out.WriteLine(WorkflowCommand("error", at, failure.Code, failure.Message));
+            output.Out.WriteLine(WorkflowCommand("error", At(failure.Location, environment), failure.Code, failure.Message));
         }
     }
+
+    /// <summary>A `::warning` annotation: the result passed, but is doubtful (an undertrained generation 0).</summary>
+    public static void Warning(ToolOutput output, SourceLocation? location, string code, string message)
+    {
+        var environment = output.Environment;
+        if (environment("GITHUB_ACTIONS") == "true")
+        {
+            output.Out.WriteLine(WorkflowCommand("warning", At(location, environment), code, message));
+        }
+    }
+
+    private static string At(SourceLocation? location, Func<string, string?> environment) => location is { } l
+        ? $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column},"
+        : "";
 
     /// <summary>A `::notice` annotation on <paramref name="file"/>: something a reviewer should know that fails nothing.</summary>
     public static void Notice(ToolOutput output, string file, string title, string message)

@@ -40,14 +40,22 @@ public class LineageEndToEndTests : IDisposable
     {
         var tiny = TinyPolicies.OnDotnetDocs(generations: 1).Replace("\"steps\": 25", $"\"steps\": {steps}");
         var policy = _tool.Write("collapsecheck.json", undertrained ? tiny : tiny.Replace("\"layers\": 1, \"width\": 32", "\"layers\": 2, \"width\": 64"));
-        var (exit, _, stderr) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu");
+        var diagnostics = _tool.PathOf("diagnostics.json");
+        var (exit, _, stderr) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--diagnostics", diagnostics);
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
         var generation0 = json.RootElement.GetProperty("generations")[0].GetProperty("heldOut").GetProperty("perplexity").GetDouble();
         var unigram = json.RootElement.GetProperty("reference").GetProperty("unigramPerplexity").GetDouble();
 
         Assert.Equal(undertrained, generation0 >= unigram);
-        Assert.Equal(undertrained, stderr.Contains("collapsecheck: warning: generation 0's held-out perplexity", StringComparison.Ordinal));
+        // At training.steps, what it says to raise; in --diagnostics as a notice, which the MSBuild task logs as a warning.
+        var stepsAt = PolicyLoader.Load(policy).Locations["training.steps"];
+        Assert.Equal(undertrained, stderr.Contains($"{stepsAt}: warning CC1030: generation 0's held-out perplexity", StringComparison.Ordinal));
+        using var found = JsonDocument.Parse(File.ReadAllText(diagnostics));
+        var notices = found.RootElement.GetProperty("diagnostics").EnumerateArray()
+            .Where(d => d.GetProperty("code").GetString() == "CC1030" && d.GetProperty("severity").GetString() == "notice" && d.GetProperty("line").GetInt32() == stepsAt.Line)
+            .ToList();
+        Assert.Equal(undertrained ? 1 : 0, notices.Count);
         Assert.Equal(undertrained, File.ReadAllText(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.md")).Contains("**Warning:** generation 0's", StringComparison.Ordinal));
     }
 

@@ -33,7 +33,7 @@ public sealed class CollapseCheckException : Exception
     /// Control characters written as escapes. Messages quote what the user wrote (a field name, a value, a corpus record's
     /// field): a newline in one would split the line, and in a CI log start a line of its own, such as a workflow command.
     /// </summary>
-    internal static string OneLine(string text)
+    public static string OneLine(string text)
     {
         if (!text.Any(IsControl))
         {

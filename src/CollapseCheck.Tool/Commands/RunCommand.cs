@@ -62,7 +62,8 @@ internal static class RunCommand
             var generation0 = outcome.Report.Generations[0].HeldOut.Perplexity;
             if (outcome.Report.Reference.Undertrained(generation0))
             {
-                output.Error.WriteLine($"collapsecheck: warning: {outcome.Report.Reference.UndertrainedWarning(generation0)}");
+                // At training.steps, what the warning says to raise; an MSBuild warning through --diagnostics.
+                output.Warn("CC1030", outcome.Policy.LocationOf("training.steps"), outcome.Report.Reference.UndertrainedWarning(generation0));
             }
 
             SummaryTable.Write(output.Out, outcome.Report);
