@@ -68,8 +68,11 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
             if (corpusFoldersFile.Length > 0)
             {
                 // A manifest from a tool before corpusFolders: no folders, and a file added is found as before, at a rerun.
+                // Each ends in a separator: ReadLinesFromFile trims its lines, which took a folder name's last space
+                // away, and the folder, then missing, took the stamp away in every build.
                 var folders = json.RootElement.TryGetProperty("corpusFolders", out var listed)
                     ? listed.EnumerateArray().Select(f => f.GetString()).OfType<string>()
+                        .Select(f => Path.EndsInDirectorySeparator(f) ? f : f + Path.DirectorySeparatorChar)
                     : [];
                 WriteWhole(corpusFoldersFile, temp => File.WriteAllLines(temp, folders));
             }

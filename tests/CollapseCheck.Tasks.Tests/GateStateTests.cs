@@ -43,4 +43,26 @@ public sealed class GateStateTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "new.txt"), "text");
         Assert.Equal(folder, state.CorpusChangedSince(started));
     }
+
+    [Fact]
+    public void Corpus_folders_are_recorded_so_that_a_trimmed_line_still_names_them()
+    {
+        // MSBuild's ReadLinesFromFile trims each line: a folder whose name ends in a space must survive it.
+        var spaced = Directory.CreateDirectory(Path.Combine(_root, "data ")).FullName;
+        var output = Directory.CreateDirectory(Path.Combine(_root, "out")).FullName;
+        var file = Path.Combine(spaced, "a.txt");
+        File.WriteAllText(file, "text");
+        File.WriteAllText(Path.Combine(output, "collapsecheck-run.json"), System.Text.Json.JsonSerializer.Serialize(new
+        {
+            corpusFiles = new[] { file },
+            corpusFolders = new[] { _root, spaced },
+        }));
+        var state = new GateState(_root, "stamp", "", "corpus.list", "corpus.folders", "", "diagnostics.json");
+
+        Assert.Null(state.RecordCorpusFiles(output, DateTime.UtcNow.AddSeconds(-1)));
+        var lines = File.ReadAllLines(Path.Combine(_root, "corpus.folders"));
+        Assert.Equal([_root + Path.DirectorySeparatorChar, spaced + Path.DirectorySeparatorChar], lines);
+        Assert.All(lines, line => Assert.True(Directory.Exists(line.Trim()), line));
+        Assert.Equal([file], File.ReadAllLines(Path.Combine(_root, "corpus.list")));
+    }
 }
