@@ -23,13 +23,14 @@ internal sealed class CovarianceMatrix
     /// <summary>
     /// A draw of <paramref name="tokens"/> tokens from the mixture: same covariance with everything earlier,
     /// plus the draw's own noise (1 − c(Z,Z))/m. Drawn without replacement from a corpus of
-    /// <paramref name="poolTokens"/> tokens, that noise shrinks by (T − m)/(T − 1) and vanishes at m = T.
+    /// <paramref name="poolTokens"/> tokens, that noise shrinks by (T − m)/(T − 1) and vanishes at m = T. Drawn as whole
+    /// documents, it grows by their <paramref name="designEffect"/>: tokens of one document vary together.
     /// </summary>
-    public int Draw(IReadOnlyList<(int Object, double Weight)> from, double tokens, double? poolTokens = null)
+    public int Draw(IReadOnlyList<(int Object, double Weight)> from, double tokens, double? poolTokens = null, double designEffect = 1)
     {
         var (row, self) = Mix(from);
         var finite = poolTokens is { } t && t > 1 ? Math.Max(0, (t - tokens) / (t - 1)) : 1.0;
-        return Add(row, self + (1 - self) / tokens * finite);
+        return Add(row, self + (1 - self) / tokens * finite * designEffect);
     }
 
     private (List<double> Row, double Self) Mix(IReadOnlyList<(int Object, double Weight)> parts)

@@ -21,7 +21,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// context unless the cut is one of the reasons), present when the sampler is biased but the ledger's second-order
     /// terms hold. The count model's held-out cross-entropy also charges every (context, token)
     /// pair a generation's training set happens to lose at the add-δ price, log((n + δV)/δ): a term of the same size as
-    /// the ledger's whole second-order KL at corpus scale (mix at λ 0.75, byte tokens: ×1.025 against the ledger's ×1.015
+    /// the ledger's whole second-order KL at corpus scale (mix at λ 0.75, byte tokens: ×1.025 against the ledger's ×1.017
     /// at temperature 1), set by δ rather than by anything the neural evaluator computes. Taking the perplexity as the
     /// ledger's times the sampler's effect (biased over unbiased surrogate) keeps that term out of the gate and makes a
     /// temperature of 0.999 predict what 1 does.

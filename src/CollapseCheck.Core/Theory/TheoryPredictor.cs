@@ -6,7 +6,8 @@ namespace CollapseCheck.Theory;
 
 /// <summary>
 /// Runs the ledger at the lineage's own token counts: once for the whole corpus (the empty context), and once per
-/// previous-token context with its share π(x) of every count, then weights the contexts as THEORY.md says.
+/// previous-token context with its share π(x) of every count, then weights the contexts as THEORY.md says. Where a
+/// subsample of documents makes the diversity's design effect differ from the entropy's and KL's, each gets its own run.
 /// </summary>
 public static class TheoryPredictor
 {
@@ -24,17 +25,17 @@ public static class TheoryPredictor
     {
         var counts = CountsFor(lineage, realPoolTokens);
         var generations = lineage.Generations;
-        var single = CovarianceLedger.Run(lineage.Mode, counts, generations);
+        var (single, singleDivergence) = RunBoth(lineage.Mode, counts, generations, statistics.Unigram.Documents);
 
         var kl = new double[generations + 1];
         var bigramDiversity = new double[generations + 1];
         var bigramGini = statistics.Bigram.Sum(x => x.Weight * x.GiniSimpson);
         foreach (var context in statistics.Bigram)
         {
-            var c = CovarianceLedger.Run(lineage.Mode, Scale(counts, context.Weight), generations);
+            var (c, divergence) = RunBoth(lineage.Mode, Scale(counts, context.Weight), generations, context.Documents);
             for (var g = 0; g <= generations; g++)
             {
-                kl[g] += context.Weight * c[g] * (context.Support - 1) / 2;
+                kl[g] += context.Weight * divergence[g] * (context.Support - 1) / 2;
                 bigramDiversity[g] += context.Weight * context.GiniSimpson * (1 - c[g]);
             }
         }
@@ -43,8 +44,8 @@ public static class TheoryPredictor
         var support = statistics.Unigram.Support;
         var rows = Enumerable.Range(0, generations + 1).Select(g =>
         {
-            var loss = single[g] * (support - 1) / 2;
-            var loss0 = single[0] * (support - 1) / 2;
+            var loss = singleDivergence[g] * (support - 1) / 2;
+            var loss0 = singleDivergence[0] * (support - 1) / 2;
             return new GenerationPrediction(
                 g,
                 single[g],
@@ -59,7 +60,23 @@ public static class TheoryPredictor
                 entropy - loss0 > 0 ? (entropy - loss) / (entropy - loss0) : 1);
         }).ToList();
 
-        return new TheoryPrediction(counts, rows, Classify(lineage, counts));
+        return new TheoryPrediction(counts, rows, Classify(lineage, counts, statistics.Unigram.Documents.Diversity));
+    }
+
+    /// <summary>
+    /// c_g for the diversity and for the entropy loss and KL, which weight the document-level noise differently; one run
+    /// where the two effects agree, as in the modes that draw no subsample.
+    /// </summary>
+    private static (double[] Diversity, double[] Divergence) RunBoth(LineageMode mode, LedgerCounts counts, int generations, DesignEffect documents)
+    {
+        if (mode is not (LineageMode.Mix or LineageMode.AccumulateSubsample))
+        {
+            documents = DesignEffect.None;
+        }
+
+        var diversity = CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Diversity);
+        return (diversity, documents.Divergence == documents.Diversity ? diversity
+            : CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Divergence));
     }
 
     /// <summary>A context seeing a share w of the tokens sees w times each count (at least one token).</summary>
@@ -81,9 +98,10 @@ public static class TheoryPredictor
         return six == "1" && x != 1 ? string.Create(inv, $"1 − {1 - x:0.##e0}") : six;
     }
 
-    public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts)
+    /// <param name="realDesignEffect">The real documents' design effect on the unigram diversity, which the sentences quote.</param>
+    public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts, double realDesignEffect = 1)
     {
-        var c = CovarianceLedger.Run(lineage.Mode, counts, Horizon);
+        var c = CovarianceLedger.Run(lineage.Mode, counts, Horizon, realDesignEffect: realDesignEffect);
         var mode = PolicyNames.Of(lineage.Mode);
         var inv = CultureInfo.InvariantCulture;
         var keepsNoRealData = lineage.Mode == LineageMode.Replace && lineage.FreshRealTokensPerGeneration == 0;

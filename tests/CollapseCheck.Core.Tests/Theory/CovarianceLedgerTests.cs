@@ -1,4 +1,5 @@
 using CollapseCheck.Common;
+using CollapseCheck.Lineage;
 using CollapseCheck.Policy;
 using CollapseCheck.Theory;
 
@@ -107,6 +108,58 @@ public class CovarianceLedgerTests
                 $"generation {g}: simulated {mean:F5} ± {standardError:F5}, ledger {1 - ledger[g]:F5}");
         }
     }
+
+    /// <summary>
+    /// Mix and accumulate-subsample as <see cref="CorpusComposer.Compose"/> builds them from a real pool of topical
+    /// documents (<see cref="ClusteredPool"/>), given that pool, with synthetic sets of m independent tokens from each
+    /// generation's MLE model: the mean Gini–Simpson ratio to the pool's must be 1 − c_g at the pool's design effect,
+    /// and far from the token-level ledger's, which took the documents' tokens for independent ones.
+    /// </summary>
+    [Theory]
+    [InlineData(LineageMode.Mix, null)]
+    [InlineData(LineageMode.AccumulateSubsample, 600)]
+    public void The_ledger_matches_the_composers_whole_document_subsamples(LineageMode mode, int? trainingTokens)
+    {
+        const int m = 200, generations = 5, runs = 3000;
+        var p = ClusteredPool.P;
+        var pool = ClusteredPool.Documents;
+        var lineage = new LineagePolicy(generations, mode, m, 0.5, 0, trainingTokens, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+        var counts = TheoryPredictor.CountsFor(lineage, ClusteredPool.Tokens);
+        var effect = ContextStatistics.FromDocuments(pool, -1).Unigram.Documents.Diversity;
+        var ledger = CovarianceLedger.Run(mode, counts, generations, givenRealPool: true, realDesignEffect: effect);
+        var tokenLevel = CovarianceLedger.Run(mode, counts, generations, givenRealPool: true);
+        var poolGini = Gini(pool.SelectMany(d => d).ToList(), p.Length);
+        var (sums, squares) = (new double[generations + 1], new double[generations + 1]);
+        var rng = new SplitMix64(43);
+
+        for (var run = 0; run < runs; run++)
+        {
+            var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
+            var model = pool.SelectMany(d => d).ToList();
+            for (var g = 1; g <= generations; g++)
+            {
+                var distribution = Distribution(model, p.Length);
+                synthetic.Add(Enumerable.Range(0, m).Select(_ => new[] { rng.NextCategorical(distribution) }).ToList());
+                model = CorpusComposer.Compose(lineage, g, pool, synthetic, [], (int)(rng.NextUInt64() & int.MaxValue)).Documents.SelectMany(d => d.Ids).ToList();
+                var ratio = Gini(model, p.Length) / poolGini;
+                sums[g] += ratio;
+                squares[g] += ratio * ratio;
+            }
+        }
+
+        for (var g = 1; g <= generations; g++)
+        {
+            var mean = sums[g] / runs;
+            var standardError = Math.Sqrt((squares[g] / runs - mean * mean) / runs);
+            Assert.True(Math.Abs(mean - (1 - ledger[g])) < 4 * standardError,
+                $"generation {g}: simulated {mean:F5} ± {standardError:F5}, ledger {1 - ledger[g]:F5} at design effect {effect:F2}");
+            // 8–11 standard errors when written.
+            Assert.True(Math.Abs(mean - (1 - tokenLevel[g])) > 6 * standardError,
+                $"generation {g}: the token-level ledger's {1 - tokenLevel[g]:F5} is as close to {mean:F5} ± {standardError:F5}: the case no longer tells them apart");
+        }
+    }
+
+    private static double Gini(List<int> tokens, int k) => 1 - Distribution(tokens, k).Sum(x => x * x);
 
     private static List<int> Draw(double[] p, int count, SplitMix64 rng)
     {
