@@ -112,7 +112,7 @@ public class VerifyAcrossMachinesTests : IDisposable
         Snapshot(Drifted);
         var (same, sameOut, sameError) = _tool.Run("verify", policy);
         Assert.Equal(1, same);
-        Assert.Contains("2 field(s) differ (measured numbers may differ by a relative 1E-05, other fields not at all)", sameError);
+        Assert.Contains("2 field(s) differ (measured numbers may differ by a relative 0.00001, other fields not at all)", sameError);
         Assert.DoesNotContain("Numerics differ", sameOut);
 
         // A snapshot made before reports recorded numerics is another machine's to a report that records them...

@@ -186,7 +186,7 @@ public static partial class CorpusLoader
                 ? more
                 : string.Create(CultureInfo.InvariantCulture, $"raise heldOutFraction to at least {Math.Ceiling(10_000.0 / documents.Count) / 10_000}, or {more}");
             throw Errors.CorpusTooSmall(at,
-                $"{documents.Count} document(s) with heldOutFraction {fraction.ToString(CultureInfo.InvariantCulture)} leave {train.Count} for training and {heldOut.Count} held out; both need at least one: {remedy}");
+                $"{documents.Count} document(s) with heldOutFraction {Reporting.Numbers.Plain(fraction)} leave {train.Count} for training and {heldOut.Count} held out; both need at least one: {remedy}");
         }
 
         return new LoadedCorpus(train, heldOut, description, files);

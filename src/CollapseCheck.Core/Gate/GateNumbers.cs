@@ -20,6 +20,6 @@ public static class GateNumbers
             }
         }
 
-        return (measured.ToString("R", CultureInfo.InvariantCulture), threshold.ToString("R", CultureInfo.InvariantCulture));
+        return (Reporting.Numbers.Plain(measured), Reporting.Numbers.Plain(threshold));
     }
 }

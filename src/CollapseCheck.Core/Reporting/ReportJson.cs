@@ -25,6 +25,7 @@ public static class ReportJson
     {
         var exact = new JsonSerializerOptions(Options);
         exact.Converters.Clear();
+        exact.Converters.Add(new ExactDoubleConverter());
         return exact;
     }
 
@@ -42,6 +43,28 @@ public static class ReportJson
 
         public override void Write(Utf8JsonWriter writer, PolicyEcho value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value, s_exact);
+    }
+
+    /// <summary>
+    /// A policy's double exactly (the shortest digits that read back as it), laid out as <see cref="Numbers.Plain(double)"/>
+    /// does: as .NET writes it, the default verify.tolerance of 0.00001 read 1E-05 in every report.
+    /// </summary>
+    private sealed class ExactDoubleConverter : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value))
+            {
+                writer.WriteRawValue(Numbers.Plain(value), skipInputValidation: true);
+            }
+            else
+            {
+                // A policy holds no NaN or infinity; the writer refuses one, as it did before this converter.
+                writer.WriteNumberValue(value);
+            }
+        }
     }
 
     /// <summary>Every double as <see cref="Numbers"/> formats it: six significant digits, NaN and infinities as strings.</summary>

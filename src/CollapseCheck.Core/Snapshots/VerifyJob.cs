@@ -137,9 +137,9 @@ public static class VerifyJob
             };
             var rule = (match, tolerance) switch
             {
-                (NumericsMatch.Same, var t) => $"measured numbers may differ by a relative {t:G3}, other fields not at all",
+                (NumericsMatch.Same, { } t) => $"measured numbers may differ by a relative {Numbers.Plain(t, 3)}, other fields not at all",
                 (_, null) => $"{where}, so measured numbers were not compared; other fields must match",
-                (_, var t) => $"{where}: headline measured numbers may differ by a relative {t:G3} (verify.otherMachineTolerance), the rest were not compared, other fields must match",
+                (_, { } t) => $"{where}: headline measured numbers may differ by a relative {Numbers.Plain(t, 3)} (verify.otherMachineTolerance), the rest were not compared, other fields must match",
             };
             // A changed policy field is pointed at in the policy, which the pull request changed; anything else at its
             // line in the snapshot.

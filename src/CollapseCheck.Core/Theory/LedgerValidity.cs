@@ -1,6 +1,7 @@
 using System.Globalization;
 using CollapseCheck.Lineage;
 using CollapseCheck.Policy;
+using CollapseCheck.Reporting;
 
 namespace CollapseCheck.Theory;
 
@@ -46,7 +47,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
         var biases = new List<string>();
         if (s.Temperature != 1.0)
         {
-            biases.Add(F($"temperature {s.Temperature}"));
+            biases.Add($"temperature {Numbers.Plain(s.Temperature)}");
         }
 
         // A top-k of at least the vocabulary keeps every token, as the sampler does, so it reshapes nothing.
@@ -57,7 +58,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
 
         if (s.TopP < 1.0)
         {
-            biases.Add(F($"top-p {s.TopP}"));
+            biases.Add($"top-p {Numbers.Plain(s.TopP)}");
         }
 
         if (lineage.Filters.Dedupe)
@@ -109,7 +110,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
     /// <summary>The sampler's cut in numbers: "the sampler's cut at 64 tokens leaves out 35 % of the real documents' tokens, and synthetic text is 22 % of the last generation's training set (product 0.076".</summary>
     private string Cut => F($"the sampler's cut at {CutLength} tokens leaves out {CutShare:P0} of the real documents' tokens, and synthetic text is {SyntheticShare:P0} of the last generation's training set (product {CutWeight:0.###}");
 
-    private string SecondOrder => F($"the ledger's entropy loss and KL are second order, which holds while c·(K − 1) is small, and the lineage moves c·(K − 1) by up to {SecondOrderTerm:G3} over generation 0's");
+    private string SecondOrder => F($"the ledger's entropy loss and KL are second order, which holds while c·(K − 1) is small, and the lineage moves c·(K − 1) by up to {Numbers.Plain(SecondOrderTerm, 3)} over generation 0's");
 
     /// <summary>What predict says of the ledger's rows.</summary>
     public string Explanation
@@ -118,7 +119,7 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
         {
             if (Holds)
             {
-                return F($"ledger: temperature 1, no truncation, no filters (its entropy loss and KL are second order, and the lineage moves c·(K − 1) by up to {SecondOrderTerm:G3} over generation 0's, below the {SecondOrderLimit} where they hold; {Cut}, below the {CutLimit} past which the surrogate models the cut))");
+                return F($"ledger: temperature 1, no truncation, no filters (its entropy loss and KL are second order, and the lineage moves c·(K − 1) by up to {Numbers.Plain(SecondOrderTerm, 3)} over generation 0's, below the {SecondOrderLimit} where they hold; {Cut}, below the {CutLimit} past which the surrogate models the cut))");
             }
 
             var reasons = new List<string>();
@@ -147,10 +148,10 @@ public sealed record LedgerValidity(IReadOnlyList<string> Biases, int CutLength,
     /// <summary>Which theory the gate checks against and why, in one short line for predict's head.</summary>
     public string Summary => Holds
         ? $"the ledger ({HoldsBasis})"
-        : F($"the surrogate ({string.Join("; ", Reasons(F($"cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###} > {CutLimit}"), F($"second order moved {SecondOrderTerm:G2} > {SecondOrderLimit}")))})");
+        : F($"the surrogate ({string.Join("; ", Reasons(F($"cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###} > {CutLimit}"), F($"second order moved {Numbers.Plain(SecondOrderTerm, 2)} > {SecondOrderLimit}")))})");
 
     /// <summary>Why the ledger holds, in numbers: "second order moved 0.0031, cut 35 % × synthetic 22 % = 0.076; both within 0.1".</summary>
-    public string HoldsBasis => F($"second order moved {SecondOrderTerm:G2}, cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###}; both within 0.1");
+    public string HoldsBasis => F($"second order moved {Numbers.Plain(SecondOrderTerm, 2)}, cut {CutShare:P0} × synthetic {SyntheticShare:P0} = {CutWeight:0.###}; both within 0.1");
 
     /// <summary>Every reason the ledger does not hold: the sampler's settings, then the cut and the second order, each as the caller words it.</summary>
     private IEnumerable<string> Reasons(string cut, string secondOrder) =>

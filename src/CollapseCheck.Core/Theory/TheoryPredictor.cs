@@ -94,7 +94,7 @@ public static class TheoryPredictor
     private static string Share(double x)
     {
         var inv = CultureInfo.InvariantCulture;
-        var six = x.ToString("G6", inv);
+        var six = Reporting.Numbers.Plain(x, 6);
         return six == "1" && x != 1 ? string.Create(inv, $"1 − {1 - x:0.##e0}") : six;
     }
 

@@ -35,7 +35,7 @@ internal static class BenchCommand
         {
             if (parsed.GetValue(peak) is { } given && !(given > 0))
             {
-                throw Diagnostics.Errors.BadArgument($"--peak-tflops must be above 0, but is {given.ToString(CultureInfo.InvariantCulture)}");
+                throw Diagnostics.Errors.BadArgument($"--peak-tflops must be above 0, but is {Numbers.Plain(given)}");
             }
 
             var selected = parsed.GetValue(models) is "all" or null
@@ -49,7 +49,7 @@ internal static class BenchCommand
             var secondsPerPhase = parsed.GetValue(seconds) ?? 3.0;
             if (!(secondsPerPhase is > 0 and <= 3600))
             {
-                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0 and at most 3600 (an hour per phase), but is {secondsPerPhase.ToString(CultureInfo.InvariantCulture)}");
+                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0 and at most 3600 (an hour per phase), but is {Numbers.Plain(secondsPerPhase)}");
             }
 
             if (parsed.GetValue(precision) is not ("fp32" or "bf16"))

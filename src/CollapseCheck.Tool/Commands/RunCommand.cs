@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CollapseCheck.Lineage;
+using CollapseCheck.Reporting;
 using CollapseCheck.Running;
 
 namespace CollapseCheck.Tool.Commands;
@@ -36,7 +37,7 @@ internal static class RunCommand
 
             if (options.Tolerance is < 0 or double.NaN)
             {
-                throw Diagnostics.Errors.BadArgument($"--tolerance must be 0 or more, but is {options.Tolerance}");
+                throw Diagnostics.Errors.BadArgument($"--tolerance must be 0 or more, but is {Numbers.Plain(options.Tolerance.Value)}");
             }
 
             if (parsed.GetValue(verify))

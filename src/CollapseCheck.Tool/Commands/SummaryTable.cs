@@ -42,7 +42,7 @@ internal static class SummaryTable
         }
 
         var gate = report.Gate;
-        writer.WriteLine($"Gate: predictions from the {gate.PredictionSource}, tolerance {gate.Tolerance.ToString(CultureInfo.InvariantCulture)}");
+        writer.WriteLine($"Gate: predictions from the {gate.PredictionSource}, tolerance {Numbers.Plain(gate.Tolerance)}");
         writer.WriteLine($"Margin: {gate.MarginMethod}");
         string[] headers = ["ppl ×gen0 ↓ measured / ceiling", "entropy ×gen0 ↑ measured / floor", "diversity ×gen0 ↑ measured / floor"];
         var rows = gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation)

@@ -1,6 +1,7 @@
 using CollapseCheck.Diagnostics;
 using System.CommandLine;
 using CollapseCheck.Native;
+using CollapseCheck.Reporting;
 using CollapseCheck.Snapshots;
 
 namespace CollapseCheck.Tool.Commands;
@@ -28,7 +29,7 @@ internal static class VerifyCommand
     {
         var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
         var compared = outcome.Tolerance is { } t
-            ? $"the headline measured values (perplexity, bits per byte, training loss, entropy, Gini–Simpson, the gate's measured ratios) were compared within a relative {t:G3} (verify.otherMachineTolerance), the others not at all; every other field exactly"
+            ? $"the headline measured values (perplexity, bits per byte, training loss, entropy, Gini–Simpson, the gate's measured ratios) were compared within a relative {Numbers.Plain(t, 3)} (verify.otherMachineTolerance), the others not at all; every other field exactly"
             : "measured values were not compared (verify.otherMachineTolerance compares the headline ones loosely); every other field was, exactly";
         var notice = outcome.Match switch
         {
