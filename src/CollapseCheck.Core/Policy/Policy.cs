@@ -77,7 +77,8 @@ public sealed record TrainingPolicy(
 {
     /// <summary>
     /// "bf16": matrix products and attention in bfloat16, with fp32 weights, optimizer, norms and losses (mixed
-    /// precision, as autocast does); null: fp32 throughout. Omitted from the report's echo when null.
+    /// precision, as autocast does); null: fp32 throughout. Omitted when null from the generation cache's key, so adding
+    /// the field kept the keys of fp32 generations; the report's echo fills in "fp32".
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Precision { get; init; }

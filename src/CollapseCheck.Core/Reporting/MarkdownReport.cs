@@ -134,7 +134,7 @@ public static class MarkdownReport
             parts.Add("duplicate samples dropped (dedupe)");
         }
 
-        if (policy.Training.Precision is { } precision)
+        if (policy.Training.Precision is { } precision and not "fp32")
         {
             parts.Add($"training in {precision}");
         }

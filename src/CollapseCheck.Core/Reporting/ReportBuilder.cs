@@ -129,7 +129,9 @@ public static class ReportBuilder
         p.Corpus,
         PolicyNames.Of(p.Tokenizer),
         p.Model,
-        p.Training,
+        // Filled in like every other default: a report that left fp32 out did not say how it trained. The policy keeps
+        // null, which the generation cache's key omits, so fp32 generations cached before stay valid.
+        p.Training with { Precision = p.Training.Precision ?? "fp32" },
         new LineageEcho(
             p.Lineage.Generations,
             PolicyNames.Of(p.Lineage.Mode),

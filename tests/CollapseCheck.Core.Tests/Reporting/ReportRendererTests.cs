@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CollapseCheck.Policy;
 using CollapseCheck.Reporting;
 
 namespace CollapseCheck.Core.Tests.Reporting;
@@ -152,6 +153,21 @@ public class ReportRendererTests
 
         Assert.Contains(", documents sampled up to 12 tokens, warm start: each generation continues from its predecessor's weights", line);
         Assert.DoesNotContain("warm start", MarkdownReport.Render(s_report));
+    }
+
+    /// <summary>Every other training field is echoed with its default filled in; fp32 was left out.</summary>
+    [Fact]
+    public void The_policy_echo_names_the_training_precision_and_the_markdown_only_bf16()
+    {
+        Assert.Equal("fp32", s_report.Policy.Training.Precision);
+        static string Echoed(string policy) => JsonDocument.Parse(ReportJson.Serialize(ReportBuilder.Echo(PolicyLoader.Parse(policy, "p.json"))))
+            .RootElement.GetProperty("training").GetProperty("precision").GetString()!;
+        Assert.Equal("fp32", Echoed("{}"));
+        Assert.Equal("bf16", Echoed("{ \"training\": { \"precision\": \"bf16\" } }"));
+        var bf16 = ReportBuilder.Echo(PolicyLoader.Parse("{ \"training\": { \"precision\": \"bf16\" } }", "p.json"));
+
+        Assert.DoesNotContain("training in", MarkdownReport.Render(s_report));
+        Assert.Contains(", training in bf16.", MarkdownReport.Render(s_report with { Policy = s_report.Policy with { Training = bf16.Training } }));
     }
 
     [Fact]
