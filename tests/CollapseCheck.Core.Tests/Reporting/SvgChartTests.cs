@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CollapseCheck.Reporting;
+
+namespace CollapseCheck.Core.Tests.Reporting;
+
+/// <summary>The chart's header, axes and text on the fixture report (a failing replace lineage, two seeds).</summary>
+public partial class SvgChartTests
+{
+    private static readonly LineageReport s_report = JsonSerializer.Deserialize<LineageReport>(
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reporting", "fixture-report.json")), ReportJson.Options)!;
+
+    private static LineageReport Passing => s_report with
+    {
+        Gate = s_report.Gate with
+        {
+            Passed = true,
+            Summary = $"pass: every generation within the theory's thresholds ({s_report.Gate.Checks.Count} checks)",
+            Checks = s_report.Gate.Checks.Select(c => c with { Passed = true }).ToList(),
+            Failures = [],
+        },
+    };
+
+    [Fact]
+    public void A_failing_gate_says_FAIL_in_words_and_names_its_findings()
+    {
+        var svg = SvgChart.Render(s_report);
+
+        Assert.Contains("<title id=\"collapsecheck-title\">CollapseCheck: fixture.json, mode replace: gate FAIL</title>", svg);
+        Assert.Contains(">CollapseCheck: fixture.json, mode replace</text>", svg);
+        Assert.Contains("text-anchor=\"middle\">FAIL</text>", svg);
+        Assert.Contains(">6 findings: 2 × CC1002, CC1003, CC1010, CC1011, CC1020; failed checks are ringed in red</text>", svg);
+        Assert.Matches("<desc id=\"collapsecheck-desc\">[^<]*Gate: fail: 6 finding", svg);
+        Assert.DoesNotContain("PASS", svg);
+    }
+
+    [Fact]
+    public void A_passing_gate_says_PASS_in_words()
+    {
+        var svg = SvgChart.Render(Passing);
+
+        Assert.Contains("<title id=\"collapsecheck-title\">CollapseCheck: fixture.json, mode replace: gate PASS</title>", svg);
+        Assert.Contains("text-anchor=\"middle\">PASS</text>", svg);
+        Assert.Contains($">every generation within the theory&apos;s thresholds ({s_report.Gate.Checks.Count} checks)</text>", svg);
+        Assert.DoesNotContain("FAIL", svg);
+        Assert.DoesNotContain("ringed", svg);
+    }
+
+    /// <summary>The fixture's perplexity spans ×0.76 to ×41 (log scale), its entropy ×0.33 to ×1.05.</summary>
+    [Fact]
+    public void Ticks_are_round_numbers_and_the_axes_say_what_they_measure_and_which_way_is_better()
+    {
+        var svg = SvgChart.Render(s_report);
+        var ticks = TickLabel().Matches(svg).Select(m => m.Groups[1].Value).ToList();
+
+        Assert.Equal("0.5 1 2 5 10 20 50 | 0.2 0.4 0.6 0.8 1 1.2", string.Join(" ", ticks[..7]) + " | " + string.Join(" ", ticks[7..]));
+        Assert.Contains(">held-out perplexity ratio to generation 0 (lower is better)</text>", svg);
+        Assert.Contains(">generated-text entropy ratio to generation 0 (higher is better)</text>", svg);
+        Assert.Equal(2, Regex.Matches(svg, ">generation \\(0: trained on real text\\)</text>").Count);
+        Assert.Single(Regex.Matches(svg, ">log scale</text>"));
+    }
+
+    /// <summary>
+    /// A snapshot reviewed on one machine must read the same bytes on a German one. The tests run without ICU
+    /// (invariant globalization), so the culture is the invariant one with German separators.
+    /// </summary>
+    [Fact]
+    public void The_chart_is_the_same_in_any_culture()
+    {
+        var invariant = SvgChart.Render(s_report);
+        var german = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        (german.NumberFormat.NumberDecimalSeparator, german.NumberFormat.NumberGroupSeparator) = (",", ".");
+        var previous = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = german;
+            Assert.Equal("1,5", 1.5.ToString());
+            Assert.Equal(invariant, SvgChart.Render(s_report));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    /// <summary>A y-axis tick's label: right-aligned text with no other attribute, unlike the ×1 and log-scale notes.</summary>
+    [GeneratedRegex("<text x=\"[0-9.]+\" y=\"[0-9.]+\" text-anchor=\"end\">([^<]+)</text>")]
+    private static partial Regex TickLabel();
+}
