@@ -7,6 +7,9 @@ public sealed class ByteTokenizer : ITextTokenizer
 {
     public string Name => "byte";
 
+    /// <summary>Every byte stands for itself, whatever the text.</summary>
+    public string Identity => Name;
+
     public int VocabularySize => 257;
 
     public int EndOfDocumentId => 256;

@@ -43,7 +43,12 @@ public sealed class CompactedTokenizer : ITextTokenizer
         // (sampled text only: real text's true size is known, see PreparedCorpus.HeldOutTokenBytes and RealSampleBytes).
         var unknownBytes = fittedTokens == 0 ? 1 : (int)Math.Max(1, Math.Round((double)fittedBytes / fittedTokens));
         _byteLengths = [.. _toOriginal.Select(id => vocabulary.BytesOf(id).Length), unknownBytes, 0];
+        Identity = $"{Name} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes<int>([.. _toOriginal, .. _byteLengths])))}";
     }
+
+    /// <summary>The vocabulary's name, which of its ids are kept (in order) and every id's byte length, the unknown's estimate included.</summary>
+    public string Identity { get; }
 
     public string Name => _vocabulary.Name;
 

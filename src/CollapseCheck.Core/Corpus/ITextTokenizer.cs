@@ -31,4 +31,10 @@ public interface ITextTokenizer
 
     /// <summary><see cref="Encode"/>'s ids with the UTF-8 bytes of each token, unknown ones included, from one encoding.</summary>
     (int[] Ids, int[] Bytes) EncodeWithBytes(string text);
+
+    /// <summary>
+    /// What every id stands for, for cache keys: tokenizers of equal identity decode and measure every id alike. A
+    /// compacted one's ids depend on the text it was fitted to, so equal id streams can be other tokens.
+    /// </summary>
+    string Identity { get; }
 }

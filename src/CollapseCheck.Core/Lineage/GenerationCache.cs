@@ -97,7 +97,9 @@ public sealed class GenerationCache(string folder)
         }
 
         // The fresh pools are carved from the corpus, so they stay in both keys: they shape the real pool too.
-        Add($"{corpus.Tokenizer.Name} {corpus.Tokenizer.VocabularySize}");
+        // Not the name alone: a compacted cl100k's ids are the fitted text's, so another text can give the same id
+        // streams for other tokens, which decode and count bytes otherwise.
+        Add($"{corpus.Tokenizer.Identity} {corpus.Tokenizer.VocabularySize}");
         AddDocuments(hash, corpus.RealPool);
         foreach (var fresh in corpus.Fresh)
         {

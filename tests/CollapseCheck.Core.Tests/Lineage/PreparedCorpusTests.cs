@@ -126,6 +126,23 @@ public class PreparedCorpusTests
     }
 
     [Fact]
+    public void Training_texts_whose_tokens_compact_to_the_same_ids_get_different_generation_cache_keys()
+    {
+        // cl100k's " him" and " break" (1461, 1464) have no used id between them, so each compacts to the same id and
+        // the id streams match, but they decode to other text of other byte lengths: a cache hit would be wrong.
+        var policy = PolicyLoader.Parse("""{ "tokenizer": "cl100k", "model": { "context": 16 } }""", "p.json");
+        PreparedCorpus With(string word) => PreparedCorpus.Prepare(policy, s_corpus with
+        {
+            Train = [.. s_corpus.Train, new Document("w", "Text:" + string.Concat(Enumerable.Repeat(word, 60)))],
+        });
+        var (him, broke) = (With(" him"), With(" break"));
+        Assert.Equal(him.RealPool, broke.RealPool);
+        Assert.NotEqual(him.Tokenizer.Decode(him.RealPool[^1]), broke.Tokenizer.Decode(broke.RealPool[^1]));
+
+        Assert.NotEqual(GenerationCache.KeysFor(policy, him, "cpu", 1), GenerationCache.KeysFor(policy, broke, "cpu", 1));
+    }
+
+    [Fact]
     public void Held_out_tokens_the_training_text_never_used_are_counted_for_the_report()
     {
         var policy = PolicyLoader.Parse("""{ "tokenizer": "cl100k", "model": { "context": 16 } }""", "p.json");
