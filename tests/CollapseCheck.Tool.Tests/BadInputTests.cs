@@ -194,4 +194,32 @@ public class BadInputTests : IDisposable
 
         Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
     }
+
+    [UnixFact]
+    public async Task A_piped_policys_report_is_the_same_whichever_stream_carried_it()
+    {
+        // policy.source was the stream's name: "stdin" for `< p.json`, "63" for <(cat p.json), whatever fd the shell chose.
+        var policy = _tool.Write("p.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var dll = Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll");
+        var reports = new List<string>();
+        foreach (var (name, args) in new[] { ("stdin", $"/dev/stdin -o out-stdin < '{policy}'"), ("fd", $"<(cat '{policy}') -o out-fd") })
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"dotnet '{dll}' run {args} --cache off"])
+            {
+                WorkingDirectory = _tool.Folder,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            CiEnvironment.Remove(start.Environment);
+            using var tool = System.Diagnostics.Process.Start(start)!;
+            var stdout = tool.StandardOutput.ReadToEndAsync();
+            var stderr = await tool.StandardError.ReadToEndAsync();
+            await tool.WaitForExitAsync();
+            Assert.True(tool.ExitCode == 0, stderr + await stdout);
+            reports.Add(File.ReadAllText(_tool.PathOf($"out-{name}/collapsecheck-report.json")));
+        }
+
+        Assert.Contains("\"source\": \"piped\"", reports[0]);
+        Assert.Equal(reports[0], reports[1]);
+    }
 }

@@ -14,6 +14,12 @@ public static class ReportBuilder
     /// <summary>policy.source of a report the embedded default made.</summary>
     public const string EmbeddedSource = "embedded default";
 
+    /// <summary>
+    /// policy.source of a report made from a policy piped in: the stream's name is the shell's file descriptor (63 for
+    /// &lt;(jq …), 0 for stdin), which says nothing of the policy and would make equal policies' reports differ.
+    /// </summary>
+    public const string PipedSource = "piped";
+
     public static LineageReport Build(LineagePolicyFile policy, LineageResult result, PolicyTheory theory, GateVerdict verdict)
     {
         // Each row's source, perplexity's named apart where it is the ledger's × the sampler's effect (predict's gatePerplexity).
@@ -125,7 +131,7 @@ public static class ReportBuilder
     ];
 
     public static PolicyEcho Echo(LineagePolicyFile p) => new(
-        p.SourcePath is null ? EmbeddedSource : Path.GetFileName(p.SourcePath),
+        p.SourcePath is null ? EmbeddedSource : Running.RunJob.IsPiped(p.SourcePath) ? PipedSource : Path.GetFileName(p.SourcePath),
         p.Corpus,
         PolicyNames.Of(p.Tokenizer),
         p.Model,
