@@ -152,8 +152,10 @@ public sealed record Numerics(string Machine, string Fingerprint)
     }
 
     /// <summary>
-    /// Which libtorch, by what it is rather than how it was found: the NuGet package and version, or the PyTorch version
-    /// beside a torch/lib folder (torch/version.py), else the folder's name.
+    /// Which libtorch, by what it is rather than how it was found: the NuGet package and version (also when --libtorch
+    /// names the package's native folder), or the PyTorch version beside a torch/lib folder (torch/version.py), else a
+    /// hash of its libraries' names and sizes. Not the folder's name: a copy of the same files in another folder would
+    /// write other report bytes.
     /// </summary>
     private static string LibTorchName(NativeSetup? libTorch)
     {
@@ -180,6 +182,21 @@ public sealed record Numerics(string Machine, string Fingerprint)
         {
         }
 
-        return $"libtorch in {Path.GetFileName(Path.TrimEndingDirectorySeparator(libTorch.LibTorchFolder))}/";
+        if (PackageOf(libTorch.LibTorchFolder) is { } package)
+        {
+            return package;
+        }
+
+        var build = LibTorchBuild(libTorch.LibTorchFolder, withTimes: false);
+        return $"libtorch build {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(build)))[..8]}";
+    }
+
+    /// <summary>"libtorch-cpu-linux-x64 2.10.0" for a NuGet package's PACKAGE/VERSION/runtimes/RID/native folder.</summary>
+    internal static string? PackageOf(string folder)
+    {
+        var parts = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)).Split(Path.DirectorySeparatorChar);
+        return parts is [.., var id, var version, "runtimes", _, "native"] && id.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase)
+            ? $"{id} {version}"
+            : null;
     }
 }

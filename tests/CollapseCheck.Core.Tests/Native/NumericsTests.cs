@@ -34,4 +34,15 @@ public class NumericsTests
         Assert.NotEqual(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(Runner.Replace("model=207", "model=143")));
         Assert.NotEqual(Numerics.KernelDecidingIdentity(Runner), Numerics.KernelDecidingIdentity(Runner.Replace("GenuineIntel", "AuthenticAMD")));
     }
+
+    [Theory]
+    // --libtorch at the package's own native folder names the package, as finding it there does: the report's
+    // numerics.machine was "libtorch in native/", other bytes for the same files.
+    [InlineData("/root/.nuget/packages/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native", "libtorch-cpu-linux-x64 2.10.0")]
+    [InlineData("/root/.nuget/packages/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native/", "libtorch-cpu-linux-x64 2.10.0")]
+    [InlineData("/opt/venv/lib/python3.11/site-packages/torch/lib", null)]
+    [InlineData("/tmp/native", null)]
+    [InlineData("/feed/other/1.0.0/runtimes/linux-x64/native", null)]
+    public void A_libtorch_package_folder_is_named_by_its_package_and_version(string folder, string? expected) =>
+        Assert.Equal(expected, Numerics.PackageOf(folder));
 }
