@@ -189,6 +189,31 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void A_report_set_a_killed_run_left_half_replaced_is_named_and_so_are_received_files()
+    {
+        // SIGKILL between two renames left a new JSON beside an old Markdown, which verify compared as one report.
+        var policy = WithMinimalReportAndSnapshot();
+        using var ended = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!;
+        ended.WaitForExit();
+        var leftover = _tool.Write($"collapsecheck-out/.collapsecheck-report.md.{ended.Id}.tmp", "# newer report\n");
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains($"error CC2004: the report in '{Path.GetDirectoryName(leftover)}' may be torn", error);
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+
+        // A verify killed between the received pair's renames: accept would make them a snapshot no run wrote.
+        File.Delete(leftover);
+        Assert.Equal(0, _tool.Run("verify", policy).Exit);
+        File.Copy(_tool.PathOf("collapsecheck-out/collapsecheck-report.json"), _tool.PathOf("collapsecheck-report.received.json"));
+        File.Copy(_tool.PathOf("collapsecheck-out/collapsecheck-report.md"), _tool.PathOf("collapsecheck-report.received.md"));
+        _tool.Write($".collapsecheck-report.received.md.{ended.Id}.old", "# older report\n");
+        (exit, _, error) = _tool.Run("accept", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2003: the received files may be torn", error);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+    }
+
+    [Fact]
     public void A_folder_in_a_snapshots_place_is_named_by_verify_and_accept_moves_nothing()
     {
         var policy = WithMinimalReportAndSnapshot();

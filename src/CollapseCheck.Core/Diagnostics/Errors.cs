@@ -172,11 +172,17 @@ public static class Errors
     public static CollapseCheckException ReceivedIncomplete(string receivedMarkdown, string? policy) =>
         new("CC2003", $"the received Markdown '{receivedMarkdown}' is missing, and a JSON snapshot alone would sit beside a Markdown one no run wrote; run {Command("verify", policy)} again, which writes both");
 
+    public static CollapseCheckException ReceivedTorn(string leftover, string? policy) =>
+        new("CC2003", $"the received files may be torn: a verify was stopped while it wrote them (it left '{Path.GetFileName(leftover)}'), so the JSON and the Markdown may come from different runs; run {Command("verify", policy)} again, which writes both");
+
     public static CollapseCheckException NothingToAccept(string received, string? policy) =>
         new("CC2003", $"there is nothing to accept: '{received}' does not exist; run {Command("verify", policy)} first");
 
     public static CollapseCheckException ReportMissing(string path, string? policy) =>
         new("CC2004", $"there is no report at '{path}' to verify; run {Command("run", policy)} (or 'run --verify') first, or pass the --out the run wrote to");
+
+    public static CollapseCheckException ReportTorn(string folder, string leftover, string? policy) =>
+        new("CC2004", $"the report in '{folder}' may be torn: a run was stopped while it replaced the files there one by one (it left '{Path.GetFileName(leftover)}'), so some may be that run's and some an earlier one's; run {Command("run", policy)} (or 'run --verify') again, which writes the whole set and removes what it left");
 
     public static CollapseCheckException ReportIncomplete(string markdownPath, string? policy) =>
         new("CC2004", $"the report's Markdown '{markdownPath}' is missing or not a file (a run writes it beside the JSON); run {Command("run", policy)} (or 'run --verify') again");

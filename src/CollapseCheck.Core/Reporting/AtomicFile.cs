@@ -62,6 +62,8 @@ public static class AtomicFile
         {
             Directory.CreateDirectory(folder);
             writing = LockFolder(folder);
+            // This set replaces every file a killed writer left half-replaced; its staged copies and backups go.
+            DeleteAll(Interrupted(folder));
             foreach (var (name, content) in files)
             {
                 var temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp");
@@ -99,6 +101,43 @@ public static class AtomicFile
         finally
         {
             writing?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of a writer that is no longer running: killed (SIGKILL,
+    /// a power cut) while it replaced the files one by one, it may have left a set in which some files are its own and
+    /// some an earlier run's. Empty when no writer was interrupted there. A process that reuses a dead writer's id hides
+    /// its leftovers, which are then removed by the next write after it ends.
+    /// </summary>
+    public static IReadOnlyList<string> Interrupted(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateFiles(folder, ".*.*.*")
+            .Where(path => StagedBy(Path.GetFileName(path)) is { } pid && pid != Environment.ProcessId && !Running(pid))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        // ".collapsecheck-report.json.1234.tmp": a file name with its extension, then the id. Not the folder probe's
+        // ".collapsecheck-probe.1234.tmp", which a kill can leave too but which tears no set.
+        static int? StagedBy(string name) =>
+            name.Split('.') is ["", _, _, .., var pid, "tmp" or "old"] && int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
+
+        static bool Running(int pid)
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                return !process.HasExited;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return false;
+            }
         }
     }
 

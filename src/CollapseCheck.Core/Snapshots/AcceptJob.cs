@@ -22,6 +22,13 @@ public static class AcceptJob
             throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
         }
 
+        // A verify stopped while it wrote the received pair may have left one file new and one old.
+        if (AtomicFile.Interrupted(Path.GetDirectoryName(Path.GetFullPath(files.ReceivedJson))!)
+            .FirstOrDefault(f => f.Contains(".received.", StringComparison.Ordinal)) is { } leftover)
+        {
+            throw Errors.ReceivedTorn(leftover, policyPath);
+        }
+
         // A report of the policy as it was before an edit would make a snapshot no run reproduces: refused as verify
         // refuses it (CC2005). --seed and --tolerance are the exception: a build that always passes the same one
         // (CollapseCheckTolerance) verifies with it too, so they are only named, for the caller to say. A bare `accept`

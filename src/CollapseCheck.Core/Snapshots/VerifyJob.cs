@@ -66,6 +66,11 @@ public static class VerifyJob
             throw Errors.ReportMissing(reportPath, policyPath);
         }
 
+        if (AtomicFile.Interrupted(folder) is [var leftover, ..])
+        {
+            throw Errors.ReportTorn(folder, leftover, policyPath);
+        }
+
         var receivedJson = SnapshotJson.ReadJson(reportPath);
         // ./collapsecheck.json and the embedded default share collapsecheck-out: a bare verify of that policy's report
         // was stale, and its advice ('run collapsecheck run again') looped back to run's CC0040.

@@ -56,4 +56,27 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal("old run", File.ReadAllText(PathOf("run.json")));
         Assert.Equal(["report.json", "report.svg", "run.json"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).Order());
     }
+
+    [Fact]
+    public void A_killed_writers_staged_copies_are_named_as_interrupted_and_the_next_write_removes_them()
+    {
+        // A process that has ended: its id names no running writer.
+        using var ended = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!;
+        ended.WaitForExit();
+        var dead = ended.Id;
+        File.WriteAllText(PathOf("collapsecheck-report.json"), "new");
+        File.WriteAllText(PathOf("collapsecheck-report.md"), "old");
+        File.WriteAllText(PathOf($".collapsecheck-report.json.{dead}.old"), "old");
+        File.WriteAllText(PathOf($".collapsecheck-report.md.{dead}.tmp"), "new");
+        // Not a torn set: the folder probe's leftover, and this process's own (a write under way).
+        File.WriteAllText(PathOf($".collapsecheck-probe.{dead}.tmp"), "");
+        File.WriteAllText(PathOf($".collapsecheck-report.svg.{Environment.ProcessId}.tmp"), "");
+
+        Assert.Equal([PathOf($".collapsecheck-report.json.{dead}.old"), PathOf($".collapsecheck-report.md.{dead}.tmp")], AtomicFile.Interrupted(_folder));
+
+        AtomicFile.WriteAll(_folder, [("collapsecheck-report.json", "newer"), ("collapsecheck-report.md", "newer")]);
+        Assert.Empty(AtomicFile.Interrupted(_folder));
+        Assert.False(File.Exists(PathOf($".collapsecheck-report.md.{dead}.tmp")));
+        Assert.Equal("newer", File.ReadAllText(PathOf("collapsecheck-report.md")));
+    }
 }
