@@ -131,9 +131,13 @@ public sealed class RunCollapseCheck : ToolTask
         EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
         // Made now, not by the tool: a folder made in a corpus folder the gate watches (the project's, for *.md) would
         // change it during the run, and the gate would look stale after every first run.
+        var output = "";
+        var made = false;
         try
         {
-            Directory.CreateDirectory(Path.GetFullPath(OutputFolder, ProjectDirectory));
+            output = Path.GetFullPath(OutputFolder, ProjectDirectory);
+            made = !Directory.Exists(output);
+            Directory.CreateDirectory(output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -142,6 +146,10 @@ public sealed class RunCollapseCheck : ToolTask
 
         var started = DateTime.UtcNow;
         base.Execute();
+        if (made)
+        {
+            RemoveIfEmpty(output);
+        }
         if (state.RecordCorpusFiles(OutputFolder, started) is { } unrecorded)
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files and folders were not recorded for the next build's inputs ({0})", unrecorded);
@@ -174,6 +182,25 @@ public sealed class RunCollapseCheck : ToolTask
 
         state.MarkPassed();
         return true;
+    }
+
+    /// <summary>
+    /// The output folder this build made, when the run wrote nothing there (a mistyped or bad policy): each such try left
+    /// a NAME.collapsecheck-out folder in the project.
+    /// </summary>
+    private static void RemoveIfEmpty(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left as it is: an empty folder is untidy, not wrong.
+        }
     }
 
     /// <summary>CC0030 at the project: the gate keeps its lock and state in the intermediate output folder.</summary>
@@ -235,12 +262,14 @@ public sealed class RunCollapseCheck : ToolTask
     /// ToolTask would read "file(l,c): error CC…" lines in the output as errors; they come from the diagnostics
     /// file instead, so the output is passed through as plain messages and each error is logged once.
     /// </summary>
+    /// <summary>The tool's lines a default-verbosity build shows: the verdict, the report, the time, and verify's outcome.</summary>
+    private static readonly string[] s_headlines = ["Gate: pass", "Gate: fail", "Report: ", "Finished in ", "Verified: ", "Received: "];
+
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
         // The verdict, where the report is and how long it took are what a default-verbosity build should show of a
         // gate that ran (its errors come from the diagnostics file); the tables and progress stay at normal.
-        var headline = singleLine.StartsWith("Gate: pass", StringComparison.Ordinal) || singleLine.StartsWith("Gate: fail", StringComparison.Ordinal)
-            || singleLine.StartsWith("Report: ", StringComparison.Ordinal) || singleLine.StartsWith("Finished in ", StringComparison.Ordinal);
+        var headline = s_headlines.Any(h => singleLine.StartsWith(h, StringComparison.Ordinal));
         Log.LogMessage(headline ? MessageImportance.High : messageImportance, "{0}", singleLine);
         _tail.Enqueue(singleLine);
         if (_tail.Count > TailLines)
@@ -260,7 +289,9 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         builder.AppendSwitch("run");
-        builder.AppendFileNameIfNotNull(PolicyFile);
+        // Whole and normalized: the tool quotes it in advice ('collapsecheck accept …') that a developer pastes in the
+        // folder the build ran from, not the project's, where a relative path or a/../b named nothing.
+        builder.AppendFileNameIfNotNull(Path.GetFullPath(PolicyFile, ProjectDirectory));
         builder.AppendSwitchIfNotNull("--out ", OutputFolder);
         builder.AppendSwitchIfNotNull("--device ", Device);
         builder.AppendSwitchIfNotNull("--diagnostics ", DiagnosticsFile);

@@ -263,6 +263,8 @@ public class BuildGateTests(PackagedBuild packages)
         var lines = policy.Split('\n');
         Assert.Contains($"{file}(4,{lines[3].IndexOf("-1", StringComparison.Ordinal) + 1}): error CC0005:", build.Output);
         Assert.Contains($"{file}(5,{lines[4].IndexOf("\"recycle\"", StringComparison.Ordinal) + 1}): error CC0006:", build.Output);
+        // The output folder the build made for it is gone again: each bad try left one in the project.
+        Assert.False(Directory.Exists(Path.Combine(folder, "collapsecheck-out")));
     }
 
     [Fact]
@@ -272,8 +274,12 @@ public class BuildGateTests(PackagedBuild packages)
         var missing = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("error CC2002:", missing.Output);
+        // Advice to paste anywhere: the policy's whole path, not the one relative to the project the tool ran in.
+        Assert.Matches($"collapsecheck accept \"?{Regex.Escape(Path.Combine(folder, "collapsecheck.json"))}\"?'", missing.Output);
         PackagedBuild.Dotnet(folder, "tool", "run", "collapsecheck", "accept").AssertSuccess();
-        PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true").AssertSuccess();
+        var verifiedBuild = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
+        verifiedBuild.AssertSuccess();
+        Assert.Contains("Verified: the report matches", verifiedBuild.Output);
 
         // A snapshot from another machine passes without its measured values compared, and a default build says so.
         var verified = Path.Combine(folder, "collapsecheck-report.verified.json");

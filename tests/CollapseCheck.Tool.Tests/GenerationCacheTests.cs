@@ -137,7 +137,7 @@ public class GenerationCacheTests : IDisposable
         var (exit, stdout, stderr) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", Path.Combine(blocker, "cache"));
 
         Assert.True(exit is 0 or 1, $"exit {exit}\n{stdout}\n{stderr}");
-        Assert.Single(stderr.Split('\n'), l => l.StartsWith("collapsecheck: warning: the generation cache", StringComparison.Ordinal));
+        Assert.Single(stderr.Split('\n'), l => l.StartsWith("warning CC0032: the generation cache", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.json")));
     }
 }

@@ -9,7 +9,9 @@ namespace CollapseCheck.Diagnostics;
 public static class Errors
 {
     public static CollapseCheckException PolicyNotFound(string path) =>
-        new("CC0001", $"policy file '{path}' was not found; create one with 'collapsecheck init' or omit the argument to use the embedded default");
+        // A relative path names the folder it was looked for in: advice printed by a build (whose tool ran in the project's
+        // folder) and pasted elsewhere failed here with no hint why.
+        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with 'collapsecheck init' or omit the argument to use the embedded default");
 
     public static CollapseCheckException PolicyIsAFolder(string path) =>
         new("CC0001", $"'{path}' is a folder, not a policy file; name the policy file in it (e.g. collapsecheck.json)");
@@ -161,8 +163,9 @@ public static class Errors
     public static CollapseCheckException GateFailed(string code, SourceLocation? at, string message) =>
         new(code, message, at);
 
-    public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail, string? policy) =>
-        new("CC2001", $"the report differs from the verified snapshot: {detail}; if the change is intended, run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)", at);
+    /// <param name="receivedMarkdown">What to review: a build shows this line, not the tool's diff.</param>
+    public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail, string receivedMarkdown, string? policy) =>
+        new("CC2001", $"the report differs from the verified snapshot: {detail}; review '{receivedMarkdown}' and, if the change is intended, run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)", at);
 
     /// <summary>At the policy, a file of the repository (a CI annotation on the received report, which is not, shows nowhere); else at the received report.</summary>
     public static CollapseCheckException SnapshotMissing(string verified, string received, string? policy) =>

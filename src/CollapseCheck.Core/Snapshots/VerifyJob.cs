@@ -151,16 +151,16 @@ public static class VerifyJob
             var policyField = first.Path.StartsWith("policy.", StringComparison.Ordinal) ? LoaderField(first.Path["policy.".Length..]) : null;
             var at = policyField is not null && policy.Locations.TryGetValue(policyField, out var fieldAt) ? fieldAt : SnapshotJson.LocationOf(first.Path, verifiedJson, files.VerifiedJson);
             failures.Add(Errors.SnapshotMismatch(at,
-                $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", policyPath));
+                $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", files.ReceivedMarkdown, policyPath));
         }
         else if (markdownMatters && !File.Exists(files.VerifiedMarkdown))
         {
             // At the policy, as CC2002: a CI annotation on a file the repository no longer has shows nowhere.
-            failures.Add(Errors.SnapshotMismatch(new SourceLocation(policyPath ?? files.VerifiedMarkdown, 1, 1), $"the Markdown snapshot '{files.VerifiedMarkdown}' is missing (the JSON one matches)", policyPath));
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(policyPath ?? files.VerifiedMarkdown, 1, 1), $"the Markdown snapshot '{files.VerifiedMarkdown}' is missing (the JSON one matches)", files.ReceivedMarkdown, policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {
-            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", policyPath));
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", files.ReceivedMarkdown, policyPath));
         }
 
         // Also on a match against another machine's snapshot when this report repeats (CPU): then the received files

@@ -57,7 +57,8 @@ internal static class RunCommand
 
             if (outcome.CacheNotWritten is { } warning)
             {
-                output.Error.WriteLine($"collapsecheck: warning: {warning}");
+                // A warning, not a line at normal verbosity: a build with a mistyped cache folder retrained every time unseen.
+                output.Warn("CC0032", null, warning);
             }
 
             var generation0 = outcome.Report.Generations[0].HeldOut.Perplexity;
