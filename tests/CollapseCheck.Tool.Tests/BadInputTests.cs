@@ -175,21 +175,11 @@ public class BadInputTests : IDisposable
         var policy = _tool.Write("p.json", TinyPolicies.OnDotnetDocs(generations: 1));
         foreach (var args in new[] { "run /dev/stdin", $"run /dev/stdin -o '{_tool.PathOf("out")}' --verify" })
         {
-            var start = new System.Diagnostics.ProcessStartInfo("sh", ["-c", $"dotnet '{Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll")}' {args} < '{policy}'"])
-            {
-                WorkingDirectory = _tool.Folder,
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            };
-            CiEnvironment.Remove(start.Environment);
-            using var tool = System.Diagnostics.Process.Start(start)!;
-            var stdout = tool.StandardOutput.ReadToEndAsync();
-            var stderr = await tool.StandardError.ReadToEndAsync();
-            await tool.WaitForExitAsync();
+            var (exit, stdout, stderr) = await InShell("sh", $"{args} < '{policy}'");
 
-            Assert.Equal(2, tool.ExitCode);
+            Assert.Equal(2, exit);
             Assert.Contains(args.Contains("--verify") ? "snapshots live beside their policy file" : "pass -o DIR", stderr);
-            Assert.DoesNotContain("generation 0", stderr + await stdout);
+            Assert.DoesNotContain("generation 0", stderr + stdout);
         }
 
         Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
@@ -200,26 +190,32 @@ public class BadInputTests : IDisposable
     {
         // policy.source was the stream's name: "stdin" for `< p.json`, "63" for <(cat p.json), whatever fd the shell chose.
         var policy = _tool.Write("p.json", TinyPolicies.OnDotnetDocs(generations: 1));
-        var dll = Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll");
         var reports = new List<string>();
         foreach (var (name, args) in new[] { ("stdin", $"/dev/stdin -o out-stdin < '{policy}'"), ("fd", $"<(cat '{policy}') -o out-fd") })
         {
-            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"dotnet '{dll}' run {args} --cache off"])
-            {
-                WorkingDirectory = _tool.Folder,
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            };
-            CiEnvironment.Remove(start.Environment);
-            using var tool = System.Diagnostics.Process.Start(start)!;
-            var stdout = tool.StandardOutput.ReadToEndAsync();
-            var stderr = await tool.StandardError.ReadToEndAsync();
-            await tool.WaitForExitAsync();
-            Assert.True(tool.ExitCode == 0, stderr + await stdout);
+            var (exit, stdout, stderr) = await InShell("bash", $"run {args} --cache off");
+            Assert.True(exit == 0, stderr + stdout);
             reports.Add(File.ReadAllText(_tool.PathOf($"out-{name}/collapsecheck-report.json")));
         }
 
         Assert.Contains("\"source\": \"piped\"", reports[0]);
         Assert.Equal(reports[0], reports[1]);
+    }
+
+    /// <summary>The built tool run by a shell in the test's folder: <paramref name="arguments"/> may redirect or substitute.</summary>
+    private async Task<(int Exit, string Stdout, string Stderr)> InShell(string shell, string arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(shell, ["-c", $"dotnet '{Path.Combine(AppContext.BaseDirectory, "collapsecheck.dll")}' {arguments}"])
+        {
+            WorkingDirectory = _tool.Folder,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        CiEnvironment.Remove(start.Environment);
+        using var tool = System.Diagnostics.Process.Start(start)!;
+        var stdout = tool.StandardOutput.ReadToEndAsync();
+        var stderr = await tool.StandardError.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+        return (tool.ExitCode, await stdout, stderr);
     }
 }
