@@ -122,6 +122,34 @@ public class PredictTests : IDisposable
     }
 
     [Theory]
+    [InlineData(80_000)]
+    [InlineData(30)]
+    public async Task A_truncated_docs_cache_is_extracted_again_to_the_same_corpus(int length)
+    {
+        // A probe's truncated cache file ran on a smaller corpus without a word (80,000 bytes), or stopped at CC0012,
+        // "the corpus holds no text" (30 bytes), and stayed so for every run after.
+        var policy = _tool.Write("collapsecheck.json", """{ "corpus": { "include": ["builtin:dotnet-docs"], "maxBytes": 200000 } }""");
+        var cache = _tool.PathOf("cache");
+        async Task<string> Predict()
+        {
+            using var tool = _tool.StartProcess(_tool.Folder, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = cache }, "predict", policy, "--json");
+            var stderr = tool.StandardError.ReadToEndAsync();
+            var stdout = await tool.StandardOutput.ReadToEndAsync();
+            await tool.WaitForExitAsync();
+            Assert.True(tool.ExitCode == 0, await stderr);
+            return stdout;
+        }
+
+        var extracted = await Predict();
+        var file = Directory.GetFiles(Path.Combine(cache, "corpus"), "dotnet-docs-*.tsv").Single();
+        var whole = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, whole[..length]);
+
+        Assert.Equal(extracted, await Predict());
+        Assert.Equal(whole, File.ReadAllBytes(file));
+    }
+
+    [Theory]
     [InlineData(1024)]
     // The cut at 64 tokens is below the limit, so the ledger's rows hold with it: the reference keeps it too (an uncut
     // one read ×1.016–1.018 here against the ledger's ×1.014–1.015).

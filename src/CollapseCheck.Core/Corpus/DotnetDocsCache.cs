@@ -11,8 +11,17 @@ namespace CollapseCheck.Corpus;
 /// then a changed extractor, and the tests of it, silently read text an older build wrote.
 /// A cache that cannot be read or written is skipped, never an error.
 /// </summary>
+/// <remarks>
+/// The file is a format line, the pack, one line per document, then an end line with the document count and the
+/// SHA-256 of every byte before it. The key says which file to read, not that it is whole: a file a killed copy, a
+/// full disk or an edit left short read as a smaller corpus without a word (a probe's 32,034 tokens instead of
+/// 89,015), or as "the corpus holds no text". Anything that does not end in a matching end line is not read, and the
+/// XML is parsed again and the file written anew.
+/// </remarks>
 internal static class DotnetDocsCache
 {
+    private const string Format = "collapsecheck dotnet-docs 2";
+    private const string End = "end";
 
     public static DotnetDocsCorpus.Loaded? TryRead(string folder)
     {
@@ -20,21 +29,9 @@ internal static class DotnetDocsCache
         var path = PathFor(folder, files);
         try
         {
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-
-            var lines = File.ReadAllLines(path, Encoding.UTF8);
-            var pack = lines[0];
-            var documents = lines.Skip(1).Select(line =>
-            {
-                var tab = line.IndexOf('\t');
-                return new Document(line[..tab], line[(tab + 1)..]);
-            }).ToList();
-            return new DotnetDocsCorpus.Loaded(documents, files, pack);
+            return File.Exists(path) && Parse(File.ReadAllBytes(path)) is var (pack, documents) ? new DotnetDocsCorpus.Loaded(documents, files, pack) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
@@ -47,8 +44,8 @@ internal static class DotnetDocsCache
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temp = $"{path}.{Environment.ProcessId}.tmp";
-            // Normalized text holds no tabs or newlines, so one line per document with a tab after the id is unambiguous.
-            File.WriteAllLines(temp, loaded.Documents.Select(d => $"{d.Id}\t{d.Text}").Prepend(loaded.Pack), new UTF8Encoding(false));
+            File.WriteAllBytes(temp, Serialize(loaded));
+            // Renamed into place whole, so a reader sees the old file or the new one, never one being written.
             File.Move(temp, path, overwrite: true);
             RemoveOlder(path);
             UserCache.TagRoot();
@@ -59,6 +56,68 @@ internal static class DotnetDocsCache
         }
 
         return loaded;
+    }
+
+    internal static byte[] Serialize(DotnetDocsCorpus.Loaded loaded)
+    {
+        // Normalized text holds no tabs or newlines, so one line per document with a tab after the id is unambiguous.
+        var content = new StringBuilder().Append(Format).Append('\n').Append(loaded.Pack).Append('\n');
+        foreach (var document in loaded.Documents)
+        {
+            content.Append(document.Id).Append('\t').Append(document.Text).Append('\n');
+        }
+
+        var bytes = new UTF8Encoding(false).GetBytes(content.ToString());
+        var end = Encoding.ASCII.GetBytes($"{End}\t{loaded.Documents.Count}\t{Convert.ToHexStringLower(SHA256.HashData(bytes))}\n");
+        return [.. bytes, .. end];
+    }
+
+    /// <summary>The pack and the documents, or null unless the bytes are a whole file of this format as written.</summary>
+    internal static (string Pack, List<Document> Documents)? Parse(byte[] bytes)
+    {
+        if (bytes.Length < 2 || bytes[^1] != '\n')
+        {
+            return null;
+        }
+
+        var endStart = Array.LastIndexOf(bytes, (byte)'\n', bytes.Length - 2) + 1;
+        var content = bytes.AsSpan(0, endStart);
+        var end = Encoding.ASCII.GetString(bytes, endStart, bytes.Length - endStart - 1).Split('\t');
+        if (end is not [End, var count, var hash] || hash != Convert.ToHexStringLower(SHA256.HashData(content)))
+        {
+            return null;
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+
+        var lines = text.Split('\n');
+        // The content ends in a newline, so the split's last piece is empty.
+        if (lines is not [Format, var pack, .. var rest, ""] || count != rest.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            return null;
+        }
+
+        var documents = new List<Document>(rest.Length);
+        foreach (var line in rest)
+        {
+            var tab = line.IndexOf('\t');
+            if (tab < 0)
+            {
+                return null;
+            }
+
+            documents.Add(new Document(line[..tab], line[(tab + 1)..]));
+        }
+
+        return (pack, documents);
     }
 
     /// <summary>
@@ -80,9 +139,10 @@ internal static class DotnetDocsCache
         }
     }
 
-    private static string PathFor(string folder, IEnumerable<string> files)
+    internal static string PathFor(string folder, IEnumerable<string> files)
     {
-        var key = new StringBuilder($"{typeof(DotnetDocsCache).Assembly.ManifestModule.ModuleVersionId}\n{folder}\n");
+        // The format is in the key too, so a file of the older format is never read, only replaced.
+        var key = new StringBuilder($"{Format}\n{typeof(DotnetDocsCache).Assembly.ManifestModule.ModuleVersionId}\n{folder}\n");
         foreach (var file in files)
         {
             var info = new FileInfo(file);

@@ -52,13 +52,16 @@ public static class DotnetDocsCorpus
         {
             if (!s_cache.TryGetValue(folder, out var loaded))
             {
-                loaded = DotnetDocsCache.TryRead(folder) ?? DotnetDocsCache.Write(folder, Read(folder));
+                loaded = ReadCached(folder);
                 s_cache[folder] = loaded;
             }
 
             return loaded;
         }
     }
+
+    /// <summary>The user cache's copy of the folder's text when it is whole, else the XML parsed again and the copy rewritten.</summary>
+    internal static Loaded ReadCached(string folder) => DotnetDocsCache.TryRead(folder) ?? DotnetDocsCache.Write(folder, Read(folder));
 
     private static IEnumerable<string> DotnetRoots()
     {

@@ -222,6 +222,45 @@ public sealed class CorpusLoaderTests : CorpusFolder
         Assert.Equal(parsed.Documents, cached.Documents);
     }
 
+    /// <summary>
+    /// A docs cache file a killed copy, a full disk or an edit damaged read as a smaller corpus without a word (a probe's
+    /// truncation to 80,000 bytes: 32,034 tokens instead of 89,015), or as a corpus with no text: each is parsed
+    /// again from the XML, and the file written whole.
+    /// </summary>
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("short")]
+    [InlineData("edited")]
+    [InlineData("line removed")]
+    [InlineData("older format")]
+    public void A_damaged_docs_cache_is_parsed_again_and_written_whole(string damage)
+    {
+        var folder = DotnetDocsCorpus.Locate();
+        var parsed = DotnetDocsCorpus.Read(folder);
+        DotnetDocsCache.Write(folder, parsed);
+        var path = DotnetDocsCache.PathFor(folder, parsed.Files);
+        var bytes = File.ReadAllBytes(path);
+        var middle = Array.IndexOf(bytes, (byte)'\n', bytes.Length / 2) + 1;
+        var nextLine = Array.IndexOf(bytes, (byte)'\n', middle) + 1;
+        File.WriteAllBytes(path, damage switch
+        {
+            "truncated" => bytes[..80_000],
+            "short" => bytes[..30],
+            // One letter of one document, so the length and every line count stay as they were.
+            "edited" => [.. bytes[..(nextLine - 2)], (byte)(bytes[nextLine - 2] == (byte)'a' ? 'b' : 'a'), .. bytes[(nextLine - 1)..]],
+            "line removed" => [.. bytes[..middle], .. bytes[nextLine..]],
+            // The format before the end line: the pack, then the documents.
+            _ => Encoding.UTF8.GetBytes(string.Join("\n", parsed.Documents.Take(100).Select(d => $"{d.Id}\t{d.Text}").Prepend(parsed.Pack)) + "\n"),
+        });
+
+        Assert.Null(DotnetDocsCache.TryRead(folder));
+        var loaded = DotnetDocsCorpus.ReadCached(folder);
+        Assert.Equal(parsed.Pack, loaded.Pack);
+        Assert.Equal(parsed.Documents, loaded.Documents);
+        var repaired = DotnetDocsCache.TryRead(folder)!;
+        Assert.Equal(parsed.Documents, repaired.Documents);
+    }
+
     [Fact]
     public void Dotnet_docs_parse_to_real_prose_without_markup_in_the_same_order_every_time()
     {
