@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace CollapseCheck.Tool.Tests;
 
@@ -126,6 +129,126 @@ public class GenerationCacheTests : IDisposable
         Assert.DoesNotContain("from the cache", stdout);
         Assert.Equal(computed, again);
         Assert.Equal(3, Directory.GetFiles(Cache, "g*.json", SearchOption.AllDirectories).Length);
+    }
+
+    /// <summary>
+    /// A probe's entries in the wrong place or edited: g1 and g2 swapped, or g1 copied over g2, gave a report unlike a cold
+    /// run's and exit 0; a generation number, a null document, an id past the vocabulary or a generation 0 of no
+    /// diversity were internal errors (CC0099) or blamed the policy (CC0008). Each is a miss, recomputed to the same
+    /// report, and the entry is rewritten: the next run takes every generation from the cache.
+    /// </summary>
+    [Theory]
+    [InlineData("g1 and g2 swapped")]
+    [InlineData("g1 copied over g2")]
+    [InlineData("generation 7")]
+    [InlineData("a null document")]
+    [InlineData("an id past the vocabulary")]
+    [InlineData("no diversity")]
+    public void An_entry_of_another_generation_or_edited_is_a_miss_recomputed_to_the_same_report(string damage)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (computed, _) = Run(policy, "a", Cache);
+        var g1 = Directory.GetFiles(Cache, "g1.json", SearchOption.AllDirectories).Single();
+        var g2 = Path.Combine(Path.GetDirectoryName(g1)!, "g2.json");
+        var g0 = Directory.GetFiles(Cache, "g0.json", SearchOption.AllDirectories).Single();
+        var (first, second) = (File.ReadAllText(g1), File.ReadAllText(g2));
+        bool[] cached;
+        switch (damage)
+        {
+            case "g1 and g2 swapped":
+                File.WriteAllText(g1, second);
+                File.WriteAllText(g2, first);
+                cached = [true, false, false];
+                break;
+            case "g1 copied over g2":
+                File.WriteAllText(g2, first);
+                cached = [true, true, false];
+                break;
+            default:
+                EditPayload(g0, payload => Edit(payload, damage), resealed: false);
+                cached = [false, false, false];
+                break;
+        }
+
+        var (again, _) = Run(policy, "b", Cache);
+        Assert.Equal(cached, CachedFlags(_tool.PathOf("b")));
+        Assert.Equal(computed, again);
+        var (_, repaired) = Run(policy, "c", Cache);
+        Assert.Contains("3 of 3 generations from the cache", repaired);
+    }
+
+    /// <summary>
+    /// The same edits with the entry's checksum made to match them, as a hand edit or another build's bug could: what the
+    /// entry holds must still fit the generation and the vocabulary.
+    /// </summary>
+    [Theory]
+    [InlineData("generation 7")]
+    [InlineData("a null document")]
+    [InlineData("an id past the vocabulary")]
+    [InlineData("no diversity")]
+    public void An_edited_entry_whose_checksum_matches_is_still_a_miss_where_it_does_not_fit(string damage)
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());
+        var (computed, _) = Run(policy, "a", Cache);
+        EditPayload(Directory.GetFiles(Cache, "g0.json", SearchOption.AllDirectories).Single(), payload => Edit(payload, damage), resealed: true);
+
+        var (again, stdout) = Run(policy, "b", Cache);
+        Assert.DoesNotContain("from the cache", stdout);
+        Assert.Equal(computed, again);
+    }
+
+    [Fact]
+    public void Weights_of_another_generation_are_a_miss_and_a_longer_lineage_starts_from_the_right_ones()
+    {
+        string Policy(int generations) => TinyPolicies.OnDotnetDocs(generations: generations).Replace("\"seed\": 3", "\"seed\": 3, \"warmStart\": true");
+        var policy = _tool.Write("collapsecheck.json", Policy(2));
+        Run(policy, "short", Cache);
+        // Generation 3 warm-starts from generation 2's weights: with generation 1's in their place it trained from those.
+        var g2 = Directory.GetFiles(Cache, "g2.weights", SearchOption.AllDirectories).Single();
+        File.Copy(Path.Combine(Path.GetDirectoryName(g2)!, "g1.weights"), g2, overwrite: true);
+
+        _tool.Write("collapsecheck.json", Policy(3));
+        var (resumed, stdout) = Run(policy, "resumed", Cache);
+        var (whole, _) = Run(policy, "whole", "off");
+        Assert.Contains("2 of 4 generations from the cache", stdout);
+        Assert.Equal(whole, resumed);
+    }
+
+    private static void Edit(JsonObject payload, string damage)
+    {
+        var result = payload["result"]!.AsObject();
+        var sample = payload["sample"]!.AsArray();
+        switch (damage)
+        {
+            case "generation 7":
+                result["generation"] = 7;
+                break;
+            case "a null document":
+                sample[0] = null;
+                break;
+            case "an id past the vocabulary":
+                sample[0]!.AsArray()[0] = 100_000;
+                break;
+            case "no diversity":
+                result["generated"]!["giniSimpson"] = 0;
+                break;
+            default:
+                throw new ArgumentException(damage, nameof(damage));
+        }
+    }
+
+    /// <param name="resealed">Whether the entry's SHA-256 is made to match the edit.</param>
+    private static void EditPayload(string path, Action<JsonObject> edit, bool resealed)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var payload = root["entry"]!.AsObject();
+        edit(payload);
+        if (resealed)
+        {
+            root["sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(payload.ToJsonString())));
+        }
+
+        File.WriteAllText(path, root.ToJsonString());
     }
 
     [Fact]

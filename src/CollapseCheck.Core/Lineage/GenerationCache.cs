@@ -12,14 +12,18 @@ using CollapseCheck.Reporting;
 
 namespace CollapseCheck.Lineage;
 
-/// <summary>Where a lineage's generations live in the cache: generation 0 under a key of its own (see <see cref="GenerationCache.KeysFor"/>).</summary>
+/// <summary>
+/// Where a lineage's generations live in the cache: generation 0 under a key of its own (see <see cref="GenerationCache.KeysFor"/>).
+/// Each key is a whole SHA-256, which its entries record; their folder is named by its first half.
+/// </summary>
 public sealed record LineageKeys(string Generation0, string Later)
 {
     public string For(int generation) => generation == 0 ? Generation0 : Later;
 }
 
 /// <summary>What a finished generation leaves for the next run: its measurements, the text it sampled, its timings.</summary>
-public sealed record CachedGeneration(GenerationResult Result, IReadOnlyList<int[]> Sample, PhaseTimings Timings);
+/// <param name="WeightsSha256">For a warm start, the SHA-256 of the weights file saved with it, which only these weights match.</param>
+public sealed record CachedGeneration(GenerationResult Result, IReadOnlyList<int[]> Sample, PhaseTimings Timings, string? WeightsSha256 = null);
 
 /// <summary>
 /// Finished generations on disk, so an unchanged policy does not retrain: a re-run, a gate or verify tweak, or a
@@ -84,7 +88,7 @@ public sealed class GenerationCache(string folder)
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
 
-        Add("collapsecheck generation cache 2");
+        Add("collapsecheck generation cache 3");
         Add(typeof(GenerationCache).Assembly.ManifestModule.ModuleVersionId.ToString());
         Add(typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "");
         Add(TorchNative.Current?.LibTorchSource ?? "");
@@ -120,17 +124,27 @@ public sealed class GenerationCache(string folder)
         Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var common = hash.GetHashAndReset();
 
-        string Key(string rest) => Convert.ToHexStringLower(SHA256.HashData([.. common, .. Encoding.UTF8.GetBytes(rest)]))[..32];
+        string Key(string rest) => Convert.ToHexStringLower(SHA256.HashData([.. common, .. Encoding.UTF8.GetBytes(rest)]));
         return new LineageKeys(Key("generation 0"), Key(JsonSerializer.Serialize(lineage with { Generations = 0 }, s_json)));
     }
 
-    /// <summary>The entry, or null when there is none or it cannot be read (a stale or torn entry is a miss, not an error).</summary>
-    public CachedGeneration? TryLoad(string key, int generation)
+    /// <summary>
+    /// The entry, or null when there is none or it cannot be read (a stale or torn entry is a miss, not an error), and
+    /// when it was written for another key or generation, changed since, or does not hold together (see
+    /// <see cref="GenerationEntry"/>): a miss is recomputed, to the bytes a run without the cache writes.
+    /// </summary>
+    /// <param name="vocabularySize">The tokenizer's: every id of the sample must be below it.</param>
+    public CachedGeneration? TryLoad(string key, int generation, int vocabularySize)
     {
         try
         {
             var path = EntryPath(key, generation);
-            return File.Exists(path) ? JsonSerializer.Deserialize<CachedGeneration>(File.ReadAllText(path), s_entryJson) : null;
+            return File.Exists(path)
+                && GenerationEntry.PayloadOf(File.ReadAllText(path), key, generation) is { } payload
+                && JsonSerializer.Deserialize<CachedGeneration>(payload, s_entryJson) is { } entry
+                && GenerationEntry.IsConsistent(entry, generation, vocabularySize)
+                ? entry
+                : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
@@ -143,16 +157,18 @@ public sealed class GenerationCache(string folder)
     {
         try
         {
-            var folder = Path.Combine(Folder, key);
+            var folder = FolderOf(key);
             if (weights is not null)
             {
                 Directory.CreateDirectory(folder);
                 var temp = Path.Combine(folder, $".g{generation}.{Environment.ProcessId}.weights.tmp");
                 weights.save(temp);
+                entry = entry with { WeightsSha256 = GenerationEntry.Sha256(File.ReadAllBytes(temp)) };
                 File.Move(temp, WeightsPath(key, generation), overwrite: true);
             }
 
-            AtomicFile.WriteAll(folder, [($"g{generation}.json", JsonSerializer.Serialize(entry, s_json))]);
+            var payload = JsonSerializer.Serialize(entry, s_json);
+            AtomicFile.WriteAll(folder, [($"g{generation}.json", GenerationEntry.Write(key, generation, payload))]);
             Tag();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.CollapseCheckException)
@@ -215,12 +231,29 @@ public sealed class GenerationCache(string folder)
     /// <summary>Why the first <see cref="Store"/> that failed could not write; null while every one has.</summary>
     public string? WriteFailure { get; private set; }
 
-    /// <summary>The saved weights of a generation, for a warm-started successor; null if absent.</summary>
-    public string? Weights(string key, int generation) => File.Exists(WeightsPath(key, generation)) ? WeightsPath(key, generation) : null;
+    /// <summary>
+    /// The saved weights of a generation, for a warm-started successor: null when absent, or when they are not the
+    /// file saved with <paramref name="entry"/> (another generation's, copied or swapped, would load and train its
+    /// successor from the wrong start without a word).
+    /// </summary>
+    public string? Weights(string key, int generation, CachedGeneration entry)
+    {
+        var path = WeightsPath(key, generation);
+        try
+        {
+            return entry.WeightsSha256 is { } expected && File.Exists(path) && GenerationEntry.Sha256(File.ReadAllBytes(path)) == expected ? path : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
-    private string EntryPath(string key, int generation) => Path.Combine(Folder, key, $"g{generation}.json");
+    private string FolderOf(string key) => Path.Combine(Folder, key[..32]);
 
-    private string WeightsPath(string key, int generation) => Path.Combine(Folder, key, $"g{generation}.weights");
+    private string EntryPath(string key, int generation) => Path.Combine(FolderOf(key), $"g{generation}.json");
+
+    private string WeightsPath(string key, int generation) => Path.Combine(FolderOf(key), $"g{generation}.weights");
 
     private static void AddDocuments(IncrementalHash hash, IEnumerable<int[]> documents)
     {

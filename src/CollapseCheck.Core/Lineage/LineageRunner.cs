@@ -40,7 +40,8 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
         {
             for (var g = 0; g <= lineage.Generations; g++)
             {
-                if (resumable && cache!.TryLoad(keys!.For(g), g) is { } hit && (!policy.Training.WarmStart || LoadWeights(cache, keys.For(g), g, config, ref previous)))
+                if (resumable && cache!.TryLoad(keys!.For(g), g, tokenizer.VocabularySize) is { } hit
+                    && (!policy.Training.WarmStart || LoadWeights(cache, keys.For(g), g, hit, config, ref previous)))
                 {
                     EnsureABaseline(g, hit.Result.Generated);
                     synthetic.Add(hit.Sample);
@@ -142,12 +143,13 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
     }
 
     /// <summary>
-    /// A warm-started generation's cached weights, loaded as its successor's start. False when they are missing or do not
-    /// load (a torn write, a full disk): the generation is then a miss and recomputed, not an error in every run after.
+    /// A warm-started generation's cached weights, loaded as its successor's start. False when they are missing, are not
+    /// the ones saved with the entry, or do not load (a torn write, a full disk): the generation is then a miss and
+    /// recomputed, not an error in every run after.
     /// </summary>
-    private static bool LoadWeights(GenerationCache cache, string key, int generation, GptConfig config, ref Gpt? previous)
+    private static bool LoadWeights(GenerationCache cache, string key, int generation, CachedGeneration entry, GptConfig config, ref Gpt? previous)
     {
-        if (cache.Weights(key, generation) is not { } path)
+        if (cache.Weights(key, generation, entry) is not { } path)
         {
             return false;
         }
