@@ -26,7 +26,8 @@ public static class CovarianceLedger
     /// samples draw each next token afresh at every visit of a context, so their documents add no between-document
     /// variance beyond the tokens' (measured on the default corpus's bigram model: 0.998).
     /// </param>
-    public static double[] Run(LineageMode mode, LedgerCounts n, int generations, bool givenRealPool = false, double realDesignEffect = 1)
+    /// <param name="realDocumentLength">The real documents' <see cref="DesignEffect.DocumentLength"/>, which caps the effect for a short subsample.</param>
+    public static double[] Run(LineageMode mode, LedgerCounts n, int generations, bool givenRealPool = false, double realDesignEffect = 1, double realDocumentLength = 1)
     {
         var c = new CovarianceMatrix();
         var real = c.Independent(givenRealPool ? double.PositiveInfinity : n.RealTokens);
@@ -48,13 +49,15 @@ public static class CovarianceLedger
 
             accumulated.Add((synthetic, n.SyntheticTokens));
             var pool = accumulated.Sum(a => a.Item2);
-            var pooledDesignEffect = (realTokens * realDesignEffect + (pool - realTokens)) / pool;
+            var drawn = Math.Min(n.TrainingTokens, pool);
+            var realEffect = DesignEffect.For(realDesignEffect, realDocumentLength, drawn * realTokens / pool);
+            var pooledDesignEffect = (realTokens * realEffect + (pool - realTokens)) / pool;
             models.Add(mode switch
             {
                 LineageMode.Replace => c.Mixture(current),
-                LineageMode.Mix => c.Mixture([(c.Draw([(real, 1)], n.MixRealTokens, n.RealTokens, realDesignEffect), n.MixRealTokens), .. current]),
+                LineageMode.Mix => c.Mixture([(c.Draw([(real, 1)], n.MixRealTokens, n.RealTokens, DesignEffect.For(realDesignEffect, realDocumentLength, n.MixRealTokens)), n.MixRealTokens), .. current]),
                 LineageMode.Accumulate => c.Mixture(accumulated),
-                LineageMode.AccumulateSubsample => c.Draw(accumulated, Math.Min(n.TrainingTokens, pool), pool, pooledDesignEffect),
+                LineageMode.AccumulateSubsample => c.Draw(accumulated, drawn, pool, pooledDesignEffect),
                 _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
             });
         }

@@ -9,10 +9,21 @@ namespace CollapseCheck.Theory;
 /// </summary>
 /// <param name="Diversity">For the Gini–Simpson diversity: the covariance's trace.</param>
 /// <param name="Divergence">For the entropy loss and KL, which weight each token's variance by 1/p.</param>
-public sealed record DesignEffect(double Diversity, double Divergence)
+/// <param name="DocumentLength">The documents' size-weighted mean number of the context's tokens, Σv²/Σv.</param>
+public sealed record DesignEffect(double Diversity, double Divergence, double DocumentLength)
 {
     /// <summary>Independent tokens: what a pool of one-token documents gives, and the ledger's rules alone.</summary>
-    public static DesignEffect None { get; } = new(1, 1);
+    public static DesignEffect None { get; } = new(1, 1, 1);
+
+    /// <summary>
+    /// <paramref name="effect"/> (<see cref="Diversity"/> or <see cref="Divergence"/>) for a subsample of
+    /// <paramref name="drawnTokens"/> of the context's tokens. The effect grows with the length of what is drawn whole,
+    /// and the composer cuts the last document it takes, so a subsample shorter than the documents draws a piece of
+    /// one, no longer than itself: 1 + (effect − 1)·min(1, n/L_w). Without the cap, one document per .NET type (L_w 4,820
+    /// against n 2,000) read 903 where the composer's draws vary by 176 (capped: 181).
+    /// </summary>
+    public static double For(double effect, double documentLength, double drawnTokens) =>
+        documentLength <= drawnTokens ? effect : 1 + (effect - 1) * drawnTokens / documentLength;
 }
 
 /// <summary>
@@ -76,6 +87,6 @@ internal sealed class DesignEffectCounter
         // Each ‖e_i‖² is ≥ 0; the sums cancel to a rounding error only where every document has the pool's proportions.
         var trace = Math.Max(0, squares - 2 * cross + sumP2 * _visitSquares) / (iid * (1 - sumP2));
         var weighted = Math.Max(0, squaresOverP - _visitSquares) / (iid * (totals.Count - 1));
-        return new DesignEffect(trace, weighted);
+        return new DesignEffect(trace, weighted, _visitSquares / tokens);
     }
 }

@@ -60,7 +60,7 @@ public static class TheoryPredictor
                 entropy - loss0 > 0 ? (entropy - loss) / (entropy - loss0) : 1);
         }).ToList();
 
-        return new TheoryPrediction(counts, rows, Classify(lineage, counts, statistics.Unigram.Documents.Diversity));
+        return new TheoryPrediction(counts, rows, Classify(lineage, counts, statistics.Unigram.Documents));
     }
 
     /// <summary>
@@ -74,9 +74,9 @@ public static class TheoryPredictor
             documents = DesignEffect.None;
         }
 
-        var diversity = CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Diversity);
+        var diversity = CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Diversity, realDocumentLength: documents.DocumentLength);
         return (diversity, documents.Divergence == documents.Diversity ? diversity
-            : CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Divergence));
+            : CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Divergence, realDocumentLength: documents.DocumentLength));
     }
 
     /// <summary>A context seeing a share w of the tokens sees w times each count (at least one token).</summary>
@@ -98,10 +98,11 @@ public static class TheoryPredictor
         return six == "1" && x != 1 ? string.Create(inv, $"1 − {1 - x:0.##e0}") : six;
     }
 
-    /// <param name="realDesignEffect">The real documents' design effect on the unigram diversity, which the sentences quote.</param>
-    public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts, double realDesignEffect = 1)
+    /// <param name="realDocuments">The real documents' design effect on the unigram, whose diversity the sentences quote (none: independent tokens).</param>
+    public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts, DesignEffect? realDocuments = null)
     {
-        var c = CovarianceLedger.Run(lineage.Mode, counts, Horizon, realDesignEffect: realDesignEffect);
+        var d = realDocuments ?? DesignEffect.None;
+        var c = CovarianceLedger.Run(lineage.Mode, counts, Horizon, realDesignEffect: d.Diversity, realDocumentLength: d.DocumentLength);
         var mode = PolicyNames.Of(lineage.Mode);
         var inv = CultureInfo.InvariantCulture;
         var keepsNoRealData = lineage.Mode == LineageMode.Replace && lineage.FreshRealTokensPerGeneration == 0;

@@ -125,8 +125,8 @@ public class CovarianceLedgerTests
         var pool = ClusteredPool.Documents;
         var lineage = new LineagePolicy(generations, mode, m, 0.5, 0, trainingTokens, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
         var counts = TheoryPredictor.CountsFor(lineage, ClusteredPool.Tokens);
-        var effect = ContextStatistics.FromDocuments(pool, -1).Unigram.Documents.Diversity;
-        var ledger = CovarianceLedger.Run(mode, counts, generations, givenRealPool: true, realDesignEffect: effect);
+        var effect = ContextStatistics.FromDocuments(pool, -1).Unigram.Documents;
+        var ledger = CovarianceLedger.Run(mode, counts, generations, givenRealPool: true, realDesignEffect: effect.Diversity, realDocumentLength: effect.DocumentLength);
         var tokenLevel = CovarianceLedger.Run(mode, counts, generations, givenRealPool: true);
         var poolGini = Gini(pool.SelectMany(d => d).ToList(), p.Length);
         var (sums, squares) = (new double[generations + 1], new double[generations + 1]);

@@ -37,11 +37,47 @@ public class DesignEffectTests
     [Fact]
     public void It_is_the_variance_of_the_composers_subsample_over_a_token_draws()
     {
-        const int n = 200, reps = 4000, k = 5;
-        var pool = ClusteredPool.Documents.Select(d => new SourcedDocument(d, Sources.Real)).ToList();
-        var t = (double)ClusteredPool.Tokens;
+        const int n = 200;
+        var effect = ContextStatistics.FromDocuments(ClusteredPool.Documents, -1).Unigram.Documents;
+        var (diversity, divergence) = ComposerEffect(ClusteredPool.Documents, n);
+
+        // Far from the token draw's 1, so a ledger without the effect could not pass; 4,000 draws leave about 2 % noise.
+        Assert.True(effect.Diversity > 3, $"design effect {effect.Diversity}");
+        Assert.Equal(effect.Diversity, DesignEffect.For(effect.Diversity, effect.DocumentLength, n));
+        Assert.True(Math.Abs(diversity / effect.Diversity - 1) < 0.06, $"diversity: composer {diversity:F3}, design effect {effect.Diversity:F3}");
+        Assert.True(Math.Abs(divergence / effect.Divergence - 1) < 0.06, $"divergence: composer {divergence:F3}, design effect {effect.Divergence:F3}");
+    }
+
+    /// <summary>
+    /// Documents longer than the subsample: the composer takes a piece of one, cut to n, so the effect is a document of
+    /// n tokens' rather than of the documents' whole length (a reviewer: 903 uncapped where the draws varied by 176).
+    /// </summary>
+    [Fact]
+    public void A_subsample_shorter_than_the_documents_is_capped_at_its_own_length()
+    {
+        const int n = 100;
+        var rng = new SplitMix64(7);
+        var documents = Enumerable.Range(0, 40).Select(_ =>
+        {
+            var topic = rng.NextCategorical(ClusteredPool.P);
+            return Enumerable.Range(0, 400).Select(_ => rng.NextDouble() < 0.5 ? topic : rng.NextCategorical(ClusteredPool.P)).ToArray();
+        }).ToList();
+        var effect = ContextStatistics.FromDocuments(documents, -1).Unigram.Documents;
+        var (diversity, _) = ComposerEffect(documents, n);
+        var capped = DesignEffect.For(effect.Diversity, effect.DocumentLength, n);
+
+        Assert.True(effect.Diversity > 2 * capped, $"uncapped {effect.Diversity:F1}, capped {capped:F1}");
+        Assert.True(Math.Abs(diversity / capped - 1) < 0.1, $"composer {diversity:F2}, capped {capped:F2}, uncapped {effect.Diversity:F2}");
+    }
+
+    /// <summary>The composer's subsample variance of the unigram proportions over a token draw's: (trace, 1/p-weighted).</summary>
+    private static (double Diversity, double Divergence) ComposerEffect(IReadOnlyList<int[]> documents, int n)
+    {
+        const int reps = 4000, k = 5;
+        var pool = documents.Select(d => new SourcedDocument(d, Sources.Real)).ToList();
+        var t = (double)documents.Sum(d => d.Length);
         var p = new double[k];
-        foreach (var id in ClusteredPool.Documents.SelectMany(d => d))
+        foreach (var id in documents.SelectMany(d => d))
         {
             p[id] += 1 / t;
         }
@@ -65,13 +101,6 @@ public class DesignEffectTests
 
         var variance = Enumerable.Range(0, k).Select(i => (squares[i] - sums[i] * sums[i] / reps) / (reps - 1)).ToArray();
         var tokenDraw = (t - n) / (t - 1) / n;
-        var effect = ContextStatistics.FromDocuments(ClusteredPool.Documents, -1).Unigram.Documents;
-        var diversity = variance.Sum() / (tokenDraw * (1 - p.Sum(x => x * x)));
-        var divergence = variance.Select((v, i) => v / p[i]).Sum() / (tokenDraw * (k - 1));
-
-        // Far from the token draw's 1, so a ledger without the effect could not pass; 4,000 draws leave about 2 % noise.
-        Assert.True(effect.Diversity > 3, $"design effect {effect.Diversity}");
-        Assert.True(Math.Abs(diversity / effect.Diversity - 1) < 0.06, $"diversity: composer {diversity:F3}, design effect {effect.Diversity:F3}");
-        Assert.True(Math.Abs(divergence / effect.Divergence - 1) < 0.06, $"divergence: composer {divergence:F3}, design effect {effect.Divergence:F3}");
+        return (variance.Sum() / (tokenDraw * (1 - p.Sum(x => x * x))), variance.Select((v, i) => v / p[i]).Sum() / (tokenDraw * (k - 1)));
     }
 }

@@ -82,7 +82,7 @@ public class TheoryPredictorTests
         // The counts are checked against the policy by hand: the ledger below is fed with them, so it cannot.
         Assert.Equal(new LedgerCounts(s_statistics.Tokens, 2000, s_statistics.Tokens, 0, 667), prediction.Counts);
         // Mix draws its real share as whole documents: the row is the ledger at the unigram's design effect for diversity.
-        var ledger = CovarianceLedger.Run(LineageMode.Mix, prediction.Counts, 5, realDesignEffect: s_statistics.Unigram.Documents.Diversity);
+        var ledger = CovarianceLedger.Run(LineageMode.Mix, prediction.Counts, 5, realDesignEffect: s_statistics.Unigram.Documents.Diversity, realDocumentLength: s_statistics.Unigram.Documents.DocumentLength);
         Assert.Equal(1.0, prediction.Generations[0].PerplexityRatio);
         Assert.Equal(1.0, prediction.Generations[0].EntropyRatio);
         Assert.Equal(ledger, prediction.Generations.Select(g => g.C));
