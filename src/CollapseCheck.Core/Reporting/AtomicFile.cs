@@ -63,7 +63,7 @@ public static class AtomicFile
             Directory.CreateDirectory(folder);
             writing = LockFolder(folder);
             // This set replaces every file a killed writer left half-replaced; its staged copies and backups go.
-            DeleteAll(Interrupted(folder));
+            DeleteAll(Interrupted(folder, files.Select(f => f.Name)));
             foreach (var (name, content) in files)
             {
                 var temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp");
@@ -105,27 +105,34 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of a writer that is no longer running: killed (SIGKILL,
-    /// a power cut) while it replaced the files one by one, it may have left a set in which some files are its own and
-    /// some an earlier run's. Empty when no writer was interrupted there. A process that reuses a dead writer's id hides
-    /// its leftovers, which are then removed by the next write after it ends.
+    /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of <paramref name="names"/> that a writer no longer
+    /// running left: killed (SIGKILL, a power cut) while it replaced the files one by one, it may have left a set in which
+    /// some files are its own and some an earlier run's. Empty when no writer was interrupted there. Only the set's own
+    /// names: these folders are the user's (verify writes beside the policy), where a ".settings.json.20240101.old" is no
+    /// writer's. A process that reuses a dead writer's id hides its leftovers until the next write after it ends.
     /// </summary>
-    public static IReadOnlyList<string> Interrupted(string folder)
+    public static IReadOnlyList<string> Interrupted(string folder, IEnumerable<string> names)
     {
         if (!Directory.Exists(folder))
         {
             return [];
         }
 
+        var targets = names.ToHashSet(StringComparer.Ordinal);
         return Directory.EnumerateFiles(folder, ".*.*.*")
-            .Where(path => StagedBy(Path.GetFileName(path)) is { } pid && pid != Environment.ProcessId && !Running(pid))
+            .Where(path => StagedBy(Path.GetFileName(path)) is ({ } name, var pid) && targets.Contains(name) && pid != Environment.ProcessId && !Running(pid))
             .Order(StringComparer.Ordinal)
             .ToList();
 
-        // ".collapsecheck-report.json.1234.tmp": a file name with its extension, then the id. Not the folder probe's
-        // ".collapsecheck-probe.1234.tmp", which a kill can leave too but which tears no set.
-        static int? StagedBy(string name) =>
-            name.Split('.') is ["", _, _, .., var pid, "tmp" or "old"] && int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
+        // ".collapsecheck-report.json.1234.tmp": the target's name, then the writer's id.
+        static (string? Name, int Pid) StagedBy(string file)
+        {
+            var parts = file.Split('.');
+            return parts is ["", .., var pid, "tmp" or "old"] && parts.Length > 3
+                && int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                ? (string.Join('.', parts[1..^2]), id)
+                : (null, 0);
+        }
 
         static bool Running(int pid)
         {

@@ -23,8 +23,8 @@ public static class AcceptJob
         }
 
         // A verify stopped while it wrote the received pair may have left one file new and one old.
-        if (AtomicFile.Interrupted(Path.GetDirectoryName(Path.GetFullPath(files.ReceivedJson))!)
-            .FirstOrDefault(f => f.Contains(".received.", StringComparison.Ordinal)) is { } leftover)
+        if (AtomicFile.Interrupted(Path.GetDirectoryName(Path.GetFullPath(files.ReceivedJson))!,
+                [Path.GetFileName(files.ReceivedJson), Path.GetFileName(files.ReceivedMarkdown)]) is [var leftover, ..])
         {
             throw Errors.ReceivedTorn(leftover, policyPath);
         }

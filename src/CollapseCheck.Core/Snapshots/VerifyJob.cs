@@ -66,7 +66,7 @@ public static class VerifyJob
             throw Errors.ReportMissing(reportPath, policyPath);
         }
 
-        if (AtomicFile.Interrupted(folder) is [var leftover, ..])
+        if (AtomicFile.Interrupted(folder, [RunJob.ReportFile, RunJob.MarkdownFile, RunJob.ChartFile, RunJob.ManifestFile]) is [var leftover, ..])
         {
             throw Errors.ReportTorn(folder, leftover, policyPath);
         }

@@ -71,11 +71,15 @@ public sealed class AtomicFileTests : IDisposable
         // Not a torn set: the folder probe's leftover, and this process's own (a write under way).
         File.WriteAllText(PathOf($".collapsecheck-probe.{dead}.tmp"), "");
         File.WriteAllText(PathOf($".collapsecheck-report.svg.{Environment.ProcessId}.tmp"), "");
+        // Nor a user's file of that shape in a folder verify writes into.
+        File.WriteAllText(PathOf(".settings.json.20240101.old"), "keep");
+        string[] set = ["collapsecheck-report.json", "collapsecheck-report.md", "collapsecheck-report.svg"];
 
-        Assert.Equal([PathOf($".collapsecheck-report.json.{dead}.old"), PathOf($".collapsecheck-report.md.{dead}.tmp")], AtomicFile.Interrupted(_folder));
+        Assert.Equal([PathOf($".collapsecheck-report.json.{dead}.old"), PathOf($".collapsecheck-report.md.{dead}.tmp")], AtomicFile.Interrupted(_folder, set));
 
         AtomicFile.WriteAll(_folder, [("collapsecheck-report.json", "newer"), ("collapsecheck-report.md", "newer")]);
-        Assert.Empty(AtomicFile.Interrupted(_folder));
+        Assert.Empty(AtomicFile.Interrupted(_folder, set));
+        Assert.Equal("keep", File.ReadAllText(PathOf(".settings.json.20240101.old")));
         Assert.False(File.Exists(PathOf($".collapsecheck-report.md.{dead}.tmp")));
         Assert.Equal("newer", File.ReadAllText(PathOf("collapsecheck-report.md")));
     }
