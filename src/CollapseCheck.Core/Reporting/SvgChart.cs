@@ -162,19 +162,46 @@ public static class SvgChart
             svg.Append(F($"<text x=\"{x + 22}\" y=\"{Top - 14}\" font-size=\"11\">{Escape(s.Name)}</text>\n"));
         }
 
-        foreach (var c in checks)
+        // A measured ratio past the axis (∞: a perplexity that overflowed) sits on the panel's edge, marked ∞, so the
+        // worst generation still gets its dot and its ring; NaN has no place at all.
+        double Plotted(double v) => Math.Clamp(Y(Math.Clamp(v, ticks[0], ticks[^1])), Top, Height - Bottom);
+        foreach (var c in checks.Where(c => !double.IsNaN(c.Measured)))
         {
-            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(c.Measured):F1}\" r=\"3.5\" fill=\"#1f4e9c\"/>\n"));
+            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Plotted(c.Measured):F1}\" r=\"3.5\" fill=\"#1f4e9c\"/>\n"));
+            if (!double.IsFinite(c.Measured))
+            {
+                svg.Append(F($"<text x=\"{X(c.Generation) + 10:F1}\" y=\"{Plotted(c.Measured) + 4:F1}\" font-size=\"11\" fill=\"#1f4e9c\">{(c.Measured > 0 ? "∞" : "−∞")}</text>\n"));
+            }
         }
 
         // A budget is checked at the last generation: a failed one is ringed there like a failed check.
-        foreach (var c in checks.Concat(report.Gate.Checks.Where(b => b.Code == spec.BudgetCode)).Where(c => !c.Passed))
+        foreach (var c in checks.Concat(report.Gate.Checks.Where(b => b.Code == spec.BudgetCode)).Where(c => !c.Passed && !double.IsNaN(c.Measured)))
         {
-            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Y(c.Measured):F1}\" r=\"8\" fill=\"none\" stroke=\"{Fail}\" stroke-width=\"2\"><title>{Escape($"{c.Code} at generation {c.Generation}: {c.Reason}")}</title></circle>\n"));
+            svg.Append(F($"<circle cx=\"{X(c.Generation):F1}\" cy=\"{Plotted(c.Measured):F1}\" r=\"8\" fill=\"none\" stroke=\"{Fail}\" stroke-width=\"2\"><title>{Escape($"{c.Code} at generation {c.Generation}: {c.Reason}")}</title></circle>\n"));
         }
     }
 
-    private static string Escape(string text) => SecurityElement.Escape(text);
+    /// <summary>
+    /// Markup-escaped, and every character XML forbids (a control character in a policy's file name) as U+FFFD: one
+    /// left in made the whole chart unreadable to a browser.
+    /// </summary>
+    private static string Escape(string text)
+    {
+        var valid = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i + 1 < text.Length && System.Xml.XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
+            {
+                valid.Append(text, i++, 2);
+            }
+            else
+            {
+                valid.Append(System.Xml.XmlConvert.IsXmlChar(text[i]) ? text[i] : '\uFFFD');
+            }
+        }
+
+        return SecurityElement.Escape(valid.ToString());
+    }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -47,6 +47,29 @@ public partial class SvgChartTests
         Assert.DoesNotContain("ringed", svg);
     }
 
+    [Fact]
+    public void An_infinite_ratio_is_drawn_on_the_edge_and_ringed_and_a_control_character_in_the_name_keeps_the_XML_valid()
+    {
+        // A perplexity ratio that overflowed wrote cy="-Infinity" for its dot and its ring; a \u0001 in the policy's
+        // file name made the whole file unreadable as XML.
+        var last = s_report.Gate.Checks.Last(c => c.Code == "CC1001");
+        var report = s_report with
+        {
+            Policy = s_report.Policy with { Source = "a\u0001b.json" },
+            Gate = s_report.Gate with { Checks = s_report.Gate.Checks.Select(c => c == last ? c with { Measured = double.PositiveInfinity, Passed = false } : c).ToList() },
+        };
+
+        var svg = SvgChart.Render(report);
+        var document = System.Xml.Linq.XDocument.Parse(svg);
+
+        Assert.DoesNotContain("Infinity\"", svg); // no coordinate
+        Assert.Contains("CollapseCheck: a\uFFFDb.json, mode replace", svg);
+        Assert.Contains(">∞</text>", svg);
+        var ring = Assert.Single(document.Descendants(), e => e.Name.LocalName == "circle" && (string?)e.Attribute("r") == "8"
+            && e.Value.StartsWith($"CC1001 at generation {last.Generation}:", StringComparison.Ordinal));
+        Assert.True(double.IsFinite(double.Parse((string)ring.Attribute("cy")!, CultureInfo.InvariantCulture)));
+    }
+
     /// <summary>The fixture's perplexity spans ×0.76 to ×41 (log scale), its entropy ×0.33 to ×1.05.</summary>
     [Fact]
     public void Ticks_are_round_numbers_and_the_axes_say_what_they_measure_and_which_way_is_better()
