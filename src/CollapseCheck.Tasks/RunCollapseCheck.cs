@@ -258,13 +258,13 @@ public sealed class RunCollapseCheck : ToolTask
 
     protected override string GenerateFullPathToTool() => _tool!.Executable;
 
+    /// <summary>The tool's lines a default-verbosity build shows: the verdict, the report, the time, and verify's outcome.</summary>
+    private static readonly string[] s_headlines = ["Gate: pass", "Gate: fail", "Report: ", "Finished in ", "Verified: ", "Received: "];
+
     /// <summary>
     /// ToolTask would read "file(l,c): error CC…" lines in the output as errors; they come from the diagnostics
     /// file instead, so the output is passed through as plain messages and each error is logged once.
     /// </summary>
-    /// <summary>The tool's lines a default-verbosity build shows: the verdict, the report, the time, and verify's outcome.</summary>
-    private static readonly string[] s_headlines = ["Gate: pass", "Gate: fail", "Report: ", "Finished in ", "Verified: ", "Received: "];
-
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
         // The verdict, where the report is and how long it took are what a default-verbosity build should show of a

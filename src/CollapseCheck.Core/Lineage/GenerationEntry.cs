@@ -61,7 +61,9 @@ internal static class GenerationEntry
     /// the composer, a generation 0 of no diversity in the gate, which divides by it.
     /// </summary>
     public static bool IsConsistent(CachedGeneration entry, int generation, int vocabularySize) =>
-        entry.Result.Generation == generation
+        // Nulls first: a payload written by hand, its checksum made to match, can hold them where the types say none.
+        entry.Result?.Generated is not null && entry.Sample is not null && entry.Result.TrainingTokensBySource is not null
+        && entry.Result.Generation == generation
         && entry.Sample.All(document => document is not null && document.All(id => (uint)id < (uint)vocabularySize))
         && entry.Result.TrainingTokensBySource.All(source => source.Key is not null && source.Value >= 0)
         && (generation > 0 || entry.Result.Generated.GiniSimpson > 0);
