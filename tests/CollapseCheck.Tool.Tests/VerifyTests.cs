@@ -176,6 +176,20 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void A_report_from_a_version_that_did_not_record_a_field_says_so()
+    {
+        // training.precision joined the echo in this version: an older report was called "made with another policy".
+        var policy = WithMinimalReportAndSnapshot();
+        var report = _tool.PathOf("collapsecheck-out/collapsecheck-report.json");
+        File.WriteAllText(report, File.ReadAllText(report).Replace("\"precision\": \"fp32\",", "").Replace(",\n    \"precision\": \"fp32\"", ""));
+        Assert.DoesNotContain("precision", File.ReadAllText(report));
+
+        var (exit, _, error) = _tool.Run("verify", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2005: the report '" + report + "' was made with another policy or by an earlier collapsecheck that did not record it: training.precision is (absent) there", error);
+    }
+
+    [Fact]
     public void A_report_without_its_markdown_is_incomplete_and_leaves_nothing_for_accept()
     {
         // It wrote an empty received Markdown, which accept made an empty snapshot.

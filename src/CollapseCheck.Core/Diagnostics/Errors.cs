@@ -196,7 +196,7 @@ public static class Errors
 
     /// <param name="option">The command-line option that overrides <paramref name="field"/>, if any.</param>
     public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy, string? policy, string? option) =>
-        new("CC2005", $"the report '{report}' was made with another policy: {field} is {inReport} there and {inPolicy} here; run {Command("run", policy)} again{(option is null ? "" : $" (if that run's {inReport} came from {option} rather than the policy, a build that always passes it verifies with {Command("run", policy, extra: $"--verify {option} {inReport}")})")}", at);
+        new("CC2005", $"the report '{report}' was made with another policy{(inReport == "(absent)" ? " or by an earlier collapsecheck that did not record it" : "")}: {field} is {inReport} there and {inPolicy} here; run {Command("run", policy)} again{(option is null ? "" : $" (if that run's {inReport} came from {option} rather than the policy, a build that always passes it verifies with {Command("run", policy, extra: $"--verify {option} {inReport}")})")}", at);
 
     public static CollapseCheckException ReportOfNamedPolicy(string report, string source) =>
         new("CC2005", $"the report '{report}' was made with {source}, and without a policy argument verify checks the embedded default's; pass the policy: {Command("verify", source)}");
