@@ -150,6 +150,7 @@ public sealed class RunCollapseCheck : ToolTask
         {
             RemoveIfEmpty(output);
         }
+
         if (state.RecordCorpusFiles(OutputFolder, started) is { } unrecorded)
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files and folders were not recorded for the next build's inputs ({0})", unrecorded);

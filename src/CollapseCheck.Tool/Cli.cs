@@ -222,7 +222,7 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     public void Warn(string code, Diagnostics.SourceLocation? at, string message)
     {
         var line = Diagnostics.CollapseCheckException.OneLine(message);
-        Error.WriteLine(at is { } a ? $"{Diagnostics.CollapseCheckException.OneLine(a.ToString())}: warning {code}: {line}" : $"warning {code}: {line}");
+        Error.WriteLine(Diagnostics.CollapseCheckException.CanonicalLine(at, "warning", code, line));
         _notices.Add(new Notice(code, at?.File, line, at?.Line ?? 0, at?.Column ?? 0));
         GitHubActions.Warning(this, at, code, line);
     }

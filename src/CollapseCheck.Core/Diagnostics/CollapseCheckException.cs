@@ -26,8 +26,14 @@ public sealed class CollapseCheckException : Exception
     public int ExitCode => Code.StartsWith("CC1", StringComparison.Ordinal) || Code.StartsWith("CC2", StringComparison.Ordinal) ? 1 : 2;
 
     /// <summary>The canonical one-line form: <c>file(line,col): error CC0001: message</c>.</summary>
-    public string ToDiagnosticLine() =>
-        Location is { } at ? $"{OneLine(at.ToString())}: error {Code}: {Message}" : $"error {Code}: {Message}";
+    public string ToDiagnosticLine() => CanonicalLine(Location, "error", Code, Message);
+
+    /// <summary>
+    /// <c>file(line,col): SEVERITY CODE: message</c>, the form compilers and CI problem matchers read, or without the
+    /// location when there is none: errors' and warnings' lines alike.
+    /// </summary>
+    public static string CanonicalLine(SourceLocation? at, string severity, string code, string message) =>
+        at is { } a ? $"{OneLine(a.ToString())}: {severity} {code}: {message}" : $"{severity} {code}: {message}";
 
     /// <summary>
     /// Control characters written as escapes. Messages quote what the user wrote (a field name, a value, a corpus record's
