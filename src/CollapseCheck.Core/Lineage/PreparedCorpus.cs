@@ -167,7 +167,14 @@ public sealed class PreparedCorpus
         return bytes.ToArray();
     }
 
-    /// <summary>Fresh draws come from the end of the training split, so the pool is the same whatever f is beyond what it gives up.</summary>
+    /// <summary>
+    /// Fresh draws are whole documents of the training split taken in one fixed shuffled order (the last one cut, its head
+    /// left for the next generation or the pool), so each generation's fresh text is a random sample of the corpus, as the
+    /// theory's fresh@g is. Until 2026-12-01 they were the split's last documents, which in a corpus read in file order are
+    /// its last files' topic, while the held-out split is spread through the whole corpus. The order depends on neither f nor the
+    /// seed, so a larger f takes more of the same order and the pool keeps every document a smaller f kept but those it
+    /// gives up, in corpus order.
+    /// </summary>
     private static (List<int[]> Pool, List<IReadOnlyList<int[]>> Fresh) ReserveFresh(List<int[]> train, int generations, long perGeneration)
     {
         var fresh = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
@@ -176,36 +183,38 @@ public sealed class PreparedCorpus
             return (train, fresh);
         }
 
-        var remaining = new List<int[]>(train);
-        var reversedDraws = new List<IReadOnlyList<int[]>>();
-        for (var g = 0; g < generations; g++)
+        var order = Enumerable.Range(0, train.Count).ToList();
+        SplitMix64.For(0, "fresh real order").Shuffle(order);
+        // What each document still holds for the pool: null once all of it went to fresh draws.
+        var left = train.ToArray<int[]?>();
+        var next = 0;
+        for (var g = 1; g <= generations; g++)
         {
             var draw = new List<int[]>();
-            long need = perGeneration;
-            while (need > 0 && remaining.Count > 0)
+            var need = perGeneration;
+            while (need > 0 && next < order.Count)
             {
-                var last = remaining[^1];
-                remaining.RemoveAt(remaining.Count - 1);
-                if (last.Length <= need)
+                var i = order[next];
+                var doc = left[i]!;
+                if (doc.Length <= need)
                 {
-                    draw.Add(last);
-                    need -= last.Length;
+                    draw.Add(doc);
+                    left[i] = null;
+                    need -= doc.Length;
+                    next++;
                 }
                 else
                 {
-                    // Cut the document: its tail joins the draw, its head stays in the pool.
-                    draw.Add(last[^(int)need..]);
-                    remaining.Add(last[..^(int)need]);
+                    draw.Add(doc[^(int)need..]);
+                    left[i] = doc[..^(int)need];
                     need = 0;
                 }
             }
 
-            draw.Reverse();
-            reversedDraws.Add(draw);
+            fresh.Add(draw);
         }
 
-        fresh.AddRange(reversedDraws);
-        return (remaining, fresh);
+        return ([.. left.OfType<int[]>()], fresh);
     }
 
     /// <summary>Documents in order until <paramref name="tokens"/> is reached, the last one cut.</summary>

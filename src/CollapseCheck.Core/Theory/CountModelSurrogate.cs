@@ -40,8 +40,9 @@ public sealed record SurrogateResult(int Runs, string Context, double Smoothing,
 /// <summary>
 /// THEORY.md's Monte Carlo surrogate: the same policy run on the MLE count model itself, with the policy's
 /// sampler (temperature, top-k, top-p, dedupe) and the lineage's own composition rules, seeded. It covers what
-/// the ledger cannot: a biased sampler. Generation 0 is the real pool's count model; fresh real tokens are
-/// drawn from it. Unigram order treats every token as its own document (iid tokens, the ledger's setting).
+/// the ledger cannot: a biased sampler. Generation 0 is the real pool's count model; fresh real text is the
+/// pool's documents drawn again whole, as the lineage's fresh text is new whole documents, whose tokens vary together
+/// as the pool's do. Unigram order treats every token as its own document (iid tokens, the ledger's setting).
 /// </summary>
 public static class CountModelSurrogate
 {
@@ -116,7 +117,6 @@ public static class CountModelSurrogate
     private static List<Measured> RunOnce(LineagePolicy lineage, CountModel truth, (double Diversity, double CrossEntropy) truthScores,
         IReadOnlyList<int[]> pool, IReadOnlyList<int[]> heldOut, int vocabularySize, int maxLength, SplitMix64 rng, Action generationFinished, CancellationToken cancellation)
     {
-        var unbiased = new SamplingPolicy(1.0, 0, 1.0, null);
         var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
         var fresh = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
         var measured = new List<Measured>();
@@ -127,9 +127,7 @@ public static class CountModelSurrogate
             cancellation.ThrowIfCancellationRequested();
             if (g > 0)
             {
-                fresh.Add(lineage.FreshRealTokensPerGeneration > 0
-                    ? Sample(truth, unbiased, false, lineage.FreshRealTokensPerGeneration, maxLength, rng, cancellation)
-                    : []);
+                fresh.Add(lineage.FreshRealTokensPerGeneration > 0 ? Resample(pool, lineage.FreshRealTokensPerGeneration, rng) : []);
                 var set = CorpusComposer.Compose(lineage, g, pool, synthetic, fresh, composeSeed);
                 model = new CountModel(set.Documents.Select(d => d.Ids).CheckingEvery(cancellation), truth.EndOfDocumentId, truth.Bigram);
                 if (lineage.Mode is LineageMode.Replace or LineageMode.Mix)
@@ -152,6 +150,24 @@ public static class CountModelSurrogate
         }
 
         return measured;
+    }
+
+    /// <summary>
+    /// Whole documents of <paramref name="pool"/> drawn with replacement up to exactly <paramref name="tokens"/> tokens,
+    /// the last one cut, as the lineage cuts its last fresh document: given the pool as the truth, new
+    /// real documents vary about it as a draw of its own documents does, by its design effect.
+    /// </summary>
+    private static List<int[]> Resample(IReadOnlyList<int[]> pool, long tokens, SplitMix64 rng)
+    {
+        var documents = new List<int[]>();
+        for (var need = tokens; need > 0;)
+        {
+            var doc = pool[(int)rng.NextInt64(pool.Count)];
+            documents.Add(doc.Length <= need ? doc : doc[..(int)need]);
+            need -= documents[^1].Length;
+        }
+
+        return documents;
     }
 
     /// <summary>Documents adding up to exactly <paramref name="tokens"/> tokens, like the neural sampler's.</summary>

@@ -10,7 +10,7 @@ public sealed record LedgerCounts(double RealTokens, double SyntheticTokens, dou
 /// model₀ = real pool R; synthetic@g = m tokens drawn from model g−1; fresh@g = f new real tokens; then
 /// replace: synthetic@g (+ fresh@g); mix: r tokens subsampled from R without replacement + synthetic@g (+ fresh@g);
 /// accumulate: R + fresh@1..g + synthetic@1..g; accumulate-subsample: n tokens drawn without replacement from that.
-/// The two subsamples take whole documents, so their noise is the token draw's times a design effect.
+/// The two subsamples and the fresh draws take whole documents, so their noise is the token draw's times a design effect.
 /// Returns c_g = c(model_g, model_g) for g = 0..G; the expected diversity ratio is 1 − c_g.
 /// </summary>
 public static class CovarianceLedger
@@ -20,7 +20,9 @@ public static class CovarianceLedger
     /// That is the Monte Carlo surrogate's setting, which starts from the pool itself.
     /// </param>
     /// <param name="realDesignEffect">
-    /// The real documents' <see cref="DesignEffect"/> for this context and metric: mix's real share is drawn from them.
+    /// The real documents' <see cref="DesignEffect"/> for this context and metric: mix's real share and the fresh draws
+    /// are drawn from them (the real pool itself keeps 1/N₀: a given pool carries no noise, which is the setting the
+    /// surrogate is checked in, and the pool's own term stands on both sides of every ratio).
     /// accumulate-subsample draws from real and synthetic documents together, each kind by its share of the tokens:
     /// between-document variance adds up document by document. Synthetic documents count 1: the count model's own
     /// samples draw each next token afresh at every visit of a context, so their documents add no between-document
@@ -41,7 +43,7 @@ public static class CovarianceLedger
             var current = new List<(int, double)> { (synthetic, n.SyntheticTokens) };
             if (n.FreshRealTokens > 0)
             {
-                var fresh = c.Independent(n.FreshRealTokens);
+                var fresh = c.Independent(n.FreshRealTokens, DesignEffect.For(realDesignEffect, realDocumentLength, n.FreshRealTokens));
                 current.Add((fresh, n.FreshRealTokens));
                 accumulated.Add((fresh, n.FreshRealTokens));
                 realTokens += n.FreshRealTokens;

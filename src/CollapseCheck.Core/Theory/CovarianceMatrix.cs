@@ -10,8 +10,11 @@ internal sealed class CovarianceMatrix
 
     public double this[int x, int y] => _c[Math.Max(x, y)][Math.Min(x, y)];
 
-    /// <summary>A fresh sample of <paramref name="tokens"/> real tokens, independent of everything before: c = 1/N.</summary>
-    public int Independent(double tokens) => Add(Enumerable.Repeat(0.0, _c.Count).ToList(), 1.0 / tokens);
+    /// <summary>
+    /// A fresh sample of <paramref name="tokens"/> real tokens, independent of everything before: c = 1/N, or
+    /// <paramref name="designEffect"/>/N when they come as whole documents.
+    /// </summary>
+    public int Independent(double tokens, double designEffect = 1) => Add(Enumerable.Repeat(0.0, _c.Count).ToList(), designEffect / tokens);
 
     /// <summary>Z = Σ wⱼ Xⱼ (weights normalised here): c(Z, Y) = Σ wⱼ c(Xⱼ, Y).</summary>
     public int Mixture(IReadOnlyList<(int Object, double Weight)> parts)

@@ -65,11 +65,11 @@ public static class TheoryPredictor
 
     /// <summary>
     /// c_g for the diversity and for the entropy loss and KL, which weight the document-level noise differently; one run
-    /// where the two effects agree, as in the modes that draw no subsample.
+    /// where the two effects agree, as in the modes that draw no subsample and take no fresh text.
     /// </summary>
     private static (double[] Diversity, double[] Divergence) RunBoth(LineageMode mode, LedgerCounts counts, int generations, DesignEffect documents)
     {
-        if (mode is not (LineageMode.Mix or LineageMode.AccumulateSubsample))
+        if (mode is not (LineageMode.Mix or LineageMode.AccumulateSubsample) && counts.FreshRealTokens == 0)
         {
             documents = DesignEffect.None;
         }

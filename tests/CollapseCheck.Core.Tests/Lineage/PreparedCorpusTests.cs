@@ -113,6 +113,40 @@ public class PreparedCorpusTests
         Assert.Matches(@"the training split holds \d+ tokens; 10000000 fresh tokens for each of 3 generations reserve 30000000 of them and leave 0 for the real pool, which needs at least 17 \(context \+ 1\)", e.Message);
     }
 
+    /// <summary>
+    /// A corpus of two topics, one after the other, as files read in order give: each generation's fresh text must be a
+    /// sample of both, not the last topic's documents (what taking them from the split's end gave).
+    /// </summary>
+    [Fact]
+    public void Fresh_text_is_whole_documents_from_the_whole_training_split_and_the_rest_is_the_pool_in_order()
+    {
+        var train = Enumerable.Range(0, 200).Select(i => new Document($"t{i}", i < 100 ? $"aaaa{i:D3}" : $"zzzz{i:D3}")).ToList();
+        var corpus = new LoadedCorpus(train, [new Document("h0", "aaaa zzzz")], "test", []);
+        PreparedCorpus Prepare(int f) => PreparedCorpus.Prepare(PolicyLoader.Parse($$"""
+            { "model": { "context": 8 }, "lineage": { "mode": "replace", "generations": 3, "freshRealTokensPerGeneration": {{f}}, "syntheticTokensPerGeneration": 100 } }
+            """, "p.json"), corpus);
+        static string Text(int[] ids) => Encoding.UTF8.GetString(ids.Select(id => (byte)id).ToArray());
+
+        var prepared = Prepare(140);
+
+        for (var g = 1; g <= 3; g++)
+        {
+            var texts = prepared.Fresh[g].Select(Text).ToList();
+            Assert.Equal(140, prepared.Fresh[g].Sum(d => d.Length));
+            // 20 documents of 7 bytes each: about half from each topic, and never all from one (2 · 2^-20).
+            Assert.InRange(texts.Count(t => t.Contains('a')), 3, 17);
+            Assert.InRange(texts.Count(t => t.Contains('z')), 3, 17);
+        }
+
+        var pool = prepared.RealPool.Select(Text).ToList();
+        Assert.Equal(200 * 7 - 3 * 140, pool.Sum(t => t.Length));
+        Assert.Equal(pool.OrderBy(t => t[4..], StringComparer.Ordinal), pool);
+        Assert.Empty(pool.Intersect(prepared.Fresh.SelectMany(d => d).Select(Text)));
+        // The same order whatever f: a smaller f's pool holds all of a larger one's.
+        Assert.Empty(pool.Except(Prepare(100).RealPool.Select(Text)));
+        Assert.Equal(pool, Prepare(140).RealPool.Select(Text));
+    }
+
     [Fact]
     public void Held_out_texts_that_share_ids_but_not_bytes_get_different_generation_cache_keys()
     {

@@ -112,18 +112,21 @@ public class CovarianceLedgerTests
     /// <summary>
     /// Mix and accumulate-subsample as <see cref="CorpusComposer.Compose"/> builds them from a real pool of topical
     /// documents (<see cref="ClusteredPool"/>), given that pool, with synthetic sets of m independent tokens from each
-    /// generation's MLE model: the mean Gini–Simpson ratio to the pool's must be 1 − c_g at the pool's design effect,
-    /// and far from the token-level ledger's, which took the documents' tokens for independent ones.
+    /// generation's MLE model, and fresh text as whole documents drawn again from the pool: the mean Gini–Simpson ratio to
+    /// the pool's must be 1 − c_g at the pool's design effect, and far from the token-level ledger's, which took the
+    /// documents' tokens for independent ones.
     /// </summary>
     [Theory]
-    [InlineData(LineageMode.Mix, null)]
-    [InlineData(LineageMode.AccumulateSubsample, 600)]
-    public void The_ledger_matches_the_composers_whole_document_subsamples(LineageMode mode, int? trainingTokens)
+    [InlineData(LineageMode.Mix, null, 0)]
+    [InlineData(LineageMode.AccumulateSubsample, 600, 0)]
+    [InlineData(LineageMode.Replace, null, 200)]
+    [InlineData(LineageMode.Mix, null, 200)]
+    public void The_ledger_matches_the_composers_whole_document_subsamples_and_fresh_documents(LineageMode mode, int? trainingTokens, int fresh)
     {
         const int m = 200, generations = 5, runs = 3000;
         var p = ClusteredPool.P;
         var pool = ClusteredPool.Documents;
-        var lineage = new LineagePolicy(generations, mode, m, 0.5, 0, trainingTokens, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+        var lineage = new LineagePolicy(generations, mode, m, 0.5, fresh, trainingTokens, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
         var counts = TheoryPredictor.CountsFor(lineage, ClusteredPool.Tokens);
         var effect = ContextStatistics.FromDocuments(pool, -1).Unigram.Documents;
         var ledger = CovarianceLedger.Run(mode, counts, generations, givenRealPool: true, realDesignEffect: effect.Diversity, realDocumentLength: effect.DocumentLength);
@@ -135,12 +138,14 @@ public class CovarianceLedgerTests
         for (var run = 0; run < runs; run++)
         {
             var synthetic = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
+            var freshSets = new List<IReadOnlyList<int[]>> { Array.Empty<int[]>() };
             var model = pool.SelectMany(d => d).ToList();
             for (var g = 1; g <= generations; g++)
             {
                 var distribution = Distribution(model, p.Length);
                 synthetic.Add(Enumerable.Range(0, m).Select(_ => new[] { rng.NextCategorical(distribution) }).ToList());
-                model = CorpusComposer.Compose(lineage, g, pool, synthetic, [], (int)(rng.NextUInt64() & int.MaxValue)).Documents.SelectMany(d => d.Ids).ToList();
+                freshSets.Add(WholeDocuments(pool, fresh, rng));
+                model = CorpusComposer.Compose(lineage, g, pool, synthetic, freshSets, (int)(rng.NextUInt64() & int.MaxValue)).Documents.SelectMany(d => d.Ids).ToList();
                 var ratio = Gini(model, p.Length) / poolGini;
                 sums[g] += ratio;
                 squares[g] += ratio * ratio;
@@ -157,6 +162,19 @@ public class CovarianceLedgerTests
             Assert.True(Math.Abs(mean - (1 - tokenLevel[g])) > 6 * standardError,
                 $"generation {g}: the token-level ledger's {1 - tokenLevel[g]:F5} is as close to {mean:F5} ± {standardError:F5}: the case no longer tells them apart");
         }
+    }
+
+    /// <summary>Documents drawn with replacement up to exactly <paramref name="tokens"/>, the last one cut.</summary>
+    private static List<int[]> WholeDocuments(IReadOnlyList<int[]> documents, int tokens, SplitMix64 rng)
+    {
+        var drawn = new List<int[]>();
+        for (var need = tokens; need > 0; need -= drawn[^1].Length)
+        {
+            var doc = documents[(int)rng.NextInt64(documents.Count)];
+            drawn.Add(doc[..Math.Min(doc.Length, need)]);
+        }
+
+        return drawn;
     }
 
     private static double Gini(List<int> tokens, int k) => 1 - Distribution(tokens, k).Sum(x => x * x);
