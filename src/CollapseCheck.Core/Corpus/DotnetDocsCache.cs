@@ -40,10 +40,10 @@ internal static class DotnetDocsCache
     public static DotnetDocsCorpus.Loaded Write(string folder, DotnetDocsCorpus.Loaded loaded)
     {
         var path = PathFor(folder, loaded.Files);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = $"{path}.{Environment.ProcessId}.tmp";
             File.WriteAllBytes(temp, Serialize(loaded));
             // Renamed into place whole, so a reader sees the old file or the new one, never one being written.
             File.Move(temp, path, overwrite: true);
@@ -52,7 +52,8 @@ internal static class DotnetDocsCache
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Caching is an optimisation only.
+            // Caching is an optimisation only; what a full disk let through of the copy goes, not megabytes of it per run.
+            DeadWriters.TryDelete(temp);
         }
 
         return loaded;
@@ -122,10 +123,12 @@ internal static class DotnetDocsCache
 
     /// <summary>
     /// Every build of the tool keys its own copy, so each write removes the copies of the same pack folder that
-    /// earlier builds left (and those named before the folder was part of the name): one ~4 MB file per SDK, not per build.
+    /// earlier builds left (and those named before the folder was part of the name): one ~4 MB file per SDK, not per build;
+    /// and the copies killed writes left.
     /// </summary>
     private static void RemoveOlder(string current)
     {
+        DeadWriters.RemoveLeftovers(Path.GetDirectoryName(current)!, "dotnet-docs-*.tsv.*.tmp");
         var name = Path.GetFileName(current);
         var folderPrefix = name[..(name.LastIndexOf('-') + 1)];
         foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(current)!, "dotnet-docs-*.tsv"))

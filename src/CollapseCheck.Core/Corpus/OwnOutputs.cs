@@ -64,7 +64,7 @@ public sealed partial class OwnOutputs(string? policyFile)
     // lock: a run killed between writing and renaming leaves them, and a corpus glob over the output folder read them.
     private const string Report = @"(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)";
 
-    [GeneratedRegex(@"^(?:" + Report + @"|\." + Report + @"\.\d+\.(?:tmp|old)|\.collapsecheck-probe\.\d+\.tmp|\.collapsecheck-writing\.lock)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:" + Report + @"|\." + Report + Reporting.AtomicFile.StagedSuffixPattern + @"|\.collapsecheck-probe\.\d+\.tmp|\.collapsecheck-writing\.lock)$", RegexOptions.IgnoreCase)]
     private static partial Regex OutputName();
 
     [GeneratedRegex(@"^(?:.+\.)?collapsecheck-out$", RegexOptions.IgnoreCase)]

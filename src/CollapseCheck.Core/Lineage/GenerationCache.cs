@@ -155,13 +155,15 @@ public sealed class GenerationCache(string folder)
     /// <summary>Saves the entry (and, for warm starts, the weights) atomically; a cache that cannot be written is skipped.</summary>
     public void Store(string key, int generation, CachedGeneration entry, Gpt? weights = null)
     {
+        string? temp = null;
         try
         {
             var folder = FolderOf(key);
             if (weights is not null)
             {
                 Directory.CreateDirectory(folder);
-                var temp = Path.Combine(folder, $".g{generation}.{Environment.ProcessId}.weights.tmp");
+                DeadWriters.RemoveLeftovers(folder, ".g*.weights.*.tmp");
+                temp = Path.Combine(folder, $".g{generation}.weights.{Environment.ProcessId}.tmp");
                 weights.save(temp);
                 entry = entry with { WeightsSha256 = GenerationEntry.Sha256(File.ReadAllBytes(temp)) };
                 File.Move(temp, WeightsPath(key, generation), overwrite: true);
@@ -175,6 +177,10 @@ public sealed class GenerationCache(string folder)
         {
             // A read-only or full disk costs the next run its head start, nothing more; the caller says so once.
             WriteFailure ??= e.Message;
+            if (temp is not null)
+            {
+                DeadWriters.TryDelete(temp);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using CollapseCheck.Common;
 using CollapseCheck.Diagnostics;
 
 namespace CollapseCheck.Reporting;
@@ -66,8 +67,8 @@ public static class AtomicFile
             DeleteAll(Interrupted(folder, files.Select(f => f.Name)));
             foreach (var (name, content) in files)
             {
-                var temp = Path.Combine(folder, $".{name}.{Environment.ProcessId}.tmp");
-                staged.Add((temp, Path.Combine(folder, name), Path.Combine(folder, $".{name}.{Environment.ProcessId}.old")));
+                var temp = Path.Combine(folder, Staged(name, "tmp"));
+                staged.Add((temp, Path.Combine(folder, name), Path.Combine(folder, Staged(name, "old"))));
                 File.WriteAllText(temp, content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             }
 
@@ -104,6 +105,12 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>This process's staged copy ("tmp") or backup ("old") of <paramref name="name"/>: .NAME.PID.tmp, .NAME.PID.old.</summary>
+    private static string Staged(string name, string kind) => $".{name}.{Environment.ProcessId}.{kind}";
+
+    /// <summary>What follows ".NAME" in <see cref="Staged"/>'s names, as a pattern, so a corpus glob can pass them over.</summary>
+    internal const string StagedSuffixPattern = @"\.\d+\.(?:tmp|old)";
+
     /// <summary>
     /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of <paramref name="names"/> that a writer no longer
     /// running left: killed (SIGKILL, a power cut) while it replaced the files one by one, it may have left a set in which
@@ -120,7 +127,7 @@ public static class AtomicFile
 
         var targets = names.ToHashSet(StringComparer.Ordinal);
         return Directory.EnumerateFiles(folder, ".*.*.*")
-            .Where(path => StagedBy(Path.GetFileName(path)) is ({ } name, var pid) && targets.Contains(name) && pid != Environment.ProcessId && !Running(pid))
+            .Where(path => StagedBy(Path.GetFileName(path)) is ({ } name, var pid) && targets.Contains(name) && pid != Environment.ProcessId && !DeadWriters.IsRunning(pid))
             .Order(StringComparer.Ordinal)
             .ToList();
 
@@ -132,19 +139,6 @@ public static class AtomicFile
                 && int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
                 ? (string.Join('.', parts[1..^2]), id)
                 : (null, 0);
-        }
-
-        static bool Running(int pid)
-        {
-            try
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                return !process.HasExited;
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                return false;
-            }
         }
     }
 
@@ -200,16 +194,10 @@ public static class AtomicFile
 
     private static void DeleteAll(IEnumerable<string> paths)
     {
+        // A leftover .tmp or .old file is untidy, not wrong: the targets are whole either way.
         foreach (var path in paths)
         {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A leftover .tmp or .old file is untidy, not wrong: the targets are whole either way.
-            }
+            DeadWriters.TryDelete(path);
         }
     }
 }

@@ -211,6 +211,27 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void Writing_the_docs_cache_removes_the_copies_of_killed_writers_but_not_a_running_ones()
+    {
+        var folder = DotnetDocsCorpus.Locate();
+        var parsed = DotnetDocsCorpus.Read(folder);
+        DotnetDocsCache.Write(folder, parsed);
+        var cache = Path.Combine(CollapseCheck.Common.UserCache.Folder(), "corpus");
+        var current = Path.GetFileName(Assert.Single(Directory.GetFiles(cache, "dotnet-docs-*.tsv")));
+        // No process has id int.MaxValue; process 1 runs as long as the machine does.
+        var dead = Path.Combine(cache, $"{current}.{int.MaxValue}.tmp");
+        var running = Path.Combine(cache, $"{current}.1.tmp");
+        File.WriteAllText(dead, "half a copy");
+        File.WriteAllText(running, "a copy being written");
+
+        DotnetDocsCache.Write(folder, parsed);
+
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(running));
+        File.Delete(running);
+    }
+
+    [Fact]
     public void The_docs_cache_gives_back_exactly_what_parsing_gives()
     {
         var folder = DotnetDocsCorpus.Locate();
