@@ -119,7 +119,7 @@ public static class CollapseGate
         var threshold = predicted * (1 + tolerance) + margin;
         var measured = perSeed.Average();
         var passed = measured <= threshold;
-        var basis = $"{Scaled(predicted, tolerance, ceiling: true)} {MarginTerm(margin, ceiling: true)}";
+        var basis = Basis(predicted, tolerance, ceiling: true, margin, perSeed.Length);
         var (m, t) = GateNumbers.Apart(measured, threshold);
         return new GateCheck(code, metric, g, "lower", measured, perSeed, predicted, threshold, margin, passed,
             passed
@@ -136,7 +136,7 @@ public static class CollapseGate
         var threshold = Math.Max(0, unclamped);
         var measured = perSeed.Average();
         var passed = measured >= threshold;
-        var basis = $"{Scaled(predicted, tolerance, ceiling: false)} {MarginTerm(margin, ceiling: false)}"
+        var basis = Basis(predicted, tolerance, ceiling: false, margin, perSeed.Length)
             + (unclamped < 0 ? ", below 0: with seeds this far apart the check cannot fail" : "");
         var (m, t) = GateNumbers.Apart(measured, threshold);
         return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
@@ -176,6 +176,13 @@ public static class CollapseGate
     /// <summary>"predicted 0.7833 / 1.05": the prediction and the tolerance a threshold is made of, before the margin.</summary>
     private static string Scaled(double predicted, double tolerance, bool ceiling) =>
         string.Create(s_inv, $"predicted {predicted:F4} {(ceiling ? "×" : "/")} {1 + tolerance:0.00######}");
+
+    /// <summary>
+    /// "predicted 0.7833 / 1.05 − margin 0.0717": what a check's threshold is made of. One seed has no spread, so no
+    /// margin to name; "+ margin 0.0000" there read as if one had been measured.
+    /// </summary>
+    private static string Basis(double predicted, double tolerance, bool ceiling, double margin, int seeds) =>
+        Scaled(predicted, tolerance, ceiling) + (seeds < 2 ? "" : " " + MarginTerm(margin, ceiling));
 
     /// <summary>"+ margin 0.0717" for a ceiling, "− margin 0.0717" for a floor.</summary>
     private static string MarginTerm(double margin, bool ceiling) => string.Create(s_inv, $"{(ceiling ? "+" : "−")} margin {margin:F4}");

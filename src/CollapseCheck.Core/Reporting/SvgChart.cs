@@ -8,7 +8,7 @@ namespace CollapseCheck.Reporting;
 /// <summary>
 /// collapsecheck-report.svg: a header naming the policy and its mode and giving the gate's verdict in words, then two
 /// panels, held-out perplexity ×gen0 and generated entropy ×gen0 by generation, each with the measured line, the
-/// theory's prediction, the gate's threshold and generation 0's level (×1), on round ticks (<see cref="AxisTicks"/>);
+/// theory's prediction, the gate's threshold and generation 0's level (ratio 1), on round ticks (<see cref="AxisTicks"/>);
 /// a failed check, a failed budget too, is ringed red. Plain SVG with a generic font and no script, so GitHub's file
 /// view shows it as it is; its title and description are what a screen reader announces.
 /// </summary>
@@ -142,9 +142,9 @@ public static class SvgChart
             svg.Append(F($"<text x=\"{x0 + Left - 6}\" y=\"{Y(tick) + 4:F1}\" text-anchor=\"end\">{Numbers.Plain(tick)}</text>\n"));
         }
 
-        // Generation 0's level, which every ratio starts from: above or below it is the direction of change.
+        // Generation 0's level, which every ratio starts from: above or below it is the direction of change. Unlabelled:
+        // the axis names 1, and a "×1" at the line's end sat on the prediction, which is about 1 wherever real text stays.
         svg.Append(F($"<line x1=\"{x0 + Left}\" y1=\"{Y(1.0):F1}\" x2=\"{x0 + PanelWidth - Right}\" y2=\"{Y(1.0):F1}\" stroke=\"#9a9a9a\" stroke-dasharray=\"1,3\"/>\n"));
-        svg.Append(F($"<text x=\"{x0 + PanelWidth - Right - 2}\" y=\"{Y(1.0) - 3:F1}\" text-anchor=\"end\" fill=\"#666\" font-size=\"10\">×1</text>\n"));
 
         var legendStep = report.Gate.Seeds.Count > 1 ? 130 : 100;
         foreach (var (s, index) in series.Select((s, i) => (s, i)))

@@ -45,7 +45,17 @@ public class GateFailureLineTests
     {
         var check = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 1, [2.0], predicted: 1.6, tolerance: 0.125);
         Assert.Contains("threshold 1.8000 (predicted 1.6000 × 1.125)", CollapseGate.FailureLine(check, [1], 0.125));
-        Assert.Contains("× 1.125 + margin", check.Reason);
+        Assert.EndsWith("(predicted 1.6000 × 1.125): it degrades more than the theory allows", check.Reason);
+    }
+
+    [Fact]
+    public void One_seed_names_no_margin_and_two_seeds_name_theirs_even_when_it_is_zero()
+    {
+        var one = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 1, [0.9], predicted: 0.95, tolerance: 0.25);
+        var agreeing = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 1, [0.9, 0.9], predicted: 0.95, tolerance: 0.25);
+
+        Assert.Equal("0.9000 is above the floor 0.7600 (predicted 0.9500 / 1.25)", one.Reason);
+        Assert.Equal("0.9000 is above the floor 0.7600 (predicted 0.9500 / 1.25 − margin 0.0000)", agreeing.Reason);
     }
 
     [Fact]
