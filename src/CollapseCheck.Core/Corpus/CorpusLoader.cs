@@ -35,9 +35,11 @@ public static partial class CorpusLoader
                 }
 
                 var docs = DotnetDocsCorpus.Load();
-                documents.AddRange(docs.Documents);
+                // Beside other sources, with no cap of the policy's, the docs take their default share on their own.
+                var alone = policy.MaxBytes is null ? Budget(docs.Documents, PolicyLoader.DotnetDocsDefaultMaxBytes) : docs.Documents;
+                documents.AddRange(alone);
                 files.AddRange(docs.Files);
-                descriptions.Add($"{PolicyNames.DotnetDocs} ({docs.Pack})");
+                descriptions.Add($"{PolicyNames.DotnetDocs} ({docs.Pack}){Cut(docs.Documents, alone, "its first")}");
             }
             else
             {
@@ -92,7 +94,13 @@ public static partial class CorpusLoader
             throw Errors.CorpusEmpty(at, $"{string.Join(", ", policy.Include)} gave no non-blank document");
         }
 
-        return Split(Budget(documents, policy.MaxBytes), policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, SearchedFolders = searched };
+        var budgeted = Budget(documents, policy.MaxBytes);
+        if (Cut(documents, budgeted, "corpus.maxBytes kept") is { Length: > 0 } cut)
+        {
+            descriptions.Add(cut.TrimStart(',', ' '));
+        }
+
+        return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, SearchedFolders = searched };
     }
 
     /// <summary>What is wrong with <paramref name="file"/> as a link, if it is one that leads nowhere (File.Exists says yes to any link).</summary>
@@ -135,12 +143,31 @@ public static partial class CorpusLoader
     [GeneratedRegex(@"\n[^\S\n]*\n")]
     private static partial Regex BlankLine();
 
+    /// <summary>
+    /// What a byte cap left out, for the corpus description that the console, the report and the Markdown show: a cap
+    /// that cut a user's files without a word made a lineage of half the text look like one of all of it. Empty when
+    /// nothing was cut.
+    /// </summary>
+    private static string Cut(IReadOnlyList<Document> all, IReadOnlyList<Document> kept, string lead)
+    {
+        if (kept.Count == all.Count)
+        {
+            return "";
+        }
+
+        long Bytes(IEnumerable<Document> documents) => documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
+        var firstLeftOut = all[kept.Count].Id;
+        var source = firstLeftOut.Contains('#') ? firstLeftOut[..firstLeftOut.LastIndexOf('#')] : firstLeftOut;
+        return string.Create(CultureInfo.InvariantCulture,
+            $", {lead} {Bytes(kept):N0} of {Bytes(all):N0} bytes ({kept.Count:N0} of {all.Count:N0} documents; left out from '{source}' on)");
+    }
+
     /// <summary>Documents in order while the total stays within the budget; at least one.</summary>
-    private static List<Document> Budget(List<Document> documents, long? maxBytes)
+    private static List<Document> Budget(IReadOnlyList<Document> documents, long? maxBytes)
     {
         if (maxBytes is null)
         {
-            return documents;
+            return [.. documents];
         }
 
         var taken = new List<Document>();

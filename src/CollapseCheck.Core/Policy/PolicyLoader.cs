@@ -84,6 +84,14 @@ public static class PolicyLoader
         };
     }
 
+    /// <summary>
+    /// No cap, but for the docs corpus alone, whose whole text (megabytes) would make the default lineage slow: beside
+    /// your own files the docs take their first <see cref="DotnetDocsDefaultMaxBytes"/> on their own (see
+    /// <see cref="Corpus.CorpusLoader"/>), since a cap on the whole, the docs read first, left those files no byte.
+    /// </summary>
+    private static long? DefaultMaxBytes(IReadOnlyList<string> include) =>
+        include.All(i => i == PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null;
+
     private static CorpusPolicy ReadCorpus(PolicyObject root, Dictionary<string, SourceLocation> locations)
     {
         var value = root.Find("corpus");
@@ -92,7 +100,7 @@ public static class PolicyLoader
             // "corpus": "data/*.txt" is short for { "include": ["data/*.txt"] }.
             locations["corpus.include"] = value.Location;
             var single = root.Strings("corpus", allowEmpty: false) ?? [PolicyNames.DotnetDocs];
-            return new CorpusPolicy(single, [], "text", 0.1, single.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null);
+            return new CorpusPolicy(single, [], "text", 0.1, DefaultMaxBytes(single));
         }
 
         var c = root.Child("corpus");
@@ -102,7 +110,7 @@ public static class PolicyLoader
             c.Strings("exclude", allowEmpty: true) ?? [],
             c.String("textField") ?? "text",
             c.Double("heldOutFraction", 0.1, x => x > 0 && x < 0.5, "greater than 0 and less than 0.5"),
-            c.LimitOrNull("maxBytes", 1000, long.MaxValue, whenAbsent: include.Contains(PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null));
+            c.LimitOrNull("maxBytes", 1000, long.MaxValue, whenAbsent: DefaultMaxBytes(include)));
         c.RejectUnknown();
         for (var i = 0; i < corpus.Exclude.Count; i++)
         {

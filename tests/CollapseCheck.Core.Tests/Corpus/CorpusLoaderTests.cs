@@ -1,6 +1,7 @@
 using System.Text;
 using CollapseCheck.Corpus;
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Policy;
 
 namespace CollapseCheck.Core.Tests.Corpus;
 
@@ -67,6 +68,38 @@ public sealed class CorpusLoaderTests : CorpusFolder
         var corpus = Load(Policy(["d.txt"], maxBytes: 150, heldOut: 0.2));
         Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
         Assert.True(corpus.TrainBytes + corpus.HeldOutBytes <= 150);
+    }
+
+    [Fact]
+    public void What_max_bytes_leaves_out_is_named_in_the_description()
+    {
+        Write("a.txt", Paragraphs("x", 10));
+        Write("b.txt", Paragraphs("y", 10));
+
+        Assert.Equal("2 file(s) matching *.txt", Load(Policy(["*.txt"])).Description);
+        Assert.Equal("2 file(s) matching *.txt; corpus.maxBytes kept 150 of 300 bytes (10 of 20 documents; left out from 'b.txt' on)",
+            Load(Policy(["*.txt"], maxBytes: 150)).Description);
+    }
+
+    /// <summary>
+    /// The docs' default cap applied to the whole corpus, the docs read first, left the user's own files no byte: a
+    /// probe's files added nothing to the real pool, which the description counted among the sources.
+    /// </summary>
+    [Fact]
+    public void Beside_your_files_the_docs_take_their_default_share_and_your_files_are_read_whole()
+    {
+        Write("mine.txt", Paragraphs("mine", 50));
+        var policy = PolicyLoader.Parse("""{ "corpus": { "include": ["builtin:dotnet-docs", "mine.txt"] } }""", Path.Combine(Folder, "p.json")).Corpus;
+
+        var corpus = CorpusLoader.Load(policy, Folder);
+
+        Assert.Null(policy.MaxBytes);
+        Assert.Equal(PolicyLoader.DotnetDocsDefaultMaxBytes, PolicyLoader.Parse("{}", "p.json").Corpus.MaxBytes);
+        var all = corpus.Train.Concat(corpus.HeldOut).ToList();
+        Assert.Equal(50, all.Count(d => d.Text.StartsWith("mine paragraph", StringComparison.Ordinal)));
+        var docsBytes = all.Where(d => !d.Text.StartsWith("mine paragraph", StringComparison.Ordinal)).Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
+        Assert.InRange(docsBytes, PolicyLoader.DotnetDocsDefaultMaxBytes - 20_000, PolicyLoader.DotnetDocsDefaultMaxBytes);
+        Assert.Matches(@"^builtin:dotnet-docs \(.+\), its first [0-9,]+ of [0-9,]+ bytes \([0-9,]+ of [0-9,]+ documents; left out from '.+' on\); 1 file\(s\) matching mine\.txt$", corpus.Description);
     }
 
     [Fact]
