@@ -17,6 +17,15 @@ public class BadInputTests : IDisposable
         Assert.False(Directory.Exists(_tool.PathOf("out")), "a rejected run must not create the output folder");
     }
 
+    /// <summary>
+    /// Allowed sizes can ask for terabytes: on Linux the kernel killed such a run after minutes without a word. Refused
+    /// before any training, at training.batch (2.8 TB of activations: no machine runs it).
+    /// </summary>
+    [Fact]
+    public void A_model_and_batch_no_machine_can_hold_are_refused_before_training() =>
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"builtin:dotnet-docs\"], \"maxBytes\": 30000 },\n  \"model\": { \"layers\": 1, \"width\": 4096, \"heads\": 4, \"context\": 4096 },\n  \"training\": { \"steps\": 1, \"batch\": 4096 }\n}",
+            "CC0023", 4, 29, "do not fit in the CPU's memory (one training step holds at least");
+
     [Fact]
     public void Unknown_field() =>
         AssertRejected("{\n  \"lineage\": { \"generation\": 3 }\n}", "CC0003", 2, 16, "'generation'");

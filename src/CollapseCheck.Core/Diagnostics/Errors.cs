@@ -146,6 +146,10 @@ public static class Errors
     public static CollapseCheckException CudaUnavailable(string detail) =>
         new("CC0022", $"--device cuda was requested but CUDA is not available: {detail}. Use --device cpu, or --libtorch DIR with a CUDA build of libtorch (a PyTorch install's torch/lib)");
 
+    /// <summary>libtorch could not allocate what the policy's model and batch need, on the CPU or the GPU.</summary>
+    public static CollapseCheckException OutOfMemory(SourceLocation? at, string device, string detail) =>
+        new("CC0023", $"the policy's model and batch do not fit in the {device}'s memory ({detail}); lower training.batch, model.context, model.width or model.layers (activations grow with batch × context × (width × layers + vocabulary)), or use a device with more memory", at);
+
     public static CollapseCheckException OutputNotWritable(string path, string detail) =>
         new("CC0030", $"cannot write to '{path}': {detail}");
 

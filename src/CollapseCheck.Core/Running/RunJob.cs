@@ -115,6 +115,38 @@ public static partial class RunJob
         return policy with { Training = policy.Training with { Seed = first } };
     }
 
+    private static void ThrowIfTooBigToTrain(LineagePolicyFile policy, PreparedCorpus corpus, TorchSharp.torch.Device device)
+    {
+        var m = policy.Model;
+        var needed = Training.TrainingMemory.ActivationBytes(new Modeling.GptConfig(corpus.Tokenizer.VocabularySize, m.Layers, m.Width, m.Heads, m.Context), policy.Training.Batch,
+            policy.Training.Precision == "bf16");
+        var available = Training.TrainingMemory.AvailableBytes();
+        // The GPU's memory is not known here; CUDA's own out-of-memory error is raised in time and caught as CC0023.
+        if (device.type == TorchSharp.DeviceType.CPU && needed > available)
+        {
+            throw Errors.OutOfMemory(policy.LocationOf("training.batch"), "CPU", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"one training step holds at least {needed / (1L << 30):N1} GiB of activations for batch {policy.Training.Batch}, context {m.Context}, width {m.Width}, layers {m.Layers} and {corpus.Tokenizer.VocabularySize} token ids, and this machine has {available / (double)(1L << 30):N1} GiB"));
+        }
+    }
+
+    /// <summary>libtorch's allocation failure (CPU: "can't allocate memory: you tried to allocate N bytes"; CUDA: "out of memory"), as its first line.</summary>
+    internal static string? OutOfMemory(Exception e)
+    {
+        if (e is OutOfMemoryException)
+        {
+            return e.Message;
+        }
+
+        if (e is not System.Runtime.InteropServices.ExternalException)
+        {
+            return null;
+        }
+
+        var first = e.Message.Split('\n')[0].Trim();
+        var at = first.IndexOf("can't allocate memory", StringComparison.Ordinal) is >= 0 and var i ? i : first.IndexOf("out of memory", StringComparison.OrdinalIgnoreCase);
+        return at < 0 ? null : first[at..].Trim().TrimEnd('.');
+    }
+
     public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
     {
         progress?.Preparing("reading the corpus");
@@ -179,6 +211,7 @@ public static partial class RunJob
             progress?.Preparing($"evaluation.heldOutTokens asks for {asked} tokens; the held-out split has {corpus.HeldOut.Length - 1} to score, so all of them are scored");
         }
 
+        ThrowIfTooBigToTrain(policy, corpus, device);
         var theory = PredictTheory(policy, corpus, progress, cancellation);
         var seed = policy.Training.Seed;
         var results = new List<LineageResult>();
@@ -195,6 +228,12 @@ public static partial class RunJob
         catch (OperationCanceledException e) when (cache is { WriteFailure: null } && finished.Count > 0)
         {
             throw new LineageCancelledException(finished.Count, e);
+        }
+        catch (Exception e) when (OutOfMemory(e) is { } detail)
+        {
+            // Allowed sizes can still ask for more than the machine has (width 4096, context 4096, batch 4096: 128 GiB of
+            // attention); a libtorch stack trace as an internal error said none of what to change.
+            throw Errors.OutOfMemory(policy.LocationOf("training.batch"), device.type == TorchSharp.DeviceType.CPU ? "CPU" : "GPU", detail);
         }
 
         cancellation.ThrowIfCancellationRequested();
