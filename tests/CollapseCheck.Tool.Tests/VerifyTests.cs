@@ -281,6 +281,37 @@ public class VerifyTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A folder that refuses the write (read-only for a user; here, as root may run tests, the write lock's name taken
+    /// by a folder) is CC0030, not an internal error, and both snapshots stay as they were: two moves could leave
+    /// the new JSON beside the old Markdown.
+    /// </summary>
+    [Fact]
+    public void Accept_into_a_folder_that_refuses_the_write_is_cc0030_and_changes_neither_snapshot()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        File.Copy(_tool.PathOf("collapsecheck-out/collapsecheck-report.json"), _tool.PathOf("collapsecheck-report.received.json"));
+        File.Copy(_tool.PathOf("collapsecheck-out/collapsecheck-report.md"), _tool.PathOf("collapsecheck-report.received.md"));
+        File.WriteAllText(_tool.PathOf("collapsecheck-report.verified.json"), "{ \"policy\": {} }");
+        File.WriteAllText(_tool.PathOf("collapsecheck-report.verified.md"), "old");
+        Directory.CreateDirectory(_tool.PathOf(".collapsecheck-writing.lock"));
+
+        var (exit, _, error) = _tool.Run("accept", policy);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error CC0030: cannot write to '{_tool.Folder}'", error);
+        Assert.Equal("{ \"policy\": {} }", File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.json")));
+        Assert.Equal("old", File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md")));
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+
+        Directory.Delete(_tool.PathOf(".collapsecheck-writing.lock"));
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal(File.ReadAllBytes(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")), File.ReadAllBytes(_tool.PathOf("collapsecheck-report.verified.json")));
+        Assert.Equal(File.ReadAllBytes(_tool.PathOf("collapsecheck-out/collapsecheck-report.md")), File.ReadAllBytes(_tool.PathOf("collapsecheck-report.verified.md")));
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.received.md")));
+    }
+
     [Fact]
     public void Accept_without_the_received_markdown_moves_nothing()
     {

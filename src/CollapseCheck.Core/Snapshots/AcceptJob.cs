@@ -50,15 +50,29 @@ public static class AcceptJob
             throw Errors.ReceivedIncomplete(files.ReceivedMarkdown, policyPath);
         }
 
+        string markdown;
         try
         {
-            File.Move(files.ReceivedJson, files.VerifiedJson, overwrite: true);
-            File.Move(files.ReceivedMarkdown, files.VerifiedMarkdown, overwrite: true);
+            markdown = File.ReadAllText(files.ReceivedMarkdown);
         }
         catch (FileNotFoundException)
         {
             // Another accept took the received files between the check above and here (two build steps, two shells).
             throw Errors.NothingToAccept(files.ReceivedJson, policyPath);
+        }
+
+        // Both snapshots or neither, as a run writes its reports: two moves, the second refused (a read-only folder),
+        // left the new JSON beside the old Markdown and said so only as an internal error. A folder that refuses is CC0030.
+        AtomicFile.WriteAll(Path.GetDirectoryName(files.VerifiedJson)!,
+            [(Path.GetFileName(files.VerifiedJson), receivedJson), (Path.GetFileName(files.VerifiedMarkdown), markdown)]);
+        try
+        {
+            File.Delete(files.ReceivedJson);
+            File.Delete(files.ReceivedMarkdown);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Accepted: a received file left behind is the verified one again, which the next verify replaces.
         }
 
         return (files, overrides, SnapshotJson.GatePassedOf(receivedJson));
