@@ -19,13 +19,17 @@ internal static class TextFile
     /// When given, the error for a NUL character, at it: valid UTF-8, but text has none,
     /// and UTF-16 saved without a mark (every other byte 0 in English) would otherwise train as noise.
     /// </param>
+    /// <param name="maxBytes">
+    /// When given, more is refused after reading that much: a device named as the file (/dev/zero) never ends, and read
+    /// whole it ran until the array could grow no more.
+    /// </param>
     public static string Read(string path, Func<SourceLocation, string?, CollapseCheckException> notText, Func<string, CollapseCheckException> unreadable,
-        Func<SourceLocation, CollapseCheckException>? nulByte = null)
+        Func<SourceLocation, CollapseCheckException>? nulByte = null, long? maxBytes = null)
     {
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = maxBytes is { } cap ? ReadAtMost(path, cap) ?? throw unreadable(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it holds more than {cap:N0} bytes, far more than any policy")) : File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -51,6 +55,24 @@ internal static class TextFile
         }
 
         return text;
+    }
+
+    /// <summary>The file's bytes, or null when it holds more than <paramref name="cap"/>.</summary>
+    private static byte[]? ReadAtMost(string path, long cap)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        using var bytes = new MemoryStream();
+        var buffer = new byte[81920];
+        for (int read; (read = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            bytes.Write(buffer, 0, read);
+            if (bytes.Length > cap)
+            {
+                return null;
+            }
+        }
+
+        return bytes.ToArray();
     }
 
     /// <summary>Where <paramref name="before"/> ends, with CRLF, LF and a lone CR each ending a line, as the corpus reads them.</summary>

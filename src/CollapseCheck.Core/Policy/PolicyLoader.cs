@@ -15,6 +15,9 @@ public static class PolicyLoader
     /// <summary>The builtin corpus is ~10 MB of text; without a cap the default would train on a thin slice of a huge pool.</summary>
     public const long DotnetDocsDefaultMaxBytes = 400_000;
 
+    /// <summary>Far above any policy (the starter is 6 kB); a file past it is a device or a mistake, refused as unreadable.</summary>
+    public const long MaxPolicyBytes = 1 << 20;
+
     public static LineagePolicyFile Default { get; } = Parse("{}", "(embedded default)") with { SourcePath = null, Locations = new Dictionary<string, SourceLocation>() };
 
     /// <summary>What `collapsecheck init` writes: the default policy with every field explained.</summary>
@@ -23,7 +26,7 @@ public static class PolicyLoader
     public static LineagePolicyFile Load(string path)
     {
         EnsureExists(path);
-        return Parse(TextFile.Read(path, Errors.PolicyNotText, reason => Errors.PolicyUnreadable(path, reason)), path);
+        return Parse(TextFile.Read(path, Errors.PolicyNotText, reason => Errors.PolicyUnreadable(path, reason), maxBytes: MaxPolicyBytes), path);
     }
 
     /// <summary>CC0001 unless <paramref name="path"/> is a plain file: missing, out of reach, a folder, or a pipe or device.</summary>

@@ -17,6 +17,15 @@ public class PolicyLoaderTests
         Assert.Equal(2, e.ExitCode);
     }
 
+    /// <summary>A device named as the policy never ends: read whole, it ran until an OutOfMemoryException (CC0099).</summary>
+    [UnixFact]
+    public void A_policy_file_that_never_ends_is_refused_after_a_megabyte()
+    {
+        var e = Assert.Throws<CollapseCheck.Diagnostics.CollapseCheckException>(() => PolicyLoader.Load("/dev/zero"));
+        Assert.Equal("CC0001", e.Code);
+        Assert.EndsWith("could not be read: it holds more than 1,048,576 bytes, far more than any policy", e.Message);
+    }
+
     [Fact]
     public void An_empty_object_is_the_default_policy()
     {
