@@ -74,6 +74,7 @@ public static class Cli
             }
         }
 
+        output.DiagnosticsFile = diagnosticsPath is null ? null : Path.GetFullPath(diagnosticsPath);
         var exit = Run(parsed, root, output);
         if (diagnosticsPath is { } path)
         {
@@ -197,6 +198,9 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
     private readonly List<Notice> _notices = [];
+
+    /// <summary>The --diagnostics file, whole, once parsed: a corpus glob must not read it (it changes every run).</summary>
+    public string? DiagnosticsFile { get; set; }
 
     /// <summary>Every error printed, for --diagnostics.</summary>
     public IReadOnlyList<CollapseCheckException> Reported => _reported;

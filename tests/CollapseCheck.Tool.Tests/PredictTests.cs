@@ -118,7 +118,24 @@ public class PredictTests : IDisposable
         Assert.True(tool.ExitCode == 0, await stderr);
         Assert.True(File.Exists(_tool.PathOf("data/cache/CACHEDIR.TAG")));
         using var json = JsonDocument.Parse(stdout);
-        Assert.EndsWith("1 file(s) matching data/**/*", json.RootElement.GetProperty("corpus").GetProperty("description").GetString());
+        Assert.Contains("; 1 file(s) matching data/**/*", json.RootElement.GetProperty("corpus").GetProperty("description").GetString());
+    }
+
+    /// <summary>A probe's --diagnostics data/diag.json was read as corpus by the next run's data/**/*, so two identical runs differed.</summary>
+    [Fact]
+    public void The_diagnostics_file_is_not_read_as_corpus_by_the_next_run()
+    {
+        _tool.Write("data/a.txt", string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"Paragraph {i} of the team's own notes on how the model reads text.")));
+        var policy = _tool.Write("collapsecheck.json", """{ "corpus": { "include": ["data/**/*"] } }""");
+        var diagnostics = _tool.PathOf("data/diag.json");
+
+        var (first, firstOut, _) = _tool.Run("predict", policy, "--json", "--diagnostics", diagnostics);
+        var (second, secondOut, _) = _tool.Run("predict", policy, "--json", "--diagnostics", diagnostics);
+
+        Assert.Equal((0, 0), (first, second));
+        Assert.True(File.Exists(diagnostics));
+        Assert.Equal(firstOut, secondOut);
+        Assert.EndsWith("1 file(s) matching data/**/*", JsonDocument.Parse(secondOut).RootElement.GetProperty("corpus").GetProperty("description").GetString());
     }
 
     [Theory]

@@ -62,7 +62,8 @@ internal sealed class CorpusFiles
     /// Not every folder the walk entered: a `**` from the project's folder walks bin/ and obj/, which change every build.
     /// </param>
     public static List<string> Match(IReadOnlyList<CorpusPattern> patterns, IReadOnlyList<string> exclude, Func<int, SourceLocation?> excludeAt,
-        string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null, List<string>? searched = null)
+        string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null, List<string>? searched = null,
+        string? alsoWritten = null)
     {
         var excludes = new List<string>();
         var anywhere = new List<string>();
@@ -84,7 +85,7 @@ internal sealed class CorpusFiles
             }
         }
 
-        var files = new CorpusFiles(baseDirectory, excludes, anywhere, new OwnOutputs(policyFile));
+        var files = new CorpusFiles(baseDirectory, excludes, anywhere, new OwnOutputs(policyFile, alsoWritten));
         var all = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var pattern in patterns)
         {

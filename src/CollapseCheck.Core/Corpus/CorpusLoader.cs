@@ -14,7 +14,8 @@ namespace CollapseCheck.Corpus;
 public static partial class CorpusLoader
 {
     /// <param name="cancellation">Checked before each file, so a big corpus stops within one file's read.</param>
-    public static LoadedCorpus Load(CorpusPolicy policy, string baseDirectory, LineagePolicyFile? policyForLocations = null, CancellationToken cancellation = default)
+    /// <param name="alsoWritten">A file the command writes besides its reports (--diagnostics), left out as they are.</param>
+    public static LoadedCorpus Load(CorpusPolicy policy, string baseDirectory, LineagePolicyFile? policyForLocations = null, CancellationToken cancellation = default, string? alsoWritten = null)
     {
         var at = policyForLocations?.LocationOf("corpus.include");
         var documents = new List<Document>();
@@ -49,7 +50,7 @@ public static partial class CorpusLoader
 
         var (leftOut, searched) = (new List<string>(), new List<string>());
         var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems,
-            policyForLocations?.SourcePath, leftOut, searched);
+            policyForLocations?.SourcePath, leftOut, searched, alsoWritten);
         if (problems.Count > 0)
         {
             throw Errors.Together(problems);

@@ -9,12 +9,15 @@ namespace CollapseCheck.Corpus;
 /// their snapshots (`….verified.*`, `….received.*`), the temporary copies a killed run can leave of any of them, and whatever is inside a default output folder
 /// (`[NAME.]collapsecheck-out`) or a folder tagged with a CACHEDIR.TAG (the generation cache) below the pattern's own folder.
 /// </summary>
-public sealed partial class OwnOutputs(string? policyFile)
+/// <param name="alsoWritten">A file the command writes besides them (its --diagnostics), wherever it is named.</param>
+public sealed partial class OwnOutputs(string? policyFile, string? alsoWritten = null)
 {
     /// <summary>Whether a file of this name is one collapsecheck writes: a report, the run manifest, a snapshot, or a temporary copy of one.</summary>
     public static bool IsOutputName(string fileName) => OutputName().IsMatch(fileName);
 
     private readonly string? _policy = policyFile is null ? null : CanonicalPath.Of(Path.GetFullPath(policyFile));
+
+    private readonly string? _alsoWritten = alsoWritten is null ? null : CanonicalPath.Of(Path.GetFullPath(alsoWritten));
 
     // Whether each folder looked at holds a cache tag: every file under a folder asks about it again.
     private readonly Dictionary<string, bool> _tagged = [];
@@ -23,7 +26,8 @@ public sealed partial class OwnOutputs(string? policyFile)
     /// <param name="canonical">The file's path with links resolved.</param>
     public bool Holds(string path, string root, string canonical)
     {
-        if (_policy is not null && string.Equals(canonical, _policy, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        if (string.Equals(canonical, _policy, comparison) || string.Equals(canonical, _alsoWritten, comparison))
         {
             return true;
         }

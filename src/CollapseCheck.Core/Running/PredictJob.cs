@@ -10,10 +10,10 @@ namespace CollapseCheck.Running;
 public static class PredictJob
 {
     /// <param name="seed">--seed: the Monte Carlo surrogate draws from training.seed, so `run --seed N`'s prediction needs the same N.</param>
-    public static PredictionReport Execute(string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default, int? seed = null)
+    public static PredictionReport Execute(string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default, int? seed = null, string? alsoWritten = null)
     {
         var policy = RunJob.WithSeed(RunJob.LoadPolicy(policyPath), seed);
-        var corpus = RunJob.PrepareCorpus(policy, policyPath, progress, cancellation);
+        var corpus = RunJob.PrepareCorpus(policy, policyPath, progress, cancellation, alsoWritten);
         var theory = RunJob.PredictTheory(policy, corpus, progress, cancellation);
         // The ledger alone checks nothing: a Ctrl+C it ran through still stops the command before it prints.
         cancellation.ThrowIfCancellationRequested();

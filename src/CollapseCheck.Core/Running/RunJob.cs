@@ -15,7 +15,11 @@ namespace CollapseCheck.Running;
 /// <param name="OutputFolder">Where reports go; null: <see cref="RunJob.DefaultOutputFolder"/>.</param>
 /// <param name="Tolerance">Overrides gate.tolerance (the MSBuild property CollapseCheckTolerance).</param>
 /// <param name="CacheFolder">Where finished generations are kept between CPU runs; null: none (every generation is computed).</param>
-public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null, string? CacheFolder = null);
+public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string Device = "auto", int? Seed = null, string? LibTorch = null, double? Tolerance = null, string? CacheFolder = null)
+{
+    /// <summary>A file the command writes besides the reports (its --diagnostics), which the corpus must not read.</summary>
+    public string? AlsoWritten { get; init; }
+}
 
 /// <param name="CacheNotWritten">Why finished generations could not be cached (a read-only --cache folder), or null.</param>
 /// <param name="ToleranceOverridden">gate.tolerance came from --tolerance (CollapseCheckTolerance), not the file.</param>
@@ -147,10 +151,11 @@ public static partial class RunJob
         return at < 0 ? null : first[at..].Trim().TrimEnd('.');
     }
 
-    public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default)
+    /// <param name="alsoWritten">A file the command writes besides the reports (its --diagnostics): left out like them.</param>
+    public static PreparedCorpus PrepareCorpus(LineagePolicyFile policy, string? policyPath, ILineageProgress? progress = null, CancellationToken cancellation = default, string? alsoWritten = null)
     {
         progress?.Preparing("reading the corpus");
-        var loaded = CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy, cancellation);
+        var loaded = CorpusLoader.Load(policy.Corpus, PolicyFolder(policyPath), policy, cancellation, alsoWritten);
         if (loaded.LeftOut.Count > 0)
         {
             progress?.Preparing($"left out {loaded.LeftOut.Count} of collapsecheck's own files that the corpus patterns matched (reports, snapshots, the policy, a tagged cache), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.LeftOut[0])}'");
@@ -203,7 +208,7 @@ public static partial class RunJob
         cache?.TagIfPresent();
 
         // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
-        var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation);
+        var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation, options.AlsoWritten);
         // Every held-out token but the first is scored. A cap above that is no error (the split is what it is), but it
         // should not pass unseen.
         if (policy.Evaluation.HeldOutTokens is { } asked && corpus.HeldOut.Length - 1 < asked)

@@ -17,7 +17,7 @@ internal static class PredictCommand
         {
             var path = CommonOptions.PolicyOf(parsed, policy, output);
             var report = SignalCancellation.Run(output.Error,
-                cancellation => ConsoleProgress.Run(output, progress => PredictJob.Execute(path, progress, cancellation, parsed.GetValue(seed))), _ => "collapsecheck: cancelled.");
+                cancellation => ConsoleProgress.Run(output, progress => PredictJob.Execute(path, progress, cancellation, parsed.GetValue(seed), output.DiagnosticsFile)), _ => "collapsecheck: cancelled.");
             if (parsed.GetValue(json))
             {
                 output.Out.Write(ReportJson.Serialize(report));

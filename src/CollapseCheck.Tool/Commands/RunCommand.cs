@@ -29,7 +29,10 @@ internal static class RunCommand
         command.SetAction(parsed =>
         {
             var cacheFolder = GenerationCache.FolderFor(parsed.GetValue(cache));
-            var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder);
+            var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder)
+            {
+                AlsoWritten = output.DiagnosticsFile,
+            };
             if (options.Seed is < 0)
             {
                 throw Diagnostics.Errors.BadArgument($"--seed must be 0 or more, but is {options.Seed}");
