@@ -136,6 +136,10 @@ public static class Errors
     public static CollapseCheckException LibTorchNotFound(string searched, string? restoreFailure = null) =>
         new("CC0020", $"libtorch was not found (searched: {searched}){(restoreFailure is null ? "" : $"; restoring the 'libtorch-cpu-linux-x64' package failed: {restoreFailure}")}; restore the 'libtorch-cpu-linux-x64' package, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
 
+    /// <summary>No NuGet package folder to look in or restore to: a service account without a home folder.</summary>
+    public static CollapseCheckException LibTorchNoPackageFolder(string searched) =>
+        new("CC0020", $"libtorch was not found (searched: {searched}), and NuGet's package cache has no folder: HOME names none that exists and NUGET_PACKAGES is not set; set NUGET_PACKAGES to an absolute folder (or HOME to an existing one) and the package is restored there, or pass --libtorch DIR / set COLLAPSECHECK_LIBTORCH to a PyTorch install's torch/lib folder");
+
     /// <summary>--libtorch or COLLAPSECHECK_LIBTORCH given but unusable: restoring the package is not the advice then.</summary>
     public static CollapseCheckException LibTorchFolderUnusable(string source, string folder, string what) =>
         new("CC0020", $"{source} points at '{folder}', which {what}; point it at a folder that holds libtorch.so, such as a PyTorch install's torch/lib, or leave it out to use the packaged CPU build");

@@ -16,19 +16,27 @@ internal static class NativeLocations
         yield return baseDir;
     }
 
-    public static string NuGetPackagesFolder() =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
-            ? custom
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    /// <summary>
+    /// NuGet's package folder: NUGET_PACKAGES, else ~/.nuget/packages; null without a home folder (a service account whose
+    /// HOME does not exist, for which .NET gives ""): a relative ".nuget/packages" was searched in whatever folder the
+    /// tool ran in, and handed to the restore, which refused it.
+    /// </summary>
+    public static string? NuGetPackagesFolder() =>
+        NuGetPackagesFolder(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    internal static string? NuGetPackagesFolder(Func<string, string?> environment, string home) =>
+        environment("NUGET_PACKAGES") is { Length: > 0 } custom ? Path.GetFullPath(custom)
+        : Path.IsPathRooted(home) ? Path.Combine(home, ".nuget", "packages")
+        : null;
 
     public static IEnumerable<string> LibTorchSharpCandidates() =>
         AppNativeFolders()
-            .Append(Path.Combine(NuGetPackagesFolder(), "torchsharp", TorchSharpPackageVersion, "runtimes", "linux-x64", "native"))
+            .Concat(NuGetPackagesFolder() is { } packages ? [Path.Combine(packages, "torchsharp", TorchSharpPackageVersion, "runtimes", "linux-x64", "native")] : [])
             .Select(d => Path.Combine(d, LibTorchSharpFile));
 
     public static IEnumerable<string> PackagedLibTorchFolders() =>
         AppNativeFolders()
-            .Append(Path.Combine(NuGetPackagesFolder(), LibTorchPackage, LibTorchPackageVersion, "runtimes", "linux-x64", "native"));
+            .Concat(NuGetPackagesFolder() is { } packages ? [Path.Combine(packages, LibTorchPackage, LibTorchPackageVersion, "runtimes", "linux-x64", "native")] : []);
 
     /// <summary>The libstdc++ the dynamic linker would bind: one already mapped into this process, else the usual system folders.</summary>
     public static string? SystemLibStdCxx()

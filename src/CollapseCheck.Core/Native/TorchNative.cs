@@ -110,6 +110,12 @@ public static class TorchNative
         string? Packaged() => NativeLocations.PackagedLibTorchFolders()
             .FirstOrDefault(d => File.Exists(Path.Combine(d, NativeLocations.LibTorchFile)));
         string? failure = null;
+        if (Packaged() is null && NativeLocations.NuGetPackagesFolder() is null)
+        {
+            // Nowhere to restore to, and nowhere NuGet's cache would be found.
+            throw Errors.LibTorchNoPackageFolder(string.Join(", ", NativeLocations.PackagedLibTorchFolders()));
+        }
+
         var packaged = Packaged() ?? (LibTorchRestore.TryRestore(out failure) ? Packaged() : null);
         return packaged is null
             ? throw Errors.LibTorchNotFound(string.Join(", ", NativeLocations.PackagedLibTorchFolders()), failure)

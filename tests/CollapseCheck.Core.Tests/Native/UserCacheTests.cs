@@ -35,3 +35,19 @@ public class UserCacheTests
         Assert.Equal(Path.Combine("/xdg", "collapsecheck"), Folder(xdg: "/xdg", home: ""));
     }
 }
+
+/// <summary>Where NuGet's packages are looked for and libtorch restored: never a folder relative to wherever the tool runs.</summary>
+public class NuGetPackagesFolderTests
+{
+    [Fact]
+    public void Nuget_packages_then_the_home_folders_and_none_without_a_home()
+    {
+        string? None(string name) => null;
+
+        Assert.Equal(Path.Combine("/home/u", ".nuget", "packages"), CollapseCheck.Native.NativeLocations.NuGetPackagesFolder(None, "/home/u"));
+        Assert.Equal(Path.GetFullPath("/ci/packages"), CollapseCheck.Native.NativeLocations.NuGetPackagesFolder(n => n == "NUGET_PACKAGES" ? "/ci/packages" : null, ""));
+        Assert.True(Path.IsPathRooted(CollapseCheck.Native.NativeLocations.NuGetPackagesFolder(n => n == "NUGET_PACKAGES" ? "relative" : null, "")));
+        // .NET gives "" for a HOME that does not exist: the lookup searched ./.nuget/packages and the restore refused it.
+        Assert.Null(CollapseCheck.Native.NativeLocations.NuGetPackagesFolder(None, ""));
+    }
+}
