@@ -18,6 +18,9 @@ public sealed class RunCollapseCheck : ToolTask
 
     private ResolvedTool? _tool;
 
+    // The output folder, whole: the tool names it so in CC0030, which is then the property's.
+    private string _output = "";
+
     [Required]
     public string PolicyFile { get; set; } = "";
 
@@ -131,13 +134,12 @@ public sealed class RunCollapseCheck : ToolTask
         EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
         // Made now, not by the tool: a folder made in a corpus folder the gate watches (the project's, for *.md) would
         // change it during the run, and the gate would look stale after every first run.
-        var output = "";
         var made = false;
         try
         {
-            output = Path.GetFullPath(OutputFolder, ProjectDirectory);
-            made = !Directory.Exists(output);
-            Directory.CreateDirectory(output);
+            _output = Path.GetFullPath(OutputFolder, ProjectDirectory);
+            made = !Directory.Exists(_output);
+            Directory.CreateDirectory(_output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -148,7 +150,7 @@ public sealed class RunCollapseCheck : ToolTask
         base.Execute();
         if (made)
         {
-            RemoveIfEmpty(output);
+            RemoveIfEmpty(_output);
         }
 
         if (state.RecordCorpusFiles(OutputFolder, started) is { } unrecorded)
@@ -347,5 +349,5 @@ public sealed class RunCollapseCheck : ToolTask
         return false;
     }
 
-    private int LogDiagnostics() => ToolDiagnostics.Log(Log, DiagnosticsFile, PolicyFile, ProjectFile);
+    private int LogDiagnostics() => ToolDiagnostics.Log(Log, DiagnosticsFile, PolicyFile, ProjectFile, _output);
 }

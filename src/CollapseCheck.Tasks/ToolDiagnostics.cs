@@ -20,9 +20,10 @@ internal static class ToolDiagnostics
 
     /// <param name="policyFile">Where a finding without a file of its own points.</param>
     /// <param name="projectFile">Where a bad property value points (empty: at the policy).</param>
+    /// <param name="outputFolder">The whole path of the --out the task passed (CollapseCheckOutput): CC0030 about it is the property's.</param>
     /// <param name="noticesOnly">Log the notices alone (replaying a passed gate's).</param>
     /// <returns>How many notices were logged.</returns>
-    public static int Log(TaskLoggingHelper log, string diagnosticsFile, string policyFile, string projectFile, bool noticesOnly = false)
+    public static int Log(TaskLoggingHelper log, string diagnosticsFile, string policyFile, string projectFile, string outputFolder = "", bool noticesOnly = false)
     {
         var notices = 0;
         using var json = JsonDocument.Parse(File.ReadAllText(diagnosticsFile));
@@ -44,6 +45,13 @@ internal static class ToolDiagnostics
             }
 
             var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
+            if (code == "CC0030" && About(message, outputFolder))
+            {
+                // The output folder is the property's too, though the tool's message names the folder, not --out.
+                message = $"CollapseCheckOutput: {message} (the tool's --out)";
+                file = projectFile.Length > 0 ? projectFile : file;
+            }
+
             if (notice)
             {
                 // MSBuildWarningsAsMessages=CC2007 quiets it; -warnaserror makes it an error.
@@ -56,5 +64,14 @@ internal static class ToolDiagnostics
         }
 
         return notices;
+    }
+
+    /// <summary>Whether a CC0030 message ("cannot write to 'PATH': …") is about <paramref name="folder"/>, with or without its trailing separator.</summary>
+    private static bool About(string message, string folder)
+    {
+        const string lead = "cannot write to '";
+        var path = Path.TrimEndingDirectorySeparator(folder);
+        return path.Length > 0 && message.StartsWith(lead + path, StringComparison.Ordinal)
+            && message.Length > lead.Length + path.Length && message[lead.Length + path.Length] is '\'' or '/' or '\\';
     }
 }

@@ -372,6 +372,15 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
+    public void An_output_folder_the_tool_cannot_write_is_named_as_the_property()
+    {
+        var tooLong = new string('o', 300);
+        var (build, folder) = FailingBuild("badoutput", _ => $"CollapseCheckOutput={tooLong}");
+        Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : error CC0030: CollapseCheckOutput: cannot write to '{Path.Combine(folder, tooLong)}", build.Output);
+        Assert.Contains("(the tool's --out)", build.Output);
+    }
+
+    [Fact]
     public void A_local_tool_the_manifest_lists_but_nobody_restored_says_to_restore_it_at_the_manifest()
     {
         var folder = Consumer("unrestored", PassingPolicy);
