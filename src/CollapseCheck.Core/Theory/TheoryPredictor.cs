@@ -60,7 +60,7 @@ public static class TheoryPredictor
                 entropy - loss0 > 0 ? (entropy - loss) / (entropy - loss0) : 1);
         }).ToList();
 
-        return new TheoryPrediction(counts, rows, Classify(lineage, counts, statistics.Unigram.Documents));
+        return new TheoryPrediction(counts, rows, Classify(lineage, counts, statistics.Unigram.Documents, statistics.Bigram));
     }
 
     /// <summary>
@@ -77,6 +77,30 @@ public static class TheoryPredictor
         var diversity = CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Diversity, realDocumentLength: documents.DocumentLength);
         return (diversity, documents.Divergence == documents.Diversity ? diversity
             : CovarianceLedger.Run(mode, counts, generations, realDesignEffect: documents.Divergence, realDocumentLength: documents.DocumentLength));
+    }
+
+    /// <summary>
+    /// The π·Gini–Simpson-weighted share of the contexts' expected next-token diversity that replace or mix keeps in the
+    /// limit, given the pool: each generation a context x of share π trains on m·π tokens drawn from the model before and
+    /// r·π real ones (fresh, and mix's share of the pool), so c = w_s²·(c + (1 − c)/(mπ)) + w_r²/(rπ) with w the two
+    /// shares, whose fixed point is (w_s²/(mπ) + w_r²/(rπ)) / (1 − w_s² + w_s²/(mπ)). The real draws count as independent
+    /// tokens (no design effect, no finite pool), which makes the limit a little kinder than the ledger's.
+    /// </summary>
+    internal static double ContextLimit(LedgerCounts n, IReadOnlyList<ContextSummary> contexts)
+    {
+        var real = n.FreshRealTokens + n.MixRealTokens;
+        var synthetic = n.SyntheticTokens;
+        var (ws, wr) = (synthetic / (synthetic + real), real / (synthetic + real));
+        double kept = 0, total = 0;
+        foreach (var x in contexts)
+        {
+            var (m, r) = (synthetic * x.Weight, real * x.Weight);
+            var c = real <= 0 ? 1 : Math.Min(1, (ws * ws / m + wr * wr / r) / (1 - ws * ws + ws * ws / m));
+            kept += x.Weight * x.GiniSimpson * (1 - c);
+            total += x.Weight * x.GiniSimpson;
+        }
+
+        return total == 0 ? 1 : kept / total;
     }
 
     /// <summary>A context seeing a share w of the tokens sees w times each count (at least one token).</summary>
@@ -98,8 +122,15 @@ public static class TheoryPredictor
         return six == "1" && x != 1 ? string.Create(inv, $"1 − {1 - x:0.##e0}") : six;
     }
 
+    /// <summary>
+    /// Below this share of the contexts' expected next-token diversity in the limit, replace or mix with a little real
+    /// text is called collapsing: its real tokens are too few for most contexts to be held (see <see cref="ContextLimit"/>).
+    /// </summary>
+    public const double CollapsedContextShare = 0.5;
+
     /// <param name="realDocuments">The real documents' design effect on the unigram, whose diversity the sentences quote (none: independent tokens).</param>
-    public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts, DesignEffect? realDocuments = null)
+    /// <param name="contexts">The previous-token contexts, for the limit of replace and mix with few real tokens (none: not judged).</param>
+    public static LongRun Classify(LineagePolicy lineage, LedgerCounts counts, DesignEffect? realDocuments = null, IReadOnlyList<ContextSummary>? contexts = null)
     {
         var d = realDocuments ?? DesignEffect.None;
         var c = CovarianceLedger.Run(lineage.Mode, counts, Horizon, realDesignEffect: d.Diversity, realDocumentLength: d.DocumentLength);
@@ -112,6 +143,17 @@ public static class TheoryPredictor
             return new LongRun(LongRunBehaviour.Collapses, 0, Horizon, string.Create(inv,
                 $"{mode} without real data collapses: each generation keeps only (1 − 1/m) = {Share(1 - 1 / counts.SyntheticTokens)} of the expected diversity (Wright–Fisher), so every context ends on a single token; at m = {counts.SyntheticTokens:G} tokens the whole-corpus diversity halves every {halfLife:F0} generations, and a context with a share π of the tokens every {halfLife:F0}·π."),
                 string.Create(inv, $"{mode} without real data collapses (the expected diversity halves every {halfLife:F0} generations at m = {counts.SyntheticTokens:G} tokens)"));
+        }
+
+        // One fresh token a generation beside 20,000 synthetic ones "converged to a floor" at corpus scale, 0.99 at generation
+        // 200, while a context seen by 1 % of the tokens gets a fiftieth of a real token a generation and loses nearly all
+        // of its diversity: judged per context, in the limit, where the composition stays the same every generation.
+        if (contexts is { Count: > 0 } && lineage.Mode is LineageMode.Replace or LineageMode.Mix && ContextLimit(counts, contexts) is var kept && kept < CollapsedContextShare)
+        {
+            var real = counts.FreshRealTokens + counts.MixRealTokens;
+            return new LongRun(LongRunBehaviour.Collapses, kept, Horizon, string.Create(inv,
+                $"{mode} with {real:G} real token{(real == 1 ? "" : "s")} a generation beside {counts.SyntheticTokens:G} synthetic ones collapses context by context: a previous-token context with a share π of the tokens gets π·{real:G} real tokens a generation, too few to hold its next-token distribution, and in the limit the contexts keep {Reporting.Numbers.Plain(kept, 3)} of their expected diversity (weighted by π), below {Reporting.Numbers.Plain(CollapsedContextShare)}; the corpus-wide diversity hides it ({Share(1 - c[Horizon])} of the truth's at generation {Horizon}), since the whole corpus is one context of all the tokens."),
+                string.Create(inv, $"{mode} with {real:G} real token{(real == 1 ? "" : "s")} a generation beside {counts.SyntheticTokens:G} synthetic ones collapses context by context (in the limit they keep {Reporting.Numbers.Plain(kept, 3)} of their diversity)"));
         }
 
         // Judged on c, not 1 − c: at corpus scale c is tiny, and a tripled c still reads as "1.0000" diversity. Over every

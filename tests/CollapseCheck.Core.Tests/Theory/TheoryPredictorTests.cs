@@ -28,6 +28,34 @@ public class TheoryPredictorTests
         Assert.True(longRun.Headline.Length < longRun.Sentence.Length / 2, longRun.Headline);
     }
 
+    /// <summary>
+    /// A probe's replace with one fresh token a generation beside 20,000 synthetic ones "converged to a floor" (0.99 of the
+    /// corpus-wide diversity at generation 200) while its samples read "the the the": per context, in the limit, it collapses.
+    /// </summary>
+    [Theory]
+    [InlineData(LineageMode.Replace, 1, 0.5, LongRunBehaviour.Collapses)]
+    [InlineData(LineageMode.Replace, 1000, 0.5, LongRunBehaviour.ConvergesToFloor)]
+    [InlineData(LineageMode.Mix, 0, 0.5, LongRunBehaviour.ConvergesToFloor)]
+    [InlineData(LineageMode.Mix, 0, 0.0001, LongRunBehaviour.Collapses)]
+    [InlineData(LineageMode.Accumulate, 1, 0.5, LongRunBehaviour.ConvergesToFloor)]
+    public void Replace_or_mix_with_too_few_real_tokens_for_its_contexts_collapses_context_by_context(LineageMode mode, int fresh, double realFraction, LongRunBehaviour expected)
+    {
+        var lineage = new LineagePolicy(5, mode, 20_000, realFraction, fresh, null, new SamplingPolicy(1.0, 0, 1.0, null), new FilterPolicy(false));
+        var counts = TheoryPredictor.CountsFor(lineage, 100_000);
+
+        var longRun = TheoryPredictor.Classify(lineage, counts, contexts: s_statistics.Bigram);
+
+        Assert.Equal(expected, longRun.Behaviour);
+        // Without the contexts, the corpus-wide diversity alone calls every one of them a floor.
+        Assert.Equal(LongRunBehaviour.ConvergesToFloor, TheoryPredictor.Classify(lineage, counts).Behaviour);
+        if (expected == LongRunBehaviour.Collapses)
+        {
+            Assert.Contains("collapses context by context", longRun.Headline);
+            Assert.InRange(longRun.FloorDiversityRatio, 0, TheoryPredictor.CollapsedContextShare);
+            Assert.Equal(longRun.FloorDiversityRatio, TheoryPredictor.ContextLimit(counts, s_statistics.Bigram));
+        }
+    }
+
     [Fact]
     public void A_long_run_that_dips_and_recovers_is_not_called_stationary_and_one_still_moving_at_the_horizon_is_not_called_settled()
     {
