@@ -43,8 +43,28 @@ internal static class JsonLines
             }
         }
 
-        return bad.Count == 0 ? documents : throw Errors.Together(bad);
+        if (bad.Count == 0)
+        {
+            return documents;
+        }
+
+        // A wrong corpus.textField makes every record the same error: one says it, at the first, with the count.
+        if (bad.Count > 1 && bad.All(e => e.Message.EndsWith(WrongField, StringComparison.Ordinal)))
+        {
+            var first = bad[0];
+            bad = [new CollapseCheckException(first.Code, $"{first.Message[..^WrongField.Length].Replace("but the object has none", $"but this record and the {bad.Count - 1} bad ones after it have none")}{WrongField}", first.Location)];
+        }
+
+        if (lines.ReadLine() is not null)
+        {
+            var last = bad[^1];
+            bad[^1] = new CollapseCheckException(last.Code, $"{last.Message}; reading stopped at this file's {MaxReported}th bad record, line {number}", last.Location);
+        }
+
+        throw Errors.Together(bad);
     }
+
+    private const string WrongField = "; set 'corpus.textField' to the right one";
 
     /// <summary>The record's text, trimmed, or the error at its line.</summary>
     private static string Record(string line, SourceLocation at, string field)
@@ -74,7 +94,13 @@ internal static class JsonLines
 
                 if (!root.TryGetProperty(field, out var text))
                 {
-                    throw Errors.CorpusBadRecord(at, $"expected a string field '{field}', but the object has none (fields: {string.Join(", ", root.EnumerateObject().Select(p => p.Name))}); set 'corpus.textField' to the right one");
+                    throw Errors.CorpusBadRecord(at, $"expected a string field '{field}', but the object has none (fields: {string.Join(", ", root.EnumerateObject().Select(p => p.Name))}){WrongField}");
+                }
+
+                // JSON leaves a repeated name to the reader; which of the texts to train on is not ours to guess.
+                if (root.EnumerateObject().Count(p => p.Name == field) > 1)
+                {
+                    throw Errors.CorpusBadRecord(at, $"expected one field '{field}', but this record holds it more than once");
                 }
 
                 if (text.ValueKind != JsonValueKind.String)
@@ -105,7 +131,8 @@ internal static class JsonLines
         JsonValueKind.Array => "an array",
         JsonValueKind.String => "a string",
         JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "true/false",
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
         _ => "null",
     };
 }

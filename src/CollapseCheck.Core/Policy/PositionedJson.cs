@@ -30,7 +30,8 @@ public sealed class JsonValue
         JsonKind.Array => "an array",
         JsonKind.String => $"a string \"{Text}\"",
         JsonKind.Number => $"the number {RawNumber}",
-        JsonKind.True or JsonKind.False => "true/false",
+        JsonKind.True => "true",
+        JsonKind.False => "false",
         _ => "null",
     };
 }

@@ -142,12 +142,34 @@ public sealed class CorpusLoaderTests : CorpusFolder
         var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["*.jsonl", "*.txt"])));
 
         var all = e.All.ToList();
-        Assert.Equal(JsonLines.MaxReported + 3, all.Count);
-        Assert.All(all.Take(JsonLines.MaxReported), x => Assert.Equal(a, x.Location!.Value.File));
-        Assert.Equal(Enumerable.Range(1, JsonLines.MaxReported), all.Take(JsonLines.MaxReported).Select(x => x.Location!.Value.Line));
-        Assert.Equal([(b, 2), (b, 4)], all.Skip(JsonLines.MaxReported).Take(2).Select(x => (x.Location!.Value.File, x.Location.Value.Line)));
+        Assert.Equal(4, all.Count);
+        // The wrong textField's ten identical errors are one, at the first record, with the count and where reading stopped.
+        Assert.Equal((a, 1), (all[0].Location!.Value.File, all[0].Location!.Value.Line));
+        Assert.EndsWith($"expected a string field 'text', but this record and the {JsonLines.MaxReported - 1} bad ones after it have none (fields: body); set 'corpus.textField' to the right one; reading stopped at this file's {JsonLines.MaxReported}th bad record, line {JsonLines.MaxReported}", all[0].Message);
+        Assert.Equal([(b, 2), (b, 4)], all.Skip(1).Take(2).Select(x => (x.Location!.Value.File, x.Location.Value.Line)));
         Assert.Equal(c, all[^1].Location!.Value.File);
         Assert.Equal("CC0017", all[^1].Code);
+    }
+
+    [Fact]
+    public void Bad_records_of_different_kinds_are_each_reported_and_the_stop_is_said()
+    {
+        Write("m.jsonl", string.Join("\n", Enumerable.Range(0, 30).Select(i => i % 2 == 0 ? "[1]" : "{\"text\": 5}")));
+
+        var all = Assert.Throws<CollapseCheckException>(() => Load(Policy(["m.jsonl"]))).All.ToList();
+
+        Assert.Equal(JsonLines.MaxReported, all.Count);
+        Assert.EndsWith($"; reading stopped at this file's {JsonLines.MaxReported}th bad record, line {JsonLines.MaxReported}", all[^1].Message);
+        Assert.DoesNotContain("reading stopped", all[0].Message);
+    }
+
+    [Fact]
+    public void A_record_that_names_its_text_field_twice_is_refused()
+    {
+        var path = Write("d.jsonl", "{\"text\": \"a\", \"text\": \"bbb\"}");
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["d.jsonl"])));
+        Assert.Equal(new SourceLocation(path, 1, 1), e.Location);
+        Assert.EndsWith("expected one field 'text', but this record holds it more than once", e.Message);
     }
 
     [Fact]
