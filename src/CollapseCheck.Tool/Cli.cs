@@ -69,8 +69,10 @@ public static class Cli
             }
             catch (CollapseCheckException e)
             {
-                output.Report(e);
-                return e.ExitCode;
+                // The folder alone ('cannot write to /root') did not say which of the paths given it was.
+                var named = new CollapseCheckException(e.Code, $"--diagnostics '{diagnosticsPath}': {e.Message}", e.Location);
+                output.Report(named);
+                return named.ExitCode;
             }
         }
 

@@ -89,6 +89,15 @@ public class BadArgumentTests : IDisposable
     }
 
     [Fact]
+    public void Diagnostics_in_a_folder_that_cannot_be_made_name_the_option()
+    {
+        var path = _tool.PathOf(Path.Combine(new string('d', 300), "diagnostics.json"));
+        var (exit, _, error) = _tool.Run("predict", Policy(), "--diagnostics", path);
+        Assert.Equal(2, exit);
+        Assert.Contains($"error CC0030: --diagnostics '{path}': cannot write to '", error);
+    }
+
+    [Fact]
     public void Diagnostics_under_a_file_are_refused_before_the_command_runs()
     {
         var file = _tool.Write("plain", "a file, so nothing can go under it");

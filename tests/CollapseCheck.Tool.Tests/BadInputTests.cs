@@ -127,15 +127,17 @@ public class BadInputTests : IDisposable
     }
 
     [UnixTheory]
-    [InlineData("run")]
-    [InlineData("predict")]
-    [InlineData("verify")]
-    public async Task A_policy_piped_in_reads_its_corpus_from_the_current_folder_and_has_no_folder_for_reports(string command)
+    [InlineData("run", "/dev/stdin")]
+    [InlineData("predict", "/dev/stdin")]
+    [InlineData("verify", "/dev/stdin")]
+    [InlineData("run", "-")]
+    [InlineData("predict", "-")]
+    public async Task A_policy_piped_in_reads_its_corpus_from_the_current_folder_and_has_no_folder_for_reports(string command, string policy)
     {
         // The CC0001 message names /dev/stdin for piping a policy in: run then wrote /dev/stdin.collapsecheck-out/ (as
         // root; anyone else read a puzzling CC0030), and a relative glob looked under /dev.
         _tool.Write("data/a.txt", string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"Paragraph {i} of the team's own notes on how the model reads text.")));
-        using var tool = _tool.StartProcess(_tool.Folder, new Dictionary<string, string>(), redirectInput: true, [command, "/dev/stdin", .. command == "predict" ? new[] { "--json" } : []]);
+        using var tool = _tool.StartProcess(_tool.Folder, new Dictionary<string, string>(), redirectInput: true, [command, policy, .. command == "predict" ? new[] { "--json" } : []]);
         await tool.StandardInput.WriteAsync("""{ "corpus": { "include": ["data/*.txt"] } }""");
         tool.StandardInput.Close();
         var stderr = tool.StandardError.ReadToEndAsync();

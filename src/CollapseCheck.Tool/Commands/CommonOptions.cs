@@ -15,7 +15,7 @@ internal static class CommonOptions
     {
         var argument = new Argument<string?>("policy")
         {
-            Description = "Policy file (collapsecheck.json). Omit to use the embedded default on builtin:dotnet-docs.",
+            Description = "Policy file (collapsecheck.json), or - to read it from standard input. Omit to use the embedded default on builtin:dotnet-docs.",
             Arity = ArgumentArity.ZeroOrOne,
         };
         argument.Validators.Add(r =>
@@ -36,6 +36,12 @@ internal static class CommonOptions
     public static string? PolicyOf(ParseResult parsed, Argument<string?> policy, ToolOutput output)
     {
         var path = parsed.GetValue(policy);
+        // "-" is standard input, as for most command-line tools; /dev/stdin, which the rest of the tool knows as piped.
+        if (path == "-" && !OperatingSystem.IsWindows())
+        {
+            return "/dev/stdin";
+        }
+
         if (path is null && File.Exists(DefaultPolicyName))
         {
             output.Error.WriteLine($"collapsecheck: no policy given, so the embedded default is used; pass {DefaultPolicyName} to use the one in this folder.");
