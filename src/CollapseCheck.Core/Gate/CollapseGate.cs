@@ -41,7 +41,7 @@ public static class CollapseGate
         var seeds = lineages.Select(l => l.Seed).ToList();
         string Line(GateCheck c) => FailureLine(c, seeds, gate.Tolerance);
         var failures = checks.Where(c => !c.Passed)
-            .Select(c => new GateFailure(c.Code, "gate.tolerance", Line(c)))
+            .Select(c => new GateFailure(c.Code, "gate.tolerance", Line(c) + OneSeedHint(c, checks, seeds.Count)))
             .ToList();
 
         var last = generations;
@@ -91,6 +91,16 @@ public static class CollapseGate
             checks,
             failures);
     }
+
+    /// <summary>
+    /// With one seed, a failure the next generation recovers from is what one unlucky training run looks like (a probe's
+    /// accumulate at --seed 4: ×1.2956 at generation 1 against ×1.2502, ×0.9955 at generation 2), and one seed cannot
+    /// tell it from degradation: the line says so, and what measures it. Empty otherwise.
+    /// </summary>
+    internal static string OneSeedHint(GateCheck failed, IReadOnlyList<GateCheck> checks, int seeds) =>
+        seeds == 1 && checks.FirstOrDefault(c => c.Code == failed.Code && c.Generation == failed.Generation + 1) is { Passed: true } next
+            ? string.Create(s_inv, $"; generation {next.Generation} is back within its threshold ({next.Measured:F4}), as after one unlucky training run, which one seed cannot tell from degradation: gate.seeds 2 or more measures that noise")
+            : "";
 
     /// <summary>The verdict without its word and without the long run, for a page that shows those apart.</summary>
     public static string Detail(GateVerdict verdict) => verdict.Passed ? PassDetail(verdict.Checks.Count) : FailDetail(verdict.Failures);

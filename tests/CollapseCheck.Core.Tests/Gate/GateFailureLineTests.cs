@@ -49,6 +49,21 @@ public class GateFailureLineTests
     }
 
     [Fact]
+    public void One_seeds_failure_that_the_next_generation_recovers_from_says_one_seed_cannot_tell_it_from_degradation()
+    {
+        var failed = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 1, [1.2956], predicted: 1.0002, tolerance: 0.25);
+        var recovered = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 2, [0.9955], predicted: 1.0004, tolerance: 0.25);
+        var stillFailing = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 2, [1.4], predicted: 1.0004, tolerance: 0.25);
+        var otherMetric = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 2, [0.99], predicted: 1, tolerance: 0.25);
+
+        Assert.Equal("; generation 2 is back within its threshold (0.9955), as after one unlucky training run, which one seed cannot tell from degradation: gate.seeds 2 or more measures that noise",
+            CollapseGate.OneSeedHint(failed, [failed, otherMetric, recovered], seeds: 1));
+        Assert.Equal("", CollapseGate.OneSeedHint(failed, [failed, otherMetric, stillFailing], seeds: 1));
+        Assert.Equal("", CollapseGate.OneSeedHint(failed, [failed, otherMetric], seeds: 1));
+        Assert.Equal("", CollapseGate.OneSeedHint(failed, [failed, recovered], seeds: 2));
+    }
+
+    [Fact]
     public void One_seed_names_no_margin_and_two_seeds_name_theirs_even_when_it_is_zero()
     {
         var one = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 1, [0.9], predicted: 0.95, tolerance: 0.25);
