@@ -138,6 +138,8 @@ public class VerifyTests : IDisposable
         var (exit, _, error) = _tool.Run("verify", policy);
         Assert.Equal(2, exit);
         Assert.Contains($"collapsecheck-report.json({line},{column}): error CC0031: not a valid report or snapshot", error);
+        // The command that makes it again names the policy: a bare 'collapsecheck run' runs the embedded default.
+        Assert.Contains($"run {Errors.Command("run", policy)} again", error);
         Assert.DoesNotContain("CC0099", error);
     }
 

@@ -158,8 +158,9 @@ public static class Errors
         new("CC0030", $"cannot write to '{path}': {detail}");
 
     /// <summary>A report that is not JSON (truncated, edited); a snapshot that is not is <see cref="SnapshotUnreadable"/>.</summary>
-    public static CollapseCheckException ReportUnreadable(SourceLocation at, string detail) =>
-        new("CC0031", $"not a valid report or snapshot: {detail}; run 'collapsecheck run' again, or restore the snapshot from version control", at);
+    /// <param name="policy">The policy the report is of, for the command that makes it again (null: the embedded default's).</param>
+    public static CollapseCheckException ReportUnreadable(SourceLocation at, string detail, string? policy = null) =>
+        new("CC0031", $"not a valid report or snapshot: {detail}; run {Command("run", policy)} again, or restore the snapshot from version control", at);
 
     /// <summary>The code of <see cref="BadArgument"/>: the CLI adds its usage hint to these.</summary>
     public const string BadArgumentCode = "CC0040";

@@ -12,7 +12,7 @@ internal static class SnapshotJson
     /// <summary>The file's text, or CC0031 (or <paramref name="unreadable"/>'s error) at the line and column where it stops being JSON.</summary>
     public static string ReadJson(string path, Func<SourceLocation, string, CollapseCheckException>? unreadable = null)
     {
-        unreadable ??= Errors.ReportUnreadable;
+        unreadable ??= (at, detail) => Errors.ReportUnreadable(at, detail);
         var start = new SourceLocation(path, 1, 1);
         if (Directory.Exists(path))
         {

@@ -71,7 +71,7 @@ public static class VerifyJob
             throw Errors.ReportTorn(folder, leftover, policyPath);
         }
 
-        var receivedJson = SnapshotJson.ReadJson(reportPath);
+        var receivedJson = SnapshotJson.ReadJson(reportPath, (at, detail) => Errors.ReportUnreadable(at, detail, policyPath));
         // ./collapsecheck.json and the embedded default share collapsecheck-out: a bare verify of that policy's report
         // was stale, and its advice ('run collapsecheck run again') looped back to run's CC0040.
         if (policyPath is null && SnapshotJson.PolicySourceOf(receivedJson) is { } source && source != ReportBuilder.EmbeddedSource)
