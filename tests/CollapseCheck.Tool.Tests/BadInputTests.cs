@@ -26,6 +26,30 @@ public class BadInputTests : IDisposable
         AssertRejected("{\n  \"corpus\": { \"include\": [\"builtin:dotnet-docs\"], \"maxBytes\": 30000 },\n  \"model\": { \"layers\": 1, \"width\": 4096, \"heads\": 4, \"context\": 4096 },\n  \"training\": { \"steps\": 1, \"batch\": 4096 }\n}",
             "CC0023", 4, 29, "do not fit in the CPU's memory (one training step holds at least");
 
+    /// <summary>
+    /// The managed heap's limit is not the machine's memory: libtorch allocates outside it. A DOTNET_GCHeapHardLimit (or
+    /// .NET's 75 % of a container's limit) made CC0023 refuse a policy that trains in 2 GB.
+    /// </summary>
+    [LinuxFact]
+    public async Task A_managed_heap_limit_does_not_refuse_a_policy_the_machine_can_train()
+    {
+        var policy = _tool.Write("collapsecheck.json", """
+            { "corpus": { "include": ["builtin:dotnet-docs"], "maxBytes": 30000 },
+              "model": { "layers": 1, "width": 32, "heads": 4, "context": 256 },
+              "training": { "steps": 1, "batch": 256 },
+              "lineage": { "generations": 1, "syntheticTokensPerGeneration": 300 } }
+            """);
+        // One step's activations: at least 4 × 256 × 256 × (10 × 32 + 2 × 257) bytes, 0.2 GB, above the 128 MB heap limit.
+        using var tool = _tool.StartProcess(_tool.Folder, new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x8000000", ["COLLAPSECHECK_CACHE"] = _tool.PathOf("cache") },
+            "run", policy, "--out", _tool.PathOf("out"), "--cache", "off");
+        var stderr = tool.StandardError.ReadToEndAsync();
+        await tool.StandardOutput.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+
+        Assert.DoesNotContain("CC0023", await stderr);
+        Assert.True(File.Exists(_tool.PathOf("out/collapsecheck-report.json")), await stderr);
+    }
+
     [Fact]
     public void Unknown_field() =>
         AssertRejected("{\n  \"lineage\": { \"generation\": 3 }\n}", "CC0003", 2, 16, "'generation'");

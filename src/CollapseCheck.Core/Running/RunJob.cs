@@ -129,7 +129,7 @@ public static partial class RunJob
         if (device.type == TorchSharp.DeviceType.CPU && needed > available)
         {
             throw Errors.OutOfMemory(policy.LocationOf("training.batch"), "CPU", string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"one training step holds at least {needed / (1L << 30):N1} GiB of activations for batch {policy.Training.Batch}, context {m.Context}, width {m.Width}, layers {m.Layers} and {corpus.Tokenizer.VocabularySize} token ids, and this machine has {available / (double)(1L << 30):N1} GiB"));
+                $"one training step holds at least {needed / (1L << 30):N1} GiB of activations for batch {policy.Training.Batch}, context {m.Context}, width {m.Width}, layers {m.Layers} and {corpus.Tokenizer.VocabularySize} token ids, and this machine (or its container) has {available / (double)(1L << 30):N1} GiB of memory"));
         }
     }
 

@@ -22,6 +22,48 @@ public static class TrainingMemory
         return (bf16 ? 2 : 4) * tokens * (10.0 * model.Layers * model.Width + 2.0 * model.VocabularySize);
     }
 
-    /// <summary>What this process may use: the machine's memory, or a container's limit where one is set.</summary>
-    public static long AvailableBytes() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    /// <summary>
+    /// What this process may use: the machine's memory (/proc/meminfo), or a container's cgroup limit where it is lower.
+    /// Not the GC's TotalAvailableMemoryBytes, which is the managed heap's limit: a DOTNET_GCHeapHardLimit, or .NET's
+    /// 75 % of a container's limit, while libtorch allocates outside that heap. Elsewhere than Linux the GC's figure,
+    /// which there is the machine's.
+    /// </summary>
+    public static long AvailableBytes()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        }
+
+        var limits = new[] { MemTotal(), CgroupLimit("/sys/fs/cgroup/memory.max"), CgroupLimit("/sys/fs/cgroup/memory/memory.limit_in_bytes") };
+        return limits.Where(l => l > 0).DefaultIfEmpty(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes).Min();
+    }
+
+    private static long MemTotal()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            var kilobytes = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            return long.TryParse(kilobytes, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var kb) ? kb * 1024 : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>A cgroup's memory limit in bytes; 0 when there is none ("max", cgroup v1's near-2^63, or no such file).</summary>
+    private static long CgroupLimit(string path)
+    {
+        try
+        {
+            return long.TryParse(File.ReadAllText(path).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes)
+                && bytes < long.MaxValue / 2 ? bytes : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
 }
