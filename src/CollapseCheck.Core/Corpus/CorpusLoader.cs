@@ -19,6 +19,11 @@ public static partial class CorpusLoader
     {
         var at = policyForLocations?.LocationOf("corpus.include");
         var documents = new List<Document>();
+        // The docs come first only when listed before every glob; otherwise after the files, which are read as one group
+        // in path order: a cap (corpus.maxBytes) takes text in this order, and docs always first gave the files none.
+        var docsFirst = policy.Include.TakeWhile(i => i.StartsWith("builtin:", StringComparison.Ordinal)).Any();
+        var docsAfter = new List<Document>();
+        string? docsAfterDescription = null;
         var files = new List<string>();
         var descriptions = new List<string>();
         var patterns = new List<CorpusPattern>();
@@ -38,9 +43,17 @@ public static partial class CorpusLoader
                 var docs = DotnetDocsCorpus.Load();
                 // Beside other sources, with no cap of the policy's, the docs take their default share on their own.
                 var alone = policy.MaxBytes is null ? Budget(docs.Documents, PolicyLoader.DotnetDocsDefaultMaxBytes) : docs.Documents;
-                documents.AddRange(alone);
+                (docsFirst ? documents : docsAfter).AddRange(alone);
                 files.AddRange(docs.Files);
-                descriptions.Add($"{PolicyNames.DotnetDocs} ({docs.Pack}){Cut(docs.Documents, alone, "its first")}");
+                var described = $"{PolicyNames.DotnetDocs} ({docs.Pack}){Cut(docs.Documents, alone, "its first")}";
+                if (docsFirst)
+                {
+                    descriptions.Add(described);
+                }
+                else
+                {
+                    docsAfterDescription = described;
+                }
             }
             else
             {
@@ -59,14 +72,24 @@ public static partial class CorpusLoader
         // Every bad file is reported at once, as every bad pattern is; each one's first problem (a JSONL file's first few).
         // Up to MaxBadFiles of them: a data/** over a folder of binaries would be thousands of lines, each a build error.
         var badFiles = 0;
+        // Each file's documents, to say which files a cap left wholly unread.
+        var fileOf = new Dictionary<Document, string>(ReferenceEqualityComparer.Instance);
+        var fileNames = new List<string>();
         for (var i = 0; i < matched.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             var file = matched[i];
             try
             {
-                documents.AddRange(Read(file, Path.GetRelativePath(baseDirectory, file).Replace('\\', '/'), policy.TextField, at));
+                var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
+                foreach (var document in Read(file, relative, policy.TextField, at))
+                {
+                    documents.Add(document);
+                    fileOf[document] = relative;
+                }
+
                 files.Add(file);
+                fileNames.Add(relative);
             }
             catch (CollapseCheckException e)
             {
@@ -85,9 +108,15 @@ public static partial class CorpusLoader
             throw Errors.AsFound(problems);
         }
 
+        documents.AddRange(docsAfter);
         if (patterns.Count > 0)
         {
             descriptions.Add($"{files.Count(f => !f.EndsWith(".xml", StringComparison.Ordinal))} file(s) matching {string.Join(", ", patterns.Select(p => p.Text))}");
+        }
+
+        if (docsAfterDescription is not null)
+        {
+            descriptions.Add(docsAfterDescription);
         }
 
         if (documents.Count == 0)
@@ -98,7 +127,14 @@ public static partial class CorpusLoader
         var budgeted = Budget(documents, policy.MaxBytes);
         if (Cut(documents, budgeted, "corpus.maxBytes kept") is { Length: > 0 } cut)
         {
-            descriptions.Add(cut.TrimStart(',', ' '));
+            var read = budgeted.Select(d => fileOf.GetValueOrDefault(d)).ToHashSet();
+            var unread = fileNames.Where(f => !read.Contains(f)).ToList();
+            descriptions.Add(cut.TrimStart(',', ' ') + unread.Count switch
+            {
+                0 => "",
+                1 => $"; nothing of '{unread[0]}' was read",
+                _ => string.Create(CultureInfo.InvariantCulture, $"; nothing of {unread.Count} of the files was read, '{unread[0]}' the first"),
+            });
         }
 
         return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, SearchedFolders = searched };

@@ -77,7 +77,7 @@ public sealed class CorpusLoaderTests : CorpusFolder
         Write("b.txt", Paragraphs("y", 10));
 
         Assert.Equal("2 file(s) matching *.txt", Load(Policy(["*.txt"])).Description);
-        Assert.Equal("2 file(s) matching *.txt; corpus.maxBytes kept 150 of 300 bytes (10 of 20 documents; left out from 'b.txt' on)",
+        Assert.Equal("2 file(s) matching *.txt; corpus.maxBytes kept 150 of 300 bytes (10 of 20 documents; left out from 'b.txt' on); nothing of 'b.txt' was read",
             Load(Policy(["*.txt"], maxBytes: 150)).Description);
     }
 
@@ -100,6 +100,27 @@ public sealed class CorpusLoaderTests : CorpusFolder
         var docsBytes = all.Where(d => !d.Text.StartsWith("mine paragraph", StringComparison.Ordinal)).Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
         Assert.InRange(docsBytes, PolicyLoader.DotnetDocsDefaultMaxBytes - 20_000, PolicyLoader.DotnetDocsDefaultMaxBytes);
         Assert.Matches(@"^builtin:dotnet-docs \(.+\), its first [0-9,]+ of [0-9,]+ bytes \([0-9,]+ of [0-9,]+ documents; left out from '.+' on\); 1 file\(s\) matching mine\.txt$", corpus.Description);
+    }
+
+    /// <summary>
+    /// A cap takes text in the order the sources are listed: docs listed after the files come after them. Read first
+    /// whatever the order, a reviewer's files got no byte of a 1 MB cap and the line named only a docs file as left out.
+    /// </summary>
+    [Fact]
+    public void A_cap_takes_the_sources_in_the_order_listed()
+    {
+        Write("mine.txt", Paragraphs("mine", 50));
+
+        var filesFirst = Load(Policy(["mine.txt", "builtin:dotnet-docs"], maxBytes: 100_000));
+        var docsFirst = Load(Policy(["builtin:dotnet-docs", "mine.txt"], maxBytes: 100_000));
+
+        static int Mine(LoadedCorpus c) => c.Train.Concat(c.HeldOut).Count(d => d.Text.StartsWith("mine paragraph", StringComparison.Ordinal));
+        Assert.Equal(50, Mine(filesFirst));
+        Assert.Equal(0, Mine(docsFirst));
+        Assert.StartsWith("1 file(s) matching mine.txt; builtin:dotnet-docs (", filesFirst.Description);
+        Assert.StartsWith("builtin:dotnet-docs (", docsFirst.Description);
+        Assert.EndsWith("on); nothing of 'mine.txt' was read", docsFirst.Description);
+        Assert.DoesNotContain("nothing of", filesFirst.Description);
     }
 
     [Fact]
