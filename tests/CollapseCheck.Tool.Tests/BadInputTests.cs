@@ -156,6 +156,8 @@ public class BadInputTests : IDisposable
     [InlineData("verify", "/dev/stdin")]
     [InlineData("run", "-")]
     [InlineData("predict", "-")]
+    [InlineData("verify", "-")]
+    [InlineData("accept", "-")]
     public async Task A_policy_piped_in_reads_its_corpus_from_the_current_folder_and_has_no_folder_for_reports(string command, string policy)
     {
         // The CC0001 message names /dev/stdin for piping a policy in: run then wrote /dev/stdin.collapsecheck-out/ (as

@@ -55,7 +55,7 @@ internal static class JsonLines
             bad = [new CollapseCheckException(first.Code, $"{first.Message[..^WrongField.Length].Replace("but the object has none", $"but this record and the {bad.Count - 1} bad ones after it have none")}{WrongField}", first.Location)];
         }
 
-        if (lines.ReadLine() is not null)
+        if (Remaining(lines))
         {
             var last = bad[^1];
             bad[^1] = new CollapseCheckException(last.Code, $"{last.Message}; reading stopped at this file's {MaxReported}th bad record, line {number}", last.Location);
@@ -65,6 +65,20 @@ internal static class JsonLines
     }
 
     private const string WrongField = "; set 'corpus.textField' to the right one";
+
+    /// <summary>Whether a record is left unread: blank lines are skipped anyway, so a file's last newlines are none.</summary>
+    private static bool Remaining(StringReader lines)
+    {
+        while (lines.ReadLine() is { } line)
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The record's text, trimmed, or the error at its line.</summary>
     private static string Record(string line, SourceLocation at, string field)

@@ -84,7 +84,9 @@ public static class TheoryPredictor
     /// limit, given the pool: each generation a context x of share π trains on m·π tokens drawn from the model before and
     /// r·π real ones (fresh, and mix's share of the pool), so c = w_s²·(c + (1 − c)/(mπ)) + w_r²/(rπ) with w the two
     /// shares, whose fixed point is (w_s²/(mπ) + w_r²/(rπ)) / (1 − w_s² + w_s²/(mπ)). The real draws count as independent
-    /// tokens (no design effect, no finite pool), which makes the limit a little kinder than the ledger's.
+    /// tokens: without the ledger's finite-pool factor it is harsher than the ledger for mix with r near the pool's size
+    /// (up to twice c at λ 0.5, where it is far from collapse anyway), and without the design effect kinder where that is
+    /// above 1 and harsher where below (cl100k's rare contexts). Nor does it floor a context's counts at one token.
     /// </summary>
     internal static double ContextLimit(LedgerCounts n, IReadOnlyList<ContextSummary> contexts)
     {
@@ -151,7 +153,7 @@ public static class TheoryPredictor
         if (contexts is { Count: > 0 } && lineage.Mode is LineageMode.Replace or LineageMode.Mix && ContextLimit(counts, contexts) is var kept && kept < CollapsedContextShare)
         {
             var real = counts.FreshRealTokens + counts.MixRealTokens;
-            return new LongRun(LongRunBehaviour.Collapses, kept, Horizon, string.Create(inv,
+            return new LongRun(LongRunBehaviour.Collapses, 0, Horizon, string.Create(inv,
                 $"{mode} with {real:G} real token{(real == 1 ? "" : "s")} a generation beside {counts.SyntheticTokens:G} synthetic ones collapses context by context: a previous-token context with a share π of the tokens gets π·{real:G} real tokens a generation, too few to hold its next-token distribution, and in the limit the contexts keep {Reporting.Numbers.Plain(kept, 3)} of their expected diversity (weighted by π), below {Reporting.Numbers.Plain(CollapsedContextShare)}; the corpus-wide diversity hides it ({Share(1 - c[Horizon])} of the truth's at generation {Horizon}), since the whole corpus is one context of all the tokens."),
                 string.Create(inv, $"{mode} with {real:G} real token{(real == 1 ? "" : "s")} a generation beside {counts.SyntheticTokens:G} synthetic ones collapses context by context (in the limit they keep {Reporting.Numbers.Plain(kept, 3)} of their diversity)"));
         }

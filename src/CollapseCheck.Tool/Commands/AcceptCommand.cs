@@ -11,7 +11,7 @@ internal static class AcceptCommand
         var command = new Command("accept", "Make the received report (*.received.json/.md) the verified snapshot.") { policy };
         command.SetAction(parsed =>
         {
-            var policyPath = parsed.GetValue(policy);
+            var policyPath = CommonOptions.PathOf(parsed, policy);
             var (files, overrides, gatePassed) = AcceptJob.Execute(policyPath);
             output.Out.WriteLine($"Accepted: {files.VerifiedJson} and {files.VerifiedMarkdown}");
             if (!gatePassed)

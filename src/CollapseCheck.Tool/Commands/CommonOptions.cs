@@ -35,13 +35,7 @@ internal static class CommonOptions
     /// </summary>
     public static string? PolicyOf(ParseResult parsed, Argument<string?> policy, ToolOutput output)
     {
-        var path = parsed.GetValue(policy);
-        // "-" is standard input, as for most command-line tools; /dev/stdin, which the rest of the tool knows as piped.
-        if (path == "-" && !OperatingSystem.IsWindows())
-        {
-            return "/dev/stdin";
-        }
-
+        var path = PathOf(parsed, policy);
         if (path is null && File.Exists(DefaultPolicyName))
         {
             output.Error.WriteLine($"collapsecheck: no policy given, so the embedded default is used; pass {DefaultPolicyName} to use the one in this folder.");
@@ -51,6 +45,10 @@ internal static class CommonOptions
     }
 
     private const string DefaultPolicyName = "collapsecheck.json";
+
+    /// <summary>The policy argument as given, but "-", which is standard input as for most command-line tools: /dev/stdin, which the rest of the tool knows as piped.</summary>
+    public static string? PathOf(ParseResult parsed, Argument<string?> policy) =>
+        parsed.GetValue(policy) is "-" && !OperatingSystem.IsWindows() ? "/dev/stdin" : parsed.GetValue(policy);
 
     public static Option<string?> Out()
     {

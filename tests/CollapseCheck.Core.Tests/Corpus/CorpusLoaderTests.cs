@@ -185,6 +185,17 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void Ten_bad_records_and_blank_lines_after_them_left_nothing_unread()
+    {
+        Write("d.jsonl", string.Join("\n", Enumerable.Range(0, JsonLines.MaxReported).Select(i => "[1]")) + "\n\n  \n");
+
+        var all = Assert.Throws<CollapseCheckException>(() => Load(Policy(["d.jsonl"]))).All.ToList();
+
+        Assert.Equal(JsonLines.MaxReported, all.Count);
+        Assert.DoesNotContain("reading stopped", all[^1].Message);
+    }
+
+    [Fact]
     public void A_record_that_names_its_text_field_twice_is_refused()
     {
         var path = Write("d.jsonl", "{\"text\": \"a\", \"text\": \"bbb\"}");
