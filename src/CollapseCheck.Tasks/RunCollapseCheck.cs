@@ -295,7 +295,9 @@ public sealed class RunCollapseCheck : ToolTask
         // Whole and normalized: the tool quotes it in advice ('collapsecheck accept …') that a developer pastes in the
         // folder the build ran from, not the project's, where a relative path or a/../b named nothing.
         builder.AppendFileNameIfNotNull(Path.GetFullPath(PolicyFile, ProjectDirectory));
-        builder.AppendSwitchIfNotNull("--out ", OutputFolder);
+        // Whole, as the task made it: the tool's own resolution of a relative one starts from its current folder, whose
+        // links .NET resolves, so its messages would name another spelling of the folder than the task matches them to.
+        builder.AppendSwitchIfNotNull("--out ", _output.Length > 0 ? _output : OutputFolder);
         builder.AppendSwitchIfNotNull("--device ", Device);
         builder.AppendSwitchIfNotNull("--diagnostics ", DiagnosticsFile);
         if (!string.IsNullOrWhiteSpace(Tolerance))

@@ -134,6 +134,9 @@ public class PredictTests : IDisposable
 
         Assert.Equal((0, 0), (first, second));
         Assert.True(File.Exists(diagnostics));
+        // A killed writer's staged copy of it is left out too.
+        File.WriteAllText(_tool.PathOf($"data/.diag.json.{int.MaxValue}.tmp"), "{ \"half\": ");
+        Assert.Equal(firstOut, _tool.Run("predict", policy, "--json", "--diagnostics", diagnostics).Out);
         Assert.Equal(firstOut, secondOut);
         Assert.EndsWith("1 file(s) matching data/**/*", JsonDocument.Parse(secondOut).RootElement.GetProperty("corpus").GetProperty("description").GetString());
     }

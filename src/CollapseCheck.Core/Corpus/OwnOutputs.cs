@@ -32,6 +32,14 @@ public sealed partial class OwnOutputs(string? policyFile, string? alsoWritten =
             return true;
         }
 
+        // Its staged copies too (.NAME.PID.tmp/.old, AtomicFile's), which a killed writer leaves beside it.
+        if (_alsoWritten is not null && string.Equals(Path.GetDirectoryName(canonical), Path.GetDirectoryName(_alsoWritten), comparison)
+            && Regex.IsMatch(Path.GetFileName(canonical), $@"^\.{Regex.Escape(Path.GetFileName(_alsoWritten))}{Reporting.AtomicFile.StagedSuffixPattern}$",
+                comparison == StringComparison.Ordinal ? RegexOptions.None : RegexOptions.IgnoreCase))
+        {
+            return true;
+        }
+
         if (OutputName().IsMatch(Path.GetFileName(path)))
         {
             return true;
