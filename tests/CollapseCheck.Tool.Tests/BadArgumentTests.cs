@@ -226,7 +226,7 @@ public class BadArgumentTests : IDisposable
         Assert.DoesNotContain("collapsecheck-probe", outError);
 
         var (_, diagnosticsError) = Rejected("run", Policy(), "--diagnostics", "/proc/nope/diagnostics.json");
-        Assert.Contains("error CC0030: cannot write to '/proc/nope'", diagnosticsError);
+        Assert.Contains("error CC0030: --diagnostics '/proc/nope/diagnostics.json': cannot write to '/proc/nope'", diagnosticsError);
         Assert.False(Directory.Exists(_tool.PathOf("collapsecheck-out")), "the run went ahead");
 
         // A folder still to be made whose name is longer than any file system takes.
