@@ -4,9 +4,14 @@ namespace CollapseCheck.Common;
 /// Temporary files named for their writer's process (NAME.PID.tmp): a write that fails removes its own, but a writer
 /// killed mid-write (SIGKILL, a power cut) leaves its copy, so the next write in that folder removes those whose
 /// writer is gone. A process that reuses a dead writer's id keeps its leftover until a write after it ends.
+/// Only copies untouched for <see cref="QuietFor"/> go: a cache shared by containers (a CI cache volume) holds writers
+/// from other process-id namespaces, whose ids look dead here while they write.
 /// </summary>
 internal static class DeadWriters
 {
+    /// <summary>Far longer than any write takes (the largest, the docs text, takes seconds).</summary>
+    public static readonly TimeSpan QuietFor = TimeSpan.FromHours(1);
+
     /// <summary>Removes the files of <paramref name="searchPattern"/> (ending .PID.tmp) in <paramref name="folder"/> whose writer no longer runs.</summary>
     public static void RemoveLeftovers(string folder, string searchPattern)
     {
@@ -14,7 +19,8 @@ internal static class DeadWriters
         {
             foreach (var path in Directory.EnumerateFiles(folder, searchPattern))
             {
-                if (WriterOf(Path.GetFileName(path)) is { } pid && pid != Environment.ProcessId && !IsRunning(pid))
+                if (WriterOf(Path.GetFileName(path)) is { } pid && pid != Environment.ProcessId && !IsRunning(pid)
+                    && File.GetLastWriteTimeUtc(path) < DateTime.UtcNow - QuietFor)
                 {
                     TryDelete(path);
                 }

@@ -310,6 +310,9 @@ public sealed class CorpusLoaderTests : CorpusFolder
         var running = Path.Combine(cache, $"{current}.1.tmp");
         File.WriteAllText(dead, "half a copy");
         File.WriteAllText(running, "a copy being written");
+        var longAgo = DateTime.UtcNow - CollapseCheck.Common.DeadWriters.QuietFor - TimeSpan.FromMinutes(1);
+        File.SetLastWriteTimeUtc(dead, longAgo);
+        File.SetLastWriteTimeUtc(running, longAgo);
 
         DotnetDocsCache.Write(folder, parsed);
 

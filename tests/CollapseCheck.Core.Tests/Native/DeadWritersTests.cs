@@ -17,12 +17,24 @@ public sealed class DeadWritersTests : IDisposable
         string[] kept = [".g1.weights.1.tmp", $".g1.weights.{Environment.ProcessId}.tmp", ".g1.weights.tmp", $".g1.weights.{int.MaxValue}.tmp.old", "g1.json", $"other.{int.MaxValue}.tmp"];
         foreach (var name in dead.Concat(kept))
         {
-            File.WriteAllText(Path.Combine(_folder, name), "x");
+            WriteQuiet(name);
         }
+
+        // Written just now by an id that looks dead here: a writer in another container sharing the cache.
+        var recent = $".g3.weights.{int.MaxValue - 1}.tmp";
+        File.WriteAllText(Path.Combine(_folder, recent), "x");
+        kept = [.. kept, recent];
 
         DeadWriters.RemoveLeftovers(_folder, ".g*.weights.*.tmp");
 
         Assert.Equal(kept.Order(StringComparer.Ordinal), Directory.GetFiles(_folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    private void WriteQuiet(string name)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, "x");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow - DeadWriters.QuietFor - TimeSpan.FromMinutes(1));
     }
 
     [Fact]
