@@ -124,7 +124,7 @@ public static class Cli
     private static string UsageHint(ParseResult parsed, RootCommand root)
     {
         var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
-        return $"Run 'collapsecheck {command}--help' for usage.";
+        return $"Run {Errors.Command(command + "--help", null)} for usage.";
     }
 
     private static int Run(ParseResult parsed, RootCommand root, ToolOutput output)
@@ -187,9 +187,10 @@ public static class Cli
 
 /// <summary>
 /// Something that passed but should be seen (CC2007, CC1030), on <paramref name="File"/> (null: the embedded default
-/// policy, which has no file) at <paramref name="Line"/> and <paramref name="Column"/> (0: the whole file).
+/// policy, which has no file) at <paramref name="Line"/> and <paramref name="Column"/> (0: the whole file), with the
+/// <paramref name="Severity"/> the console gave it: "notice", or "warning" for a result in doubt.
 /// </summary>
-public sealed record Notice(string Code, string? File, string Message, int Line = 0, int Column = 0);
+public sealed record Notice(string Code, string? File, string Message, int Line = 0, int Column = 0, string Severity = "notice");
 
 /// <summary>Where results (stdout) and diagnostics and progress (stderr) go; tests pass their own writers.</summary>
 public sealed record ToolOutput(TextWriter Out, TextWriter Error)
@@ -214,22 +215,22 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     public void KeepForDiagnostics(CollapseCheckException error) => _reported.Add(error);
 
     /// <summary>Something that passes but should be seen: printed, kept for --diagnostics, and a notice in GitHub Actions.</summary>
-    public void Note(string code, string file, string message)
+    public void Note(string code, Diagnostics.SourceLocation at, string message)
     {
         Out.WriteLine(message);
-        _notices.Add(new Notice(code, file, message));
-        GitHubActions.Notice(this, file, code, message);
+        _notices.Add(new Notice(code, at.File, message, at.Line, at.Column));
+        GitHubActions.Notice(this, at, code, message);
     }
 
     /// <summary>
     /// Something that passes but makes the result doubtful: on stderr in the canonical form, with a warning where errors
-    /// have an error, kept for --diagnostics as a notice (the MSBuild task's warning), and a warning in GitHub Actions.
+    /// have an error, kept for --diagnostics as a warning (the MSBuild task's warning too), and a warning in GitHub Actions.
     /// </summary>
     public void Warn(string code, Diagnostics.SourceLocation? at, string message)
     {
         var line = Diagnostics.CollapseCheckException.OneLine(message);
         Error.WriteLine(Diagnostics.CollapseCheckException.CanonicalLine(at, "warning", code, line));
-        _notices.Add(new Notice(code, at?.File, line, at?.Line ?? 0, at?.Column ?? 0));
+        _notices.Add(new Notice(code, at?.File, line, at?.Line ?? 0, at?.Column ?? 0, "warning"));
         GitHubActions.Warning(this, at, code, line);
     }
 

@@ -6,7 +6,8 @@ namespace CollapseCheck.Tool;
 
 /// <summary>
 /// --diagnostics FILE: every error of the invocation as JSON (severity "error"), and every notice (severity "notice":
-/// nothing failed, but a person should see it), written even when the input was bad, because the caller (the MSBuild
+/// nothing failed, but a person should see it; "warning" where the result is in doubt, as the console says), written
+/// even when the input was bad, because the caller (the MSBuild
 /// task) asked for exactly this file and must not have to parse human-readable output.
 /// </summary>
 internal static class DiagnosticsFile
@@ -42,7 +43,7 @@ internal static class DiagnosticsFile
     public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<Notice> notices, int exitCode)
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
-            .Concat(notices.Select(n => new Entry(n.Code, "notice", n.File is { } f ? Path.GetFullPath(f) : null, n.Line, n.Column, n.Message))).ToList();
+            .Concat(notices.Select(n => new Entry(n.Code, n.Severity, n.File is { } f ? Path.GetFullPath(f) : null, n.Line, n.Column, n.Message))).ToList();
         var full = Path.GetFullPath(path);
         AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), JsonSerializer.Serialize(new Document(1, exitCode, entries), ReportJson.Options))]);
     }

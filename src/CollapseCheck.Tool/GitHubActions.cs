@@ -34,17 +34,17 @@ public static class GitHubActions
         }
     }
 
-    private static string At(SourceLocation? location, Func<string, string?> environment) => location is { } l
-        ? $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},line={l.Line},col={l.Column},"
-        : "";
+    /// <summary>A line of 0 is the whole file: the runner takes no line then rather than a line that is not there.</summary>
+    private static string At(SourceLocation? location, Func<string, string?> environment) => location is not { } l ? ""
+        : $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},{(l.Line > 0 ? $"line={l.Line},col={l.Column}," : "")}";
 
-    /// <summary>A `::notice` annotation on <paramref name="file"/>: something a reviewer should know that fails nothing.</summary>
-    public static void Notice(ToolOutput output, string file, string title, string message)
+    /// <summary>A `::notice` annotation at <paramref name="location"/>: something a reviewer should know that fails nothing.</summary>
+    public static void Notice(ToolOutput output, SourceLocation location, string title, string message)
     {
         var environment = output.Environment;
         if (environment("GITHUB_ACTIONS") == "true")
         {
-            output.Out.WriteLine(WorkflowCommand("notice", $"file={EscapeProperty(Relative(file, environment("GITHUB_WORKSPACE")))},", title, message));
+            output.Out.WriteLine(WorkflowCommand("notice", At(location, environment), title, message));
         }
     }
 

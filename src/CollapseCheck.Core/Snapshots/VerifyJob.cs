@@ -39,7 +39,8 @@ public sealed record VerifyOutcome(
     IReadOnlyList<CollapseCheckException> Failures,
     NumericsMatch Match = NumericsMatch.Same,
     Numerics? Snapshot = null,
-    Numerics? Received = null)
+    Numerics? Received = null,
+    SourceLocation? NumericsAt = null)
 {
     public bool Matched => Failures.Count == 0;
 }
@@ -175,8 +176,15 @@ public static class VerifyJob
             File.Delete(files.ReceivedMarkdown);
         }
 
+        // A loose comparison's notice points at what made it loose in the snapshot: its device, or its fingerprint.
+        SourceLocation? numericsAt = match switch
+        {
+            NumericsMatch.Same => null,
+            NumericsMatch.Other => SnapshotJson.LocationOf("numerics.fingerprint", verifiedJson, files.VerifiedJson),
+            _ => SnapshotJson.LocationOf("device", verifiedJson, files.VerifiedJson),
+        };
         return new VerifyOutcome(files, tolerance, fields,
-            failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics);
+            failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics, numericsAt);
     }
 
     private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>

@@ -40,7 +40,7 @@ internal static class VerifyCommand
         };
         if (notice is not null)
         {
-            output.Note("CC2007", outcome.Files.VerifiedJson, notice);
+            output.Note("CC2007", outcome.NumericsAt ?? new(outcome.Files.VerifiedJson, 0, 0), notice);
         }
 
         if (outcome.Matched)
