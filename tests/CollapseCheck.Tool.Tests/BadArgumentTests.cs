@@ -213,7 +213,7 @@ public class BadArgumentTests : IDisposable
         init.WaitForExit();
         Assert.Equal(0, init.ExitCode);
         Assert.True(File.Exists(_tool.PathOf("--odd.json")));
-        Assert.Contains("Next: collapsecheck run ./--odd.json --verify (the first has no snapshot: it writes the received files), then collapsecheck accept ./--odd.json", said);
+        Assert.Contains("Next: 'collapsecheck run ./--odd.json --verify' (the first has no snapshot: it writes the received files), then 'collapsecheck accept ./--odd.json'", said);
     }
 
     /// <summary>/proc refuses new files even to root, which tests run as in CI (so a read-only folder would not do).</summary>

@@ -179,7 +179,7 @@ public class BadInputTests : IDisposable
 
         Assert.Equal(2, tool.ExitCode);
         Assert.Contains("error CC0040:", await stderr);
-        Assert.Contains(command == "run" ? "is read from a pipe, which has no folder for its reports beside it: pass -o DIR" : "snapshots live beside their policy file", await stderr);
+        Assert.Contains(command == "run" ? "the policy comes from standard input, a pipe, which has no folder for its reports beside it: pass -o DIR" : "snapshots live beside their policy file, and the policy comes from standard input, a pipe", await stderr);
         Assert.False(Directory.Exists("/dev/stdin.collapsecheck-out"));
     }
 

@@ -11,7 +11,7 @@ public static class Errors
     public static CollapseCheckException PolicyNotFound(string path) =>
         // A relative path names the folder it was looked for in: advice printed by a build (whose tool ran in the project's
         // folder) and pasted elsewhere failed here with no hint why.
-        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with 'collapsecheck init' or omit the argument to use the embedded default");
+        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {Command("init", null)} or omit the argument to use the embedded default");
 
     public static CollapseCheckException PolicyIsAFolder(string path) =>
         new("CC0001", $"'{path}' is a folder, not a policy file; name the policy file in it (e.g. collapsecheck.json)");
@@ -174,11 +174,11 @@ public static class Errors
 
     /// <param name="receivedMarkdown">What to review: a build shows this line, not the tool's diff.</param>
     public static CollapseCheckException SnapshotMismatch(SourceLocation at, string detail, string receivedMarkdown, string? policy) =>
-        new("CC2001", $"the report differs from the verified snapshot: {detail}; review '{receivedMarkdown}' and, if the change is intended, run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)", at);
+        new("CC2001", $"the report differs from the verified snapshot: {detail}; review '{receivedMarkdown}' and, if the change is intended, run {AcceptCommand(policy)}", at);
 
     /// <summary>At the policy, a file of the repository (a CI annotation on the received report, which is not, shows nowhere); else at the received report.</summary>
     public static CollapseCheckException SnapshotMissing(string verified, string received, string? policy) =>
-        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot",
+        new("CC2002", $"there is no verified snapshot '{verified}'; review '{received}' and run {AcceptCommand(policy)} to make it the snapshot",
             new SourceLocation(policy ?? received, 1, 1));
 
     public static CollapseCheckException ReceivedIncomplete(string receivedMarkdown, string? policy) =>
@@ -201,7 +201,7 @@ public static class Errors
 
     /// <summary>A committed snapshot that is not a report (a merge conflict, a bad hand edit): the received one replaces it on accept.</summary>
     public static CollapseCheckException SnapshotUnreadable(SourceLocation at, string detail, string received, string? policy) =>
-        new("CC2006", $"the verified snapshot is not a report: {detail}; the current report is in '{received}': review it and run {Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool) to make it the snapshot, or restore the snapshot from version control", at);
+        new("CC2006", $"the verified snapshot is not a report: {detail}; the current report is in '{received}': review it and run {AcceptCommand(policy)} to make it the snapshot, or restore the snapshot from version control", at);
 
     /// <param name="option">The command-line option that overrides <paramref name="field"/>, if any.</param>
     public static CollapseCheckException ReportStale(SourceLocation? at, string report, string field, string inReport, string inPolicy, string? policy, string? option) =>
@@ -212,10 +212,18 @@ public static class Errors
 
     /// <summary>
     /// The command to type, in quotes, with the policy argument the user gave (none: the default), so advice works as
-    /// typed; <paramref name="local"/> for a local tool.
+    /// typed; <paramref name="local"/> for a local tool (default: as this one was started).
     /// </summary>
-    public static string Command(string verb, string? policy, bool local = false, string? extra = null) =>
-        $"'{(local ? "dotnet " : "")}collapsecheck {verb}{(policy is null ? "" : " " + ShellWord(policy))}{(extra is null ? "" : " " + extra)}'";
+    public static string Command(string verb, string? policy, bool? local = null, string? extra = null) =>
+        $"'{(local ?? ToolInvocation.IsLocalTool ? "dotnet " : "")}collapsecheck {verb}{(policy is null ? "" : " " + ShellWord(policy))}{(extra is null ? "" : " " + extra)}'";
+
+    /// <summary>
+    /// accept, the way out of every snapshot failure: a build runs the tool out of sight, so unless this one is known to
+    /// be a local tool, both spellings.
+    /// </summary>
+    private static string AcceptCommand(string? policy) => ToolInvocation.IsLocalTool
+        ? Command("accept", policy)
+        : $"{Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)";
 
     // A path as one POSIX shell word: bare when nothing in it is special, else in double quotes with the four characters
     // that stay special inside them escaped.
@@ -237,5 +245,5 @@ public static class Errors
 
     /// <summary>Not the user's fault: a bug. The inner exception keeps the stack for the report.</summary>
     public static CollapseCheckException Internal(Exception inner) =>
-        new("CC0099", $"internal error, please report it with the output of 'collapsecheck doctor': {inner}", inner: inner);
+        new("CC0099", $"internal error, please report it with the output of {Command("doctor", null)}: {inner}", inner: inner);
 }

@@ -26,7 +26,7 @@ public static class MarkdownReport
             md.Append(F($"{unknown:N0} of the held-out tokens ({(double)unknown / r.Corpus.HeldOutTokensScored:P1}) never occur in the training text: each is scored as the one unknown id, which no generation learns to predict, so they raise perplexity and bits per byte by an amount set by training length as much as by the text.  \n"));
         }
 
-        md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); seeds {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.  \n"));
+        md.Append(F($"Model: {r.Model.Parameters:N0} parameters (layers {r.Model.Layers}, width {r.Model.Width}, heads {r.Model.Heads}, context {r.Model.Context}); {(gate.Seeds.Count == 1 ? "seed" : "seeds")} {string.Join(", ", gate.Seeds)}; device {r.Device}; {r.Tool} {r.ToolVersion}.  \n"));
         md.Append($"Numerics: {r.Numerics.Machine}; fingerprint `{r.Numerics.Fingerprint}` ({(r.Device == "cpu" ? "measured values repeat bit for bit only under the same fingerprint" : "CUDA kernels are not bit-reproducible")}).\n\n");
 
         md.Append($"## Generations (seed {r.Seed})\n\n");

@@ -68,6 +68,9 @@ public static partial class RunJob
     public static bool IsPiped(string? policyPath) =>
         policyPath is not null && !OperatingSystem.IsWindows() && StreamPath().IsMatch(Path.GetFullPath(policyPath));
 
+    /// <summary>A piped policy as the user knows it: '-' and /dev/stdin are both standard input; a shell's &lt;(…) is its path.</summary>
+    public static string PipeName(string policyPath) => policyPath == "/dev/stdin" ? "standard input" : $"'{policyPath}'";
+
     [System.Text.RegularExpressions.GeneratedRegex(@"^(?:/dev/(?:stdin|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+)$")]
     private static partial System.Text.RegularExpressions.Regex StreamPath();
 
@@ -179,7 +182,7 @@ public static partial class RunJob
         if (IsPiped(options.PolicyPath) && options.OutputFolder is null)
         {
             // Beside it would be /dev: refused up front, not found unwritable (or, as root, written there) after training.
-            throw Errors.BadArgument($"the policy '{options.PolicyPath}' is read from a pipe, which has no folder for its reports beside it: pass -o DIR");
+            throw Errors.BadArgument($"the policy comes from {PipeName(options.PolicyPath!)}, a pipe, which has no folder for its reports beside it: pass -o DIR");
         }
 
         // Overrides become part of the policy the report echoes, so `verify` sees a report made with them as another

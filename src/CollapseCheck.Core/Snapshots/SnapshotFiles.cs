@@ -13,7 +13,7 @@ public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown,
     {
         if (Running.RunJob.IsPiped(policyPath))
         {
-            throw Errors.BadArgument($"snapshots live beside their policy file, and '{policyPath}' is a pipe; name the policy file to verify or accept");
+            throw Errors.BadArgument($"snapshots live beside their policy file, and the policy comes from {Running.RunJob.PipeName(policyPath!)}, a pipe; name the policy file to verify or accept");
         }
 
         var folder = Running.RunJob.PolicyFolder(policyPath);

@@ -37,7 +37,7 @@ internal static class InitCommand
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, target);
             // A path starting with - would read as an option.
             var argument = relative.StartsWith('-') ? "./" + relative : relative;
-            output.Out.WriteLine($"Next: collapsecheck run {argument} --verify (the first has no snapshot: it writes the received files), then collapsecheck accept {argument} to make them the snapshot");
+            output.Out.WriteLine($"Next: {Errors.Command("run", argument, extra: "--verify")} (the first has no snapshot: it writes the received files), then {Errors.Command("accept", argument)} to make them the snapshot");
             output.Out.WriteLine("Snapshots: add '*.verified.* text eol=lf' to .gitattributes so reports compare byte for byte on every OS.");
             return 0;
         });
