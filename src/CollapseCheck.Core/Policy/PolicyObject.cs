@@ -233,9 +233,17 @@ internal sealed class PolicyObject
                 _locations[$"{Qualify(name)}[{i}]"] = items[i].Location;
             }
 
-            return items.Select(i => i is { Kind: JsonKind.String, Text.Length: > 0 }
-                ? i.Text!
-                : throw Errors.WrongType(i.Location, Qualify(name), "an array of non-empty strings", $"an array holding {i.Describe()}")).ToList();
+            // Every bad item at its own place: a list of patterns is often written in one go, mistakes and all.
+            var bad = Enumerable.Range(0, items.Count).Where(i => items[i] is not { Kind: JsonKind.String, Text.Length: > 0 }).ToList();
+            foreach (var i in bad.Skip(1))
+            {
+                _problems.Add($"{Qualify(name)}[{i}]", NotAString(i));
+            }
+
+            return bad.Count == 0 ? items.Select(i => i.Text!).ToList() : throw NotAString(bad[0]);
+
+            CollapseCheckException NotAString(int i) =>
+                Errors.WrongType(items[i].Location, $"{Qualify(name)}[{i}]", "a non-empty string", items[i].Kind == JsonKind.String ? "empty" : items[i].Describe());
         });
 
     public SourceLocation? LocationOf(string name) => _value?.Members.FirstOrDefault(m => m.Name == name).Value?.Location;

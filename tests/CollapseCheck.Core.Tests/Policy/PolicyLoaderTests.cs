@@ -202,6 +202,18 @@ public class PolicyLoaderTests
         Assert.Equal(["'/one/*'", "'/two/*'"], e.All.Select(x => x.Message.Split("but is ")[1]));
     }
 
+    [Fact]
+    public void Every_bad_item_of_a_pattern_list_is_reported_at_the_item()
+    {
+        const string json = "{ \"corpus\": { \"include\": [5, null, \"a/*.txt\", \"\"] } }";
+        var e = Reject(json);
+        Assert.Equal(
+            ["'corpus.include[0]' must be a non-empty string, but is the number 5", "'corpus.include[1]' must be a non-empty string, but is null",
+             "'corpus.include[3]' must be a non-empty string, but is empty"],
+            e.All.Select(x => x.Message));
+        Assert.Equal([json.IndexOf('5') + 1, json.IndexOf("null", StringComparison.Ordinal) + 1, json.IndexOf("\"\"", StringComparison.Ordinal) + 1], e.All.Select(x => x.Location!.Value.Column));
+    }
+
     /// <summary>A bad value is read as its default, and a check across fields must not then blame the default.</summary>
     [Theory]
     [InlineData("{ \"model\": { \"width\": \"wide\", \"heads\": 5 } }", "CC0004")]
