@@ -183,11 +183,11 @@ public static class TheoryPredictor
         // (mix at λ 0.001) is far from its limit at generation 200, which then is no floor to quote.
         var late = c[Horizon - Horizon / 10];
         var moving = Math.Abs(c[Horizon] - late) > 0.01 * (c[peak] - c.Min());
-        var level = moving
-            ? string.Create(inv, $"is {Share(floor)} of the truth's at generation {Horizon} and still {(c[Horizon] < late ? "rising" : "falling")} there (generation 0: {Share(start)}{dip})")
-            : string.Create(inv, $"settles near {Share(floor)} of the truth's (generation 0: {Share(start)}{dip})");
-        return new LongRun(LongRunBehaviour.ConvergesToFloor, floor, Horizon,
-            $"{mode} converges to a floor: real data bounds the estimation noise, so the expected diversity {level} instead of collapsing.",
+        // "Converges" and "still falling" in one sentence read as a contradiction: a floor not yet reached is said so first.
+        var sentence = moving
+            ? string.Create(inv, $"{mode} converges to a floor it has not reached by generation {Horizon}: real data bounds the estimation noise, so the expected diversity stops short of collapsing, but is {Share(floor)} of the truth's there and still {(c[Horizon] < late ? "rising" : "falling")} (generation 0: {Share(start)}{dip}).")
+            : string.Create(inv, $"{mode} converges to a floor: real data bounds the estimation noise, so the expected diversity settles near {Share(floor)} of the truth's (generation 0: {Share(start)}{dip}) instead of collapsing.");
+        return new LongRun(LongRunBehaviour.ConvergesToFloor, floor, Horizon, sentence,
             moving
                 ? string.Create(inv, $"{mode} converges to a floor it has not reached by generation {Horizon}")
                 : string.Create(inv, $"{mode} converges to a floor (expected diversity {Share(floor)} of the truth's)"));
