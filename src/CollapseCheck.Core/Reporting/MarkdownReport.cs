@@ -20,7 +20,7 @@ public static class MarkdownReport
         // The long run has its own line in the gate section; the verdict's word is already in bold.
         md.Append($"**Verdict: {(gate.Passed ? "PASS" : "FAIL")}.** {Capitalized(CollapseGate.Detail(gate))}.\n\n");
         md.Append(F($"Policy: mode `{lineage.Mode}`, {lineage.Generations} generation{(lineage.Generations == 1 ? "" : "s")} after generation 0, m = {lineage.SyntheticTokensPerGeneration:N0} synthetic tokens per generation, sampling temperature {Numbers.Plain(lineage.Sampling.Temperature)}, top-k {lineage.Sampling.TopK}, top-p {Numbers.Plain(lineage.Sampling.TopP)}{(lineage.RealFraction is { } l ? $", real fraction {Numbers.Plain(l)}" : "")}{(lineage.FreshRealTokensPerGeneration > 0 ? F($", {lineage.FreshRealTokensPerGeneration:N0} fresh real tokens per generation") : "")}{Unusual(r.Policy)}.  \n"));
-        md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens ({r.Corpus.HeldOutBytesScored:N0} bytes).  \n"));
+        md.Append(F($"Corpus: {r.Corpus.Description}; tokenizer `{r.Corpus.Tokenizer}` ({r.Corpus.VocabularySize:N0} ids); real pool {r.Corpus.RealPoolTokens:N0} tokens; held-out {r.Corpus.HeldOutTokensScored:N0} tokens scored, end-of-document tokens included ({r.Corpus.HeldOutBytesScored:N0} bytes of text).  \n"));
         if (r.Corpus.HeldOutUnknownTokens is { } unknown)
         {
             md.Append(F($"{unknown:N0} of the held-out tokens ({(double)unknown / r.Corpus.HeldOutTokensScored:P1}) never occur in the training text: each is scored as the one unknown id, which no generation learns to predict, so they raise perplexity and bits per byte by an amount set by training length as much as by the text.  \n"));
@@ -30,7 +30,7 @@ public static class MarkdownReport
         md.Append($"Numerics: {r.Numerics.Machine}; fingerprint `{r.Numerics.Fingerprint}` ({(r.Device == "cpu" ? "measured values repeat bit for bit only under the same fingerprint" : "CUDA kernels are not bit-reproducible")}).\n\n");
 
         md.Append($"## Generations (seed {r.Seed})\n\n");
-        md.Append("| gen | training tokens | held-out perplexity ↓ | bits/byte ↓ | training loss (nats) ↓ | entropy (bits) ↑ | Gini–Simpson ↑ | distinct-1 / 2 / 3 ↑ | tail coverage ↑ | KL real‖gen (bits) ↓ |\n");
+        md.Append("| gen | training tokens | held-out perplexity ↓ | bits/byte ↓ | training loss (nats/token) ↓ | entropy (bits/token) ↑ | Gini–Simpson ↑ | distinct-1 / 2 / 3 ↑ | tail coverage ↑ | KL real‖gen (bits) ↓ |\n");
         md.Append("|---:|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
         foreach (var g in r.Generations)
         {
@@ -57,8 +57,8 @@ public static class MarkdownReport
     private static void AppendGate(StringBuilder md, GateVerdict gate)
     {
         md.Append("## Gate: measured degradation against the theory\n\n");
-        md.Append(F($"Prediction: {gate.PredictionSource}. Ceilings are the prediction × {1 + gate.Tolerance:0.00######}, floors the prediction / {1 + gate.Tolerance:0.00######}; noise margin: {gate.MarginMethod}. {RatiosSentence(gate)}\n\n"));
-        md.Append("| gen | perplexity ×gen0 ↓ (predicted → ceiling) | entropy ×gen0 ↑ (predicted → floor) | diversity ×gen0 ↑ (predicted → floor) | verdict |\n");
+        md.Append(F($"Prediction: {gate.PredictionSource}. Ceilings are the prediction × {1 + gate.Tolerance:0.00######}{(gate.Seeds.Count > 1 ? " plus the noise margin" : "")}, floors the prediction / {1 + gate.Tolerance:0.00######}{(gate.Seeds.Count > 1 ? " minus it (not below 0)" : "")}; noise margin: {gate.MarginMethod}. {RatiosSentence(gate)}\n\n"));
+        md.Append("| gen | perplexity ×gen0 ↓ (predicted → ceiling) | entropy ×gen0 ↑ (predicted → floor) | diversity (Gini–Simpson) ×gen0 ↑ (predicted → floor) | verdict |\n");
         md.Append("|---:|---|---|---|---|\n");
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {
@@ -101,7 +101,7 @@ public static class MarkdownReport
         }
 
         md.Append($"Per seed ({string.Join(", ", gate.Seeds)}, in that order), each ratio to its own generation 0, and the noise margin (2 × their sample standard deviation) in the thresholds above:\n\n");
-        md.Append("| gen | perplexity ×gen0 ↓ | entropy ×gen0 ↑ | diversity ×gen0 ↑ |\n");
+        md.Append("| gen | perplexity ×gen0 ↓ | entropy ×gen0 ↑ | diversity (Gini–Simpson) ×gen0 ↑ |\n");
         md.Append("|---:|---|---|---|\n");
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {

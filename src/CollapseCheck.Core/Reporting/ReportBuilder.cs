@@ -127,6 +127,7 @@ public static class ReportBuilder
         new("generated.tailCoverage", "ratio 0..1", "higher", FormattableString.Invariant($"share of the real pool's rarest token types (together {RealReference.TailMass:P0} of its tokens) that the sample still uses")),
         new("generated.klRealToGeneratedBits", "bits", "lower", FormattableString.Invariant($"KL(real unigram ‖ sample unigram) with {RealReference.KlSmoothing} added to every count")),
         new("reference.uniformPerplexity / uniformBitsPerToken", "per token / bits per token", "n/a: a reference", "the vocabulary size and its log2: what a model that learnt nothing scores"),
+        new("reference.unigramPerplexity", "per token", "n/a: a reference", "held-out perplexity of the real pool's token frequencies alone (add-½ smoothed, no context): generation 0 must beat it, or CC1030 warns"),
         new("relativeToGeneration0", "ratio", "perplexity: lower; others: higher", "each metric over generation 0's value: degradation with capacity effects cancelled"),
     ];
 

@@ -8,8 +8,8 @@ namespace CollapseCheck.Reporting;
 /// <summary>
 /// collapsecheck-report.svg: a header naming the policy and its mode and giving the gate's verdict in words, then two
 /// panels, held-out perplexity ×gen0 and generated entropy ×gen0 by generation, each with the measured line, the
-/// theory's prediction, the gate's threshold and generation 0's level (ratio 1), on round ticks (<see cref="AxisTicks"/>);
-/// a failed check, a failed budget too, is ringed red. Plain SVG with a generic font and no script, so GitHub's file
+/// theory's prediction, the gate's threshold, the policy's budget where it sets one, and generation 0's level (ratio 1),
+/// on round ticks (<see cref="AxisTicks"/>); a failed check, a failed budget too, is ringed red. Plain SVG with a generic font and no script, so GitHub's file
 /// view shows it as it is; its title and description are what a screen reader announces.
 /// </summary>
 public static class SvgChart
@@ -109,7 +109,9 @@ public static class SvgChart
 
         // A ratio of 0 (a lineage whose generated text collapsed to one token) is the worst case, not a missing one:
         // it keeps the axis linear and inside its range rather than falling below the axis or off a log scale.
-        var values = series.SelectMany(s => s.Points.Select(p => p.Value)).Where(double.IsFinite).ToList();
+        // The policy's budget is a line of its own: a ring on a point far inside the theory's threshold said nothing of why.
+        var budget = report.Gate.Checks.FirstOrDefault(b => b.Code == spec.BudgetCode && double.IsFinite(b.Threshold));
+        var values = series.SelectMany(s => s.Points.Select(p => p.Value)).Append(budget?.Threshold ?? double.NaN).Where(double.IsFinite).ToList();
         var log = values.All(v => v > 0) && values.Max() / values.Min() > 8;
         Func<double, double> scale = log ? Math.Log10 : v => v;
         Func<double, double> unscale = log ? v => Math.Pow(10, v) : v => v;
@@ -145,6 +147,13 @@ public static class SvgChart
         // Generation 0's level, which every ratio starts from: above or below it is the direction of change. Unlabelled:
         // the axis names 1, and a "×1" at the line's end sat on the prediction, which is about 1 wherever real text stays.
         svg.Append(F($"<line x1=\"{x0 + Left}\" y1=\"{Y(1.0):F1}\" x2=\"{x0 + PanelWidth - Right}\" y2=\"{Y(1.0):F1}\" stroke=\"#9a9a9a\" stroke-dasharray=\"1,3\"/>\n"));
+
+        if (budget is not null)
+        {
+            const string BudgetColor = "#b35900";
+            svg.Append(F($"<line x1=\"{x0 + Left}\" y1=\"{Y(budget.Threshold):F1}\" x2=\"{x0 + PanelWidth - Right}\" y2=\"{Y(budget.Threshold):F1}\" stroke=\"{BudgetColor}\" stroke-width=\"1.5\" stroke-dasharray=\"8,3\"/>\n"));
+            svg.Append(F($"<text x=\"{x0 + PanelWidth - Right}\" y=\"{Y(budget.Threshold) - 4:F1}\" text-anchor=\"end\" font-size=\"11\" fill=\"{BudgetColor}\">{Escape($"policy budget {(budget.Better == "lower" ? "≤" : "≥")} {Numbers.Plain(budget.Threshold)}")}</text>\n"));
+        }
 
         var legendStep = report.Gate.Seeds.Count > 1 ? 130 : 100;
         foreach (var (s, index) in series.Select((s, i) => (s, i)))

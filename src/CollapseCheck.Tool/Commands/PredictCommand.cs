@@ -34,9 +34,9 @@ internal static class PredictCommand
     {
         var c = CultureInfo.InvariantCulture;
         var n = r.Ledger;
-        var subsample = n.TrainingTokens is { } size ? string.Create(c, $", n = {size} training")
+        var subsample = n.TrainingTokens is { } size ? string.Create(c, $", n = {size} training tokens")
             : n.RealFraction is { } share ? string.Create(c, $", λ = {Numbers.Plain(share)} real share (r = {n.MixRealTokensPerGeneration} real tokens per generation)") : "";
-        o.WriteLine(string.Create(c, $"Theory for mode {r.Mode}: N0 = {n.RealTokens} real tokens, m = {n.SyntheticTokensPerGeneration} synthetic per generation{subsample}, f = {n.FreshRealTokensPerGeneration} fresh"));
+        o.WriteLine(string.Create(c, $"Theory for mode {r.Mode}: N0 = {n.RealTokens} real tokens, m = {n.SyntheticTokensPerGeneration} synthetic tokens per generation{subsample}, f = {n.FreshRealTokensPerGeneration} fresh real tokens per generation"));
         o.WriteLine($"The gate checks against {r.GateBasis}.");
         o.WriteLine($"Corpus: {r.Corpus.Description}, {r.Corpus.Tokenizer} tokenizer, {r.Corpus.BigramContexts} bigram contexts; {r.Exactness}.");
         o.WriteLine();
