@@ -275,7 +275,9 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("error CC2002:", missing.Output);
         // Advice to paste anywhere: the policy's whole path, not the one relative to the project the tool ran in.
-        Assert.Matches($"collapsecheck accept \"?{Regex.Escape(Path.Combine(folder, "collapsecheck.json"))}\"?'", missing.Output);
+        // The build ran a local tool, so the advice is the local tool's command alone.
+        Assert.Matches($"'dotnet collapsecheck accept \"?{Regex.Escape(Path.Combine(folder, "collapsecheck.json"))}\"?' to make it the snapshot", missing.Output);
+        Assert.DoesNotContain("for a local tool", missing.Output);
         PackagedBuild.Dotnet(folder, "tool", "run", "collapsecheck", "accept").AssertSuccess();
         var verifiedBuild = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=true");
         verifiedBuild.AssertSuccess();
