@@ -8,7 +8,11 @@ public static class ToolInvocation
     /// host runs the package's dll from the NuGet packages folder. A global tool runs from its own launcher in
     /// ~/.dotnet/tools, and a build from source from its bin folder; both are typed `collapsecheck`.
     /// </summary>
-    public static bool IsLocalTool { get; } = IsLocal(Environment.ProcessPath, AppContext.BaseDirectory);
+    /// <remarks>
+    /// dnx and `dotnet tool exec` run the same package with no manifest, where `dotnet collapsecheck` resolves to
+    /// nothing: only a manifest here or above that lists the tool makes it one.
+    /// </remarks>
+    public static bool IsLocalTool { get; } = IsLocal(Environment.ProcessPath, AppContext.BaseDirectory) && ManifestLists(Directory.GetCurrentDirectory());
 
     internal static bool IsLocal(string? processPath, string baseDirectory)
     {
@@ -23,5 +27,29 @@ public static class ToolInvocation
         var folders = baseDirectory.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
         var package = Array.FindLastIndex(folders, f => f.Equals("collapsecheck.tool", StringComparison.OrdinalIgnoreCase));
         return package >= 0 && package + 2 < folders.Length && folders[package + 2] == "tools" && !folders.Contains(".store", StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether a tool manifest in <paramref name="folder"/> or above (as `dotnet tool run` looks) lists CollapseCheck.Tool.</summary>
+    internal static bool ManifestLists(string folder)
+    {
+        for (var at = new DirectoryInfo(folder); at is not null; at = at.Parent)
+        {
+            foreach (var manifest in new[] { Path.Combine(at.FullName, ".config", "dotnet-tools.json"), Path.Combine(at.FullName, "dotnet-tools.json") })
+            {
+                try
+                {
+                    if (File.Exists(manifest) && File.ReadAllText(manifest).Contains("\"collapsecheck.tool\"", StringComparison.OrdinalIgnoreCase))
+                    {
+                        return true;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Unreadable: not this one; advice then gives both spellings.
+                }
+            }
+        }
+
+        return false;
     }
 }

@@ -151,8 +151,10 @@ public static class SvgChart
         if (budget is not null)
         {
             const string BudgetColor = "#b35900";
-            svg.Append(F($"<line x1=\"{x0 + Left}\" y1=\"{Y(budget.Threshold):F1}\" x2=\"{x0 + PanelWidth - Right}\" y2=\"{Y(budget.Threshold):F1}\" stroke=\"{BudgetColor}\" stroke-width=\"1.5\" stroke-dasharray=\"8,3\"/>\n"));
-            svg.Append(F($"<text x=\"{x0 + PanelWidth - Right}\" y=\"{Y(budget.Threshold) - 4:F1}\" text-anchor=\"end\" font-size=\"11\" fill=\"{BudgetColor}\">{Escape($"policy budget {(budget.Better == "lower" ? "≤" : "≥")} {Numbers.Plain(budget.Threshold)}")}</text>\n"));
+            // Checked at the last generation only: drawn over the last step, so earlier points are not read against it.
+            var from = X(Math.Max(0, budget.Generation - 1));
+            svg.Append(F($"<line x1=\"{from:F1}\" y1=\"{Y(budget.Threshold):F1}\" x2=\"{X(budget.Generation):F1}\" y2=\"{Y(budget.Threshold):F1}\" stroke=\"{BudgetColor}\" stroke-width=\"1.5\" stroke-dasharray=\"8,3\"/>\n"));
+            svg.Append(F($"<text x=\"{X(budget.Generation):F1}\" y=\"{Y(budget.Threshold) - 4:F1}\" text-anchor=\"end\" font-size=\"11\" fill=\"{BudgetColor}\">{Escape($"budget {(budget.Better == "lower" ? "≤" : "≥")} {Numbers.Plain(budget.Threshold)} at generation {budget.Generation}")}</text>\n"));
         }
 
         var legendStep = report.Gate.Seeds.Count > 1 ? 130 : 100;

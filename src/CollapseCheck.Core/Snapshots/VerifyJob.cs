@@ -176,12 +176,13 @@ public static class VerifyJob
             File.Delete(files.ReceivedMarkdown);
         }
 
-        // A loose comparison's notice points at what made it loose in the snapshot: its device, or its fingerprint.
+        // A loose comparison's notice points at what made it loose in the snapshot, its fingerprint or its CUDA device;
+        // this run on CUDA is nothing in the snapshot, which it then names whole.
         SourceLocation? numericsAt = match switch
         {
-            NumericsMatch.Same => null,
             NumericsMatch.Other => SnapshotJson.LocationOf("numerics.fingerprint", verifiedJson, files.VerifiedJson),
-            _ => SnapshotJson.LocationOf("device", verifiedJson, files.VerifiedJson),
+            NumericsMatch.SnapshotOnCuda => SnapshotJson.LocationOf("device", verifiedJson, files.VerifiedJson),
+            _ => null,
         };
         return new VerifyOutcome(files, tolerance, fields,
             failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics, numericsAt);

@@ -17,6 +17,29 @@ public sealed class ToolInvocationTests
         Assert.Equal(local, ToolInvocation.IsLocal(processPath, baseDirectory));
 
     [Fact]
+    public void Only_a_manifest_here_or_above_that_lists_the_tool_makes_it_local()
+    {
+        var root = Directory.CreateTempSubdirectory("collapsecheck-manifest-").FullName;
+        try
+        {
+            var project = Directory.CreateDirectory(Path.Combine(root, "repo", "src", "app")).FullName;
+            Assert.False(ToolInvocation.ManifestLists(project)); // dnx: no manifest
+
+            Directory.CreateDirectory(Path.Combine(root, "repo", ".config"));
+            var manifest = Path.Combine(root, "repo", ".config", "dotnet-tools.json");
+            File.WriteAllText(manifest, """{ "version": 1, "isRoot": true, "tools": { "dotnet-ef": { "version": "9.0.0", "commands": ["dotnet-ef"] } } }""");
+            Assert.False(ToolInvocation.ManifestLists(project));
+
+            File.WriteAllText(manifest, """{ "version": 1, "isRoot": true, "tools": { "collapsecheck.tool": { "version": "0.1.0", "commands": ["collapsecheck"] } } }""");
+            Assert.True(ToolInvocation.ManifestLists(project));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_tests_are_no_local_tool_so_advice_is_the_global_command() =>
         Assert.Equal("'collapsecheck accept p.json'", Errors.Command("accept", "p.json"));
 }
