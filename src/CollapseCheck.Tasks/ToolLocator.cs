@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace CollapseCheck.Tasks;
 
 /// <summary>How to start the tool: the executable, and arguments that come before ours.</summary>
@@ -12,7 +10,6 @@ public sealed record ResolvedTool(string Executable, IReadOnlyList<string> Prefi
 /// </summary>
 public static class ToolLocator
 {
-    public const string PackageId = "collapsecheck.tool";
     public const string Command = "collapsecheck";
 
     public static ResolvedTool? Find(string? explicitPath, string projectDirectory, string dotnet, string globalToolsFolder)
@@ -24,7 +21,7 @@ public static class ToolLocator
                 : new ResolvedTool(explicitPath, [], $"CollapseCheckToolPath {explicitPath}");
         }
 
-        if (FindManifest(projectDirectory) is { } manifest)
+        if (ToolManifest.Find(projectDirectory) is { } manifest)
         {
             return new ResolvedTool(dotnet, ["tool", "run", Command, "--"], $"local tool ({manifest})", manifest);
         }
@@ -38,35 +35,4 @@ public static class ToolLocator
 
     public static string GlobalToolsFolder(string? cliHome) =>
         Path.Combine(string.IsNullOrEmpty(cliHome) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) : cliHome!, ".dotnet", "tools");
-
-    /// <summary>The nearest tool manifest that lists CollapseCheck.Tool, as `dotnet tool run` would find it.</summary>
-    public static string? FindManifest(string directory)
-    {
-        for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
-        {
-            foreach (var candidate in new[] { Path.Combine(dir.FullName, ".config", "dotnet-tools.json"), Path.Combine(dir.FullName, "dotnet-tools.json") })
-            {
-                if (File.Exists(candidate) && ListsTool(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static bool ListsTool(string manifest)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(manifest));
-            return json.RootElement.TryGetProperty("tools", out var tools)
-                && tools.EnumerateObject().Any(t => string.Equals(t.Name, PackageId, StringComparison.OrdinalIgnoreCase));
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 }

@@ -25,31 +25,21 @@ public static class ToolInvocation
         // ~/.nuget/packages/collapsecheck.tool/VERSION/tools/…; a global tool's copy sits under ~/.dotnet/tools/.store,
         // and a build from source in src/CollapseCheck.Tool/bin/….
         var folders = baseDirectory.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
-        var package = Array.FindLastIndex(folders, f => f.Equals("collapsecheck.tool", StringComparison.OrdinalIgnoreCase));
+        var package = Array.FindLastIndex(folders, f => f.Equals(ToolManifest.PackageId, StringComparison.OrdinalIgnoreCase));
         return package >= 0 && package + 2 < folders.Length && folders[package + 2] == "tools" && !folders.Contains(".store", StringComparer.Ordinal);
     }
 
     /// <summary>Whether a tool manifest in <paramref name="folder"/> or above (as `dotnet tool run` looks) lists CollapseCheck.Tool.</summary>
     internal static bool ManifestLists(string folder)
     {
-        for (var at = new DirectoryInfo(folder); at is not null; at = at.Parent)
+        try
         {
-            foreach (var manifest in new[] { Path.Combine(at.FullName, ".config", "dotnet-tools.json"), Path.Combine(at.FullName, "dotnet-tools.json") })
-            {
-                try
-                {
-                    if (File.Exists(manifest) && File.ReadAllText(manifest).Contains("\"collapsecheck.tool\"", StringComparison.OrdinalIgnoreCase))
-                    {
-                        return true;
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Unreadable: not this one; advice then gives both spellings.
-                }
-            }
+            return ToolManifest.Find(folder) is not null;
         }
-
-        return false;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable: advice then gives both spellings.
+            return false;
+        }
     }
 }
