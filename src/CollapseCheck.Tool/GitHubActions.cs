@@ -24,29 +24,22 @@ public static class GitHubActions
         }
     }
 
-    /// <summary>A `::warning` annotation: the result passed, but is doubtful (an undertrained generation 0).</summary>
-    public static void Warning(ToolOutput output, SourceLocation? location, string code, string message)
+    /// <summary>
+    /// A `::warning` (the result passed, but is doubtful: an undertrained generation 0) or `::notice` (something a
+    /// reviewer should know that fails nothing) annotation, by <paramref name="severity"/>.
+    /// </summary>
+    public static void AnnotatePassed(ToolOutput output, string severity, SourceLocation? location, string code, string message)
     {
         var environment = output.Environment;
         if (environment("GITHUB_ACTIONS") == "true")
         {
-            output.Out.WriteLine(WorkflowCommand("warning", At(location, environment), code, message));
+            output.Out.WriteLine(WorkflowCommand(severity, At(location, environment), code, message));
         }
     }
 
     /// <summary>A line of 0 is the whole file: the runner takes no line then rather than a line that is not there.</summary>
     private static string At(SourceLocation? location, Func<string, string?> environment) => location is not { } l ? ""
         : $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},{(l.Line > 0 ? $"line={l.Line},col={l.Column}," : "")}";
-
-    /// <summary>A `::notice` annotation at <paramref name="location"/>: something a reviewer should know that fails nothing.</summary>
-    public static void Notice(ToolOutput output, SourceLocation location, string title, string message)
-    {
-        var environment = output.Environment;
-        if (environment("GITHUB_ACTIONS") == "true")
-        {
-            output.Out.WriteLine(WorkflowCommand("notice", At(location, environment), title, message));
-        }
-    }
 
     /// <param name="at">"file=…,line=…,col=…," (escaped, ending in a comma), or empty.</param>
     private static string WorkflowCommand(string kind, string at, string title, string message) =>

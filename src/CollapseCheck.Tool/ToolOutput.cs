@@ -36,7 +36,7 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     {
         Out.WriteLine(message);
         _notices.Add(new Notice(code, at.File, message, at.Line, at.Column));
-        GitHubActions.Notice(this, at, code, message);
+        GitHubActions.AnnotatePassed(this, "notice", at, code, message);
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
         var line = CollapseCheckException.OneLine(message);
         Error.WriteLine(CollapseCheckException.CanonicalLine(at, "warning", code, line));
         _notices.Add(new Notice(code, at?.File, line, at?.Line ?? 0, at?.Column ?? 0, "warning"));
-        GitHubActions.Warning(this, at, code, line);
+        GitHubActions.AnnotatePassed(this, "warning", at, code, line);
     }
 
     /// <summary>
