@@ -13,7 +13,7 @@ internal sealed record CorpusPattern(string Text, SourceLocation? At);
 /// folder, and one that starts with `**/` holds at any depth under every pattern's folder, inside the policy's folder or
 /// not; a file is excluded by the path a pattern reached it through and by its own path when a link led to it. A glob
 /// never yields collapsecheck's own outputs (<see cref="OwnOutputs"/>): a `**/*.md` would otherwise read the last run's
-/// report, and every run would see another corpus.
+/// report, and every run would see another corpus; nor a build's (<see cref="BuildOutputs"/>).
 /// </summary>
 internal sealed class CorpusFiles
 {
@@ -29,12 +29,14 @@ internal sealed class CorpusFiles
     // Those written as **/REST, as written: they hold under every walk's folder.
     private readonly List<string> _anywhere;
     private readonly OwnOutputs _own;
+    private readonly BuildOutputs _built = new();
     private readonly Dictionary<string, Matcher> _excludersByRoot = [];
     private readonly Matcher _anywhereMatcher = new(StringComparison.Ordinal);
     private readonly Dictionary<string, string> _canonical = [];
 
-    // Own outputs the globs matched and left out, for the run to say how many.
+    // Own and build outputs the globs matched and left out, for the run to say how many.
     private readonly List<string> _leftOut = [];
+    private readonly List<string> _builtLeftOut = [];
 
     // Each glob's folder and the folders between it and each file it matched (see Match's searched).
     private readonly SortedSet<string> _searched = new(StringComparer.Ordinal);
@@ -56,6 +58,7 @@ internal sealed class CorpusFiles
     /// a pattern at all is added to <paramref name="problems"/> at its item, and so is each exclude that is not one.
     /// </summary>
     /// <param name="leftOut">Receives the tool's own files that globs matched and left out, for the tool to say so.</param>
+    /// <param name="builtLeftOut">Receives the files in build output folders that globs matched and left out.</param>
     /// <param name="searched">
     /// Receives each glob's folder and the folders on the way from it to a file it matched: a file added or removed
     /// there changes that folder's time, so the MSBuild task reruns the gate for a file no list of the matches holds.
@@ -63,7 +66,7 @@ internal sealed class CorpusFiles
     /// </param>
     public static List<string> Match(IReadOnlyList<CorpusPattern> patterns, IReadOnlyList<string> exclude, Func<int, SourceLocation?> excludeAt,
         string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null, List<string>? searched = null,
-        string? alsoWritten = null)
+        string? alsoWritten = null, List<string>? builtLeftOut = null)
     {
         var excludes = new List<string>();
         var anywhere = new List<string>();
@@ -109,6 +112,7 @@ internal sealed class CorpusFiles
         // The first path (in ordinal order) to each file, when links make several lead to it.
         var seen = new HashSet<string>(StringComparer.Ordinal);
         leftOut?.AddRange(files._leftOut.Where(path => !all.Contains(path)).Distinct().Order(StringComparer.Ordinal));
+        builtLeftOut?.AddRange(files._builtLeftOut.Where(path => !all.Contains(path)).Distinct().Order(StringComparer.Ordinal));
         searched?.AddRange(files._searched);
         return all.Where(path => seen.Add(files.CanonicalOf(path))).ToList();
     }
@@ -140,9 +144,11 @@ internal sealed class CorpusFiles
         // When every exclude is inside the walk's folder, the walk has applied them all to the path it found.
         var walked = pruning.Count == _excludes.Count + _anywhere.Count;
         var found = searchable ? Glob(relative, pruning).Where(path => !IsExcluded(path, walked, walkRoot)).ToList() : [];
-        var own = found.Where(path => _own.Holds(path, walkRoot, CanonicalOf(path))).ToList();
+        var own = found.Where(path => _own.Holds(path, walkRoot, CanonicalOf(path))).ToHashSet(StringComparer.Ordinal);
+        var built = found.Where(path => !own.Contains(path) && _built.Holds(path, walkRoot)).ToHashSet(StringComparer.Ordinal);
         _leftOut.AddRange(own);
-        found.RemoveAll(own.Contains);
+        _builtLeftOut.AddRange(built);
+        found.RemoveAll(path => own.Contains(path) || built.Contains(path));
         if (found.Count > 0)
         {
             // Each glob's own walk up, so a higher glob's folders are added though a deeper one's already are.
@@ -167,9 +173,10 @@ internal sealed class CorpusFiles
             return found;
         }
 
-        if (own.Count > 0)
+        if (own.Count > 0 || built.Count > 0)
         {
-            throw Errors.CorpusOnlyOwnOutputs(pattern.At, pattern.Text, own.Count);
+            throw built.Count == 0 ? Errors.CorpusOnlyOwnOutputs(pattern.At, pattern.Text, own.Count)
+                : Errors.CorpusOnlyBuildOutputs(pattern.At, pattern.Text, built.Count, Path.GetRelativePath(walkRoot, built.Order(StringComparer.Ordinal).First()));
         }
 
         var unexcluded = _excludes.Count == 0 || !searchable ? 0 : Glob(relative, []).Count;

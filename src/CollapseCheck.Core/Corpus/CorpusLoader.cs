@@ -61,9 +61,9 @@ public static partial class CorpusLoader
             }
         }
 
-        var (leftOut, searched) = (new List<string>(), new List<string>());
+        var (leftOut, builtLeftOut, searched) = (new List<string>(), new List<string>(), new List<string>());
         var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems,
-            policyForLocations?.SourcePath, leftOut, searched, alsoWritten);
+            policyForLocations?.SourcePath, leftOut, searched, alsoWritten, builtLeftOut);
         if (problems.Count > 0)
         {
             throw Errors.Together(problems);
@@ -137,7 +137,7 @@ public static partial class CorpusLoader
             });
         }
 
-        return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, SearchedFolders = searched };
+        return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, BuildOutputsLeftOut = builtLeftOut, SearchedFolders = searched };
     }
 
     /// <summary>What is wrong with <paramref name="file"/> as a link, if it is one that leads nowhere (File.Exists says yes to any link).</summary>

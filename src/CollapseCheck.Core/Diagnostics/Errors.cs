@@ -63,6 +63,9 @@ public static class Errors
     public static CollapseCheckException CorpusOnlyOwnOutputs(SourceLocation? at, string pattern, int matched) =>
         new("CC0010", $"corpus pattern '{pattern}' matched only collapsecheck's own outputs ({matched} file(s): reports, snapshots, the policy file or a folder tagged as a cache), which are never read as corpus", at);
 
+    public static CollapseCheckException CorpusOnlyBuildOutputs(SourceLocation? at, string pattern, int matched, string example) =>
+        new("CC0010", $"corpus pattern '{pattern}' matched only build outputs ({matched} file(s), such as '{example}'), which a wildcard never reads: bin/ and obj/ beside a project file, artifacts/ beside a Directory.Build.props; to read such a folder, name it before the wildcard (`obj/notes/**/*.txt`)", at);
+
     public static CollapseCheckException CorpusBadPattern(SourceLocation? at, string field, string pattern, string reason) =>
         new("CC0010", $"{field} pattern '{pattern}' cannot be matched: {(reason.Contains("\"..\"", StringComparison.Ordinal) ? DotDotRule(field) : reason.TrimEnd('.'))}", at);
 

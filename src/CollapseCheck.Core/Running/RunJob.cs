@@ -164,6 +164,11 @@ public static partial class RunJob
             progress?.Preparing($"left out {loaded.LeftOut.Count} of collapsecheck's own files that the corpus patterns matched (reports, snapshots, the policy, a tagged cache), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.LeftOut[0])}'");
         }
 
+        if (loaded.BuildOutputsLeftOut.Count > 0)
+        {
+            progress?.Preparing($"left out {loaded.BuildOutputsLeftOut.Count} file(s) in build output folders that the corpus patterns matched (bin/ and obj/ beside a project file, artifacts/ beside a Directory.Build.props), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.BuildOutputsLeftOut[0])}'");
+        }
+
         progress?.Preparing($"tokenizing {loaded.Train.Count + loaded.HeldOut.Count} documents");
         return PreparedCorpus.Prepare(policy, loaded, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "document passes"));
     }

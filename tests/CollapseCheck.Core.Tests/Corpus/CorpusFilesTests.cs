@@ -380,6 +380,47 @@ public sealed class CorpusFilesTests : CorpusFolder
         Assert.Equal(own, OwnOutputs.IsOutputName(name));
 
     [Fact]
+    public void A_glob_leaves_out_a_builds_bin_obj_and_artifacts_folders_but_reads_one_named_before_the_wildcard()
+    {
+        Write("App/App.csproj", "<Project />");
+        Write("App/notes.txt", Paragraphs("app", 10));
+        Write("App/obj/Debug/net10.0/App.csproj.FileListAbsolute.txt", "/home/someone/App/bin/Debug/net10.0/App.dll");
+        Write("App/bin/Debug/net10.0/readme.txt", Paragraphs("copied", 10));
+        Write("Directory.Build.props", "<Project />");
+        Write("artifacts/obj/App/x.txt", Paragraphs("x", 10));
+        // Not a build's: no project file beside it, or artifacts/ without a Directory.Build.props beside it.
+        Write("data/bin/kept.txt", Paragraphs("kept", 10));
+        Write("data/artifacts/kept.txt", Paragraphs("kept", 10));
+
+        var (leftOut, builtLeftOut) = (new List<string>(), new List<string>());
+        var problems = new List<CollapseCheckException>();
+        var files = CorpusFiles.Match([new CorpusPattern("**/*.txt", null)], [], _ => null, Folder, problems, leftOut: leftOut, builtLeftOut: builtLeftOut);
+
+        Assert.Empty(problems);
+        Assert.Empty(leftOut);
+        Assert.Equal(new[] { "App/notes.txt", "data/artifacts/kept.txt", "data/bin/kept.txt" }.Select(Full), files);
+        Assert.Equal(new[] { "App/bin/Debug/net10.0/readme.txt", "App/obj/Debug/net10.0/App.csproj.FileListAbsolute.txt", "artifacts/obj/App/x.txt" }.Select(Full), builtLeftOut);
+
+        // Named before the wildcard, the folder is the pattern's own and is read.
+        Assert.Equal([Full("App/obj/Debug/net10.0/App.csproj.FileListAbsolute.txt")],
+            CorpusFiles.Match([new CorpusPattern("App/obj/**/*.txt", null)], [], _ => null, Folder, problems));
+        Assert.Empty(problems);
+
+        string Full(string relative) => Path.Combine(Folder, relative.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    [Fact]
+    public void A_glob_that_matches_only_build_outputs_says_so_and_how_to_read_them()
+    {
+        Write("App.csproj", "<Project />");
+        Write("obj/project.txt", Paragraphs("own", 10));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["**/*.txt"])));
+        Assert.Equal("CC0010", e.Code);
+        Assert.Contains($"matched only build outputs (1 file(s), such as '{Path.Combine("obj", "project.txt")}'), which a wildcard never reads: bin/ and obj/ beside a project file", e.Message);
+        Assert.Contains("name it before the wildcard", e.Message);
+    }
+
+    [Fact]
     public void A_glob_that_matches_only_the_tools_own_outputs_says_so()
     {
         Write("collapsecheck-out/collapsecheck-report.md", Paragraphs("own", 10));
