@@ -100,12 +100,57 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
     /// A corpus file or folder of the lists just recorded that changed (or went) after <paramref name="started"/>, or
     /// null: the tool read the corpus when it started, so a file edited or added while it trained was not what passed,
     /// and a stamp written after it would make it look checked. The run's own writes change none of them: the task
-    /// makes the output folder before it starts the tool, and the tool leaves that folder out of the list.
+    /// makes the output folder before it starts the tool, the tool leaves that folder out of the list, and the files
+    /// verify writes beside the policy are in no listing (<paramref name="policyFolder"/>).
     /// </summary>
-    public string? CorpusChangedSince(DateTime started) =>
+    /// <param name="policyFolder">The policy's folder as <see cref="Listing"/> found it before the run.</param>
+    public string? CorpusChangedSince(DateTime started, FolderListing? policyFolder = null) =>
         new[] { corpusListFile, corpusFoldersFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)).Where(File.Exists)
             .SelectMany(File.ReadAllLines)
-            .FirstOrDefault(path => Directory.Exists(path) ? Directory.GetLastWriteTimeUtc(path) > started : !File.Exists(path) || File.GetLastWriteTimeUtc(path) > started);
+            .FirstOrDefault(path => Directory.Exists(path)
+                ? Directory.GetLastWriteTimeUtc(path) > started && policyFolder?.IsUnchanged(path) != true
+                : !File.Exists(path) || File.GetLastWriteTimeUtc(path) > started);
+
+    /// <summary>
+    /// What is in <paramref name="folder"/> besides collapsecheck's own outputs. Verify writes its received files beside
+    /// the policy, and where that folder is a corpus folder too (a `**/*.txt` from the project's), every run that writes
+    /// them changes its time, though nothing a glob reads came or went: compared before and after, the names tell.
+    /// </summary>
+    public static FolderListing? Listing(string folder)
+    {
+        try
+        {
+            return new FolderListing(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), NamesIn(folder));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not listed: a change there reruns the gate, as before.
+            return null;
+        }
+    }
+
+    private static HashSet<string> NamesIn(string folder) =>
+        Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).OfType<string>().Where(name => !OutputNames.IsOwn(name)).ToHashSet(StringComparer.Ordinal);
+
+    internal sealed record FolderListing(string Folder, HashSet<string> Names)
+    {
+        public bool IsUnchanged(string folder)
+        {
+            if (Path.TrimEndingDirectorySeparator(folder) != Folder)
+            {
+                return false;
+            }
+
+            try
+            {
+                return NamesIn(Folder).SetEquals(Names);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+    }
 
     /// <summary>A file of obj/collapsecheck written beside itself, then renamed over it whole.</summary>
     private void WriteWhole(string file, Action<string> writeTo)

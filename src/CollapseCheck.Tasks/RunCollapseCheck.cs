@@ -146,6 +146,7 @@ public sealed class RunCollapseCheck : ToolTask
             // The tool says why it cannot write there.
         }
 
+        var policyFolder = GateState.Listing(Path.GetDirectoryName(Path.GetFullPath(PolicyFile, ProjectDirectory))!);
         var started = DateTime.UtcNow;
         base.Execute();
         if (made)
@@ -156,6 +157,15 @@ public sealed class RunCollapseCheck : ToolTask
         if (state.RecordCorpusFiles(OutputFolder, started) is { } unrecorded)
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files and folders were not recorded for the next build's inputs ({0})", unrecorded);
+        }
+
+        // Exit 0 is a pass only with the findings and the report that say so: anything else that exits 0 (a wrong
+        // CollapseCheckToolPath, a wrapper script that swallowed the exit code) must not stamp the gate passed.
+        if (ExitCode == 0 && new[] { state.Diagnostics, ReportFile.Length > 0 ? Path.GetFullPath(ReportFile, ProjectDirectory) : null }
+                .FirstOrDefault(f => f is not null && !File.Exists(f)) is { } missing)
+        {
+            LogToolEnded($"without writing {missing}");
+            return false;
         }
 
         // A pass can still carry notices (HandleTaskExecutionErrors logs the file only on a failure); MSBuildWarningsAsErrors
@@ -177,7 +187,7 @@ public sealed class RunCollapseCheck : ToolTask
             state.KeepNotices();
         }
 
-        if (state.CorpusChangedSince(started) is { } changed)
+        if (state.CorpusChangedSince(started, policyFolder) is { } changed)
         {
             Log.LogMessage(MessageImportance.High, "CollapseCheck: '{0}' changed while the gate ran, after the tool had read the corpus; the gate is not marked passed, so a later build runs it again", changed);
             return true;
@@ -237,11 +247,12 @@ public sealed class RunCollapseCheck : ToolTask
         if (!File.Exists(policy) && !Directory.Exists(policy))
         {
             // At the project, which sets CollapseCheckPolicy (the file it names does not exist). init makes a folder of a
-            // new name without an extension, so such a name gets the .json it will need.
-            var init = Path.GetRelativePath(ProjectDirectory, Path.GetExtension(policy).Length == 0 ? policy + ".json" : policy);
+            // new name without an extension, so such a name gets the .json it will need. The command names it whole: it
+            // is pasted in the folder the build ran from (a solution's), not the project's.
+            var init = Path.GetExtension(policy).Length == 0 ? policy + ".json" : policy;
             Log.LogError(null, "CC0001", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
                 "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one){2}, or point CollapseCheckPolicy at your policy file",
-                policy, init, Path.GetExtension(policy).Length == 0 ? $" and set CollapseCheckPolicy to {init}" : "");
+                policy, ShellWord.Of(init), Path.GetExtension(policy).Length == 0 ? $" and set CollapseCheckPolicy to {Path.GetRelativePath(ProjectDirectory, init)}" : "");
             return false;
         }
 
@@ -249,7 +260,7 @@ public sealed class RunCollapseCheck : ToolTask
         _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, ToolLocator.DefaultGlobalToolsFolder());
         if (_tool is null)
         {
-            Log.LogError(null, "CC0050", null, PolicyFile, 0, 0, 0, 0,
+            Log.LogError(null, "CC0050", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
                 "the collapsecheck tool was not found (looked at CollapseCheckToolPath, a local tool manifest from {0} upward, and the global tools folder {1}); install it with 'dotnet tool install --global CollapseCheck.Tool' or as a local tool with 'dotnet new tool-manifest' and 'dotnet tool install CollapseCheck.Tool'",
                 ProjectDirectory, ToolLocator.DefaultGlobalToolsFolder());
             return false;
@@ -332,10 +343,7 @@ public sealed class RunCollapseCheck : ToolTask
                 return false;
             }
 
-            // Its output went to the log at normal verbosity, which a default build does not show: quote its end.
-            Log.LogError(null, "CC0051", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
-                "collapsecheck ({0}) exited with code {1} without writing {2}; its last output: {3}",
-                _tool!.Executable, ExitCode, DiagnosticsFile, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
+            LogToolEnded($"without writing {Path.GetFullPath(DiagnosticsFile, ProjectDirectory)}");
             return false;
         }
 
@@ -343,13 +351,20 @@ public sealed class RunCollapseCheck : ToolTask
         if (!Log.HasLoggedErrors)
         {
             // Exit 130/143 (stopped by a signal) reports nothing of its own: without this the build would pass it.
-            Log.LogError(null, "CC0051", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
-                "collapsecheck ({0}) exited with code {1} without reporting an error (stopped by a signal?); its last output: {2}",
-                _tool!.Executable, ExitCode, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
+            LogToolEnded("without reporting an error (stopped by a signal?)");
         }
 
         return false;
     }
+
+    /// <summary>
+    /// CC0051 at the project: the tool ended in a way it does not report itself. Its output went to the log at normal
+    /// verbosity, which a default build does not show, so the message quotes its end.
+    /// </summary>
+    private void LogToolEnded(string how) =>
+        Log.LogError(null, "CC0051", null, NullIfEmpty(ProjectFile), 0, 0, 0, 0,
+            "collapsecheck ({0}) exited with code {1} {2}; its last output: {3}",
+            _tool!.Executable, ExitCode, how, _tail.Count == 0 ? "(none)" : string.Join(" | ", _tail));
 
     private int LogDiagnostics() => ToolDiagnostics.Log(Log, DiagnosticsFile, PolicyFile, ProjectFile, _output);
 }

@@ -367,6 +367,38 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.NotEqual(0, again.ExitCode);
     }
 
+    [UnixFact]
+    public void A_tool_that_exits_0_without_its_findings_or_report_fails_the_build_instead_of_passing_it()
+    {
+        // What a CollapseCheckToolPath pointed at the wrong program, or a wrapper that swallows the exit code, looks like.
+        var (build, folder) = FailingBuild("silent", folder => $"CollapseCheckToolPath={Script(folder, "silent-tool.sh", "exit 0")}", installTool: false);
+        Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : error CC0051: collapsecheck ({Path.Combine(folder, "silent-tool.sh")}) exited with code 0 without writing {Path.Combine(folder, "obj", "collapsecheck", "collapsecheck-diagnostics.json")}", build.Output);
+        Assert.False(File.Exists(Path.Combine(folder, "obj", "collapsecheck", "collapsecheck.stamp")), "the gate was stamped passed");
+
+        // Findings that say nothing failed, but no report: still not a pass.
+        var tool = Script(folder, "no-report-tool.sh", """
+            while [ $# -gt 0 ]; do
+              if [ "$1" = "--diagnostics" ]; then printf '{"schemaVersion":1,"exitCode":0,"diagnostics":[]}' > "$2"; fi
+              shift
+            done
+            """);
+        var again = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}");
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains($"exited with code 0 without writing {Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")}", again.Output);
+
+        static string Script(string folder, string name, string body)
+        {
+            var path = Path.Combine(folder, name);
+            File.WriteAllText(path, "#!/bin/sh\n" + body.Replace("\r", "") + "\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            return path;
+        }
+    }
+
     [Fact]
     public void A_bad_property_value_is_named_as_the_property()
     {
@@ -401,7 +433,10 @@ public class BuildGateTests(PackagedBuild packages)
     public void A_missing_policy_file_says_how_to_write_one_in_a_build()
     {
         var (build, folder) = FailingBuild("nopolicy", _ => "CollapseCheckPolicy=policies/gate.json", installTool: false);
-        Assert.Equal(2, build.Count($"error CC0001: the policy file '{Regex.Escape(Path.Combine(folder, "policies", "gate.json"))}' \\(CollapseCheckPolicy\\) was not found; write one with 'dotnet collapsecheck init policies/gate.json'"));
+        // Whole, as one shell word (a temporary folder with a space in it is quoted): it is pasted where the build ran.
+        var policy = Path.Combine(folder, "policies", "gate.json");
+        var word = policy.Contains(' ') ? $"\"{policy}\"" : policy;
+        Assert.Equal(2, build.Count($"error CC0001: the policy file '{Regex.Escape(policy)}' \\(CollapseCheckPolicy\\) was not found; write one with 'dotnet collapsecheck init {Regex.Escape(word)}'"));
         Assert.DoesNotContain("omit the argument", build.Output);
     }
 
@@ -423,7 +458,8 @@ public class BuildGateTests(PackagedBuild packages)
         {
             var build = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["HOME"] = home, ["NUGET_PACKAGES"] = PackagedBuild.NuGetCache() }, "dotnet", "build");
             Assert.NotEqual(0, build.ExitCode);
-            Assert.Equal(2, build.Count("error CC0050: the collapsecheck tool was not found"));
+            // At the project, as every error about its setup is.
+            Assert.Equal(2, build.Count($"{Regex.Escape(Path.Combine(folder, "Consumer.csproj"))} : error CC0050: the collapsecheck tool was not found"));
             Assert.Contains("dotnet tool install --global CollapseCheck.Tool", build.Output);
         }
         finally

@@ -45,6 +45,31 @@ public sealed class GateStateTests : IDisposable
     }
 
     [Fact]
+    public void Verify_writing_its_received_files_in_a_corpus_folder_is_no_change_to_the_corpus()
+    {
+        // The policy's folder is a corpus folder (a **/*.txt from the project's), and verify writes beside the policy.
+        File.WriteAllText(Path.Combine(_root, "notes.txt"), "text");
+        File.WriteAllLines(Path.Combine(_root, "corpus.folders"), [_root + Path.DirectorySeparatorChar]);
+        var state = new GateState(_root, "stamp", "", "", "corpus.folders", "", "diagnostics.json");
+        var started = new DateTime(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+        var before = GateState.Listing(_root);
+
+        File.WriteAllText(Path.Combine(_root, "collapsecheck-report.received.json"), "{}");
+        File.WriteAllText(Path.Combine(_root, ".collapsecheck-report.received.md.4242.tmp"), "");
+        Assert.Null(state.CorpusChangedSince(started, before));
+
+        // Anything else that came or went is a change, whatever its time says (a file moved in keeps its own).
+        var moved = Path.Combine(_root, "moved.txt");
+        File.WriteAllText(moved, "text");
+        File.SetLastWriteTimeUtc(moved, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started, before));
+        File.Delete(moved);
+        File.Delete(Path.Combine(_root, "notes.txt"));
+        Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started, before));
+        Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started));
+    }
+
+    [Fact]
     public void Corpus_folders_are_recorded_so_that_a_trimmed_line_still_names_them()
     {
         // MSBuild's ReadLinesFromFile trims each line: a folder whose name ends in a space must survive it.

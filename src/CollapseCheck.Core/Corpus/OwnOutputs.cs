@@ -13,7 +13,7 @@ namespace CollapseCheck.Corpus;
 public sealed partial class OwnOutputs(string? policyFile, string? alsoWritten = null)
 {
     /// <summary>Whether a file of this name is one collapsecheck writes: a report, the run manifest, a snapshot, or a temporary copy of one.</summary>
-    public static bool IsOutputName(string fileName) => OutputName().IsMatch(fileName);
+    public static bool IsOutputName(string fileName) => OutputNames.IsOwn(fileName);
 
     private readonly string? _policy = policyFile is null ? null : CanonicalPath.Of(Path.GetFullPath(policyFile));
 
@@ -34,13 +34,13 @@ public sealed partial class OwnOutputs(string? policyFile, string? alsoWritten =
 
         // Its staged copies too (.NAME.PID.tmp/.old, AtomicFile's), which a killed writer leaves beside it.
         if (_alsoWritten is not null && string.Equals(Path.GetDirectoryName(canonical), Path.GetDirectoryName(_alsoWritten), comparison)
-            && Regex.IsMatch(Path.GetFileName(canonical), $@"^\.{Regex.Escape(Path.GetFileName(_alsoWritten))}{Reporting.AtomicFile.StagedSuffixPattern}$",
+            && Regex.IsMatch(Path.GetFileName(canonical), $@"^\.{Regex.Escape(Path.GetFileName(_alsoWritten))}{OutputNames.StagedSuffixPattern}$",
                 comparison == StringComparison.Ordinal ? RegexOptions.None : RegexOptions.IgnoreCase))
         {
             return true;
         }
 
-        if (OutputName().IsMatch(Path.GetFileName(path)))
+        if (OutputNames.IsOwn(Path.GetFileName(path)))
         {
             return true;
         }
@@ -71,13 +71,6 @@ public sealed partial class OwnOutputs(string? policyFile, string? alsoWritten =
 
         return false;
     }
-
-    // With the names AtomicFile stages them under (.NAME.PID.tmp, .NAME.PID.old), its writability probe and its folder
-    // lock: a run killed between writing and renaming leaves them, and a corpus glob over the output folder read them.
-    private const string Report = @"(?:.+\.)?collapsecheck-(?:report(?:\.(?:verified|received))?\.(?:json|md|svg)|run\.json)";
-
-    [GeneratedRegex(@"^(?:" + Report + @"|\." + Report + Reporting.AtomicFile.StagedSuffixPattern + @"|\.collapsecheck-probe\.\d+\.tmp|\.collapsecheck-writing\.lock)$", RegexOptions.IgnoreCase)]
-    private static partial Regex OutputName();
 
     [GeneratedRegex(@"^(?:.+\.)?collapsecheck-out$", RegexOptions.IgnoreCase)]
     private static partial Regex OutputFolder();

@@ -105,11 +105,11 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>This process's staged copy ("tmp") or backup ("old") of <paramref name="name"/>: .NAME.PID.tmp, .NAME.PID.old.</summary>
+    /// <summary>
+    /// This process's staged copy ("tmp") or backup ("old") of <paramref name="name"/>: .NAME.PID.tmp, .NAME.PID.old,
+    /// which <see cref="OutputNames.StagedSuffixPattern"/> matches, so a corpus glob passes them over.
+    /// </summary>
     private static string Staged(string name, string kind) => $".{name}.{Environment.ProcessId}.{kind}";
-
-    /// <summary>What follows ".NAME" in <see cref="Staged"/>'s names, as a pattern, so a corpus glob can pass them over.</summary>
-    internal const string StagedSuffixPattern = @"\.\d+\.(?:tmp|old)";
 
     /// <summary>
     /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of <paramref name="names"/> that a writer no longer
