@@ -30,6 +30,7 @@ public static class Cli
             Recursive = true,
         };
         diagnostics.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--diagnostics", folder: false));
+        CommonOptions.RejectOptionAsValue(diagnostics);
         diagnostics.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path))
@@ -59,7 +60,8 @@ public static class Cli
 
         var parsed = root.Parse(args);
         // A path the parser refused (empty, a folder, under a file) is reported as a bad argument.
-        var diagnosticsPath = parsed.GetValue(diagnostics) is { } given && parsed.GetResult(diagnostics)?.Errors.Any() != true ? given : null;
+        // Its errors first: GetValue of `--diagnostics` with no value throws rather than returning null.
+        var diagnosticsPath = parsed.GetResult(diagnostics) is { } result && !result.Errors.Any() ? parsed.GetValue(diagnostics) : null;
         if (diagnosticsPath is not null && parsed.Errors.Count == 0)
         {
             try

@@ -45,12 +45,25 @@ public static class GitHubActions
     private static string WorkflowCommand(string kind, string at, string title, string message) =>
         $"::{kind} {at}title={EscapeProperty(title)}::{EscapeData(message)}";
 
-    public static void AppendSummary(string markdown, Func<string, string?>? environment = null)
+    /// <summary>
+    /// Adds <paramref name="markdown"/> to the job's summary page. A summary that cannot be written (a container step
+    /// without the runner's folder mounted) is a warning, CC0033: the gate's verdict and its reports stand.
+    /// </summary>
+    public static void AppendSummary(string markdown, ToolOutput output)
     {
-        var summary = (environment ?? Environment.GetEnvironmentVariable)("GITHUB_STEP_SUMMARY");
-        if (!string.IsNullOrEmpty(summary))
+        var summary = output.Environment("GITHUB_STEP_SUMMARY");
+        if (string.IsNullOrEmpty(summary))
+        {
+            return;
+        }
+
+        try
         {
             File.AppendAllText(summary, markdown + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            output.Warn("CC0033", null, $"the job summary GITHUB_STEP_SUMMARY='{summary}' could not be written ({e.Message.TrimEnd('.')}); the reports are whole, only the summary page lacks them");
         }
     }
 

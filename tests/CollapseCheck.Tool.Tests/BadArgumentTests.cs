@@ -38,6 +38,30 @@ public class BadArgumentTests : IDisposable
         Assert.DoesNotContain("\t", error);
     }
 
+    /// <summary>
+    /// An option whose value was left out (an empty variable in CI) took the next option as its value: `-o $OUT --verify`
+    /// wrote the reports to a folder named --verify, never verified, and exited 0.
+    /// </summary>
+    [Theory]
+    [InlineData("-o", "--verify")]
+    [InlineData("--cache", "--verify")]
+    [InlineData("--libtorch", "--verify")]
+    [InlineData("--diagnostics", "--verify")]
+    public void An_option_left_without_its_value_does_not_take_the_next_option_as_one(string option, string next)
+    {
+        var (_, error) = Rejected("run", Policy(), option, next);
+        Assert.Contains($"needs a value, but the word after it is '{next}', an option (a value that starts with '-' can be written ./{next})", error);
+        Assert.False(Directory.Exists(_tool.PathOf(next)), "a folder was made of the option's name");
+    }
+
+    [Fact]
+    public void Diagnostics_as_the_last_word_is_a_bad_argument_not_a_crash()
+    {
+        var (_, error) = Rejected("run", Policy(), "--diagnostics");
+        Assert.Contains("error CC0040:", error);
+        Assert.Contains("--diagnostics", error);
+    }
+
     [Fact]
     public void An_out_folder_that_is_a_file_is_refused_before_training()
     {

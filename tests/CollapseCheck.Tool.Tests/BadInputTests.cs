@@ -27,6 +27,16 @@ public class BadInputTests : IDisposable
             "CC0023", 4, 29, "do not fit in the CPU's memory (one training step holds at least");
 
     /// <summary>
+    /// A model too big whatever the batch: 48 layers of width 4096 are 9.7 billion parameters, 155 GB of weights,
+    /// gradients and AdamW state, which the activations alone (one token a step) did not count, and the kernel killed
+    /// the run. Refused at model.width.
+    /// </summary>
+    [Fact]
+    public void A_model_whose_parameters_no_machine_can_hold_is_refused_at_its_width() =>
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"builtin:dotnet-docs\"], \"maxBytes\": 30000 },\n  \"model\": { \"layers\": 48, \"width\": 4096, \"heads\": 64, \"context\": 8 },\n  \"training\": { \"steps\": 1, \"batch\": 1 }\n}",
+            "CC0023", 3, 28, "GiB of weights, gradients and AdamW state for 9,");
+
+    /// <summary>
     /// The managed heap's limit is not the machine's memory: libtorch allocates outside it. A DOTNET_GCHeapHardLimit (or
     /// .NET's 75 % of a container's limit) made CC0023 refuse a policy that trains in 2 GB.
     /// </summary>

@@ -65,8 +65,21 @@ public class GitHubActionsTests
     {
         var summary = Path.GetTempFileName();
         File.WriteAllText(summary, "earlier step\n");
-        GitHubActions.AppendSummary("# CollapseCheck report", name => name == "GITHUB_STEP_SUMMARY" ? summary : null);
+        GitHubActions.AppendSummary("# CollapseCheck report", new ToolOutput(TextWriter.Null, TextWriter.Null) { Environment = name => name == "GITHUB_STEP_SUMMARY" ? summary : null });
         Assert.Equal("earlier step\n# CollapseCheck report\n", File.ReadAllText(summary));
         File.Delete(summary);
+    }
+
+    [Fact]
+    public void A_summary_that_cannot_be_written_is_a_warning_that_leaves_the_verdict_alone()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_STEP_SUMMARY"] = "/proc/nope/summary" };
+        var output = new ToolOutput(stdout, stderr) { Environment = environment.GetValueOrDefault };
+        GitHubActions.AppendSummary("# CollapseCheck report", output);
+        Assert.StartsWith("warning CC0033: the job summary GITHUB_STEP_SUMMARY='/proc/nope/summary' could not be written (", stderr.ToString());
+        Assert.StartsWith("::warning title=CC0033::", stdout.ToString());
+        Assert.Equal("warning", Assert.Single(output.Notices).Severity);
+        Assert.Empty(output.Reported);
     }
 }

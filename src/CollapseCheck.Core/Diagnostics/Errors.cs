@@ -11,7 +11,9 @@ public static class Errors
     public static CollapseCheckException PolicyNotFound(string path) =>
         // A relative path names the folder it was looked for in: advice printed by a build (whose tool ran in the project's
         // folder) and pasted elsewhere failed here with no hint why.
-        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {Command("init", null)} or omit the argument to use the embedded default");
+        // The init command writes the file named, so the same command then finds it; a name without an extension would
+        // be a folder to init, so it gets the default name.
+        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {Command("init", path == "collapsecheck.json" || !Path.HasExtension(path) ? null : path)} or omit the argument to use the embedded default");
 
     public static CollapseCheckException PolicyIsAFolder(string path) =>
         new("CC0001", $"'{path}' is a folder, not a policy file; name the policy file in it (e.g. collapsecheck.json)");
@@ -155,7 +157,7 @@ public static class Errors
 
     /// <summary>libtorch could not allocate what the policy's model and batch need, on the CPU or the GPU.</summary>
     public static CollapseCheckException OutOfMemory(SourceLocation? at, string device, string detail) =>
-        new("CC0023", $"the policy's model and batch do not fit in the {device}'s memory ({detail}); lower training.batch, model.context, model.width or model.layers (activations grow with batch × context × (width × layers + vocabulary)), or use a device with more memory", at);
+        new("CC0023", $"the policy's model and batch do not fit in the {device}'s memory ({detail}); lower training.batch, model.context, model.width or model.layers (activations grow with batch × context × (width × layers + vocabulary), parameters with layers × width²), or use a device with more memory", at);
 
     public static CollapseCheckException OutputNotWritable(string path, string detail) =>
         new("CC0030", $"cannot write to '{path}': {detail}");
@@ -218,7 +220,7 @@ public static class Errors
     /// typed; <paramref name="local"/> for a local tool (default: as this one was started).
     /// </summary>
     public static string Command(string verb, string? policy, bool? local = null, string? extra = null) =>
-        $"'{(local ?? ToolInvocation.IsLocalTool ? "dotnet " : "")}collapsecheck {verb}{(policy is null ? "" : " " + ShellWord(policy))}{(extra is null ? "" : " " + extra)}'";
+        $"'{(local ?? ToolInvocation.IsLocalTool ? "dotnet " : "")}collapsecheck {verb}{(policy is null ? "" : " " + ShellWord.Of(policy))}{(extra is null ? "" : " " + extra)}'";
 
     /// <summary>
     /// accept, the way out of every snapshot failure: a build runs the tool out of sight, so unless this one is known to
@@ -227,13 +229,6 @@ public static class Errors
     private static string AcceptCommand(string? policy) => ToolInvocation.IsLocalTool
         ? Command("accept", policy)
         : $"{Command("accept", policy)} ({Command("accept", policy, local: true)} for a local tool)";
-
-    // A path as one POSIX shell word: bare when nothing in it is special, else in double quotes with the four characters
-    // that stay special inside them escaped.
-    private static string ShellWord(string path) =>
-        path.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:@%,".Contains(c))
-            ? path
-            : $"\"{string.Concat(path.Select(c => c is '\\' or '"' or '$' or '`' ? $"\\{c}" : c.ToString()))}\"";
 
     /// <summary>
     /// A command a signal stopped, for --diagnostics only (the console has its own line): a build reading the file then

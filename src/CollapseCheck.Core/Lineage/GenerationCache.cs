@@ -70,8 +70,9 @@ public sealed class GenerationCache(string folder)
         return setting switch
         {
             null => DefaultFolder,
-            _ when s_offWords.Contains(setting, StringComparer.OrdinalIgnoreCase) => null,
-            _ when s_onWords.Contains(setting, StringComparer.OrdinalIgnoreCase) => DefaultFolder,
+            // Trimmed: "off " from a script's variable made a cache folder named "off ".
+            _ when s_offWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase) => null,
+            _ when s_onWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase) => DefaultFolder,
             _ when string.IsNullOrWhiteSpace(setting) => throw Errors.BadArgument(Expected),
             _ when File.Exists(setting) => throw Errors.BadArgument($"{Expected}, but '{setting}' is a file"),
             _ => Path.GetFullPath(setting),

@@ -21,6 +21,9 @@ public static class SvgChart
     private const int Right = 20;
     private const int Top = 140;
     private const int Bottom = 52;
+
+    /// <summary>How far from 1 an axis reaches at most: ratios live near 1, and a threshold of 1e300 spans no axis.</summary>
+    private const double FarOff = 1e6;
     private const string Pass = "#1e7b34";
     private const string Fail = "#c0392b";
 
@@ -111,7 +114,10 @@ public static class SvgChart
         // it keeps the axis linear and inside its range rather than falling below the axis or off a log scale.
         // The policy's budget is a line of its own: a ring on a point far inside the theory's threshold said nothing of why.
         var budget = report.Gate.Checks.FirstOrDefault(b => b.Code == spec.BudgetCode && double.IsFinite(b.Threshold));
-        var values = series.SelectMany(s => s.Points.Select(p => p.Value)).Append(budget?.Threshold ?? double.NaN).Where(double.IsFinite).ToList();
+        // Within a million-fold of 1: a policy may set a tolerance or budget of 1e300, which no axis spans; beyond the
+        // range its line runs along the panel's edge (Y clamps), and the label still gives its value.
+        var values = series.SelectMany(s => s.Points.Select(p => p.Value)).Append(budget?.Threshold ?? double.NaN).Where(double.IsFinite)
+            .Select(v => v > 0 ? Math.Clamp(v, 1 / FarOff, FarOff) : Math.Max(v, -FarOff)).ToList();
         var log = values.All(v => v > 0) && values.Max() / values.Min() > 8;
         Func<double, double> scale = log ? Math.Log10 : v => v;
         Func<double, double> unscale = log ? v => Math.Pow(10, v) : v => v;
@@ -122,7 +128,7 @@ public static class SvgChart
         var (sLo, sHi) = (scale(ticks[0]), scale(ticks[^1]));
         var generations = Math.Max(1, report.Generations.Count - 1);
         double X(int g) => x0 + Left + (PanelWidth - Left - Right) * (double)g / generations;
-        double Y(double v) => Top + (Height - Top - Bottom) * (1 - (scale(v) - sLo) / (sHi - sLo));
+        double Y(double v) => Top + (Height - Top - Bottom) * (1 - (Math.Clamp(scale(v), sLo, sHi) - sLo) / (sHi - sLo));
 
         svg.Append(F($"<text x=\"{x0 + 16}\" y=\"{Top - 34}\" font-weight=\"bold\">{Escape(spec.Label)}</text>\n"));
         if (log)

@@ -125,14 +125,16 @@ public static partial class RunJob
     private static void ThrowIfTooBigToTrain(LineagePolicyFile policy, PreparedCorpus corpus, TorchSharp.torch.Device device)
     {
         var m = policy.Model;
-        var needed = Training.TrainingMemory.ActivationBytes(new Modeling.GptConfig(corpus.Tokenizer.VocabularySize, m.Layers, m.Width, m.Heads, m.Context), policy.Training.Batch,
-            policy.Training.Precision == "bf16");
+        var model = new Modeling.GptConfig(corpus.Tokenizer.VocabularySize, m.Layers, m.Width, m.Heads, m.Context);
+        var activations = Training.TrainingMemory.ActivationBytes(model, policy.Training.Batch, policy.Training.Precision == "bf16");
+        var state = Training.TrainingMemory.ParameterStateBytes(model);
         var available = Training.TrainingMemory.AvailableBytes();
         // The GPU's memory is not known here; CUDA's own out-of-memory error is raised in time and caught as CC0023.
-        if (device.type == TorchSharp.DeviceType.CPU && needed > available)
+        if (device.type == TorchSharp.DeviceType.CPU && activations + state > available)
         {
-            throw Errors.OutOfMemory(policy.LocationOf("training.batch"), "CPU", string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"one training step holds at least {needed / (1L << 30):N1} GiB of activations for batch {policy.Training.Batch}, context {m.Context}, width {m.Width}, layers {m.Layers} and {corpus.Tokenizer.VocabularySize} token ids, and this machine (or its container) has {available / (double)(1L << 30):N1} GiB of memory"));
+            // At what holds the most: a batch too big, or a model too big whatever the batch.
+            throw Errors.OutOfMemory(policy.LocationOf(state > activations ? "model.width" : "training.batch"), "CPU", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"one training step holds at least {(activations + state) / (1L << 30):N1} GiB: {activations / (1L << 30):N1} GiB of activations for batch {policy.Training.Batch}, context {m.Context}, width {m.Width}, layers {m.Layers} and {corpus.Tokenizer.VocabularySize} token ids, and {state / (1L << 30):N1} GiB of weights, gradients and AdamW state for {state / 16:N0} or more parameters; this machine (or its container) has {available / (double)(1L << 30):N1} GiB of memory"));
         }
     }
 

@@ -23,6 +23,15 @@ public static class TrainingMemory
     }
 
     /// <summary>
+    /// Bytes of the parameters' state, which the whole run holds: weights, gradients and AdamW's two moments, fp32 under
+    /// bf16 too (the master weights), so 16 bytes a parameter, for at least the blocks' 12 × width² each (attention's
+    /// four projections, the MLP's two of 4 × width) and the token and position embeddings. Training 48 layers of width
+    /// 4096 (9.7 billion parameters) needs 155 GB before its first activation.
+    /// </summary>
+    public static double ParameterStateBytes(GptConfig model) =>
+        16.0 * (12.0 * model.Layers * model.Width * model.Width + ((double)model.VocabularySize + model.Context) * model.Width);
+
+    /// <summary>
     /// What this process may use: the machine's memory (/proc/meminfo), or a container's cgroup limit where it is lower.
     /// Not the GC's TotalAvailableMemoryBytes, which is the managed heap's limit: a DOTNET_GCHeapHardLimit, or .NET's
     /// 75 % of a container's limit, while libtorch allocates outside that heap. Elsewhere than Linux the GC's figure,

@@ -57,6 +57,7 @@ internal static class CommonOptions
             Description = "Folder of the reports (default: collapsecheck-out beside the policy; NAME.collapsecheck-out for a policy NAME.json; needed for a policy piped in as /dev/stdin).",
         };
         option.Validators.Add(r => RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--out", folder: true));
+        RejectOptionAsValue(option);
         return option;
     }
 
@@ -78,6 +79,7 @@ internal static class CommonOptions
             Description = "Folder with libtorch.so to use instead of the packaged CPU build, e.g. a PyTorch install's torch/lib (also COLLAPSECHECK_LIBTORCH).",
         };
         option.Validators.Add(r => RejectEmpty(r, r.GetValueOrDefault<string?>(), "--libtorch"));
+        RejectOptionAsValue(option);
         return option;
     }
 
@@ -160,6 +162,20 @@ internal static class CommonOptions
         result.AddError($"unknown option '{path}' (if it is {what}, write it as ./{path})");
         return true;
     }
+
+    /// <summary>
+    /// An option whose value was left out takes the next word, even another option: `-o $OUT --verify` with OUT empty
+    /// wrote the reports to a folder named --verify and never verified, and passed. A value that really starts with '-'
+    /// can be written ./-name.
+    /// </summary>
+    public static void RejectOptionAsValue(Option<string?> option) =>
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[^1].Value is ['-', _, ..] and var value)
+            {
+                r.AddError($"{option.Name} needs a value, but the word after it is '{value}', an option (a value that starts with '-' can be written ./{value})");
+            }
+        });
 
     private static void RejectEmpty(SymbolResult result, string? path, string what)
     {

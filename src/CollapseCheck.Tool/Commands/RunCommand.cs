@@ -21,6 +21,7 @@ internal static class RunCommand
         {
             Description = "Where finished generations are kept, so an unchanged policy does not retrain (default: the user cache's generations folder, ~/.cache/collapsecheck/generations or under COLLAPSECHECK_CACHE or XDG_CACHE_HOME; also 'on', 'true', 'yes', '1'); 'off' (or 'false', 'no', 'none', '0') computes everything; any other word is a folder.",
         };
+        CommonOptions.RejectOptionAsValue(cache);
         var command = new Command("run", "Train the lineage, measure every generation and write collapsecheck-report.json.")
         {
             policy, outFolder, device, seed, libTorch, tolerance, verify, cache,
@@ -90,7 +91,7 @@ internal static class RunCommand
                 exit = Math.Max(exit, VerifyCommand.Run(output, options.PolicyPath, outcome.OutputFolder, outcome.Policy));
             }
 
-            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)), output.Environment);
+            GitHubActions.AppendSummary(File.ReadAllText(Path.Combine(outcome.OutputFolder, RunJob.MarkdownFile)), output);
             return exit;
         });
         return command;

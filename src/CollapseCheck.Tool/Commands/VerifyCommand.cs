@@ -47,7 +47,7 @@ internal static class VerifyCommand
         {
             var how = outcome.Match == NumericsMatch.Same ? "" : outcome.Tolerance is null ? " apart from its measured values" : " within those bounds";
             output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}{how}.");
-            GitHubActions.AppendSummary($"**Snapshot: verified**{how} against `{Path.GetFileName(outcome.Files.VerifiedJson)}`.{(notice is null ? "" : $" {notice}")}\n", output.Environment);
+            GitHubActions.AppendSummary($"**Snapshot: verified**{how} against `{Path.GetFileName(outcome.Files.VerifiedJson)}`.{(notice is null ? "" : $" {notice}")}\n", output);
             if (outcome.Match is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
             {
                 output.Out.WriteLine($"This run's report is written as {outcome.Files.ReceivedJson} (and .md): where the snapshot should come from "
@@ -76,7 +76,7 @@ internal static class VerifyCommand
 
         output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run {Errors.Command("accept", policy)}.");
         var state = outcome.Failures[0].Code switch { "CC2002" => "missing", "CC2006" => "unreadable", _ => "differs" };
-        GitHubActions.AppendSummary($"**Snapshot: {state}** (`{Path.GetFileName(outcome.Files.VerifiedJson)}`): {outcome.Failures[0].Message}\n", output.Environment);
+        GitHubActions.AppendSummary($"**Snapshot: {state}** (`{Path.GetFileName(outcome.Files.VerifiedJson)}`): {outcome.Failures[0].Message}\n", output);
         foreach (var failure in outcome.Failures)
         {
             output.Report(failure);

@@ -12,6 +12,8 @@ public class CacheSettingTests
     [InlineData("no")]
     [InlineData("NONE")]
     [InlineData("0")]
+    [InlineData("off ")] // a script's variable with a trailing space made a cache folder named "off "
+    [InlineData(" no\t")]
     public void Off_words_switch_the_cache_off_instead_of_naming_a_folder(string setting) =>
         Assert.Null(GenerationCache.FolderFor(setting));
 

@@ -384,7 +384,9 @@ public class PolicyLoaderTests
     {
         var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/collapsecheck.json"));
         Assert.Equal("CC0001", e.Code);
-        Assert.Contains("collapsecheck init", e.Message);
+        // The file named, so the command that failed finds it next time.
+        Assert.Contains("collapsecheck init /nonexistent/collapsecheck.json'", e.Message);
+        Assert.Contains("collapsecheck init'", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("collapsecheck.json")).Message);
     }
 
     [Fact]

@@ -70,6 +70,19 @@ public partial class SvgChartTests
         Assert.True(double.IsFinite(double.Parse((string)ring.Attribute("cy")!, CultureInfo.InvariantCulture)));
     }
 
+    [Fact]
+    public void A_threshold_far_beyond_any_ratio_runs_along_the_panels_edge_instead_of_breaking_the_axis()
+    {
+        // A tolerance of 1e300 passes validation and made every ceiling 1e300: the log axis's ticks overflowed and the
+        // run ended in an internal error after all its training.
+        var report = s_report with { Gate = s_report.Gate with { Checks = s_report.Gate.Checks.Select(c => c with { Threshold = c.Threshold > 1 ? 1e300 : c.Threshold }).ToList() } };
+
+        var svg = SvgChart.Render(report);
+
+        System.Xml.Linq.XDocument.Parse(svg);
+        Assert.DoesNotMatch("(?:x|y|cx|cy|x1|x2|y1|y2)=\"[^\"]*(?:Infinity|NaN|E\\+)", svg);
+    }
+
     /// <summary>The fixture's perplexity spans ×0.76 to ×41 (log scale), its entropy ×0.33 to ×1.05.</summary>
     [Fact]
     public void Ticks_are_round_numbers_and_the_axes_say_what_they_measure_and_which_way_is_better()
