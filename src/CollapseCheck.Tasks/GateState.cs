@@ -32,6 +32,28 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
         return inputs.All(input => File.Exists(input) && File.GetLastWriteTimeUtc(input) <= stamped);
     }
 
+    /// <summary>
+    /// Whether a run that ended after <paramref name="since"/> failed: its diagnostics were written since and hold an
+    /// error. A pass leaves a stamp instead, and a run that wrote no diagnostics (a crash) is run again.
+    /// </summary>
+    public bool FailedSince(DateTime since)
+    {
+        try
+        {
+            if (!File.Exists(Diagnostics) || File.GetLastWriteTimeUtc(Diagnostics) <= since)
+            {
+                return false;
+            }
+
+            using var json = JsonDocument.Parse(File.ReadAllText(Diagnostics));
+            return json.RootElement.GetProperty("diagnostics").EnumerateArray().Any(d => d.GetProperty("severity").GetString() == "error");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Before a run: the last run's diagnostics and kept notices must not be taken for this one's.</summary>
     public void ForgetLastRun()
     {

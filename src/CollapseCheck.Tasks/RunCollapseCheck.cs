@@ -88,6 +88,7 @@ public sealed class RunCollapseCheck : ToolTask
         // A multi-targeting project builds its frameworks in parallel, each reaching this target with the same stamp:
         // one gates while the others wait, then find the stamp it wrote.
         var state = new GateState(ProjectDirectory, StampFile, ReportFile, CorpusListFile, CorpusFoldersFile, NoticesFile, DiagnosticsFile);
+        var waitingSince = DateTime.UtcNow;
         FileStream? gate;
         try
         {
@@ -108,7 +109,7 @@ public sealed class RunCollapseCheck : ToolTask
         {
             try
             {
-                return Gate(state);
+                return Gate(state, waitingSince);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -118,7 +119,7 @@ public sealed class RunCollapseCheck : ToolTask
         }
     }
 
-    private bool Gate(GateState state)
+    private bool Gate(GateState state, DateTime waitingSince)
     {
         if (state.IsCurrent(Inputs.Select(i => i.GetMetadata("FullPath"))))
         {
@@ -127,6 +128,15 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         Gated = true;
+        if (state.FailedSince(waitingSince))
+        {
+            // Another framework's build of this project gated while this one waited, on the same inputs, and failed: its
+            // findings are this build's too. Running again would train the same lineage once per framework to fail alike.
+            Log.LogMessage(MessageImportance.High, "CollapseCheck: the gate failed in another build of this project just now (another target framework); its findings:");
+            LogDiagnostics();
+            return false;
+        }
+
         state.ForgetLastRun();
 
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's

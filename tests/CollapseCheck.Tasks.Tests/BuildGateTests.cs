@@ -129,6 +129,26 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
+    public void A_multi_targeting_project_whose_gate_fails_trains_once_and_fails_every_framework()
+    {
+        // Each framework's build waited for the one gating, found no stamp, and trained the same lineage again to fail alike.
+        var folder = Consumer("multifail", PassingPolicy.Replace("\"accumulate\"", "\"replace\""), frameworks: "<TargetFrameworks>net9.0;net10.0</TargetFrameworks>");
+
+        var build = PackagedBuild.Dotnet(folder, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Equal(1, build.Count("Finished in "));
+        Assert.Equal(1, build.Count("the gate failed in another build of this project just now"));
+        // Once in each framework's log, and each again in the summary.
+        Assert.Equal(4, build.Count(@"collapsecheck\.json\(5,\d+\): error CC1020:"));
+
+        // A later build runs the failed gate again: the policy may have been fixed in between.
+        var again = PackagedBuild.Dotnet(folder, "build", "-f", "net10.0");
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Equal(1, again.Count("Finished in "));
+    }
+
+    [Fact]
     public void A_tool_manifest_above_the_project_and_the_set_of_declared_inputs_rerun_the_gate()
     {
         // The repository layout: the manifest at the root, the project one folder down, corpus files declared.

@@ -70,6 +70,28 @@ public sealed class GateStateTests : IDisposable
     }
 
     [Fact]
+    public void A_failure_is_known_as_the_last_runs_only_when_its_findings_were_written_since_and_hold_an_error()
+    {
+        var diagnostics = Path.Combine(_root, "diagnostics.json");
+        var state = new GateState(_root, "stamp", "", "", "", "", "diagnostics.json");
+        var since = new DateTime(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+        Assert.False(state.FailedSince(since));
+
+        File.WriteAllText(diagnostics, """{"schemaVersion":1,"exitCode":1,"diagnostics":[{"severity":"error","code":"CC1020"}]}""");
+        File.SetLastWriteTimeUtc(diagnostics, since.AddSeconds(1));
+        Assert.True(state.FailedSince(since));
+        Assert.False(state.FailedSince(since.AddSeconds(2)));
+
+        File.WriteAllText(diagnostics, """{"schemaVersion":1,"exitCode":0,"diagnostics":[{"severity":"warning","code":"CC1030"}]}""");
+        File.SetLastWriteTimeUtc(diagnostics, since.AddSeconds(1));
+        Assert.False(state.FailedSince(since));
+
+        File.WriteAllText(diagnostics, "{ torn");
+        File.SetLastWriteTimeUtc(diagnostics, since.AddSeconds(1));
+        Assert.False(state.FailedSince(since));
+    }
+
+    [Fact]
     public void Corpus_folders_are_recorded_so_that_a_trimmed_line_still_names_them()
     {
         // MSBuild's ReadLinesFromFile trims each line: a folder whose name ends in a space must survive it.

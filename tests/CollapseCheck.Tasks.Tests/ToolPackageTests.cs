@@ -32,7 +32,10 @@ public class ToolPackageTests(PackagedBuild packages)
         Assert.Contains("<developmentDependency>true</developmentDependency>", nuspec);
         Assert.DoesNotContain("<dependency ", nuspec);
         Assert.Contains("<readme>README.md</readme>", nuspec);
-        Assert.Contains("README.md", entries);
+        // Its own: the repository's README starts with commands that run from a checkout, nothing a consumer has.
+        var readme = Read(packages.TasksPackage, "README.md");
+        Assert.Contains("CollapseCheckEnabled", readme);
+        Assert.DoesNotContain("dotnet run --project", readme);
     }
 
     [Fact]
@@ -49,7 +52,9 @@ public class ToolPackageTests(PackagedBuild packages)
         Assert.Contains("<packageType name=\"DotnetTool\"", Read(packages.ToolPackage, "CollapseCheck.Tool.nuspec"));
         // nuget.org and the IDEs show it on the package's page; without one, pack warns.
         Assert.Contains("<readme>README.md</readme>", Read(packages.ToolPackage, "CollapseCheck.Tool.nuspec"));
-        Assert.Contains("README.md", entries);
+        var readme = Read(packages.ToolPackage, "README.md");
+        Assert.Contains("dotnet tool install --global CollapseCheck.Tool", readme);
+        Assert.DoesNotContain("dotnet run --project", readme);
     }
 
     [Fact]
