@@ -219,6 +219,20 @@ public class LineageEndToEndTests : IDisposable
         // A new name without an extension is a folder to make too, not a policy file named like one.
         Assert.Equal(0, _tool.Run("init", _tool.PathOf("gates")).Exit);
         Assert.True(File.Exists(_tool.PathOf("gates/collapsecheck.json")));
+
+        // A policy behind a link is overwritten where it is, and the link stays a link.
+        var shared = _tool.Write("shared/policy.json", "{ }");
+        var link = _tool.PathOf("linked.json");
+        File.CreateSymbolicLink(link, shared);
+        Assert.Equal(0, _tool.Run("init", link, "--force").Exit);
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Equal(File.ReadAllText(target), File.ReadAllText(shared));
+
+        // '-' is standard input to the other commands: no folder of that name.
+        var (dash, _, dashError) = _tool.Run("init", "-");
+        Assert.Equal(2, dash);
+        Assert.Contains("'-' (standard input for the other commands) is none", dashError);
+        Assert.False(Directory.Exists(_tool.PathOf("-")));
     }
 
     [Fact]

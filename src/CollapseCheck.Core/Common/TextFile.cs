@@ -46,7 +46,10 @@ internal static class TextFile
         {
             // Where the decoder gave up, as the text before it reads: lines and characters, not bytes.
             var before = Lenient(encoding).GetString(bytes, start, Math.Max(0, BadUnitIndex(bytes.AsSpan(start), encoding, e)));
-            throw notText(EndOf(path, before), start == 0 ? null : NameOf(encoding));
+            // A NUL before the bytes that do not decode is the first bad byte (a binary's header has one early).
+            throw nulByte is not null && before.IndexOf('\0') is var early and >= 0
+                ? nulByte(EndOf(path, before[..early]))
+                : notText(EndOf(path, before), start == 0 ? null : NameOf(encoding));
         }
 
         if (nulByte is not null && text.IndexOf('\0') is var nul and >= 0)

@@ -59,6 +59,7 @@ internal sealed class CorpusFiles
     /// </summary>
     /// <param name="leftOut">Receives the tool's own files that globs matched and left out, for the tool to say so.</param>
     /// <param name="builtLeftOut">Receives the files in build output folders that globs matched and left out.</param>
+    /// <param name="patternOf">Receives, for each file, where the first pattern that matched it is written: a file's own problem is that item's.</param>
     /// <param name="searched">
     /// Receives each glob's folder and the folders on the way from it to a file it matched: a file added or removed
     /// there changes that folder's time, so the MSBuild task reruns the gate for a file no list of the matches holds.
@@ -66,7 +67,7 @@ internal sealed class CorpusFiles
     /// </param>
     public static List<string> Match(IReadOnlyList<CorpusPattern> patterns, IReadOnlyList<string> exclude, Func<int, SourceLocation?> excludeAt,
         string baseDirectory, List<CollapseCheckException> problems, string? policyFile = null, List<string>? leftOut = null, List<string>? searched = null,
-        string? alsoWritten = null, List<string>? builtLeftOut = null)
+        string? alsoWritten = null, List<string>? builtLeftOut = null, Dictionary<string, SourceLocation?>? patternOf = null)
     {
         var excludes = new List<string>();
         var anywhere = new List<string>();
@@ -94,7 +95,11 @@ internal sealed class CorpusFiles
         {
             try
             {
-                all.UnionWith(files.MatchOne(pattern));
+                foreach (var path in files.MatchOne(pattern))
+                {
+                    all.Add(path);
+                    patternOf?.TryAdd(path, pattern.At);
+                }
             }
             catch (CollapseCheckException e)
             {

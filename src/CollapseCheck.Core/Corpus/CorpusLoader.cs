@@ -62,8 +62,9 @@ public static partial class CorpusLoader
         }
 
         var (leftOut, builtLeftOut, searched) = (new List<string>(), new List<string>(), new List<string>());
+        var patternOf = new Dictionary<string, SourceLocation?>(StringComparer.Ordinal);
         var matched = CorpusFiles.Match(patterns, policy.Exclude, i => policyForLocations?.LocationOf($"corpus.exclude[{i}]"), baseDirectory, problems,
-            policyForLocations?.SourcePath, leftOut, searched, alsoWritten, builtLeftOut);
+            policyForLocations?.SourcePath, leftOut, searched, alsoWritten, builtLeftOut, patternOf);
         if (problems.Count > 0)
         {
             throw Errors.Together(problems);
@@ -82,7 +83,7 @@ public static partial class CorpusLoader
             try
             {
                 var relative = Path.GetRelativePath(baseDirectory, file).Replace('\\', '/');
-                foreach (var document in Read(file, relative, policy.TextField, at))
+                foreach (var document in Read(file, relative, policy.TextField, patternOf.GetValueOrDefault(file) ?? at))
                 {
                     documents.Add(document);
                     fileOf[document] = relative;

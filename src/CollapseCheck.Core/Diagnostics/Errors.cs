@@ -126,6 +126,9 @@ public static class Errors
     public static CollapseCheckException PolicyNotText(SourceLocation at, string? marked) =>
         PolicySyntax(at, marked is null ? "the file is not UTF-8 text; save it as UTF-8" : $"the file {NotAsMarked(marked)}; save it as UTF-8");
 
+    public static CollapseCheckException PolicyNulByte(SourceLocation at) =>
+        PolicySyntax(at, "the file has a NUL byte here, which JSON text does not: it looks like UTF-16 saved without a byte-order mark; save it as UTF-8");
+
     private static string NotAsMarked(string marked) => $"is not valid {marked} here, although its byte-order mark says {marked}";
 
     public static CollapseCheckException CorpusFileUnreadable(SourceLocation? at, string path, string reason) =>

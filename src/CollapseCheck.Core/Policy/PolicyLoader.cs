@@ -26,7 +26,7 @@ public static class PolicyLoader
     public static LineagePolicyFile Load(string path)
     {
         EnsureExists(path);
-        return Parse(TextFile.Read(path, Errors.PolicyNotText, reason => Errors.PolicyUnreadable(path, reason), maxBytes: MaxPolicyBytes), path);
+        return Parse(TextFile.Read(path, Errors.PolicyNotText, reason => Errors.PolicyUnreadable(path, reason), Errors.PolicyNulByte, MaxPolicyBytes), path);
     }
 
     /// <summary>CC0001 unless <paramref name="path"/> is a plain file: missing, out of reach, a folder, or a pipe or device.</summary>

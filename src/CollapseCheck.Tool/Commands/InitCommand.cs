@@ -17,7 +17,12 @@ internal static class InitCommand
         path.Validators.Add(r =>
         {
             var value = r.GetValueOrDefault<string>();
-            if (!CommonOptions.RejectOptionLike(r, value, "the policy path"))
+            if (value == "-")
+            {
+                // Elsewhere '-' is standard input; here it made a folder named '-'.
+                r.AddError("init writes a policy file, and '-' (standard input for the other commands) is none; name the file (./- for one named -)");
+            }
+            else if (!CommonOptions.RejectOptionLike(r, value, "the policy path"))
             {
                 CommonOptions.RejectUnusablePath(r, InFolder(value), "the policy path", folder: false);
             }
@@ -30,6 +35,13 @@ internal static class InitCommand
             if (File.Exists(target) && !parsed.GetValue(force))
             {
                 throw Errors.BadArgument($"'{target}' already exists; pass --force to overwrite it");
+            }
+
+            // A policy kept behind a link (a shared one, linked into each project) is overwritten where it is: the atomic
+            // write would otherwise replace the link with a file of its own and leave the shared policy as it was.
+            if (File.Exists(target) && new FileInfo(target).LinkTarget is not null && new FileInfo(target).ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } linked)
+            {
+                target = linked.FullName;
             }
 
             AtomicFile.WriteAll(Path.GetDirectoryName(target)!, [(Path.GetFileName(target), PolicyLoader.StarterPolicyText)]);

@@ -443,6 +443,35 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     [Fact]
+    public void A_file_that_cannot_be_read_is_reported_at_the_pattern_that_matched_it()
+    {
+        Write("notes/a.txt", Paragraphs("a", 10));
+        Write("data/a.txt", Paragraphs("a", 10));
+        File.CreateSymbolicLink(Path.Combine(Folder, "data", "dangling.txt"), "nowhere.txt");
+        var path = Path.Combine(Folder, "p.json");
+        var policy = PolicyLoader.Parse("{ \"corpus\": { \"include\": [\n  \"notes/*.txt\",\n  \"data/*.txt\"\n] } }", path);
+
+        var e = Assert.Throws<CollapseCheckException>(() => CorpusLoader.Load(policy.Corpus, Folder, policy));
+
+        Assert.Equal("CC0018", e.Code);
+        Assert.Equal(new SourceLocation(path, 3, 3), e.Location);
+    }
+
+    [Fact]
+    public void A_binary_is_an_error_at_its_first_nul_byte_when_that_comes_before_bytes_that_do_not_decode()
+    {
+        Write("data/a.txt", Paragraphs("a", 10));
+        var path = Path.Combine(Folder, "data", "program.txt");
+        File.WriteAllBytes(path, [0x7F, (byte)'E', (byte)'L', (byte)'F', 0x02, 0x01, 0x01, 0x00, 0x00, 0xE9, 0xFF]);
+
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["data/*.txt"])));
+
+        Assert.Equal("CC0017", e.Code);
+        Assert.Equal(new SourceLocation(path, 1, 8), e.Location);
+        Assert.Contains("has a NUL byte here", e.Message);
+    }
+
+    [Fact]
     public void Utf16_saved_without_a_byte_order_mark_is_an_error_at_its_first_nul_byte_not_noise_to_train_on()
     {
         Write("data/a.txt", Paragraphs("a", 10));

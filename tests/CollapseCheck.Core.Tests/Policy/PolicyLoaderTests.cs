@@ -272,6 +272,13 @@ public class PolicyLoaderTests
 
             File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{ \"tokenizer\": \"byte\" }")]);
             Assert.Equal(PolicyLoader.Default.Tokenizer, PolicyLoader.Load(path).Tokenizer);
+
+            // UTF-16 without a mark (iconv -t utf-16le) decodes as UTF-8 with a NUL after every ASCII character.
+            File.WriteAllBytes(path, Encoding.Unicode.GetBytes("{ \"tokenizer\": \"byte\" }"));
+            var utf16 = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load(path));
+            Assert.Equal("CC0002", utf16.Code);
+            Assert.Equal(new SourceLocation(path, 1, 2), utf16.Location);
+            Assert.Contains("looks like UTF-16 saved without a byte-order mark", utf16.Message);
         }
         finally
         {
