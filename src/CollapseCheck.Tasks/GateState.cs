@@ -32,32 +32,56 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
         return inputs.All(input => File.Exists(input) && File.GetLastWriteTimeUtc(input) <= stamped);
     }
 
+    /// <summary>Where a failed run leaves when it started and what it was asked, for the builds that waited on it.</summary>
+    private string FailureFile => Stamp + ".failed";
+
+    /// <summary>After a run that failed with findings: see <see cref="FailedSince"/>.</summary>
+    public void RecordFailure(DateTime started, string[] settings)
+    {
+        if (File.Exists(Diagnostics))
+        {
+            WriteWhole(FailureFile, temp => File.WriteAllText(temp, JsonSerializer.Serialize(new FailedRun(started.Ticks, settings))));
+        }
+    }
+
     /// <summary>
-    /// Whether a run that ended after <paramref name="since"/> failed: its diagnostics were written since and hold an
-    /// error. A pass leaves a stamp instead, and a run that wrote no diagnostics (a crash) is run again.
+    /// Whether a run failed while this build waited for the lock (its record written after <paramref name="since"/>),
+    /// asked the same <paramref name="settings"/>, with no input changed since it started, and its findings hold an
+    /// error other than CC0060 (stopped by a signal, which says nothing of the policy). A run that wrote no findings
+    /// (a crash) is run again, and so is every failure found by a build that did not wait: it may have been fixed.
     /// </summary>
-    public bool FailedSince(DateTime since)
+    public bool FailedSince(DateTime since, string[] settings, IEnumerable<string> inputs)
     {
         try
         {
-            if (!File.Exists(Diagnostics) || File.GetLastWriteTimeUtc(Diagnostics) <= since)
+            if (!File.Exists(FailureFile) || File.GetLastWriteTimeUtc(FailureFile) <= since || !File.Exists(Diagnostics)
+                || JsonSerializer.Deserialize<FailedRun>(File.ReadAllText(FailureFile)) is not { } failed || !failed.Settings.SequenceEqual(settings)
+                || inputs.Any(i => !File.Exists(i) || File.GetLastWriteTimeUtc(i).Ticks > failed.StartedTicks))
             {
                 return false;
             }
 
             using var json = JsonDocument.Parse(File.ReadAllText(Diagnostics));
-            return json.RootElement.GetProperty("diagnostics").EnumerateArray().Any(d => d.GetProperty("severity").GetString() == "error");
+            return json.RootElement.GetProperty("diagnostics").EnumerateArray()
+                .Any(d => d.GetProperty("severity").GetString() == "error" && d.GetProperty("code").GetString() != "CC0060");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or NotSupportedException)
         {
             return false;
         }
     }
 
+    private sealed record FailedRun(long StartedTicks, string[] Settings);
+
+    /// <summary>Whether <paramref name="file"/> exists and was written by a run that started at <paramref name="started"/>.</summary>
+    public static bool WrittenSince(string file, DateTime started) =>
+        // The same slack as for the manifest: some file systems keep whole seconds, or two.
+        File.Exists(file) && File.GetLastWriteTimeUtc(file) >= started.AddSeconds(-2);
+
     /// <summary>Before a run: the last run's diagnostics and kept notices must not be taken for this one's.</summary>
     public void ForgetLastRun()
     {
-        foreach (var stale in new[] { diagnosticsFile, noticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)))
+        foreach (var stale in new[] { diagnosticsFile, noticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)).Append(FailureFile))
         {
             if (File.Exists(stale))
             {
@@ -74,7 +98,7 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
     public string? RecordCorpusFiles(string outputFolder, DateTime started)
     {
         var manifest = Path.Combine(Path.GetFullPath(outputFolder, projectDirectory), "collapsecheck-run.json");
-        if (corpusListFile.Length == 0 || !File.Exists(manifest) || File.GetLastWriteTimeUtc(manifest) < started.AddSeconds(-2))
+        if (corpusListFile.Length == 0 || !WrittenSince(manifest, started))
         {
             return null;
         }
@@ -134,15 +158,18 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
                 : !File.Exists(path) || File.GetLastWriteTimeUtc(path) > started);
 
     /// <summary>
-    /// What is in <paramref name="folder"/> besides collapsecheck's own outputs. Verify writes its received files beside
-    /// the policy, and where that folder is a corpus folder too (a `**/*.txt` from the project's), every run that writes
-    /// them changes its time, though nothing a glob reads came or went: compared before and after, the names tell.
+    /// What is in <paramref name="folder"/> besides collapsecheck's own outputs: each entry's name, and a file's time and
+    /// size. Verify writes its received files beside the policy, and where that folder is a corpus folder too (a
+    /// `**/*.txt` from the project's), every run that writes them changes its time, though nothing a glob reads came,
+    /// went or changed: compared before and after, the entries tell. A file replaced under its own name by an older one
+    /// (`cp -p`, `tar x`) changes its time here as a new name would; a subfolder's own time changes with what is written
+    /// in it (the output folder), so only its name counts.
     /// </summary>
     public static FolderListing? Listing(string folder)
     {
         try
         {
-            return new FolderListing(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), NamesIn(folder));
+            return new FolderListing(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), EntriesOf(folder));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -151,10 +178,12 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
         }
     }
 
-    private static HashSet<string> NamesIn(string folder) =>
-        Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).OfType<string>().Where(name => !OutputNames.IsOwn(name)).ToHashSet(StringComparer.Ordinal);
+    private static HashSet<string> EntriesOf(string folder) =>
+        new DirectoryInfo(folder).EnumerateFileSystemInfos().Where(entry => !OutputNames.IsOwn(entry.Name))
+            .Select(entry => entry is FileInfo file ? $"{entry.Name}\0{file.LastWriteTimeUtc.Ticks}\0{file.Length}" : entry.Name)
+            .ToHashSet(StringComparer.Ordinal);
 
-    internal sealed record FolderListing(string Folder, HashSet<string> Names)
+    internal sealed record FolderListing(string Folder, HashSet<string> Entries)
     {
         public bool IsUnchanged(string folder)
         {
@@ -165,7 +194,7 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
 
             try
             {
-                return NamesIn(Folder).SetEquals(Names);
+                return EntriesOf(Folder).SetEquals(Entries);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -121,18 +121,30 @@ public sealed class RunCollapseCheck : ToolTask
 
     private bool Gate(GateState state, DateTime waitingSince)
     {
-        if (state.IsCurrent(Inputs.Select(i => i.GetMetadata("FullPath"))))
+        var inputs = Inputs.Select(i => i.GetMetadata("FullPath")).ToList();
+        if (state.IsCurrent(inputs))
         {
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: up to date (another build of this project just ran the gate)");
             return true;
         }
 
         Gated = true;
-        if (state.FailedSince(waitingSince))
+        // Whole: the tool names it so in CC0030, which is then the property's, in a replayed finding too.
+        try
         {
-            // Another framework's build of this project gated while this one waited, on the same inputs, and failed: its
-            // findings are this build's too. Running again would train the same lineage once per framework to fail alike.
-            Log.LogMessage(MessageImportance.High, "CollapseCheck: the gate failed in another build of this project just now (another target framework); its findings:");
+            _output = Path.GetFullPath(OutputFolder, ProjectDirectory);
+        }
+        catch (ArgumentException)
+        {
+            // The tool says why it cannot write there.
+        }
+
+        if (state.FailedSince(waitingSince, Settings, inputs))
+        {
+            // Another build of this project (a multi-targeting one's other framework) gated while this one waited, with
+            // the same settings and inputs, and failed: its findings are this build's too. Running again would train the
+            // same lineage once per framework to fail alike.
+            Log.LogMessage(MessageImportance.High, "CollapseCheck: the gate failed in another build of this project just now, with the same settings and inputs; its findings:");
             LogDiagnostics();
             return false;
         }
@@ -147,18 +159,18 @@ public sealed class RunCollapseCheck : ToolTask
         var made = false;
         try
         {
-            _output = Path.GetFullPath(OutputFolder, ProjectDirectory);
-            made = !Directory.Exists(_output);
+            made = _output.Length > 0 && !Directory.Exists(_output);
             Directory.CreateDirectory(_output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            // The tool says why it cannot write there.
+            // As above.
         }
 
         var policyFolder = GateState.Listing(Path.GetDirectoryName(Path.GetFullPath(PolicyFile, ProjectDirectory))!);
         var started = DateTime.UtcNow;
-        base.Execute();
+        // False also when the tool never started (ValidateParameters said why): ExitCode is then 0 but means nothing.
+        var ran = base.Execute();
         if (made)
         {
             RemoveIfEmpty(_output);
@@ -169,10 +181,10 @@ public sealed class RunCollapseCheck : ToolTask
             Log.LogMessage(MessageImportance.Normal, "CollapseCheck: the corpus files and folders were not recorded for the next build's inputs ({0})", unrecorded);
         }
 
-        // Exit 0 is a pass only with the findings and the report that say so: anything else that exits 0 (a wrong
-        // CollapseCheckToolPath, a wrapper script that swallowed the exit code) must not stamp the gate passed.
-        if (ExitCode == 0 && new[] { state.Diagnostics, ReportFile.Length > 0 ? Path.GetFullPath(ReportFile, ProjectDirectory) : null }
-                .FirstOrDefault(f => f is not null && !File.Exists(f)) is { } missing)
+        // Exit 0 is a pass only with the findings and the report that say so, written by this run: anything else that
+        // exits 0 (a wrong CollapseCheckToolPath, a wrapper script that swallowed the exit code) must not stamp it passed.
+        if (ran && ExitCode == 0 && new[] { state.Diagnostics, ReportFile.Length > 0 ? Path.GetFullPath(ReportFile, ProjectDirectory) : null }
+                .FirstOrDefault(f => f is not null && !GateState.WrittenSince(f, started)) is { } missing)
         {
             LogToolEnded($"without writing {missing}");
             return false;
@@ -186,6 +198,7 @@ public sealed class RunCollapseCheck : ToolTask
         // of its own, and a stamp would then skip the gate in every build after.
         if (Log.HasLoggedErrors || ExitCode != 0)
         {
+            state.RecordFailure(started, Settings);
             return false;
         }
 
@@ -197,9 +210,10 @@ public sealed class RunCollapseCheck : ToolTask
             state.KeepNotices();
         }
 
-        if (state.CorpusChangedSince(started, policyFolder) is { } changed)
+        // An input edited while the tool ran (the policy saved from an editor) was not what passed, as for the corpus.
+        if ((inputs.FirstOrDefault(i => File.Exists(i) && File.GetLastWriteTimeUtc(i) > started) ?? state.CorpusChangedSince(started, policyFolder)) is { } changed)
         {
-            Log.LogMessage(MessageImportance.High, "CollapseCheck: '{0}' changed while the gate ran, after the tool had read the corpus; the gate is not marked passed, so a later build runs it again", changed);
+            Log.LogMessage(MessageImportance.High, "CollapseCheck: '{0}' changed while the gate ran, after the tool had read it; the gate is not marked passed, so a later build runs it again", changed);
             return true;
         }
 
@@ -225,6 +239,9 @@ public sealed class RunCollapseCheck : ToolTask
             // Left as it is: an empty folder is untidy, not wrong.
         }
     }
+
+    /// <summary>What the run was asked to do: a failure replayed to another build must have been asked the same.</summary>
+    private string[] Settings => [PolicyFile, OutputFolder, Device, Tolerance, Cache, Verify.ToString(), ExplicitToolPath];
 
     /// <summary>CC0030 at the project: the gate keeps its lock and state in the intermediate output folder.</summary>
     private bool StateNotWritable(string path, Exception e)

@@ -64,31 +64,54 @@ public sealed class GateStateTests : IDisposable
         File.SetLastWriteTimeUtc(moved, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started, before));
         File.Delete(moved);
-        File.Delete(Path.Combine(_root, "notes.txt"));
+
+        // A file replaced under its own name by an older copy (cp -p, tar x) keeps the names as they were.
+        var notes = Path.Combine(_root, "notes.txt");
+        File.WriteAllText(notes, "other text");
+        File.SetLastWriteTimeUtc(notes, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started, before));
+        File.Delete(notes);
         Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started, before));
         Assert.Equal(_root + Path.DirectorySeparatorChar, state.CorpusChangedSince(started));
     }
 
     [Fact]
-    public void A_failure_is_known_as_the_last_runs_only_when_its_findings_were_written_since_and_hold_an_error()
+    public void A_failure_is_replayed_only_to_a_build_that_waited_on_it_with_the_same_settings_and_unchanged_inputs()
     {
         var diagnostics = Path.Combine(_root, "diagnostics.json");
+        var policy = Path.Combine(_root, "collapsecheck.json");
+        File.WriteAllText(policy, "{}");
+        var started = DateTime.UtcNow.AddMinutes(-1);
+        File.SetLastWriteTimeUtc(policy, started.AddSeconds(-10));
         var state = new GateState(_root, "stamp", "", "", "", "", "diagnostics.json");
-        var since = new DateTime(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
-        Assert.False(state.FailedSince(since));
+        string[] settings = ["collapsecheck.json", "collapsecheck-out/", "cpu", "", "", "False", ""];
+        var waiting = started.AddSeconds(1);
+        Assert.False(state.FailedSince(waiting, settings, [policy]));
 
         File.WriteAllText(diagnostics, """{"schemaVersion":1,"exitCode":1,"diagnostics":[{"severity":"error","code":"CC1020"}]}""");
-        File.SetLastWriteTimeUtc(diagnostics, since.AddSeconds(1));
-        Assert.True(state.FailedSince(since));
-        Assert.False(state.FailedSince(since.AddSeconds(2)));
+        state.RecordFailure(started, settings);
+        Assert.True(state.FailedSince(waiting, settings, [policy]));
 
-        File.WriteAllText(diagnostics, """{"schemaVersion":1,"exitCode":0,"diagnostics":[{"severity":"warning","code":"CC1030"}]}""");
-        File.SetLastWriteTimeUtc(diagnostics, since.AddSeconds(1));
-        Assert.False(state.FailedSince(since));
+        // Not to a build that started waiting after the failure (it may have been fixed since), nor with other settings.
+        Assert.False(state.FailedSince(DateTime.UtcNow.AddSeconds(1), settings, [policy]));
+        Assert.False(state.FailedSince(waiting, [.. settings[..^2], "True", ""], [policy]));
 
+        // Nor when an input changed after the failed run started, or is gone.
+        File.SetLastWriteTimeUtc(policy, started.AddSeconds(5));
+        Assert.False(state.FailedSince(waiting, settings, [policy]));
+        File.SetLastWriteTimeUtc(policy, started.AddSeconds(-10));
+        Assert.False(state.FailedSince(waiting, settings, [policy, Path.Combine(_root, "gone.txt")]));
+
+        // A run stopped by a signal, or one whose findings hold no error, says nothing of the policy.
+        File.WriteAllText(diagnostics, """{"schemaVersion":1,"exitCode":143,"diagnostics":[{"severity":"error","code":"CC0060"}]}""");
+        Assert.False(state.FailedSince(waiting, settings, [policy]));
         File.WriteAllText(diagnostics, "{ torn");
-        File.SetLastWriteTimeUtc(diagnostics, since.AddSeconds(1));
-        Assert.False(state.FailedSince(since));
+        Assert.False(state.FailedSince(waiting, settings, [policy]));
+
+        // The next run forgets it.
+        File.WriteAllText(diagnostics, """{"schemaVersion":1,"exitCode":1,"diagnostics":[{"severity":"error","code":"CC1020"}]}""");
+        state.ForgetLastRun();
+        Assert.False(state.FailedSince(waiting, settings, [policy]));
     }
 
     [Fact]
