@@ -52,7 +52,7 @@ public static class GitHubActions
     public static void AppendSummary(string markdown, ToolOutput output)
     {
         var summary = output.Environment("GITHUB_STEP_SUMMARY");
-        if (string.IsNullOrEmpty(summary))
+        if (string.IsNullOrEmpty(summary) || output.SummaryUnwritable)
         {
             return;
         }
@@ -63,6 +63,8 @@ public static class GitHubActions
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // Said once: run --verify adds the report and then verify's outcome.
+            output.SummaryUnwritable = true;
             output.Warn("CC0033", null, $"the job summary GITHUB_STEP_SUMMARY='{summary}' could not be written ({e.Message.TrimEnd('.')}); the reports are whole, only the summary page lacks them");
         }
     }

@@ -22,6 +22,9 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     /// <summary>The --diagnostics file, whole, once parsed: a corpus glob must not read it (it changes every run).</summary>
     public string? DiagnosticsFile { get; set; }
 
+    /// <summary>GitHub Actions' job summary could not be written (CC0033, said once).</summary>
+    public bool SummaryUnwritable { get; set; }
+
     /// <summary>Every error printed, for --diagnostics.</summary>
     public IReadOnlyList<CollapseCheckException> Reported => _reported;
 

@@ -224,9 +224,13 @@ public class LineageEndToEndTests : IDisposable
         var shared = _tool.Write("shared/policy.json", "{ }");
         var link = _tool.PathOf("linked.json");
         File.CreateSymbolicLink(link, shared);
-        Assert.Equal(0, _tool.Run("init", link, "--force").Exit);
+        var (linkedExit, linkedOut, _) = _tool.Run("init", link, "--force");
+        Assert.Equal(0, linkedExit);
         Assert.NotNull(new FileInfo(link).LinkTarget);
         Assert.Equal(File.ReadAllText(target), File.ReadAllText(shared));
+        // The advice names the link: that project's reports and snapshots go beside it, not beside the shared file.
+        Assert.Contains($"Wrote {shared} (through the link {link})", linkedOut);
+        Assert.Contains("linked.json --verify", linkedOut);
 
         // '-' is standard input to the other commands: no folder of that name.
         var (dash, _, dashError) = _tool.Run("init", "-");

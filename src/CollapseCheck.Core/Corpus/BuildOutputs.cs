@@ -2,7 +2,8 @@ namespace CollapseCheck.Corpus;
 
 /// <summary>
 /// The folders a .NET build writes beside its sources: bin/ and obj/ next to an MSBuild project file (*.csproj,
-/// *.fsproj, *.proj, …) and artifacts/ next to a Directory.Build.props (the SDK's artifacts layout). A `**/*.txt` from a
+/// *.fsproj, *.proj, …) and artifacts/ next to a Directory.Build.props when it holds bin/ or obj/ (the SDK's artifacts
+/// layout; an artifacts/ folder of data stays corpus). A `**/*.txt` from a
 /// project's folder read obj/'s FileListAbsolute.txt, a list of absolute paths: the corpus, and so every snapshot,
 /// then depended on where the checkout was, and changed with each configuration built. Only folders below the walk's
 /// own: a pattern that names one before its wildcard (`obj/notes/**/*.txt`) reads it.
@@ -15,7 +16,7 @@ internal sealed class BuildOutputs
     /// <param name="root">The folder the pattern walked from.</param>
     public bool Holds(string path, string root)
     {
-        var stop = Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar;
+        var stop = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
         for (var at = Path.GetDirectoryName(path); at is not null && at.StartsWith(stop, StringComparison.Ordinal); at = Path.GetDirectoryName(at))
         {
             if (!_isOutput.TryGetValue(at, out var output))
@@ -36,11 +37,14 @@ internal sealed class BuildOutputs
     {
         try
         {
-            // The names MSBuild writes, in its own case: a Linux folder "Bin" beside a project is nobody's output.
-            return Path.GetDirectoryName(folder) is { } parent && Path.GetFileName(folder) switch
+            // The names MSBuild writes: in their own case on Linux, where a "Bin" beside a project is nobody's output; in
+            // any case elsewhere, where MSBuild writes into the "Bin" that is there (an ASP.NET web site's).
+            var name = OperatingSystem.IsLinux() ? Path.GetFileName(folder) : Path.GetFileName(folder).ToLowerInvariant();
+            return Path.GetDirectoryName(folder) is { } parent && name switch
             {
                 "bin" or "obj" => Directory.EnumerateFiles(parent, "*.*proj").Any(),
-                "artifacts" => File.Exists(Path.Combine(parent, "Directory.Build.props")),
+                "artifacts" => File.Exists(Path.Combine(parent, "Directory.Build.props"))
+                    && (Directory.Exists(Path.Combine(folder, "bin")) || Directory.Exists(Path.Combine(folder, "obj"))),
                 _ => false,
             };
         }

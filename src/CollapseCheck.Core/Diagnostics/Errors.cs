@@ -11,9 +11,9 @@ public static class Errors
     public static CollapseCheckException PolicyNotFound(string path) =>
         // A relative path names the folder it was looked for in: advice printed by a build (whose tool ran in the project's
         // folder) and pasted elsewhere failed here with no hint why.
-        // The init command writes the file named, so the same command then finds it; a name without an extension would
-        // be a folder to init, so it gets the default name.
-        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {Command("init", path == "collapsecheck.json" || !Path.HasExtension(path) ? null : path)} or omit the argument to use the embedded default");
+        // The init command writes the file named, so the same command then finds it; init makes a folder of a name
+        // without an extension, so such a name gets the .json it needs, and the advice says to run that name.
+        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {(path == "collapsecheck.json" ? Command("init", null) : Path.HasExtension(path) ? Command("init", path) : $"{Command("init", path + ".json")} and run that name")} or omit the argument to use the embedded default");
 
     public static CollapseCheckException PolicyIsAFolder(string path) =>
         new("CC0001", $"'{path}' is a folder, not a policy file; name the policy file in it (e.g. collapsecheck.json)");
@@ -127,7 +127,7 @@ public static class Errors
         PolicySyntax(at, marked is null ? "the file is not UTF-8 text; save it as UTF-8" : $"the file {NotAsMarked(marked)}; save it as UTF-8");
 
     public static CollapseCheckException PolicyNulByte(SourceLocation at) =>
-        PolicySyntax(at, "the file has a NUL byte here, which JSON text does not: it looks like UTF-16 saved without a byte-order mark; save it as UTF-8");
+        PolicySyntax(at, "the file has a NUL byte here, which JSON text does not: it looks like UTF-16 saved without a byte-order mark, or not text at all; save it as UTF-8");
 
     private static string NotAsMarked(string marked) => $"is not valid {marked} here, although its byte-order mark says {marked}";
 

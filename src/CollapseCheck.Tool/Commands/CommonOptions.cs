@@ -154,7 +154,7 @@ internal static class CommonOptions
     /// <returns>Whether it was rejected.</returns>
     public static bool RejectOptionLike(SymbolResult result, string? path, string what)
     {
-        if (path is not ['-', _, ..])
+        if (!LooksLikeOption(path))
         {
             return false;
         }
@@ -171,11 +171,14 @@ internal static class CommonOptions
     public static void RejectOptionAsValue(Option<string?> option) =>
         option.Validators.Add(r =>
         {
-            if (r.Tokens.Count > 0 && r.Tokens[^1].Value is ['-', _, ..] and var value)
+            if (r.Tokens.Count > 0 && r.Tokens[^1].Value is var value && LooksLikeOption(value))
             {
                 r.AddError($"{option.Name} needs a value, but the word after it is '{value}', an option (a value that starts with '-' can be written ./{value})");
             }
         });
+
+    /// <summary>'-' alone is standard input, a value; '-x' and '--x' are options. A value that starts with '-' is written ./-x.</summary>
+    private static bool LooksLikeOption(string? value) => value is ['-', _, ..];
 
     private static void RejectEmpty(SymbolResult result, string? path, string what)
     {

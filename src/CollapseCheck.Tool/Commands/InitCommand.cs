@@ -20,7 +20,7 @@ internal static class InitCommand
             if (value == "-")
             {
                 // Elsewhere '-' is standard input; here it made a folder named '-'.
-                r.AddError("init writes a policy file, and '-' (standard input for the other commands) is none; name the file (./- for one named -)");
+                r.AddError("init writes a policy file, and '-' (standard input for the other commands) is none; name the file, such as collapsecheck.json");
             }
             else if (!CommonOptions.RejectOptionLike(r, value, "the policy path"))
             {
@@ -38,14 +38,12 @@ internal static class InitCommand
             }
 
             // A policy kept behind a link (a shared one, linked into each project) is overwritten where it is: the atomic
-            // write would otherwise replace the link with a file of its own and leave the shared policy as it was.
-            if (File.Exists(target) && new FileInfo(target).LinkTarget is not null && new FileInfo(target).ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } linked)
-            {
-                target = linked.FullName;
-            }
-
-            AtomicFile.WriteAll(Path.GetDirectoryName(target)!, [(Path.GetFileName(target), PolicyLoader.StarterPolicyText)]);
-            output.Out.WriteLine($"Wrote {target}");
+            // write would otherwise replace the link with a file of its own and leave the shared policy as it was. The
+            // advice still names the link, beside which that project's reports and snapshots go.
+            var written = File.Exists(target) && new FileInfo(target).LinkTarget is not null
+                && new FileInfo(target).ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } linked ? linked.FullName : target;
+            AtomicFile.WriteAll(Path.GetDirectoryName(written)!, [(Path.GetFileName(written), PolicyLoader.StarterPolicyText)]);
+            output.Out.WriteLine(written == target ? $"Wrote {target}" : $"Wrote {written} (through the link {target})");
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, target);
             // A path starting with - would read as an option.
             var argument = relative.StartsWith('-') ? "./" + relative : relative;

@@ -388,9 +388,12 @@ public sealed class CorpusFilesTests : CorpusFolder
         Write("App/bin/Debug/net10.0/readme.txt", Paragraphs("copied", 10));
         Write("Directory.Build.props", "<Project />");
         Write("artifacts/obj/App/x.txt", Paragraphs("x", 10));
-        // Not a build's: no project file beside it, or artifacts/ without a Directory.Build.props beside it.
+        // Not a build's: no project file beside it, artifacts/ without a Directory.Build.props beside it, or one with
+        // neither bin/ nor obj/ in it (data an ML repository keeps there).
         Write("data/bin/kept.txt", Paragraphs("kept", 10));
         Write("data/artifacts/kept.txt", Paragraphs("kept", 10));
+        Write("data/Directory.Build.props", "<Project />");
+        Write("data/artifacts/models/kept.txt", Paragraphs("kept", 10));
 
         var (leftOut, builtLeftOut) = (new List<string>(), new List<string>());
         var problems = new List<CollapseCheckException>();
@@ -398,7 +401,7 @@ public sealed class CorpusFilesTests : CorpusFolder
 
         Assert.Empty(problems);
         Assert.Empty(leftOut);
-        Assert.Equal(new[] { "App/notes.txt", "data/artifacts/kept.txt", "data/bin/kept.txt" }.Select(Full), files);
+        Assert.Equal(new[] { "App/notes.txt", "data/artifacts/kept.txt", "data/artifacts/models/kept.txt", "data/bin/kept.txt" }.Select(Full), files);
         Assert.Equal(new[] { "App/bin/Debug/net10.0/readme.txt", "App/obj/Debug/net10.0/App.csproj.FileListAbsolute.txt", "artifacts/obj/App/x.txt" }.Select(Full), builtLeftOut);
 
         // Named before the wildcard, the folder is the pattern's own and is read.

@@ -394,6 +394,8 @@ public class PolicyLoaderTests
         // The file named, so the command that failed finds it next time.
         Assert.Contains("collapsecheck init /nonexistent/collapsecheck.json'", e.Message);
         Assert.Contains("collapsecheck init'", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("collapsecheck.json")).Message);
+        // init makes a folder of a name without an extension: the advice names a file, and says to run it.
+        Assert.Contains("collapsecheck init /nonexistent/gate.json' and run that name", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/gate")).Message);
     }
 
     [Fact]
