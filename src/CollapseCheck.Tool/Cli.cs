@@ -16,9 +16,13 @@ public static class Cli
     public const string CancelledMessage = "collapsecheck: cancelled; no report was written.";
 
     /// <summary>What a cancelled run says: with the generation cache on, what it finished is reused by the next run.</summary>
-    public static string Cancelled(OperationCanceledException e) => e is LineageCancelledException { GenerationsInCache: var kept }
-        ? $"collapsecheck: cancelled; no report was written ({kept} finished generation{(kept == 1 ? " stays" : "s stay")} in the cache, so a rerun resumes there)."
-        : CancelledMessage;
+    public static string Cancelled(OperationCanceledException e) => e switch
+    {
+        LineageCancelledException { CacheNotWritten: { } why } => $"collapsecheck: cancelled; no report was written, and {why}.",
+        LineageCancelledException { GenerationsInCache: var kept } =>
+            $"collapsecheck: cancelled; no report was written ({kept} finished generation{(kept == 1 ? " stays" : "s stay")} in the cache, so a rerun resumes there).",
+        _ => CancelledMessage,
+    };
 
     /// <param name="environment">Where GITHUB_ACTIONS and friends are read; tests pass their own.</param>
     public static int Invoke(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, Func<string, string?>? environment = null)

@@ -56,6 +56,25 @@ public sealed class PreparationCancellationTests : IDisposable
     }
 
     [Fact]
+    public void A_run_cancelled_after_a_generation_says_why_a_cache_it_could_not_write_kept_nothing()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 2));
+        // A file where the cache folder should be: unwritable even for root, which read-only permissions are not.
+        var notAFolder = _tool.Write("cache", "a file, not a folder");
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancellingProgress("generation 0 finished", cancel);
+        var options = new RunOptions(policy, _tool.PathOf("out"), "cpu", CacheFolder: notAFolder);
+
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => RunJob.Execute(options, progress, cancel.Token));
+
+        Assert.Equal(0, Assert.IsType<LineageCancelledException>(e).GenerationsInCache);
+        var said = Cli.Cancelled(e);
+        Assert.StartsWith($"collapsecheck: cancelled; no report was written, and the generation cache '{notAFolder}' could not be written (", said);
+        Assert.EndsWith("); the next run recomputes what this one trained.", said);
+        Assert.DoesNotContain("resumes", said);
+    }
+
+    [Fact]
     public void A_run_cancelled_before_any_generation_finished_promises_no_cache()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));

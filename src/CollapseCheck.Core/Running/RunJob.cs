@@ -239,10 +239,11 @@ public static partial class RunJob
                 results.Add(new LineageRunner(policy, corpus, device, finished, cache).Run(seed + i, cancellation));
             }
         }
-        // Only a cache that took every finished generation lets a rerun resume there (a read-only one took none).
-        catch (OperationCanceledException e) when (cache is { WriteFailure: null } && finished.Count > 0)
+        // Only a cache that took every finished generation lets a rerun resume there (a read-only one took none, and
+        // says so: the user who stops a long run to fix something expects to resume it).
+        catch (OperationCanceledException e) when (cache is not null && finished.Count > 0)
         {
-            throw new LineageCancelledException(finished.Count, e);
+            throw new LineageCancelledException(cache.WriteFailure is null ? finished.Count : 0, NotCached(cache), e);
         }
         catch (Exception e) when (OutOfMemory(e) is { } detail)
         {
@@ -265,16 +266,23 @@ public static partial class RunJob
         ];
         AtomicFile.WriteAll(folder, files);
         return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList(),
-            cache?.WriteFailure is { } why ? $"the generation cache '{cache.Folder}' could not be written ({why}); the next run recomputes what this one trained" : null,
-            ToleranceOverridden: options.Tolerance is not null);
+            NotCached(cache), ToleranceOverridden: options.Tolerance is not null);
     }
+
+    private static string? NotCached(GenerationCache? cache) => cache?.WriteFailure is { } why
+        ? $"the generation cache '{cache.Folder}' could not be written ({why.TrimEnd('.')}); the next run recomputes what this one trained"
+        : null;
 }
 
-/// <summary>A run stopped after some generations were finished and kept in the generation cache.</summary>
-public sealed class LineageCancelledException(int generationsInCache, OperationCanceledException inner)
+/// <summary>A run with the generation cache on stopped after some generations were finished.</summary>
+public sealed class LineageCancelledException(int generationsInCache, string? cacheNotWritten, OperationCanceledException inner)
     : OperationCanceledException(inner.Message, inner, inner.CancellationToken)
 {
+    /// <summary>How many finished generations the cache kept: 0 when it could not be written.</summary>
     public int GenerationsInCache { get; } = generationsInCache;
+
+    /// <summary>Why the cache could not be written (as CC0032 says after a whole run), or null.</summary>
+    public string? CacheNotWritten { get; } = cacheNotWritten;
 }
 
 /// <summary>Passes progress on and counts finished generations (computed or loaded), for what a cancelled run kept.</summary>
