@@ -18,9 +18,9 @@ public static class Cli
     /// <summary>What a cancelled run says: with the generation cache on, what it finished is reused by the next run.</summary>
     public static string Cancelled(OperationCanceledException e) => e switch
     {
-        LineageCancelledException { CacheNotWritten: { } why } => $"collapsecheck: cancelled; no report was written, and {why}.",
-        LineageCancelledException { GenerationsInCache: var kept } =>
-            $"collapsecheck: cancelled; no report was written ({kept} finished generation{(kept == 1 ? " stays" : "s stay")} in the cache, so a rerun resumes there).",
+        LineageCancelledException { GenerationsInCache: 0, CacheNotWritten: { } why } => $"collapsecheck: cancelled; no report was written, and {why}.",
+        LineageCancelledException { GenerationsInCache: var kept, CacheNotWritten: var why } =>
+            $"collapsecheck: cancelled; no report was written ({kept} finished generation{(kept == 1 ? " stays" : "s stay")} in the cache, so a rerun resumes there){(why is null ? "" : $", but {why}")}.",
         _ => CancelledMessage,
     };
 

@@ -70,8 +70,18 @@ public sealed class PreparationCancellationTests : IDisposable
         Assert.Equal(0, Assert.IsType<LineageCancelledException>(e).GenerationsInCache);
         var said = Cli.Cancelled(e);
         Assert.StartsWith($"collapsecheck: cancelled; no report was written, and the generation cache '{notAFolder}' could not be written (", said);
-        Assert.EndsWith("); the next run recomputes what this one trained.", said);
+        Assert.EndsWith("); the next run recomputes what it could not keep.", said);
         Assert.DoesNotContain("resumes", said);
+    }
+
+    [Fact]
+    public void A_run_cancelled_after_some_generations_were_cached_and_one_was_not_says_both()
+    {
+        var why = "the generation cache '/c' could not be written (No space left on device); the next run recomputes what it could not keep";
+
+        var said = Cli.Cancelled(new LineageCancelledException(2, why, new OperationCanceledException()));
+
+        Assert.Equal($"collapsecheck: cancelled; no report was written (2 finished generations stay in the cache, so a rerun resumes there), but {why}.", said);
     }
 
     [Fact]

@@ -4,9 +4,10 @@ namespace CollapseCheck.Common;
 
 /// <summary>
 /// The per-user cache (patched natives, extracted corpus text): COLLAPSECHECK_CACHE, else $XDG_CACHE_HOME/collapsecheck,
-/// else ~/.cache/collapsecheck. Never the NuGet cache, which other projects share, never a folder relative to wherever
-/// the tool runs, and never a guessable one in a shared temp folder: it holds a native library that gets loaded and
-/// results the gate trusts. With no home folder (a container's HOME=/nonexistent) the user is asked to name one.
+/// else ~/.cache/collapsecheck. Never the NuGet cache, which other projects share, by default never a folder relative to
+/// wherever the tool runs (a relative COLLAPSECHECK_CACHE is the user's choice, taken from the working folder: the
+/// project's folder under MSBuild), and never a guessable one in a shared temp folder: it holds a native library that
+/// gets loaded and results the gate trusts. With no home folder (a container's HOME=/nonexistent) the user is asked to name one.
 /// </summary>
 public static class UserCache
 {

@@ -172,18 +172,26 @@ public sealed class GenerationCache(string folder)
 
             var payload = JsonSerializer.Serialize(entry, s_json);
             AtomicFile.WriteAll(folder, [($"g{generation}.json", GenerationEntry.Write(key, generation, payload))]);
-            Tag();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.CollapseCheckException)
         {
             // A read-only or full disk costs the next run its head start, nothing more; the caller says so once.
             WriteFailure ??= e.Message;
+            NotStored++;
             if (temp is not null)
             {
                 DeadWriters.TryDelete(temp);
             }
+
+            return;
         }
+
+        // Once an entry is in: a tag that cannot be written leaves it usable.
+        TagIfPresent();
     }
+
+    /// <summary>How many <see cref="Store"/> calls kept nothing, for what a cancelled run can say a rerun reuses.</summary>
+    public int NotStored { get; private set; }
 
     /// <summary>
     /// The file the Cache Directory Tagging Specification names, so backup tools skip the folder, and so a corpus glob

@@ -239,11 +239,11 @@ public static partial class RunJob
                 results.Add(new LineageRunner(policy, corpus, device, finished, cache).Run(seed + i, cancellation));
             }
         }
-        // Only a cache that took every finished generation lets a rerun resume there (a read-only one took none, and
-        // says so: the user who stops a long run to fix something expects to resume it).
+        // A rerun resumes after the generations the cache holds; one it could not write says so, as the user who stops a
+        // long run to fix something expects to resume it.
         catch (OperationCanceledException e) when (cache is not null && finished.Count > 0)
         {
-            throw new LineageCancelledException(cache.WriteFailure is null ? finished.Count : 0, NotCached(cache), e);
+            throw new LineageCancelledException(Math.Max(0, finished.Count - cache.NotStored), NotCached(cache), e);
         }
         catch (Exception e) when (OutOfMemory(e) is { } detail)
         {
@@ -270,7 +270,7 @@ public static partial class RunJob
     }
 
     private static string? NotCached(GenerationCache? cache) => cache?.WriteFailure is { } why
-        ? $"the generation cache '{cache.Folder}' could not be written ({why.TrimEnd('.')}); the next run recomputes what this one trained"
+        ? $"the generation cache '{cache.Folder}' could not be written ({why.TrimEnd('.')}); the next run recomputes what it could not keep"
         : null;
 }
 
@@ -278,7 +278,7 @@ public static partial class RunJob
 public sealed class LineageCancelledException(int generationsInCache, string? cacheNotWritten, OperationCanceledException inner)
     : OperationCanceledException(inner.Message, inner, inner.CancellationToken)
 {
-    /// <summary>How many finished generations the cache kept: 0 when it could not be written.</summary>
+    /// <summary>How many finished generations the cache holds (loaded from it, or stored in it by this run).</summary>
     public int GenerationsInCache { get; } = generationsInCache;
 
     /// <summary>Why the cache could not be written (as CC0032 says after a whole run), or null.</summary>

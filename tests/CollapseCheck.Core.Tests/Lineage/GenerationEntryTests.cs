@@ -74,4 +74,19 @@ public sealed class GenerationEntryTests : IDisposable
         Assert.Null(_cache.TryLoad(s_key, 0, Vocabulary));
         Assert.NotNull(_cache.TryLoad(s_otherKey, 1, Vocabulary));
     }
+
+    [Fact]
+    public void A_store_that_cannot_write_is_counted_and_the_entries_before_it_stay()
+    {
+        var blocked = new string('c', 64);
+        _cache.Store(s_key, 0, Entry(0));
+        // A file where the second key's folder goes: unwritable even for root, which read-only permissions are not.
+        File.WriteAllText(Path.Combine(_cache.Folder, blocked[..32]), "not a folder");
+        _cache.Store(blocked, 1, Entry(1));
+
+        Assert.Equal(1, _cache.NotStored);
+        Assert.NotNull(_cache.WriteFailure);
+        Assert.NotNull(_cache.TryLoad(s_key, 0, Vocabulary));
+        Assert.True(GenerationCache.IsTag(Path.Combine(_cache.Folder, GenerationCache.TagFile)));
+    }
 }
