@@ -37,6 +37,8 @@ public class BenchTests : IDisposable
     [Theory]
     [InlineData("--model", "huge")]
     [InlineData("--peak-tflops", "0")]
+    // Finite, but a peak times 1e12 FLOP/s past double's range printed "Infinity" as a number in the JSON.
+    [InlineData("--peak-tflops", "1e300")]
     [InlineData("--seconds", "-1")]
     [InlineData("--precision", "fp16")]
     public void Bench_rejects_bad_arguments_with_exit_code_2(string option, string value)
@@ -45,5 +47,17 @@ public class BenchTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("CC0040", stderr);
         Assert.Contains(option, stderr);
+    }
+
+    [Fact]
+    public void Bench_names_every_bad_value_at_once()
+    {
+        var (exit, _, stderr) = _tool.Run("bench", "--peak-tflops", "-1", "--seconds", "0", "--precision", "fp8", "--model", "xl");
+
+        Assert.Equal(2, exit);
+        foreach (var option in new[] { "--peak-tflops", "--seconds", "--precision", "--model" })
+        {
+            Assert.Contains($"error CC0040: {option} must be", stderr);
+        }
     }
 }

@@ -245,6 +245,9 @@ public class PredictTests : IDisposable
             .EnumerateArray().Select(g => g.GetProperty("entropyRatio").GetProperty("mean").GetDouble()).ToArray();
         Assert.Equal(overridden.Length, printed.Length);
         Assert.All(overridden.Zip(printed), pair => Assert.Equal(pair.First, pair.Second, 5));
+        // A saved prediction names the seed it was drawn from, or it could not be made again.
+        Assert.Equal(7, JsonDocument.Parse(stdout).RootElement.GetProperty("seed").GetInt32());
+        Assert.Contains("runs from seed 7 of the", _tool.Run("predict", policy, "--seed", "7").Out);
     }
 
     [Theory]

@@ -9,7 +9,9 @@ namespace CollapseCheck.Benchmarks;
 /// <param name="TrainSeconds">Per generation from model construction to the last step.</param>
 /// <param name="SampleSeconds">Sampling and the generated text's metrics.</param>
 /// <param name="OtherSeconds">The rest of the lineage loop: corpus composition and bookkeeping.</param>
+/// <param name="Precision">fp32, or bf16 for mixed precision: what the lineage trained, evaluated and sampled in.</param>
 public sealed record LineageBenchResult(
+    string Precision,
     int Generations,
     double TotalSeconds,
     double CorpusSeconds,
@@ -25,10 +27,12 @@ public sealed record LineageBenchResult(
 /// </summary>
 public static class LineageBenchmark
 {
-    public static LineageBenchResult Run(Device device)
+    /// <param name="precision">fp32 or bf16: the bench's --precision, in place of the policy's training.precision.</param>
+    public static LineageBenchResult Run(Device device, string precision)
     {
         var clock = Stopwatch.StartNew();
-        var policy = RunJob.LoadPolicy(null);
+        var embedded = RunJob.LoadPolicy(null);
+        var policy = embedded with { Training = embedded.Training with { Precision = precision == "fp32" ? null : precision } };
         var corpus = RunJob.PrepareCorpus(policy, null);
         var corpusSeconds = clock.Elapsed.TotalSeconds;
         PolicyTheory.For(policy, corpus);
@@ -37,7 +41,7 @@ public static class LineageBenchmark
         var result = new LineageRunner(policy, corpus, device).Run(policy.Training.Seed);
         var lineageSeconds = lineageClock.Elapsed.TotalSeconds;
         var (train, evaluate, sample) = (result.Timings.Sum(t => t.TrainSeconds), result.Timings.Sum(t => t.EvaluateSeconds), result.Timings.Sum(t => t.SampleSeconds));
-        return new LineageBenchResult(result.Generations.Count, clock.Elapsed.TotalSeconds, corpusSeconds, theorySeconds,
+        return new LineageBenchResult(precision, result.Generations.Count, clock.Elapsed.TotalSeconds, corpusSeconds, theorySeconds,
             train, evaluate, sample, lineageSeconds - train - evaluate - sample);
     }
 }

@@ -48,6 +48,9 @@ public sealed record PredictionReport(
     /// <summary>The long run alone fails run's gate (CC1020), whatever is measured: it collapses and gate.failOnPredictedCollapse is on.</summary>
     public bool FailsOnLongRun { get; init; }
 
+    /// <summary>training.seed, or --seed in its place: the surrogate draws from it, so a saved prediction names it.</summary>
+    public int Seed { get; init; }
+
     public static PredictionReport Create(LineagePolicyFile policy, PreparedCorpus corpus, PolicyTheory theory)
     {
         var prediction = theory.Ledger;
@@ -74,6 +77,7 @@ public sealed record PredictionReport(
             GateBasis = theory.Validity.Summary,
             GatePerplexity = theory.PerplexitySourceName,
             FailsOnLongRun = prediction.LongRun.Behaviour == LongRunBehaviour.Collapses && policy.Gate.FailOnPredictedCollapse,
+            Seed = policy.Training.Seed,
         };
     }
 

@@ -27,36 +27,38 @@ internal static class BenchCommand
             Description = $"Which model sizes: all, or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}.",
             DefaultValueFactory = _ => "all",
         };
+        // Checked while parsing, so every bad value is named in one go, as the parser's own errors are.
+        peak.Validators.Add(r =>
+        {
+            // Above a million TFLOP/s the product with 1e12 leaves no utilisation worth printing, and past 1.8e296 it is infinity.
+            if (r.GetValueOrDefault<double?>() is { } given && !(given is > 0 and <= MostPeakTflops))
+            {
+                r.AddError($"--peak-tflops must be above 0 and at most {MostPeakTflops:0} (TFLOP/s), but is {Numbers.Plain(given)}");
+            }
+        });
+        seconds.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } given && !(given is > 0 and <= 3600))
+            {
+                r.AddError($"--seconds must be above 0 and at most 3600 (an hour per phase), but is {Numbers.Plain(given)}");
+            }
+        });
+        CommonOptions.OneOf(precision, ["fp32", "bf16"]);
+        models.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } value && Selected(value).Length == 0)
+            {
+                r.AddError($"--model must be all or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}, but is '{value}'");
+            }
+        });
         var command = new Command("bench", "Training, evaluation and sampling speed of the default model and a 3.5M-parameter one, and the default lineage's time by phase.")
         {
             device, libTorch, json, seconds, peak, noLineage, models, precision,
         };
         command.SetAction(parsed =>
         {
-            if (parsed.GetValue(peak) is { } given && !(given > 0))
-            {
-                throw Diagnostics.Errors.BadArgument($"--peak-tflops must be above 0, but is {Numbers.Plain(given)}");
-            }
-
-            var selected = parsed.GetValue(models) is "all" or null
-                ? ModelBenchmark.Cases
-                : ModelBenchmark.Cases.Where(c => string.Equals(c.Key, parsed.GetValue(models), StringComparison.OrdinalIgnoreCase)).ToArray();
-            if (selected.Length == 0)
-            {
-                throw Diagnostics.Errors.BadArgument($"--model must be all or one of {string.Join(", ", ModelBenchmark.Cases.Select(c => c.Key))}, but is '{parsed.GetValue(models)}'");
-            }
-
+            var selected = Selected(parsed.GetValue(models)!);
             var secondsPerPhase = parsed.GetValue(seconds) ?? 3.0;
-            if (!(secondsPerPhase is > 0 and <= 3600))
-            {
-                throw Diagnostics.Errors.BadArgument($"--seconds must be above 0 and at most 3600 (an hour per phase), but is {Numbers.Plain(secondsPerPhase)}");
-            }
-
-            if (parsed.GetValue(precision) is not ("fp32" or "bf16"))
-            {
-                throw Diagnostics.Errors.BadArgument($"--precision must be fp32 or bf16, but is '{parsed.GetValue(precision)}'");
-            }
-
             var computeType = Modeling.Gpt.ComputeTypeFor(parsed.GetValue(precision));
             var torchDevice = ComputeDevice.Resolve(parsed.GetValue(device)!, parsed.GetValue(libTorch));
             var results = selected.Select(c =>
@@ -71,7 +73,7 @@ internal static class BenchCommand
                 output.Error.WriteLine("collapsecheck: timing the default policy's lineage (no generation cache)…");
                 try
                 {
-                    lineage = LineageBenchmark.Run(torchDevice);
+                    lineage = LineageBenchmark.Run(torchDevice, parsed.GetValue(precision)!);
                 }
                 catch (Diagnostics.CollapseCheckException e)
                 {
@@ -105,7 +107,7 @@ internal static class BenchCommand
 
             if (lineage is { } l)
             {
-                output.Out.WriteLine(string.Create(c, $"default policy lineage ({l.Generations} generations): {l.TotalSeconds:F1} s"));
+                output.Out.WriteLine(string.Create(c, $"default policy lineage ({l.Generations} generations, {l.Precision}): {l.TotalSeconds:F1} s"));
                 output.Out.WriteLine(string.Create(c, $"  corpus {l.CorpusSeconds:F2} s, theory {l.TheorySeconds:F2} s, training {l.TrainSeconds:F2} s, evaluation {l.EvaluateSeconds:F2} s, sampling {l.SampleSeconds:F2} s, other {l.OtherSeconds:F2} s"));
             }
 
@@ -113,4 +115,10 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    private const double MostPeakTflops = 1e6;
+
+    private static BenchCase[] Selected(string name) => name is "all"
+        ? ModelBenchmark.Cases
+        : ModelBenchmark.Cases.Where(c => string.Equals(c.Key, name, StringComparison.OrdinalIgnoreCase)).ToArray();
 }

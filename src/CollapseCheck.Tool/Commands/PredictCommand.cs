@@ -56,7 +56,7 @@ internal static class PredictCommand
         if (r.Surrogate is { } s)
         {
             o.WriteLine();
-            o.WriteLine($"Surrogate: {s.Runs} seeded runs of the {s.Context} count model with this policy's sampler; held-out text add-{Numbers.Plain(s.Smoothing)} smoothed. Mean [10th–90th percentile]:");
+            o.WriteLine($"Surrogate: {s.Runs} runs from seed {r.Seed} of the {s.Context} count model with this policy's sampler; held-out text add-{Numbers.Plain(s.Smoothing)} smoothed. Mean [10th–90th percentile]:");
             string[] headers = ["model diversity ×gen0 ↑", "generated diversity ×gen0 ↑", "generated entropy bits ↑", "generated entropy ×gen0 ↑", "held-out ppl ×gen0 ↓"];
             string Cell(Theory.Spread v) => string.Create(c, $"{v.Mean:F4} [{v.P10:F4}–{v.P90:F4}]");
             // Each column as wide as its header or its widest cell, values right-aligned under the header's end.
