@@ -419,6 +419,52 @@ public class VerifyTests : IDisposable
         Assert.True(File.Exists(_tool.PathOf("collapsecheck-report.received.json")));
     }
 
+    [Fact]
+    public void A_reformatted_json_snapshot_still_needs_its_markdown()
+    {
+        // An editor or formatter that re-indented the JSON made the pair's texts differ, and a deleted Markdown snapshot passed.
+        var policy = WithMinimalReportAndSnapshot();
+        var json = _tool.PathOf("collapsecheck-report.verified.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("{ \"policy\": ", "{\n    \"policy\":   ") + "  \n");
+        var markdown = _tool.PathOf("collapsecheck-report.verified.md");
+        Assert.Equal(0, _tool.Run("verify", policy).Exit);
+
+        File.WriteAllText(markdown, "# another report\n");
+        var (edited, _, editedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, edited);
+        Assert.Contains("the Markdown report differs", editedError);
+
+        File.Delete(markdown);
+        var (deleted, _, deletedError) = _tool.Run("verify", policy);
+        Assert.Equal(1, deleted);
+        Assert.Contains($"the Markdown snapshot '{markdown}' is missing (the JSON one matches)", deletedError);
+
+        Directory.CreateDirectory(markdown);
+        var (folder, _, folderError) = _tool.Run("verify", policy);
+        Assert.Equal(1, folder);
+        Assert.Contains($"the Markdown snapshot '{markdown}' is a folder, not a file", folderError);
+    }
+
+    [Fact]
+    public void A_mismatch_where_the_received_files_cannot_be_written_is_shown_before_the_write_error()
+    {
+        // A read-only checkout said only CC0030, with no word of what differed; a folder in the received file's place
+        // refuses the write as read-only permissions would, even for root.
+        var policy = WithMinimalReportAndSnapshot();
+        var json = _tool.PathOf("collapsecheck-report.verified.json");
+        File.WriteAllText(json, File.ReadAllText(json).TrimEnd().TrimEnd('}') + ", \"extra\": 1 }");
+        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.received.json"));
+
+        var (exit, stdout, error) = _tool.Run("verify", policy);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("extra: 1 (verified)", stdout);
+        Assert.DoesNotContain("Received:", stdout);
+        Assert.Contains("error CC2001:", error);
+        Assert.Contains("error CC0030:", error);
+        Assert.True(error.IndexOf("CC2001", StringComparison.Ordinal) < error.IndexOf("CC0030", StringComparison.Ordinal));
+    }
+
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
     private string WithMinimalReportAndSnapshot()
     {

@@ -43,6 +43,9 @@ public sealed record VerifyOutcome(
     SourceLocation? NumericsAt = null)
 {
     public bool Matched => Failures.Count == 0;
+
+    /// <summary>CC0030 when the received files could not be written (a read-only checkout): reported after the comparison.</summary>
+    public CollapseCheckException? ReceivedNotWritten { get; init; }
 }
 
 /// <summary>
@@ -93,8 +96,10 @@ public static class VerifyJob
         // A folder in the snapshot's place is no missing snapshot: reading it says what it is.
         if (!File.Exists(files.VerifiedJson) && !Directory.Exists(files.VerifiedJson))
         {
-            WriteReceived(files, receivedJson, receivedMarkdown);
-            return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson, policyPath)]);
+            return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson, policyPath)])
+            {
+                ReceivedNotWritten = TryWriteReceived(files, receivedJson, receivedMarkdown),
+            };
         }
 
         string verifiedJson;
@@ -105,8 +110,7 @@ public static class VerifyJob
         catch (CollapseCheckException unreadable)
         {
             // Nothing to compare with, but what accept needs can still be written, so the way out is one command.
-            WriteReceived(files, receivedJson, receivedMarkdown);
-            return new VerifyOutcome(files, 0, [], "", [unreadable]);
+            return new VerifyOutcome(files, 0, [], "", [unreadable]) { ReceivedNotWritten = TryWriteReceived(files, receivedJson, receivedMarkdown) };
         }
 
         var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? WithLfLineEnds(File.ReadAllText(files.VerifiedMarkdown)) : "";
@@ -126,9 +130,10 @@ public static class VerifyJob
         // and numerics say where the report was made, which decides how it is compared.
         var fields = ReportComparer.Compare(verifiedJson, receivedJson, compared, tolerance ?? 0, ["policy.verify", "numerics", "device"], uncompared: ReportBuilder.MeasuredFields);
 
-        // The Markdown is rendered from the JSON: it must match exactly only when the JSON does. Line ends and a final
-        // newline are not the report's content (a Windows checkout without the .gitattributes line has CRLF).
-        var markdownMatters = WithLfLineEnds(verifiedJson) == WithLfLineEnds(receivedJson);
+        // The Markdown is rendered from the JSON: it must match exactly only when the JSON does, as JSON (an editor that
+        // reformatted the snapshot let a deleted Markdown snapshot pass). Line ends and a final newline are not the
+        // report's content (a Windows checkout without the .gitattributes line has CRLF).
+        var markdownMatters = JsonNode.DeepEquals(JsonNode.Parse(verifiedJson), JsonNode.Parse(receivedJson));
         var comparedMarkdown = WithLfLineEnds(receivedMarkdown);
         var (markdownDiff, firstLine) = Diff(verifiedMarkdown, comparedMarkdown);
         var failures = new List<CollapseCheckException>();
@@ -154,10 +159,12 @@ public static class VerifyJob
             failures.Add(Errors.SnapshotMismatch(at,
                 $"{fields.Count} field(s) differ ({rule}); first: {first.Where} is {first.Verified} in the snapshot and {first.Received} now", files.ReceivedMarkdown, policyPath));
         }
-        else if (markdownMatters && !File.Exists(files.VerifiedMarkdown))
+        else if (!File.Exists(files.VerifiedMarkdown))
         {
-            // At the policy, as CC2002: a CI annotation on a file the repository no longer has shows nowhere.
-            failures.Add(Errors.SnapshotMismatch(new SourceLocation(policyPath ?? files.VerifiedMarkdown, 1, 1), $"the Markdown snapshot '{files.VerifiedMarkdown}' is missing (the JSON one matches)", files.ReceivedMarkdown, policyPath));
+            // A snapshot is the pair accept writes, whatever the JSON's comparison allowed. At the policy, as CC2002: a CI
+            // annotation on a file the repository no longer has shows nowhere.
+            var what = Directory.Exists(files.VerifiedMarkdown) ? "is a folder, not a file" : "is missing";
+            failures.Add(Errors.SnapshotMismatch(new SourceLocation(policyPath ?? files.VerifiedMarkdown, 1, 1), $"the Markdown snapshot '{files.VerifiedMarkdown}' {what} (the JSON one matches)", files.ReceivedMarkdown, policyPath));
         }
         else if (markdownMatters && verifiedMarkdown != comparedMarkdown)
         {
@@ -166,14 +173,14 @@ public static class VerifyJob
 
         // Also on a match against another machine's snapshot when this report repeats (CPU): then the received files
         // are this machine's numbers, for `accept` where the snapshot should come from (a CI runner's, in its artifacts).
+        CollapseCheckException? notWritten = null;
         if (failures.Count > 0 || match is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
         {
-            WriteReceived(files, receivedJson, receivedMarkdown);
+            notWritten = TryWriteReceived(files, receivedJson, receivedMarkdown);
         }
         else
         {
-            File.Delete(files.ReceivedJson);
-            File.Delete(files.ReceivedMarkdown);
+            RemoveStaleReceived(files);
         }
 
         // A loose comparison's notice points at what made it loose in the snapshot, its fingerprint or its CUDA device;
@@ -185,12 +192,39 @@ public static class VerifyJob
             _ => null,
         };
         return new VerifyOutcome(files, tolerance, fields,
-            failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics, numericsAt);
+            failures.Count > 0 ? markdownDiff : "", failures, match, verifiedNumerics, receivedNumerics, numericsAt)
+        {
+            ReceivedNotWritten = notWritten,
+        };
     }
 
-    private static void WriteReceived(SnapshotFiles files, string json, string markdown) =>
-        AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
-            [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
+    /// <summary>Writes the received pair; the CC0030 it gives in a folder it cannot write, which the comparison does not wait on.</summary>
+    private static CollapseCheckException? TryWriteReceived(SnapshotFiles files, string json, string markdown)
+    {
+        try
+        {
+            AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
+                [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
+            return null;
+        }
+        catch (CollapseCheckException e) when (e.Code == "CC0030")
+        {
+            return e;
+        }
+    }
+
+    private static void RemoveStaleReceived(SnapshotFiles files)
+    {
+        try
+        {
+            File.Delete(files.ReceivedJson);
+            File.Delete(files.ReceivedMarkdown);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only checkout keeps an old mismatch's received files: the match stands, and accept could not write there either.
+        }
+    }
 
     /// <summary>
     /// CC2005 when the report echoes another policy than the one it is verified for: an edit since the last run, or

@@ -12,7 +12,8 @@ internal static class AcceptCommand
         command.SetAction(parsed =>
         {
             var policyPath = CommonOptions.PathOf(parsed, policy);
-            var (files, overrides, gatePassed) = AcceptJob.Execute(policyPath);
+            // A signal while the snapshot pair is replaced waits for it to land whole.
+            var (files, overrides, gatePassed) = SignalCancellation.Run(output.Error, _ => AcceptJob.Execute(policyPath), _ => Cli.CancelledMessage);
             output.Out.WriteLine($"Accepted: {files.VerifiedJson} and {files.VerifiedMarkdown}");
             if (!gatePassed)
             {

@@ -24,8 +24,11 @@ internal static class VerifyCommand
     private static string Shortened(string value) =>
         value.Length <= 120 ? value : $"{value[..100]}… ({value.Length} characters)";
 
-    /// <summary>Shared with `run --verify`.</summary>
-    public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null)
+    /// <summary>Shared with `run --verify`. A signal while it writes (the received files) waits for the write to land whole.</summary>
+    public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null) =>
+        SignalCancellation.Run(output.Error, _ => Compare(output, policy, outFolder, ranWith), _ => Cli.CancelledMessage);
+
+    private static int Compare(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith)
     {
         var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
         var compared = outcome.Tolerance is { } t
@@ -48,6 +51,13 @@ internal static class VerifyCommand
             var how = outcome.Match == NumericsMatch.Same ? "" : outcome.Tolerance is null ? " apart from its measured values" : " within those bounds";
             output.Out.WriteLine($"Verified: the report matches {outcome.Files.VerifiedJson}{how}.");
             GitHubActions.AppendSummary($"**Snapshot: verified**{how} against `{Path.GetFileName(outcome.Files.VerifiedJson)}`.{(notice is null ? "" : $" {notice}")}\n", output);
+            if (outcome.ReceivedNotWritten is { } notWritten)
+            {
+                // The comparison stands; what could not be written is this machine's report for accept.
+                output.Report(notWritten);
+                return 2;
+            }
+
             if (outcome.Match is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
             {
                 output.Out.WriteLine($"This run's report is written as {outcome.Files.ReceivedJson} (and .md): where the snapshot should come from "
@@ -74,12 +84,23 @@ internal static class VerifyCommand
             output.Out.Write(outcome.MarkdownDiff);
         }
 
-        output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run {Errors.Command("accept", policy)}.");
+        if (outcome.ReceivedNotWritten is null)
+        {
+            output.Out.WriteLine($"Received: {outcome.Files.ReceivedJson}; if the change is intended, run {Errors.Command("accept", policy)}.");
+        }
+
         var state = outcome.Failures[0].Code switch { "CC2002" => "missing", "CC2006" => "unreadable", _ => "differs" };
         GitHubActions.AppendSummary($"**Snapshot: {state}** (`{Path.GetFileName(outcome.Files.VerifiedJson)}`): {outcome.Failures[0].Message}\n", output);
         foreach (var failure in outcome.Failures)
         {
             output.Report(failure);
+        }
+
+        if (outcome.ReceivedNotWritten is { } error)
+        {
+            // After the mismatch, which it does not change: the folder is what stops accept, so exit as for bad environment.
+            output.Report(error);
+            return 2;
         }
 
         return 1;
