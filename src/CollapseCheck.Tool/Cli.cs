@@ -19,6 +19,7 @@ public static class Cli
     public static string Cancelled(OperationCanceledException e) => e switch
     {
         LineageCancelledException { GenerationsInCache: 0, CacheNotWritten: { } why } => $"collapsecheck: cancelled; no report was written, and {why}.",
+        LineageCancelledException { GenerationsInCache: 0 } => CancelledMessage,
         LineageCancelledException { GenerationsInCache: var kept, CacheNotWritten: var why } =>
             $"collapsecheck: cancelled; no report was written ({kept} finished generation{(kept == 1 ? " stays" : "s stay")} in the cache, so a rerun resumes there){(why is null ? "" : $", but {why}")}.",
         _ => CancelledMessage,

@@ -39,6 +39,9 @@ public class BenchTests : IDisposable
     [InlineData("--peak-tflops", "0")]
     // Finite, but a peak times 1e12 FLOP/s past double's range printed "Infinity" as a number in the JSON.
     [InlineData("--peak-tflops", "1e300")]
+    // Not numbers: a range check that read them threw past the parser (exit 134).
+    [InlineData("--peak-tflops", "abc")]
+    [InlineData("--seconds", "1e999")]
     [InlineData("--seconds", "-1")]
     [InlineData("--precision", "fp16")]
     public void Bench_rejects_bad_arguments_with_exit_code_2(string option, string value)

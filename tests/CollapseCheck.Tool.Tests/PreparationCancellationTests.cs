@@ -75,6 +75,32 @@ public sealed class PreparationCancellationTests : IDisposable
     }
 
     [Fact]
+    public void A_rerun_is_promised_only_the_generations_before_the_first_the_cache_could_not_take()
+    {
+        // Generation 1 cannot be stored (a file where its folder goes) and generation 2 can: a rerun recomputes from
+        // generation 1 on, whatever is cached after it, so only generation 0 is reused.
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 2));
+        var loaded = RunJob.LoadPolicy(policy);
+        // The key names the libtorch build, which is known once it is loaded.
+        _ = Training.ComputeDevice.Resolve("cpu");
+        var keys = GenerationCache.KeysFor(loaded, RunJob.PrepareCorpus(loaded, policy), "cpu", loaded.Training.Seed);
+        var blocker = Path.Combine(_tool.PathOf("cache"), keys.For(1)[..32]);
+        _tool.Write(blocker, "not a folder");
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancellingProgress("generation 2 finished", cancel)
+        {
+            OnStep = step => { if (step == "generation 1 finished") { File.Delete(blocker); } },
+        };
+
+        var e = Assert.ThrowsAny<OperationCanceledException>(() =>
+            RunJob.Execute(new RunOptions(policy, _tool.PathOf("out"), "cpu", CacheFolder: _tool.PathOf("cache")), progress, cancel.Token));
+
+        Assert.Equal(1, Assert.IsType<LineageCancelledException>(e).GenerationsInCache);
+        Assert.StartsWith("collapsecheck: cancelled; no report was written (1 finished generation stays in the cache, so a rerun resumes there), but the generation cache", Cli.Cancelled(e));
+        Assert.True(File.Exists(Path.Combine(blocker, "g2.json")), "generation 2 was stored once the way was clear");
+    }
+
+    [Fact]
     public void A_run_cancelled_after_some_generations_were_cached_and_one_was_not_says_both()
     {
         var why = "the generation cache '/c' could not be written (No space left on device); the next run recomputes what it could not keep";
@@ -112,6 +138,8 @@ public sealed class PreparationCancellationTests : IDisposable
     {
         public List<string> Steps { get; } = [];
 
+        public Action<string>? OnStep { get; init; }
+
         public void Preparing(string step) => Record(step);
 
         public void PhaseStarted(int generation, LineagePhase phase, long total) =>
@@ -122,6 +150,7 @@ public sealed class PreparationCancellationTests : IDisposable
         private void Record(string step)
         {
             Steps.Add(step);
+            OnStep?.Invoke(step);
             if (step.StartsWith(cancelAt, StringComparison.Ordinal))
             {
                 cancel.Cancel();

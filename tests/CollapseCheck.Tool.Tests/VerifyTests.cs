@@ -465,6 +465,22 @@ public class VerifyTests : IDisposable
         Assert.True(error.IndexOf("CC2001", StringComparison.Ordinal) < error.IndexOf("CC0030", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_match_against_a_cuda_snapshot_where_this_report_cannot_be_written_still_passes_with_a_warning()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        var json = _tool.PathOf("collapsecheck-report.verified.json");
+        File.WriteAllText(json, File.ReadAllText(json).TrimEnd().TrimEnd('}') + ", \"device\": \"cuda\" }");
+        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.received.json"));
+
+        var (exit, stdout, error) = _tool.Run("verify", policy);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("Verified: the report matches", stdout);
+        Assert.Contains("warning CC0030:", error);
+        Assert.DoesNotContain("is written as", stdout);
+    }
+
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
     private string WithMinimalReportAndSnapshot()
     {

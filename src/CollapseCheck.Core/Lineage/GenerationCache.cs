@@ -154,7 +154,8 @@ public sealed class GenerationCache(string folder)
     }
 
     /// <summary>Saves the entry (and, for warm starts, the weights) atomically; a cache that cannot be written is skipped.</summary>
-    public void Store(string key, int generation, CachedGeneration entry, Gpt? weights = null)
+    /// <returns>Whether the entry is in the cache now.</returns>
+    public bool Store(string key, int generation, CachedGeneration entry, Gpt? weights = null)
     {
         string? temp = null;
         try
@@ -177,21 +178,18 @@ public sealed class GenerationCache(string folder)
         {
             // A read-only or full disk costs the next run its head start, nothing more; the caller says so once.
             WriteFailure ??= e.Message;
-            NotStored++;
             if (temp is not null)
             {
                 DeadWriters.TryDelete(temp);
             }
 
-            return;
+            return false;
         }
 
         // Once an entry is in: a tag that cannot be written leaves it usable.
         TagIfPresent();
+        return true;
     }
-
-    /// <summary>How many <see cref="Store"/> calls kept nothing, for what a cancelled run can say a rerun reuses.</summary>
-    public int NotStored { get; private set; }
 
     /// <summary>
     /// The file the Cache Directory Tagging Specification names, so backup tools skip the folder, and so a corpus glob

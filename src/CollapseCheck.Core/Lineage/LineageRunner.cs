@@ -22,8 +22,15 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
 {
     private readonly ILineageProgress _progress = progress ?? SilentProgress.Instance;
 
+    /// <summary>
+    /// How many generations from generation 0 on the cache holds for the lineage running or last run: a rerun resumes
+    /// after them, and recomputes everything from the first it could not store, whatever is cached past it.
+    /// </summary>
+    public int CachedPrefix { get; private set; }
+
     public LineageResult Run(int seed, CancellationToken cancellation = default)
     {
+        CachedPrefix = 0;
         var lineage = policy.Lineage;
         var tokenizer = corpus.Tokenizer;
         var config = new GptConfig(tokenizer.VocabularySize, policy.Model.Layers, policy.Model.Width, policy.Model.Heads, policy.Model.Context);
@@ -47,6 +54,7 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                     synthetic.Add(hit.Sample);
                     results.Add(hit.Result);
                     timings.Add(hit.Timings with { Cached = true });
+                    CachedPrefix++;
                     _progress.GenerationFinished(hit.Result, timings[^1]);
                     continue;
                 }
@@ -104,9 +112,10 @@ public sealed class LineageRunner(LineagePolicyFile policy, PreparedCorpus corpu
                 var timing = new PhaseTimings(trainSeconds, evaluateSeconds, sampleSeconds);
                 results.Add(result);
                 timings.Add(timing);
-                if (keys is not null)
+                if (keys is not null && cache!.Store(keys.For(g), g, new CachedGeneration(result, sample, timing), policy.Training.WarmStart ? model : null)
+                    && CachedPrefix == g)
                 {
-                    cache!.Store(keys.For(g), g, new CachedGeneration(result, sample, timing), policy.Training.WarmStart ? model : null);
+                    CachedPrefix++;
                 }
 
                 _progress.GenerationFinished(result, timing);

@@ -231,19 +231,24 @@ public static partial class RunJob
         var seed = policy.Training.Seed;
         var results = new List<LineageResult>();
         var finished = new FinishedGenerations(progress);
+        var runners = new List<LineageRunner>();
         try
         {
             for (var i = 0; i < policy.Gate.Seeds; i++)
             {
                 finished.LineageStarted(seed + i, i, policy.Gate.Seeds);
-                results.Add(new LineageRunner(policy, corpus, device, finished, cache).Run(seed + i, cancellation));
+                runners.Add(new LineageRunner(policy, corpus, device, finished, cache));
+                results.Add(runners[^1].Run(seed + i, cancellation));
             }
+
+            // A signal during the last generation: it is cached, so say so, as for any other.
+            cancellation.ThrowIfCancellationRequested();
         }
         // A rerun resumes after the generations the cache holds; one it could not write says so, as the user who stops a
         // long run to fix something expects to resume it.
         catch (OperationCanceledException e) when (cache is not null && finished.Count > 0)
         {
-            throw new LineageCancelledException(Math.Max(0, finished.Count - cache.NotStored), NotCached(cache), e);
+            throw new LineageCancelledException(runners.Sum(r => r.CachedPrefix), NotCached(cache), e);
         }
         catch (Exception e) when (OutOfMemory(e) is { } detail)
         {
@@ -251,8 +256,6 @@ public static partial class RunJob
             // attention); a libtorch stack trace as an internal error said none of what to change.
             throw Errors.OutOfMemory(policy.LocationOf("training.batch"), device.type == TorchSharp.DeviceType.CPU ? "CPU" : "GPU", detail);
         }
-
-        cancellation.ThrowIfCancellationRequested();
 
         var verdict = CollapseGate.Evaluate(policy, theory, results);
         var report = ReportBuilder.Build(policy, results[0], theory, verdict);
@@ -278,7 +281,7 @@ public static partial class RunJob
 public sealed class LineageCancelledException(int generationsInCache, string? cacheNotWritten, OperationCanceledException inner)
     : OperationCanceledException(inner.Message, inner, inner.CancellationToken)
 {
-    /// <summary>How many finished generations the cache holds (loaded from it, or stored in it by this run).</summary>
+    /// <summary>How many generations a rerun takes from the cache: each lineage's from generation 0 up to the first it could not store.</summary>
     public int GenerationsInCache { get; } = generationsInCache;
 
     /// <summary>Why the cache could not be written (as CC0032 says after a whole run), or null.</summary>

@@ -13,9 +13,12 @@ internal static class BenchCommand
         var device = CommonOptions.Device();
         var libTorch = CommonOptions.LibTorch();
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout." };
-        var seconds = CommonOptions.Number("--seconds", "Time budget per measured phase of the model sizes, up to 3600 (the lineage runs once, whatever it takes).");
+        var seconds = CommonOptions.Number("--seconds", "Time budget per measured phase of the model sizes, up to 3600 (the lineage runs once, whatever it takes).",
+            given => given is > 0 and <= 3600 ? null : $"--seconds must be above 0 and at most 3600 (an hour per phase), but is {Numbers.Plain(given)}");
         seconds.DefaultValueFactory = _ => 3.0;
-        var peak = CommonOptions.Number("--peak-tflops", "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32).");
+        // Above a million TFLOP/s no utilisation is worth printing, and past 1.8e296 the peak in FLOP/s is infinity.
+        var peak = CommonOptions.Number("--peak-tflops", "The device's peak TFLOP/s for the precision in use; adds model FLOPs utilisation (e.g. 67 for an H100 SXM in fp32).",
+            given => given is > 0 and <= MostPeakTflops ? null : $"--peak-tflops must be above 0 and at most {MostPeakTflops:0} (TFLOP/s), but is {Numbers.Plain(given)}");
         var noLineage = new Option<bool>("--no-lineage") { Description = "Skip timing the default policy's lineage." };
         var precision = new Option<string>("--precision")
         {
@@ -28,21 +31,6 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "all",
         };
         // Checked while parsing, so every bad value is named in one go, as the parser's own errors are.
-        peak.Validators.Add(r =>
-        {
-            // Above a million TFLOP/s the product with 1e12 leaves no utilisation worth printing, and past 1.8e296 it is infinity.
-            if (r.GetValueOrDefault<double?>() is { } given && !(given is > 0 and <= MostPeakTflops))
-            {
-                r.AddError($"--peak-tflops must be above 0 and at most {MostPeakTflops:0} (TFLOP/s), but is {Numbers.Plain(given)}");
-            }
-        });
-        seconds.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is { } given && !(given is > 0 and <= 3600))
-            {
-                r.AddError($"--seconds must be above 0 and at most 3600 (an hour per phase), but is {Numbers.Plain(given)}");
-            }
-        });
         CommonOptions.OneOf(precision, ["fp32", "bf16"]);
         models.Validators.Add(r =>
         {

@@ -90,10 +90,22 @@ internal static class CommonOptions
     };
 
     /// <summary>A finite number: 1e400 would parse as infinity and switch a threshold off.</summary>
-    public static Option<double?> Number(string name, string description) => new(name)
+    /// <param name="outOfRange">The error for a number the option does not take, or null. Checked here rather than in a
+    /// validator, which throws reading the value of an argument that did not parse instead of reporting it.</param>
+    public static Option<double?> Number(string name, string description, Func<double, string?>? outOfRange = null) => new(name)
     {
         Description = description,
-        CustomParser = r => Parsed(r, name, "a finite number", (string s, out double v) => double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out v) && double.IsFinite(v)),
+        CustomParser = r =>
+        {
+            var value = Parsed(r, name, "a finite number", (string s, out double v) => double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out v) && double.IsFinite(v));
+            if (value is { } number && outOfRange?.Invoke(number) is { } error)
+            {
+                r.AddError(error);
+                return null;
+            }
+
+            return value;
+        },
     };
 
     /// <summary>Accepts only <paramref name="allowed"/>, and says so on one line naming the option.</summary>

@@ -76,17 +76,26 @@ public sealed class GenerationEntryTests : IDisposable
     }
 
     [Fact]
-    public void A_store_that_cannot_write_is_counted_and_the_entries_before_it_stay()
+    public void A_store_that_cannot_write_says_so_and_the_entries_before_it_stay()
     {
         var blocked = new string('c', 64);
-        _cache.Store(s_key, 0, Entry(0));
+        Assert.True(_cache.Store(s_key, 0, Entry(0)));
         // A file where the second key's folder goes: unwritable even for root, which read-only permissions are not.
         File.WriteAllText(Path.Combine(_cache.Folder, blocked[..32]), "not a folder");
-        _cache.Store(blocked, 1, Entry(1));
 
-        Assert.Equal(1, _cache.NotStored);
+        Assert.False(_cache.Store(blocked, 1, Entry(1)));
         Assert.NotNull(_cache.WriteFailure);
         Assert.NotNull(_cache.TryLoad(s_key, 0, Vocabulary));
-        Assert.True(GenerationCache.IsTag(Path.Combine(_cache.Folder, GenerationCache.TagFile)));
+    }
+
+    [Fact]
+    public void A_cache_tag_that_cannot_be_written_fails_no_entry()
+    {
+        // The tag only keeps backups and corpus globs out; the entry beside it is whole and is read back.
+        Directory.CreateDirectory(Path.Combine(_cache.Folder, GenerationCache.TagFile));
+
+        Assert.True(_cache.Store(s_key, 1, Entry(1)));
+        Assert.Null(_cache.WriteFailure);
+        Assert.NotNull(_cache.TryLoad(s_key, 1, Vocabulary));
     }
 }
