@@ -202,6 +202,17 @@ public class PolicyLoaderTests
         Assert.Equal(["'/one/*'", "'/two/*'"], e.All.Select(x => x.Message.Split("but is ")[1]));
     }
 
+    [Theory]
+    [InlineData("{ \"corpus\": { \"include\": [\"a/*.txt\", \"builtin:nope\"] }, \"tokenizer\": \"x\" }")]
+    [InlineData("{ \"corpus\": \"builtin:nope\", \"tokenizer\": \"x\" }")]
+    public void An_unknown_builtin_source_is_reported_with_the_other_problems_at_its_item(string json)
+    {
+        // It was found by the corpus loader, so only once every other problem was fixed.
+        var e = Reject(json);
+        Assert.Equal(["corpus.include", "tokenizer"], e.All.Select(x => x.Message.Split('\'')[1]));
+        Assert.Equal(json.IndexOf("\"builtin:nope", StringComparison.Ordinal) + 1, e.All.First().Location!.Value.Column);
+    }
+
     [Fact]
     public void Every_bad_item_of_a_pattern_list_is_reported_at_the_item()
     {
