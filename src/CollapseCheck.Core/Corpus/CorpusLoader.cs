@@ -45,7 +45,7 @@ public static partial class CorpusLoader
                 var alone = policy.MaxBytes is null ? Budget(docs.Documents, PolicyLoader.DotnetDocsDefaultMaxBytes) : docs.Documents;
                 (docsFirst ? documents : docsAfter).AddRange(alone);
                 files.AddRange(docs.Files);
-                var described = $"{PolicyNames.DotnetDocs} ({docs.Pack}){Cut(docs.Documents, alone, "its first")}";
+                var described = $"{PolicyNames.DotnetDocs} ({docs.Pack}){Cut(docs.Documents, alone, "its first", _ => true)}";
                 if (docsFirst)
                 {
                     descriptions.Add(described);
@@ -126,7 +126,7 @@ public static partial class CorpusLoader
         }
 
         var budgeted = Budget(documents, policy.MaxBytes);
-        if (Cut(documents, budgeted, "corpus.maxBytes kept") is { Length: > 0 } cut)
+        if (Cut(documents, budgeted, "corpus.maxBytes kept", d => !fileOf.ContainsKey(d)) is { Length: > 0 } cut)
         {
             var read = budgeted.Select(d => fileOf.GetValueOrDefault(d)).ToHashSet();
             var unread = fileNames.Where(f => !read.Contains(f)).ToList();
@@ -186,7 +186,8 @@ public static partial class CorpusLoader
     /// that cut a user's files without a word made a lineage of half the text look like one of all of it. Empty when
     /// nothing was cut.
     /// </summary>
-    private static string Cut(IReadOnlyList<Document> all, IReadOnlyList<Document> kept, string lead)
+    /// <param name="isDocs">Whether a document is the builtin docs', which come in a fixed order by text hash, not by file.</param>
+    private static string Cut(IReadOnlyList<Document> all, IReadOnlyList<Document> kept, string lead, Func<Document, bool> isDocs)
     {
         if (kept.Count == all.Count)
         {
@@ -194,10 +195,14 @@ public static partial class CorpusLoader
         }
 
         long Bytes(IEnumerable<Document> documents) => documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
-        var firstLeftOut = all[kept.Count].Id;
-        var source = firstLeftOut.Contains('#') ? firstLeftOut[..firstLeftOut.LastIndexOf('#')] : firstLeftOut;
+        static string SourceOf(Document d) => d.Id.Contains('#') ? d.Id[..d.Id.LastIndexOf('#')] : d.Id;
+        int Files(IEnumerable<Document> documents) => documents.Where(isDocs).Select(SourceOf).Distinct(StringComparer.Ordinal).Count();
+        // "From X on" named a file the docs' hash order had sampled before and after the cut.
+        var where = isDocs(all[kept.Count])
+            ? string.Create(CultureInfo.InvariantCulture, $"of {PolicyNames.DotnetDocs} a fixed sample by text hash, from {Files(kept):N0} of its {Files(all):N0} files")
+            : $"left out from '{SourceOf(all[kept.Count])}' on";
         return string.Create(CultureInfo.InvariantCulture,
-            $", {lead} {Bytes(kept):N0} of {Bytes(all):N0} bytes ({kept.Count:N0} of {all.Count:N0} documents; left out from '{source}' on)");
+            $", {lead} {Bytes(kept):N0} of {Bytes(all):N0} bytes ({kept.Count:N0} of {all.Count:N0} documents; {where})");
     }
 
     /// <summary>Documents in order while the total stays within the budget; at least one.</summary>
