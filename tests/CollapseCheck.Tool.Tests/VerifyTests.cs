@@ -385,6 +385,20 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void Two_policies_whose_names_differ_only_in_extension_are_refused_before_either_replaces_the_other()
+    {
+        // Both are named a.* in outputs and snapshots: a.jsonc's run replaced a.json's reports, and its accept the snapshot.
+        _tool.Write("a.json", TinyPolicies.OnDotnetDocs(mode: "accumulate", generations: 1));
+        var jsonc = _tool.Write("a.jsonc", TinyPolicies.OnDotnetDocs(mode: "replace", generations: 1));
+
+        var (exit, _, error) = _tool.Run("run", jsonc, "--device", "cpu");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error CC0040: a.json beside a.jsonc shares its report and snapshot names (a.collapsecheck-report.*)", error);
+        Assert.False(Directory.Exists(_tool.PathOf("a.collapsecheck-out")));
+    }
+
+    [Fact]
     public void Loosening_the_verify_tolerance_needs_no_accept_with_either_command()
     {
         var text = TinyPolicies.OnDotnetDocs(generations: 1);

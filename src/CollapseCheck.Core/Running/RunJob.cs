@@ -87,6 +87,27 @@ public static partial class RunJob
         return stem == "collapsecheck" ? name : $"{stem}.{name}";
     }
 
+    /// <summary>
+    /// CC0040 for a.jsonc beside a.json: outputs and snapshots are named after the name without its extension, so one's
+    /// run would replace the other's reports and its accept the other's snapshot, without a word.
+    /// </summary>
+    private static void ThrowIfNamesShared(string? policyPath)
+    {
+        if (policyPath is null || IsPiped(policyPath))
+        {
+            return;
+        }
+
+        var own = Path.GetExtension(policyPath);
+        var stem = Path.GetFileNameWithoutExtension(policyPath);
+        // Extensions compared ignoring case: on Windows and macOS a.JSON is the policy itself.
+        if (new[] { ".json", ".jsonc" }.Where(e => !e.Equals(own, StringComparison.OrdinalIgnoreCase))
+            .Select(e => Path.Combine(PolicyFolder(policyPath), stem + e)).FirstOrDefault(File.Exists) is { } other)
+        {
+            throw Errors.BadArgument($"{Path.GetFileName(other)} beside {Path.GetFileName(policyPath)} shares its report and snapshot names ({OwnName(policyPath, "collapsecheck-report")}.*), so each would replace the other's; rename one of the two");
+        }
+    }
+
     /// <summary>The policy.source of the report in <paramref name="folder"/>, if there is a readable one.</summary>
     private static string? PolicyOfReportIn(string folder)
     {
@@ -212,6 +233,8 @@ public static partial class RunJob
             // which the tool already names) would replace that policy's reports, and its verify would then fail.
             throw Errors.BadArgument($"'{folder}' holds the reports of {other}, which the embedded default would replace; pass {other} to run that policy, or -o DIR for the default's reports");
         }
+
+        ThrowIfNamesShared(options.PolicyPath);
 
         // Tagged before the corpus is read, so a glob over a checkout that holds the cache leaves it out (OwnOutputs).
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
