@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using CollapseCheck.Diagnostics;
-using CollapseCheck.Reporting;
 using CollapseCheck.Running;
 using CollapseCheck.Tool.Commands;
 
@@ -72,7 +71,7 @@ public static class Cli
             try
             {
                 // Before the command: a run that trained for minutes must not end in "cannot write the diagnostics".
-                AtomicFile.ThrowIfNotWritable(Path.GetDirectoryName(Path.GetFullPath(diagnosticsPath))!);
+                DiagnosticsFile.ThrowIfNotWritable(diagnosticsPath);
             }
             catch (CollapseCheckException e)
             {

@@ -112,6 +112,34 @@ public class BadArgumentTests : IDisposable
         Assert.Contains("--diagnostics is empty", Rejected("predict", Policy(), "--diagnostics", "").Error);
     }
 
+    [UnixFact]
+    public async Task Diagnostics_to_standard_output_are_written_there_not_read_first()
+    {
+        // /dev/stdout is a link to the process's pipe: reading it to see whether it held an earlier file waited for ever.
+        using var tool = _tool.StartProcess(_tool.Folder, "run", "nothere.json", "--diagnostics", "/dev/stdout");
+        var stdout = tool.StandardOutput.ReadToEndAsync();
+        var stderr = await tool.StandardError.ReadToEndAsync();
+        await tool.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(2, tool.ExitCode);
+        Assert.Contains("error CC0001:", stderr);
+        Assert.Equal(2, JsonDocument.Parse(await stdout).RootElement.GetProperty("exitCode").GetInt32());
+        Assert.NotNull(new FileInfo("/dev/stdout").LinkTarget);
+    }
+
+    [UnixFact]
+    public void Diagnostics_through_a_link_replace_the_file_behind_it_and_keep_the_link()
+    {
+        var real = _tool.Write("real.json", "{ \"diagnostics\": [] }");
+        var link = _tool.PathOf("link.json");
+        File.CreateSymbolicLink(link, real);
+
+        Assert.Equal(2, _tool.Run("run", "nothere.json", "--diagnostics", link).Exit);
+
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Contains("CC0001", File.ReadAllText(real));
+    }
+
     [Fact]
     public void Diagnostics_in_a_folder_that_cannot_be_made_name_the_option()
     {
