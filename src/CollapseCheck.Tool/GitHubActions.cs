@@ -20,7 +20,7 @@ public static class GitHubActions
 
         foreach (var failure in failures)
         {
-            output.Out.WriteLine(WorkflowCommand("error", At(failure.Location, environment), failure.Code, failure.Message));
+            output.Out.WriteLine(WorkflowCommand("error", At(failure.Location, environment), failure.Code, InMessage(failure.Location, failure.Message)));
         }
     }
 
@@ -33,13 +33,20 @@ public static class GitHubActions
         var environment = output.Environment;
         if (environment("GITHUB_ACTIONS") == "true")
         {
-            output.Out.WriteLine(WorkflowCommand(severity, At(location, environment), code, message));
+            output.Out.WriteLine(WorkflowCommand(severity, At(location, environment), code, InMessage(location, message)));
         }
     }
 
-    /// <summary>A line of 0 is the whole file: the runner takes no line then rather than a line that is not there.</summary>
-    private static string At(SourceLocation? location, Func<string, string?> environment) => location is not { } l ? ""
+    /// <summary>
+    /// A line of 0 is the whole file: the runner takes no line then rather than a line that is not there. A piped policy
+    /// is no file of the repository (file=../../../dev/stdin placed the annotation nowhere): its place goes in the message.
+    /// </summary>
+    private static string At(SourceLocation? location, Func<string, string?> environment) => location is not { } l || Running.RunJob.IsPiped(l.File) ? ""
         : $"file={EscapeProperty(Relative(l.File, environment("GITHUB_WORKSPACE")))},{(l.Line > 0 ? $"line={l.Line},col={l.Column}," : "")}";
+
+    private static string InMessage(SourceLocation? location, string message) => location is { } l && Running.RunJob.IsPiped(l.File)
+        ? $"{Running.RunJob.PipeName(l.File)}{(l.Line > 0 ? $", line {l.Line}, column {l.Column}" : "")}: {message}"
+        : message;
 
     /// <param name="at">"file=…,line=…,col=…," (escaped, ending in a comma), or empty.</param>
     private static string WorkflowCommand(string kind, string at, string title, string message) =>

@@ -1,4 +1,5 @@
 using CollapseCheck.Diagnostics;
+using CollapseCheck.Tests;
 
 namespace CollapseCheck.Tool.Tests;
 
@@ -33,6 +34,18 @@ public class GitHubActionsTests
         var failure = Errors.GateFailed("CC1001", new SourceLocation("p.json", 1, 1), "m");
         GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = workspace }.GetValueOrDefault }, [failure]);
         Assert.StartsWith($"::error file={Path.GetFileName(Environment.CurrentDirectory)}/p.json,", stdout.ToString());
+    }
+
+    [UnixTheory]
+    [InlineData("/dev/stdin", "standard input")]
+    [InlineData("/dev/fd/63", "'/dev/fd/63'")]
+    public void A_piped_policy_is_named_in_the_message_not_as_a_file_of_the_workspace(string pipe, string named)
+    {
+        // file=../../../dev/stdin put the annotation on no file of the pull request.
+        var stdout = new StringWriter();
+        var failure = new CollapseCheckException("CC0003", "unknown field 'colour'", new SourceLocation(pipe, 2, 2));
+        GitHubActions.Annotate(new ToolOutput(stdout, TextWriter.Null) { Environment = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = "/repo" }.GetValueOrDefault }, [failure]);
+        Assert.Equal($"::error title=CC0003::{named}, line 2, column 2: unknown field 'colour'\n", stdout.ToString());
     }
 
     [Fact]

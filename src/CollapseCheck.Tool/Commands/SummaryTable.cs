@@ -64,7 +64,7 @@ internal static class SummaryTable
         // A passing verdict's line names the long run; a failing one lists findings, so the table says it.
         if (!gate.Passed)
         {
-            writer.WriteLine($"long run: {gate.LongRun}");
+            writer.WriteLine($"long run: {gate.LongRunSentence}");
         }
 
         writer.WriteLine();
