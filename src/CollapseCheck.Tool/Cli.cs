@@ -43,7 +43,7 @@ public static class Cli
                 {
                     r.AddError($"--diagnostics '{path}' is an existing file that no earlier --diagnostics wrote (the policy or a report?), which would be overwritten; name a new file");
                 }
-                else if (Corpus.OwnOutputs.IsOutputName(Path.GetFileName(path)))
+                else if (Corpus.OwnOutputs.IsOutputName(Path.GetFileName(DiagnosticsFile.FileBehind(path))))
                 {
                     // Not there yet, but the run writes it first and the diagnostics would then replace it.
                     r.AddError($"--diagnostics '{path}' is named as one of collapsecheck's reports or snapshots, which runs and verify write and the diagnostics would replace; name another file");

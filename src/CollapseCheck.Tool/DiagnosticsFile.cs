@@ -10,7 +10,7 @@ namespace CollapseCheck.Tool;
 /// even when the input was bad, because the caller (the MSBuild
 /// task) asked for exactly this file and must not have to parse human-readable output.
 /// </summary>
-internal static class DiagnosticsFile
+internal static partial class DiagnosticsFile
 {
     public sealed record Entry(string Code, string Severity, string? File, int Line, int Column, string Message);
 
@@ -62,11 +62,16 @@ internal static class DiagnosticsFile
         var json = JsonSerializer.Serialize(new Document(1, exitCode, entries), ReportJson.Options);
         if (IsStream(path))
         {
-            // Renaming a file over /dev/stdout would replace the link for every process (as root), and a pipe has no
-            // half-written state to avoid: written where it is.
+            // Renaming a file over /dev/stdout would replace the link for every process (as root), or the log file a
+            // `2> log` made of /dev/stderr: written where it is, after what is there.
             try
             {
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                if (stream.CanSeek)
+                {
+                    stream.Seek(0, SeekOrigin.End);
+                }
+
                 stream.Write(new System.Text.UTF8Encoding(false).GetBytes(json));
                 return;
             }
@@ -81,26 +86,39 @@ internal static class DiagnosticsFile
         AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), json)]);
     }
 
-    /// <summary>The file <paramref name="path"/> names once its links are followed (a link to a file not there yet names that file).</summary>
-    private static string FileBehind(string path)
-    {
-        var info = new FileInfo(path);
-        return info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
-    }
+    /// <summary>
+    /// The file <paramref name="path"/> names once its links are followed (a link to a file not there yet names that
+    /// file); the path itself when its links loop or cannot be read, which is then replaced as any file would be.
+    /// </summary>
+    public static string FileBehind(string path) => Hops(path).Last();
 
     /// <summary>
-    /// A pipe, terminal or device: what /dev/stdout, a shell's &gt;(…) as /dev/fd/63 and /dev/null name. Known by where
-    /// its links end, in /dev or /proc or at a pseudo-file such as pipe:[123]: .NET does not tell a FIFO from a file.
+    /// A process's standard streams, a descriptor or a device (/dev/stdout, a shell's &gt;(…) as /dev/fd/63, /dev/null,
+    /// a terminal), named as given or by a link on the way to the file: written in place, never replaced. Decided by the
+    /// names, since .NET does not tell a FIFO or device from a file: a file kept in /dev/shm is a file.
     /// </summary>
-    private static bool IsStream(string path)
+    private static bool IsStream(string path) =>
+        !OperatingSystem.IsWindows() && Hops(path).Any(hop => StreamName().IsMatch(hop) || Path.GetFileName(hop).Contains(":[", StringComparison.Ordinal));
+
+    /// <summary>The path, then each link's target in turn: at most 40, as Linux follows.</summary>
+    private static List<string> Hops(string path)
     {
-        if (OperatingSystem.IsWindows() || !File.Exists(path))
+        var hops = new List<string> { Path.GetFullPath(path) };
+        try
         {
-            return false;
+            while (hops.Count <= 40 && new FileInfo(hops[^1]).LinkTarget is { } target)
+            {
+                hops.Add(Path.GetFullPath(target, Path.GetDirectoryName(hops[^1])!));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder on the way that cannot be read: the hops so far.
         }
 
-        var final = FileBehind(path);
-        return final.StartsWith("/dev/", StringComparison.Ordinal) || final.StartsWith("/proc/", StringComparison.Ordinal)
-            || Path.GetFileName(final).Contains(":[", StringComparison.Ordinal);
+        return hops.Count > 40 ? [hops[0]] : hops;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^/dev/(?:stdout|stderr|null|tty\w*|pts/\d+|fd/\d+)$|^/proc/(?:self|thread-self|\d+)/fd/\d+$")]
+    private static partial System.Text.RegularExpressions.Regex StreamName();
 }

@@ -127,6 +127,27 @@ public class BadArgumentTests : IDisposable
         Assert.NotNull(new FileInfo("/dev/stdout").LinkTarget);
     }
 
+    [LinuxFact]
+    public void Diagnostics_kept_in_dev_shm_are_a_file_like_any_other()
+    {
+        // A RAM disk CI jobs use: taken for a device, a policy there was written over in place, and a shorter JSON left
+        // the longer one's tail behind.
+        var path = $"/dev/shm/collapsecheck-test-{Guid.NewGuid():N}.json";
+        try
+        {
+            File.WriteAllText(path, "{ \"corpus\": \"data/*.txt\" }");
+            Assert.Contains("is an existing file that no earlier --diagnostics wrote", Rejected("run", "nothere.json", "--diagnostics", path).Error);
+
+            File.WriteAllText(path, "{ \"diagnostics\": [" + new string(' ', 4000) + "] }");
+            Assert.Equal(2, _tool.Run("run", "nothere.json", "--diagnostics", path).Exit);
+            Assert.Equal(2, JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("exitCode").GetInt32());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [UnixFact]
     public void Diagnostics_through_a_link_replace_the_file_behind_it_and_keep_the_link()
     {

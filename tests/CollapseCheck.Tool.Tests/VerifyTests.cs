@@ -396,6 +396,12 @@ public class VerifyTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("error CC0040: a.json beside a.jsonc shares its report and snapshot names (a.collapsecheck-report.*)", error);
         Assert.False(Directory.Exists(_tool.PathOf("a.collapsecheck-out")));
+
+        // The same file under a second name is no second policy.
+        File.Delete(jsonc);
+        File.CreateSymbolicLink(jsonc, _tool.PathOf("a.json"));
+        Assert.DoesNotContain("CC0040", _tool.Run("predict", jsonc).Error);
+        Assert.Equal(0, _tool.Run("run", jsonc, "--device", "cpu").Exit);
     }
 
     [Fact]

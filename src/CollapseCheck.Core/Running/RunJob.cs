@@ -98,13 +98,41 @@ public static partial class RunJob
             return;
         }
 
-        var own = Path.GetExtension(policyPath);
         var stem = Path.GetFileNameWithoutExtension(policyPath);
-        // Extensions compared ignoring case: on Windows and macOS a.JSON is the policy itself.
-        if (new[] { ".json", ".jsonc" }.Where(e => !e.Equals(own, StringComparison.OrdinalIgnoreCase))
-            .Select(e => Path.Combine(PolicyFolder(policyPath), stem + e)).FirstOrDefault(File.Exists) is { } other)
+        var itself = Path.GetFullPath(policyPath);
+        var target = new FileInfo(itself).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? itself;
+        // Any case of .json or .jsonc (a.JSON beside a.json on Linux too); not the policy itself, under another case
+        // where the file system ignores it, or reached through a link.
+        string[] siblings;
+        try
+        {
+            siblings = Directory.GetFiles(PolicyFolder(policyPath), stem + ".*");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder that can be read through but not listed: its other names are not the tool's to find.
+            return;
+        }
+
+        if (siblings.Where(f => Path.GetFileNameWithoutExtension(f) == stem && Path.GetExtension(f).ToLowerInvariant() is ".json" or ".jsonc")
+            .FirstOrDefault(f => !SameFile(f, itself, target)) is { } other)
         {
             throw Errors.BadArgument($"{Path.GetFileName(other)} beside {Path.GetFileName(policyPath)} shares its report and snapshot names ({OwnName(policyPath, "collapsecheck-report")}.*), so each would replace the other's; rename one of the two");
+        }
+    }
+
+    private static bool SameFile(string candidate, string policy, string policyTarget)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        try
+        {
+            var candidateTarget = new FileInfo(candidate).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? candidate;
+            return string.Equals(candidate, policy, comparison) || string.Equals(candidateTarget, policyTarget, comparison);
+        }
+        catch (IOException)
+        {
+            // A link that loops is no policy at all, but a.jsonc's name is still a's.
+            return string.Equals(candidate, policy, comparison);
         }
     }
 
