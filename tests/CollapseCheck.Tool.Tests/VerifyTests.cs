@@ -385,7 +385,7 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
-    public void Two_policies_whose_names_differ_only_in_extension_are_refused_before_either_replaces_the_other()
+    public async Task Two_policies_whose_names_differ_only_in_extension_are_refused_before_either_replaces_the_other()
     {
         // Both are named a.* in outputs and snapshots: a.jsonc's run replaced a.json's reports, and its accept the snapshot.
         _tool.Write("a.json", TinyPolicies.OnDotnetDocs(mode: "accumulate", generations: 1));
@@ -402,6 +402,13 @@ public class VerifyTests : IDisposable
         File.CreateSymbolicLink(jsonc, _tool.PathOf("a.json"));
         Assert.DoesNotContain("CC0040", _tool.Run("predict", jsonc).Error);
         Assert.Equal(0, _tool.Run("run", jsonc, "--device", "cpu").Exit);
+
+        // Named from its own folder: the relative path is the same file as the one the folder lists.
+        using var relative = _tool.StartProcess(_tool.Folder, "run", "a.json", "--device", "cpu");
+        var stderr = await relative.StandardError.ReadToEndAsync();
+        await relative.StandardOutput.ReadToEndAsync();
+        await relative.WaitForExitAsync();
+        Assert.True(relative.ExitCode == 0, stderr);
     }
 
     [Fact]
@@ -468,12 +475,8 @@ public class VerifyTests : IDisposable
     [Fact]
     public void A_mismatch_where_the_received_files_cannot_be_written_is_shown_before_the_write_error()
     {
-        // A read-only checkout said only CC0030, with no word of what differed; a folder in the received file's place
-        // refuses the write as read-only permissions would, even for root.
-        var policy = WithMinimalReportAndSnapshot();
-        var json = _tool.PathOf("collapsecheck-report.verified.json");
-        File.WriteAllText(json, File.ReadAllText(json).TrimEnd().TrimEnd('}') + ", \"extra\": 1 }");
-        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.received.json"));
+        // A read-only checkout said only CC0030, with no word of what differed.
+        var policy = WithSnapshotWhereNothingCanBeReceived("\"extra\": 1");
 
         var (exit, stdout, error) = _tool.Run("verify", policy);
 
@@ -488,10 +491,7 @@ public class VerifyTests : IDisposable
     [Fact]
     public void A_match_against_a_cuda_snapshot_where_this_report_cannot_be_written_still_passes_with_a_warning()
     {
-        var policy = WithMinimalReportAndSnapshot();
-        var json = _tool.PathOf("collapsecheck-report.verified.json");
-        File.WriteAllText(json, File.ReadAllText(json).TrimEnd().TrimEnd('}') + ", \"device\": \"cuda\" }");
-        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.received.json"));
+        var policy = WithSnapshotWhereNothingCanBeReceived("\"device\": \"cuda\"");
 
         var (exit, stdout, error) = _tool.Run("verify", policy);
 
@@ -499,6 +499,19 @@ public class VerifyTests : IDisposable
         Assert.Contains("Verified: the report matches", stdout);
         Assert.Contains("warning CC0030:", error);
         Assert.DoesNotContain("is written as", stdout);
+    }
+
+    /// <summary>
+    /// The minimal report and snapshot, with <paramref name="field"/> added to the snapshot, and a folder where the
+    /// received JSON goes: a write refused as read-only permissions would refuse it, even for root.
+    /// </summary>
+    private string WithSnapshotWhereNothingCanBeReceived(string field)
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        var json = _tool.PathOf("collapsecheck-report.verified.json");
+        File.WriteAllText(json, File.ReadAllText(json).TrimEnd().TrimEnd('}') + $", {field} }}");
+        Directory.CreateDirectory(_tool.PathOf("collapsecheck-report.received.json"));
+        return policy;
     }
 
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>

@@ -99,8 +99,7 @@ public static partial class RunJob
         }
 
         var stem = Path.GetFileNameWithoutExtension(policyPath);
-        var itself = Path.GetFullPath(policyPath);
-        var target = new FileInfo(itself).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? itself;
+        var itself = CanonicalPath.Of(Path.GetFullPath(policyPath));
         // Any case of .json or .jsonc (a.JSON beside a.json on Linux too); not the policy itself, under another case
         // where the file system ignores it, or reached through a link.
         string[] siblings;
@@ -115,24 +114,9 @@ public static partial class RunJob
         }
 
         if (siblings.Where(f => Path.GetFileNameWithoutExtension(f) == stem && Path.GetExtension(f).ToLowerInvariant() is ".json" or ".jsonc")
-            .FirstOrDefault(f => !SameFile(f, itself, target)) is { } other)
+            .FirstOrDefault(f => !string.Equals(CanonicalPath.Of(f), itself, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) is { } other)
         {
             throw Errors.BadArgument($"{Path.GetFileName(other)} beside {Path.GetFileName(policyPath)} shares its report and snapshot names ({OwnName(policyPath, "collapsecheck-report")}.*), so each would replace the other's; rename one of the two");
-        }
-    }
-
-    private static bool SameFile(string candidate, string policy, string policyTarget)
-    {
-        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-        try
-        {
-            var candidateTarget = new FileInfo(candidate).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? candidate;
-            return string.Equals(candidate, policy, comparison) || string.Equals(candidateTarget, policyTarget, comparison);
-        }
-        catch (IOException)
-        {
-            // A link that loops is no policy at all, but a.jsonc's name is still a's.
-            return string.Equals(candidate, policy, comparison);
         }
     }
 
