@@ -1,3 +1,5 @@
+using CollapseCheck.Native;
 using CollapseCheck.Tool;
 
+NativeHeap.KeepFreedBuffers(Environment.GetEnvironmentVariable);
 return Cli.Invoke(args);
