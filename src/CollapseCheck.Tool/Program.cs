@@ -1,5 +1,5 @@
 using CollapseCheck.Native;
 using CollapseCheck.Tool;
 
-NativeHeap.KeepFreedBuffers(Environment.GetEnvironmentVariable);
+_ = NativeHeap.KeepFreedBuffers(Environment.GetEnvironmentVariable);
 return Cli.Invoke(args);

@@ -29,23 +29,22 @@ public static partial class NativeHeap
     /// Keeps buffers up to 32 MB in the heap once freed. Linux only; skipped when GLIBC_TUNABLES sets the allocator's
     /// thresholds (the user's choice wins) and where the C library has no mallopt (musl has one that does nothing).
     /// </summary>
-    public static void KeepFreedBuffers(Func<string, string?> variable)
+    /// <returns>Whether the C library took both settings.</returns>
+    public static bool KeepFreedBuffers(Func<string, string?> variable)
     {
         if (!OperatingSystem.IsLinux() || variable("GLIBC_TUNABLES") is { } tunables && tunables.Contains("threshold", StringComparison.Ordinal))
         {
-            return;
+            return false;
         }
 
         try
         {
             // Mapping threshold first: setting either one freezes both, and the trim threshold's default is 128 kB.
-            if (MallOpt(MmapThreshold, LargestMmapThreshold) == 1)
-            {
-                MallOpt(TrimThreshold, KeptTop);
-            }
+            return MallOpt(MmapThreshold, LargestMmapThreshold) == 1 && MallOpt(TrimThreshold, KeptTop) == 1;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
+            return false;
         }
     }
 
