@@ -34,6 +34,9 @@ public sealed record ToolOutput(TextWriter Out, TextWriter Error)
     /// <summary>An error for --diagnostics that the console has already said in its own words.</summary>
     public void KeepForDiagnostics(CollapseCheckException error) => _reported.Add(error);
 
+    /// <summary>A step the command is held up at (another writer holding its folder), on stderr with the tool's prefix.</summary>
+    public void Waiting(string message) => Error.WriteLine($"collapsecheck: {message}");
+
     /// <summary>Something that passes but should be seen: printed, kept for --diagnostics, and a notice in GitHub Actions.</summary>
     public void Note(string code, SourceLocation at, string message)
     {

@@ -515,6 +515,59 @@ public class VerifyTests : IDisposable
     }
 
     /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
+    /// <summary>
+    /// Another writer holding the policy's folder (an accept or verify of another policy there that hangs): accept says
+    /// it waits, and Ctrl+C stops the wait at once, where it used to wait out its 60 s, with both snapshots as they were.
+    /// </summary>
+    [CtrlCFact]
+    public void Ctrl_C_while_accept_waits_for_another_writer_stops_the_wait_and_changes_no_snapshot()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        File.WriteAllText(_tool.PathOf("collapsecheck-report.received.json"), File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")));
+        File.WriteAllText(_tool.PathOf("collapsecheck-report.received.md"), "# new report\n");
+        var verified = File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md"));
+
+        using (new FileStream(_tool.PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose))
+        {
+            using var tool = _tool.StartProcess(null, ["accept", policy]);
+            try
+            {
+                var stderr = new System.Text.StringBuilder();
+                string? line;
+                while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains("waiting up to 60 s", StringComparison.Ordinal))
+                {
+                    stderr.AppendLine(line);
+                }
+
+                Assert.True(line is not null, $"accept ended without saying it waits:\n{stderr}");
+                Assert.Equal($"collapsecheck: another collapsecheck is writing to '{_tool.Folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)", line);
+                using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    kill.WaitForExit();
+                }
+
+                var rest = tool.StandardError.ReadToEndAsync();
+                // Well inside the 60 s the wait would otherwise take.
+                Assert.True(tool.WaitForExit(TimeSpan.FromSeconds(20)), "accept went on waiting after Ctrl+C");
+                Assert.True(rest.Wait(TimeSpan.FromSeconds(10)));
+                Assert.Equal(130, tool.ExitCode);
+                Assert.Contains("collapsecheck: cancelled while another writer held the folder; the snapshots were not changed.", rest.Result);
+            }
+            finally
+            {
+                if (!tool.HasExited)
+                {
+                    tool.Kill(entireProcessTree: true);
+                }
+            }
+        }
+
+        Assert.Equal(verified, File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md")));
+        Assert.Equal("# new report\n", File.ReadAllText(_tool.PathOf("collapsecheck-report.received.md")));
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal("# new report\n", File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md")));
+    }
+
     private string WithMinimalReportAndSnapshot()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());

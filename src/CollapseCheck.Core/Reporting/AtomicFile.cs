@@ -54,7 +54,12 @@ public static class AtomicFile
     /// the run manifest of another run. Temporary files are removed whatever happens. Another process writing the
     /// same folder (two runs into one output folder) waits its turn, so each set lands whole, the later one last.
     /// </summary>
-    public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files)
+    /// <param name="cancellation">
+    /// Stops the wait for another writer (OperationCanceledException, nothing written); once this process holds the
+    /// folder, the set lands whatever is asked.
+    /// </param>
+    /// <param name="waiting">Told once, when the wait for another writer passes a second, so a command does not sit silent.</param>
+    public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files, CancellationToken cancellation = default, Action<string>? waiting = null)
     {
         var staged = new List<(string Temp, string Target, string Backup)>();
         var committed = new List<(string Target, string? Backup)>();
@@ -62,7 +67,7 @@ public static class AtomicFile
         try
         {
             Directory.CreateDirectory(folder);
-            writing = LockFolder(folder);
+            writing = LockFolder(folder, cancellation, waiting);
             // This set replaces every file a killed writer left half-replaced; its staged copies and backups go.
             DeleteAll(Interrupted(folder, files.Select(f => f.Name)));
             foreach (var (name, content) in files)
@@ -158,10 +163,12 @@ public static class AtomicFile
     /// flock, and an open that locks a file no longer at its path opens the path again. Deleting it by hand before the
     /// close, without that check, let two of six processes in at once 1,375 times in 30,000 takes (0 in 180,000 with it).
     /// </remarks>
-    private static FileStream LockFolder(string folder)
+    private static FileStream LockFolder(string folder, CancellationToken cancellation, Action<string>? waiting)
     {
         var path = Path.Combine(folder, ".collapsecheck-writing.lock");
         var waited = System.Diagnostics.Stopwatch.StartNew();
+        // A set takes milliseconds to land: a wait that passes a second is another command's long one (or a stuck one).
+        var silentFor = TimeSpan.FromSeconds(1);
         while (true)
         {
             try
@@ -170,7 +177,15 @@ public static class AtomicFile
             }
             catch (IOException e) when (waited.Elapsed < s_lockWait && HeldByAnother(e))
             {
-                Thread.Sleep(20);
+                if (waiting is not null && waited.Elapsed >= silentFor)
+                {
+                    waiting($"another collapsecheck is writing to '{folder}'; waiting up to {s_lockWait.TotalSeconds:F0} s for it to finish (Ctrl+C stops waiting)");
+                    waiting = null;
+                }
+
+                // A Ctrl+C here has nothing to wait for: no file of the set is written yet.
+                cancellation.WaitHandle.WaitOne(20);
+                cancellation.ThrowIfCancellationRequested();
             }
         }
     }

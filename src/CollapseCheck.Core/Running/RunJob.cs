@@ -302,7 +302,16 @@ public static partial class RunJob
             (ChartFile, SvgChart.Render(report)),
             (ManifestFile, ReportJson.Serialize(manifest)),
         ];
-        AtomicFile.WriteAll(folder, files);
+        try
+        {
+            AtomicFile.WriteAll(folder, files, cancellation, progress is null ? null : progress.Preparing);
+        }
+        // Stopped waiting for another run writing this folder: the lineage is done, and cached for the rerun.
+        catch (OperationCanceledException e) when (cache is not null)
+        {
+            throw new LineageCancelledException(runners.Sum(r => r.CachedPrefix), NotCached(cache), e);
+        }
+
         return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList(),
             NotCached(cache), ToleranceOverridden: options.Tolerance is not null);
     }

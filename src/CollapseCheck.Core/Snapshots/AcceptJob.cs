@@ -9,7 +9,7 @@ namespace CollapseCheck.Snapshots;
 public static class AcceptJob
 {
     /// <returns>The files, the command-line overrides (--seed, --tolerance) the accepted report was made with, and whether its gate passed.</returns>
-    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides, bool GatePassed) Execute(string? policyPath)
+    public static (SnapshotFiles Files, IReadOnlyList<string> Overrides, bool GatePassed) Execute(string? policyPath, CancellationToken cancellation = default, Action<string>? waiting = null)
     {
         if (policyPath is not null)
         {
@@ -64,7 +64,7 @@ public static class AcceptJob
         // Both snapshots or neither, as a run writes its reports: two moves, the second refused (a read-only folder),
         // left the new JSON beside the old Markdown and said so only as an internal error. A folder that refuses is CC0030.
         AtomicFile.WriteAll(Path.GetDirectoryName(files.VerifiedJson)!,
-            [(Path.GetFileName(files.VerifiedJson), receivedJson), (Path.GetFileName(files.VerifiedMarkdown), markdown)]);
+            [(Path.GetFileName(files.VerifiedJson), receivedJson), (Path.GetFileName(files.VerifiedMarkdown), markdown)], cancellation, waiting);
         try
         {
             File.Delete(files.ReceivedJson);

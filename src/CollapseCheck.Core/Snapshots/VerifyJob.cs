@@ -58,7 +58,9 @@ public static class VerifyJob
     private const int MaxDiffLines = 60;
 
     /// <param name="ranWith">The policy a `run --verify` just used, overrides included; else the file's.</param>
-    public static VerifyOutcome Execute(string? policyPath, string? outputFolder, LineagePolicyFile? ranWith = null)
+    /// <param name="cancellation">Stops a wait for another writer of the received files' folder; nothing else.</param>
+    /// <param name="waiting">Told when that wait passes a second.</param>
+    public static VerifyOutcome Execute(string? policyPath, string? outputFolder, LineagePolicyFile? ranWith = null, CancellationToken cancellation = default, Action<string>? waiting = null)
     {
         // First: a policy piped in has no snapshots, whatever its report says.
         var files = SnapshotFiles.For(policyPath);
@@ -98,7 +100,7 @@ public static class VerifyJob
         {
             return new VerifyOutcome(files, 0, [], "", [Errors.SnapshotMissing(files.VerifiedJson, files.ReceivedJson, policyPath)])
             {
-                ReceivedNotWritten = TryWriteReceived(files, receivedJson, receivedMarkdown),
+                ReceivedNotWritten = TryWriteReceived(files, receivedJson, receivedMarkdown, cancellation, waiting),
             };
         }
 
@@ -110,7 +112,7 @@ public static class VerifyJob
         catch (CollapseCheckException unreadable)
         {
             // Nothing to compare with, but what accept needs can still be written, so the way out is one command.
-            return new VerifyOutcome(files, 0, [], "", [unreadable]) { ReceivedNotWritten = TryWriteReceived(files, receivedJson, receivedMarkdown) };
+            return new VerifyOutcome(files, 0, [], "", [unreadable]) { ReceivedNotWritten = TryWriteReceived(files, receivedJson, receivedMarkdown, cancellation, waiting) };
         }
 
         var verifiedMarkdown = File.Exists(files.VerifiedMarkdown) ? WithLfLineEnds(File.ReadAllText(files.VerifiedMarkdown)) : "";
@@ -176,7 +178,7 @@ public static class VerifyJob
         CollapseCheckException? notWritten = null;
         if (failures.Count > 0 || match is NumericsMatch.Other or NumericsMatch.SnapshotOnCuda)
         {
-            notWritten = TryWriteReceived(files, receivedJson, receivedMarkdown);
+            notWritten = TryWriteReceived(files, receivedJson, receivedMarkdown, cancellation, waiting);
         }
         else
         {
@@ -199,12 +201,12 @@ public static class VerifyJob
     }
 
     /// <summary>Writes the received pair; the CC0030 it gives in a folder it cannot write, which the comparison does not wait on.</summary>
-    private static CollapseCheckException? TryWriteReceived(SnapshotFiles files, string json, string markdown)
+    private static CollapseCheckException? TryWriteReceived(SnapshotFiles files, string json, string markdown, CancellationToken cancellation, Action<string>? waiting)
     {
         try
         {
             AtomicFile.WriteAll(Path.GetDirectoryName(files.ReceivedJson)!,
-                [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)]);
+                [(Path.GetFileName(files.ReceivedJson), json), (Path.GetFileName(files.ReceivedMarkdown), markdown)], cancellation, waiting);
             return null;
         }
         catch (CollapseCheckException e) when (e.Code == "CC0030")

@@ -12,8 +12,10 @@ internal static class AcceptCommand
         command.SetAction(parsed =>
         {
             var policyPath = CommonOptions.PathOf(parsed, policy);
-            // A signal while the snapshot pair is replaced waits for it to land whole.
-            var (files, overrides, gatePassed) = SignalCancellation.Run(output.Error, _ => AcceptJob.Execute(policyPath), _ => Cli.CancelledMessage);
+            // A signal while the snapshot pair is replaced waits for it to land whole; one while another writer holds the
+            // folder stops the wait.
+            var (files, overrides, gatePassed) = SignalCancellation.Run(output.Error, cancellation => AcceptJob.Execute(policyPath, cancellation, output.Waiting),
+                _ => "collapsecheck: cancelled while another writer held the folder; the snapshots were not changed.");
             output.Out.WriteLine($"Accepted: {files.VerifiedJson} and {files.VerifiedMarkdown}");
             if (!gatePassed)
             {

@@ -24,13 +24,17 @@ internal static class VerifyCommand
     private static string Shortened(string value) =>
         value.Length <= 120 ? value : $"{value[..100]}… ({value.Length} characters)";
 
-    /// <summary>Shared with `run --verify`. A signal while it writes (the received files) waits for the write to land whole.</summary>
+    /// <summary>
+    /// Shared with `run --verify`. A signal while it writes (the received files) waits for the write to land whole; one
+    /// while another writer holds their folder stops the wait.
+    /// </summary>
     public static int Run(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith = null) =>
-        SignalCancellation.Run(output.Error, _ => Compare(output, policy, outFolder, ranWith), _ => Cli.CancelledMessage);
+        SignalCancellation.Run(output.Error, cancellation => Compare(output, policy, outFolder, ranWith, cancellation),
+            _ => "collapsecheck: cancelled while another writer held the folder; no received file was written.");
 
-    private static int Compare(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith)
+    private static int Compare(ToolOutput output, string? policy, string? outFolder, Policy.LineagePolicyFile? ranWith, CancellationToken cancellation)
     {
-        var outcome = VerifyJob.Execute(policy, outFolder, ranWith);
+        var outcome = VerifyJob.Execute(policy, outFolder, ranWith, cancellation, output.Waiting);
         var compared = outcome.Tolerance is { } t
             ? $"the headline measured values (perplexity, bits per byte, training loss, entropy, Gini–Simpson, the gate's measured ratios) were compared within a relative {Numbers.Plain(t, 3)} (verify.otherMachineTolerance), the others not at all; every other field exactly"
             : "measured values were not compared (verify.otherMachineTolerance compares the headline ones loosely); every other field was, exactly";

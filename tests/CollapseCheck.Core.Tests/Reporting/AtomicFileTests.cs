@@ -40,6 +40,28 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_waiting_for_another_writer_says_so_after_a_second_and_a_cancellation_stops_it_with_nothing_written()
+    {
+        using var held = new FileStream(PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        using var cancellation = new CancellationTokenSource();
+        var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var write = Task.Run(() => AtomicFile.WriteAll(_folder, [("report.json", "new"), ("run.json", "new")], cancellation.Token, said.Enqueue));
+
+        await Task.Delay(400);
+        Assert.Empty(said);
+        for (var waited = 0; said.IsEmpty && waited < 300; waited++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal([$"another collapsecheck is writing to '{_folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)"], said);
+        cancellation.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([".collapsecheck-writing.lock"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName));
+        Assert.Single(said);
+    }
+
+    [Fact]
     public void A_failure_part_way_puts_back_the_files_already_replaced()
     {
         // The third target cannot be written (a folder stands there), after the first two were replaced.
