@@ -514,7 +514,6 @@ public class VerifyTests : IDisposable
         return policy;
     }
 
-    /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
     /// <summary>
     /// Another writer holding the policy's folder (an accept or verify of another policy there that hangs): accept says
     /// it waits, and Ctrl+C stops the wait at once, where it used to wait out its 60 s, with both snapshots as they were.
@@ -568,6 +567,7 @@ public class VerifyTests : IDisposable
         Assert.Equal("# new report\n", File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md")));
     }
 
+    /// <summary>The smallest report verify reads past, as report and snapshot: valid JSON echoing this very policy.</summary>
     private string WithMinimalReportAndSnapshot()
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs());

@@ -7,12 +7,13 @@ namespace CollapseCheck.Native;
 /// should not make for its host, so only the executable calls <see cref="KeepFreedBuffers"/>.
 /// </summary>
 /// <remarks>
-/// An evaluation batch allocates buffers of 2 MB and more, freed together when the batch ends. glibc maps buffers that
-/// large from the kernel and trims the heap's freed top back to it, so the next batch faulted its pages in again: on the
-/// 2-core VM the default model's evaluation ran at 110,000–240,000 tokens/s with 110,000–210,000 minor page faults a
-/// bench, and 260,000–330,000 tokens/s with 42,000–46,000 once freed buffers stay in the heap. Reports are unchanged
-/// (libtorch aligns every buffer to 64 bytes either way). Both thresholds must be set: raising only the trim threshold
-/// turns off glibc's adaptive mapping threshold and mapped every buffer over 128 kB afresh (training 5× slower).
+/// An evaluation batch allocates buffers of 2 MB and more, freed together when the batch ends. glibc maps a buffer from
+/// the kernel when it is larger than its mapping threshold (128 kB at first, rising to the largest mapped buffer freed
+/// so far) and gives a freed heap top back to the kernel once it passes twice that, so batch after batch faulted its
+/// pages in again: on the 2-core VM the default model's evaluation ran at 110,000–240,000 tokens/s with 110,000–210,000
+/// minor page faults a bench, and 260,000–330,000 tokens/s with 42,000–46,000 once freed buffers stay in the heap.
+/// Reports are unchanged (libtorch aligns every buffer to 64 bytes either way). Both thresholds must be set: setting
+/// only the trim threshold freezes the mapping threshold at 128 kB, and training ran 5× slower.
 /// </remarks>
 public static partial class NativeHeap
 {
@@ -25,14 +26,17 @@ public static partial class NativeHeap
     /// <summary>Keep this much freed memory at the heap's top before returning it; about the default lineage's peak.</summary>
     private const int KeptTop = 256 << 20;
 
+    private static readonly string[] s_settings = ["mmap_threshold", "trim_threshold", "top_pad", "mmap_max"];
+
     /// <summary>
-    /// Keeps buffers up to 32 MB in the heap once freed. Linux only; skipped when GLIBC_TUNABLES sets the allocator's
-    /// thresholds (the user's choice wins) and where the C library has no mallopt (musl has one that does nothing).
+    /// Keeps buffers up to 32 MB in the heap once freed. Linux only; skipped when the user sets glibc's allocator
+    /// (MALLOC_*_ variables or glibc.malloc tunables: theirs wins) and where the C library has no mallopt (musl has one
+    /// that does nothing).
     /// </summary>
     /// <returns>Whether the C library took both settings.</returns>
     public static bool KeepFreedBuffers(Func<string, string?> variable)
     {
-        if (!OperatingSystem.IsLinux() || variable("GLIBC_TUNABLES") is { } tunables && tunables.Contains("threshold", StringComparison.Ordinal))
+        if (!OperatingSystem.IsLinux() || UserSetsAllocator(variable))
         {
             return false;
         }
@@ -47,6 +51,14 @@ public static partial class NativeHeap
             return false;
         }
     }
+
+    /// <summary>
+    /// The user set what this class sets, or what decides how it acts (top pad, the most mappings), as a MALLOC_*_
+    /// variable or a glibc.malloc tunable. Other allocator settings (an arena limit, huge pages) combine with it.
+    /// </summary>
+    private static bool UserSetsAllocator(Func<string, string?> variable) =>
+        s_settings.Any(name => !string.IsNullOrEmpty(variable($"MALLOC_{name.ToUpperInvariant()}_")))
+        || (variable("GLIBC_TUNABLES") ?? "").Split(':').Any(t => s_settings.Any(name => t.StartsWith($"glibc.malloc.{name}=", StringComparison.Ordinal)));
 
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int MallOpt(int parameter, int value);
