@@ -295,4 +295,23 @@ public class LineageEndToEndTests : IDisposable
         Assert.Contains("tensor check: ok", stdout);
         Assert.Matches(@"numerics:     cpu .+, fingerprint [0-9a-f]{16} \(", stdout);
     }
+
+    /// <summary>The executable keeps freed buffers in glibc's heap (the speed-up README Performance measures) unless the environment sets the allocator.</summary>
+    [LinuxFact]
+    public void Doctor_as_a_process_says_what_the_allocator_does_with_freed_buffers()
+    {
+        Assert.Contains("allocator:    freed buffers up to 32 MB stay in the heap (glibc mapping threshold 32 MB, trim threshold 256 MB)", Doctor(new Dictionary<string, string>()));
+        Assert.Contains("allocator:    as the environment sets it (MALLOC_*_ or GLIBC_TUNABLES); collapsecheck leaves it",
+            Doctor(new Dictionary<string, string> { ["MALLOC_TRIM_THRESHOLD_"] = "1048576" }));
+
+        string Doctor(Dictionary<string, string> environment)
+        {
+            using var tool = _tool.StartProcess(null, environment, "doctor");
+            var stdout = tool.StandardOutput.ReadToEndAsync();
+            var stderr = tool.StandardError.ReadToEndAsync();
+            Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
+            Assert.True(tool.ExitCode == 0, stdout.Result + stderr.Result);
+            return stdout.Result;
+        }
+    }
 }

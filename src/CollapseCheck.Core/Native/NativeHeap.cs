@@ -28,6 +28,9 @@ public static partial class NativeHeap
 
     private static readonly string[] s_settings = ["mmap_threshold", "trim_threshold", "top_pad", "mmap_max"];
 
+    /// <summary>What this process's allocator does with freed buffers, for `doctor`.</summary>
+    public static string Status { get; private set; } = "the C library's default (only the collapsecheck executable sets it)";
+
     /// <summary>
     /// Keeps buffers up to 32 MB in the heap once freed. Linux only; skipped when the user sets glibc's allocator
     /// (MALLOC_*_ variables or glibc.malloc tunables: theirs wins) and where the C library has no mallopt (musl has one
@@ -36,18 +39,30 @@ public static partial class NativeHeap
     /// <returns>Whether the C library took both settings.</returns>
     public static bool KeepFreedBuffers(Func<string, string?> variable)
     {
-        if (!OperatingSystem.IsLinux() || UserSetsAllocator(variable))
+        if (!OperatingSystem.IsLinux())
         {
+            Status = "the C library's default (set only on Linux)";
+            return false;
+        }
+
+        if (UserSetsAllocator(variable))
+        {
+            Status = "as the environment sets it (MALLOC_*_ or GLIBC_TUNABLES); collapsecheck leaves it";
             return false;
         }
 
         try
         {
             // Mapping threshold first: setting either one freezes both, and the trim threshold's default is 128 kB.
-            return MallOpt(MmapThreshold, LargestMmapThreshold) == 1 && MallOpt(TrimThreshold, KeptTop) == 1;
+            var taken = MallOpt(MmapThreshold, LargestMmapThreshold) == 1 && MallOpt(TrimThreshold, KeptTop) == 1;
+            Status = taken
+                ? $"freed buffers up to {LargestMmapThreshold >> 20} MB stay in the heap (glibc mapping threshold {LargestMmapThreshold >> 20} MB, trim threshold {KeptTop >> 20} MB)"
+                : "the C library's default (it took no mallopt settings)";
+            return taken;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
+            Status = "the C library's default (it has no mallopt)";
             return false;
         }
     }

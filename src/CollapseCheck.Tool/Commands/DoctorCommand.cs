@@ -34,6 +34,7 @@ internal static class DoctorCommand
                     : $"native patch: not needed — {setup.Decision?.Explanation ?? "not a Linux system"}");
                 InitializeDeviceType(TorchSharp.DeviceType.CPU);
                 ComputeDevice.UseCpuThreads();
+                o.WriteLine($"allocator:    {Native.NativeHeap.Status}");
                 o.WriteLine($"threads:      {ComputeDevice.CpuShards} CPU shards × {get_num_threads()} intra-op thread(s) each (of {Environment.ProcessorCount} logical processors)");
                 var numerics = Numerics.Current("cpu");
                 o.WriteLine($"numerics:     {numerics.Machine}, fingerprint {numerics.Fingerprint} (CPU reports repeat bit for bit under the same fingerprint)");
