@@ -29,6 +29,8 @@ public class BenchTests : IDisposable
         var utilisation = root.GetProperty("trainModelFlopsUtilisation")[0].GetDouble();
         Assert.Equal(result.GetProperty("trainFlopsPerSecond").GetDouble() / 0.2e12, utilisation, 2e-5 * utilisation);
         Assert.Equal("--no-lineage", root.GetProperty("lineageSkipped").GetString());
+        // In-process, as here, nothing set the allocator: figures from this process are not the executable's.
+        Assert.Equal("the C library's default (only the collapsecheck executable sets it)", root.GetProperty("allocator").GetString());
         // A decoding step is the whole batch's, at positions the JSON names.
         Assert.Equal("8-12", result.GetProperty("decodeEarlyPositions").GetString());
         Assert.Equal("58-62", result.GetProperty("decodeLatePositions").GetString());

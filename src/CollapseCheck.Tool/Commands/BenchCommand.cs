@@ -76,12 +76,14 @@ internal static class BenchCommand
             if (parsed.GetValue(json))
             {
                 var utilisation = results.Select(r => peakFlops is { } p ? r.TrainFlopsPerSecond / p : (double?)null).ToList();
-                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 3, threads, shards = ComputeDevice.CpuShards, precision = parsed.GetValue(precision), peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage, lineageSkipped }));
+                output.Out.Write(ReportJson.Serialize(new { schemaVersion = 3, threads, shards = ComputeDevice.CpuShards, allocator = Native.NativeHeap.Status, precision = parsed.GetValue(precision), peakFlopsPerSecond = peakFlops, results, trainModelFlopsUtilisation = utilisation, lineage, lineageSkipped }));
                 return 0;
             }
 
             var c = CultureInfo.InvariantCulture;
             output.Out.WriteLine($"device {results[0].Device}, {parsed.GetValue(precision)}, {threads} intra-op thread{(threads == 1 ? "" : "s")} × {ComputeDevice.CpuShards} shards on CPU; tokens/s, higher is better; ms, lower is better");
+            // The allocator moves evaluation's figure by about 1.8× on a 2-core VM (README Performance).
+            output.Out.WriteLine($"allocator: {Native.NativeHeap.Status}");
             foreach (var r in results)
             {
                 var mfu = peakFlops is { } p ? string.Create(c, $", {100 * r.TrainFlopsPerSecond / p:F1} % of the {p / 1e12:0.###} TFLOP/s peak") : "";
