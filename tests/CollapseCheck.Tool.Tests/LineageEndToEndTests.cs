@@ -150,36 +150,9 @@ public class LineageEndToEndTests : IDisposable
     private (int Exit, string Stderr) StopMidTraining(string signal, params string[] extra)
     {
         var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"steps\": 25", "\"steps\": 1000000"));
-        using var tool = _tool.StartProcess(null, ["run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off", .. extra]);
-        try
-        {
-            var stderr = new System.Text.StringBuilder();
-            string? line;
-            while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains("generation 0: train", StringComparison.Ordinal))
-            {
-                stderr.AppendLine(line);
-            }
-
-            Assert.True(line is not null, $"the run ended before training:\n{stderr}");
-            Thread.Sleep(500);
-            using (var kill = System.Diagnostics.Process.Start("kill", [signal, tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                kill.WaitForExit();
-            }
-
-            // Read while waiting, bounded: a run that ignored the signal would keep stderr open for ever.
-            var rest = tool.StandardError.ReadToEndAsync();
-            Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(1)), $"the run did not stop after kill {signal}");
-            Assert.True(rest.Wait(TimeSpan.FromSeconds(10)), "stderr stayed open after the run exited");
-            return (tool.ExitCode, rest.Result);
-        }
-        finally
-        {
-            if (!tool.HasExited)
-            {
-                tool.Kill(entireProcessTree: true);
-            }
-        }
+        var (_, exit, rest) = _tool.SignalAfter(["run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off", .. extra],
+            "generation 0: train", signal, settle: TimeSpan.FromMilliseconds(500), exitWithin: TimeSpan.FromMinutes(1));
+        return (exit, rest);
     }
 
     [Fact]

@@ -85,6 +85,46 @@ public sealed class ToolRunner : IDisposable
         return System.Diagnostics.Process.Start(start)!;
     }
 
+    /// <summary>
+    /// Starts the tool, reads its stderr up to the first line holding <paramref name="marker"/>, waits
+    /// <paramref name="settle"/>, sends <paramref name="signal"/> (kill's -INT, -TERM) and waits for the tool to end;
+    /// killed if it does not within <paramref name="exitWithin"/>, which then fails the test.
+    /// </summary>
+    /// <returns>The marked line, the exit code and what the tool wrote to stderr after that line.</returns>
+    public (string Marked, int Exit, string After) SignalAfter(string[] args, string marker, string signal, TimeSpan settle, TimeSpan exitWithin)
+    {
+        using var tool = StartProcess(null, args);
+        try
+        {
+            var before = new System.Text.StringBuilder();
+            string? line;
+            while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains(marker, StringComparison.Ordinal))
+            {
+                before.AppendLine(line);
+            }
+
+            Xunit.Assert.True(line is not null, $"the tool ended before '{marker}':\n{before}");
+            Thread.Sleep(settle);
+            using (var kill = System.Diagnostics.Process.Start("kill", [signal, tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                kill.WaitForExit();
+            }
+
+            // Read while waiting, bounded: a tool that ignored the signal would keep stderr open for ever.
+            var rest = tool.StandardError.ReadToEndAsync();
+            Xunit.Assert.True(tool.WaitForExit(exitWithin), $"the tool did not stop within {exitWithin.TotalSeconds} s of kill {signal}");
+            Xunit.Assert.True(rest.Wait(TimeSpan.FromSeconds(10)), "stderr stayed open after the tool exited");
+            return (line!, tool.ExitCode, rest.Result);
+        }
+        finally
+        {
+            if (!tool.HasExited)
+            {
+                tool.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -528,37 +528,11 @@ public class VerifyTests : IDisposable
 
         using (new FileStream(_tool.PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose))
         {
-            using var tool = _tool.StartProcess(null, ["accept", policy]);
-            try
-            {
-                var stderr = new System.Text.StringBuilder();
-                string? line;
-                while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains("waiting up to 60 s", StringComparison.Ordinal))
-                {
-                    stderr.AppendLine(line);
-                }
-
-                Assert.True(line is not null, $"accept ended without saying it waits:\n{stderr}");
-                Assert.Equal($"collapsecheck: another collapsecheck is writing to '{_tool.Folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)", line);
-                using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", tool.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-                {
-                    kill.WaitForExit();
-                }
-
-                var rest = tool.StandardError.ReadToEndAsync();
-                // Well inside the 60 s the wait would otherwise take.
-                Assert.True(tool.WaitForExit(TimeSpan.FromSeconds(20)), "accept went on waiting after Ctrl+C");
-                Assert.True(rest.Wait(TimeSpan.FromSeconds(10)));
-                Assert.Equal(130, tool.ExitCode);
-                Assert.Contains("collapsecheck: cancelled while another writer held the folder; the snapshots were not changed.", rest.Result);
-            }
-            finally
-            {
-                if (!tool.HasExited)
-                {
-                    tool.Kill(entireProcessTree: true);
-                }
-            }
+            // Well inside the 60 s the wait would otherwise take.
+            var (said, exit, rest) = _tool.SignalAfter(["accept", policy], "waiting up to 60 s", "-INT", TimeSpan.Zero, exitWithin: TimeSpan.FromSeconds(20));
+            Assert.Equal($"collapsecheck: another collapsecheck is writing to '{_tool.Folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)", said);
+            Assert.Equal(130, exit);
+            Assert.Contains("collapsecheck: cancelled while another writer held the folder; the snapshots were not changed.", rest);
         }
 
         Assert.Equal(verified, File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.md")));
