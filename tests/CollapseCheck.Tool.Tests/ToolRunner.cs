@@ -111,8 +111,8 @@ public sealed class ToolRunner : IDisposable
             }
 
             // Read while waiting, bounded: a tool that ignored the signal would keep stderr open for ever. On a thread of its
-            // own: ReadToEndAsync's blocking pipe read waited for a pool thread, and with the pool's threads blocked in
-            // other tests' waits it read nothing for 10 s after the tool had exited (a CI run on 2 cores).
+            // own: in a full CI run on 2 cores ReadToEndAsync gave no end for 10 s after the tool had exited, most likely
+            // its continuations waiting for pool threads that other tests' blocking waits held.
             var rest = Task.Factory.StartNew(tool.StandardError.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             Xunit.Assert.True(tool.WaitForExit(exitWithin), $"the tool did not stop within {exitWithin.TotalSeconds} s of kill {signal}");
             Xunit.Assert.True(rest.Wait(TimeSpan.FromSeconds(10)), "stderr stayed open after the tool exited");

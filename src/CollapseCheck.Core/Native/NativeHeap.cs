@@ -23,7 +23,7 @@ public static partial class NativeHeap
     /// <summary>glibc's largest mapping threshold on 64-bit systems; buffers above it are still mapped and returned.</summary>
     private const int LargestMmapThreshold = 32 << 20;
 
-    /// <summary>Keep this much freed memory at the heap's top before returning it; about the default lineage's peak.</summary>
+    /// <summary>Freed memory kept at the heap's top before it goes back to the kernel: more than a default-model batch frees at once.</summary>
     private const int KeptTop = 256 << 20;
 
     private static readonly string[] s_settings = ["mmap_threshold", "trim_threshold", "top_pad", "mmap_max"];

@@ -44,17 +44,18 @@ public sealed class AtomicFileTests : IDisposable
     {
         using var held = new FileStream(PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         using var cancellation = new CancellationTokenSource();
-        var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var write = Task.Run(() => AtomicFile.WriteAll(_folder, [("report.json", "new"), ("run.json", "new")], cancellation.Token, said.Enqueue));
+        var said = new System.Collections.Concurrent.ConcurrentQueue<(string Message, TimeSpan At)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var write = Task.Run(() => AtomicFile.WriteAll(_folder, [("report.json", "new"), ("run.json", "new")], cancellation.Token, m => said.Enqueue((m, clock.Elapsed))));
 
-        await Task.Delay(400);
-        Assert.Empty(said);
         for (var waited = 0; said.IsEmpty && waited < 300; waited++)
         {
             await Task.Delay(100);
         }
 
-        Assert.Equal([$"another collapsecheck is writing to '{_folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)"], said);
+        Assert.Equal([$"another collapsecheck is writing to '{_folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)"], said.Select(s => s.Message));
+        // Not before a second of waiting (timed from before the write began, so a loaded machine cannot make it early).
+        Assert.True(said.Single().At >= TimeSpan.FromSeconds(1), $"said after {said.Single().At}");
         cancellation.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal([".collapsecheck-writing.lock"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName));
