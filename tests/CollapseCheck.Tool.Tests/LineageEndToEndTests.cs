@@ -269,6 +269,64 @@ public class LineageEndToEndTests : IDisposable
         Assert.Matches(@"numerics:     cpu .+, fingerprint [0-9a-f]{16} \(", stdout);
     }
 
+    /// <summary>
+    /// A container with no home folder (HOME=/nonexistent) and no COLLAPSECHECK_CACHE: the run goes on, with the
+    /// generation cache off (warning CC0032), the docs parsed afresh and, where the native patch is needed, a private
+    /// copy that is gone once loaded. It used to stop with CC0030 before training.
+    /// </summary>
+    [LinuxFact]
+    public void A_run_with_no_home_folder_warns_and_runs_without_the_user_cache()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var temp = Directory.CreateDirectory(_tool.PathOf("tmp")).FullName;
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = "/nonexistent",
+            ["XDG_CACHE_HOME"] = "",
+            ["COLLAPSECHECK_CACHE"] = "",
+            ["TMPDIR"] = temp,
+            // Where the libtorch package is, as the tests' own process found it.
+            ["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages ? packages : Path.Combine(home, ".nuget", "packages"),
+        };
+
+        using var tool = _tool.StartProcess(_tool.Folder, environment, "run", policy, "--device", "cpu");
+        var stdout = tool.StandardOutput.ReadToEndAsync();
+        var stderr = tool.StandardError.ReadToEnd();
+        Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish");
+        Assert.True(tool.ExitCode == 0, stdout.Result + stderr);
+        Assert.Contains("warning CC0032: the generation cache is off for this run: there is no home folder (HOME is '/nonexistent')", stderr);
+        Assert.True(File.Exists(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")));
+        if (stderr.Contains("a copy with that need marked weak", StringComparison.Ordinal))
+        {
+            Assert.Contains("the copy was made for this run only, in a private temporary folder, since there is no home folder", stderr);
+        }
+
+        // The private copy and its folder are gone.
+        Assert.Empty(Directory.GetFileSystemEntries(temp));
+    }
+
+    /// <summary>A user cache that cannot be written (read-only; here under /proc, which refuses even root): doctor still loads the library.</summary>
+    [LinuxFact]
+    public void A_user_cache_that_cannot_be_written_gets_a_private_native_copy_that_is_gone_once_loaded()
+    {
+        var temp = Directory.CreateDirectory(_tool.PathOf("tmp")).FullName;
+        using var tool = _tool.StartProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = "/proc/collapsecheck-cache", ["TMPDIR"] = temp }, "doctor");
+        var stderr = tool.StandardError.ReadToEndAsync();
+        var stdout = tool.StandardOutput.ReadToEnd();
+        Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
+        Assert.True(tool.ExitCode == 0, stdout + stderr.Result);
+        Assert.Contains("tensor check: ok", stdout);
+        var native = stdout.Split('\n').Single(l => l.StartsWith("native patch:", StringComparison.Ordinal));
+        if (native.StartsWith("native patch: applied", StringComparison.Ordinal))
+        {
+            Assert.Contains($"loaded {temp}/collapsecheck-native-", native);
+            Assert.Contains("(a private copy for this process, removed once loaded: the user cache '/proc/collapsecheck-cache/native/", native);
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(temp));
+    }
+
     /// <summary>The executable keeps freed buffers in glibc's heap (the speed-up README Performance measures) unless the environment sets the allocator.</summary>
     [LinuxFact]
     public void Doctor_as_a_process_says_what_the_allocator_does_with_freed_buffers()

@@ -7,11 +7,16 @@ namespace CollapseCheck.Common;
 /// else ~/.cache/collapsecheck. Never the NuGet cache, which other projects share, by default never a folder relative to
 /// wherever the tool runs (a relative COLLAPSECHECK_CACHE is the user's choice, taken from the working folder: the
 /// project's folder under MSBuild), and never a guessable one in a shared temp folder: it holds a native library that
-/// gets loaded and results the gate trusts. With no home folder (a container's HOME=/nonexistent) the user is asked to name one.
+/// gets loaded and results the gate trusts. With no home folder (a container's HOME=/nonexistent) there is none: the native
+/// copy is made in a private temporary folder, the docs are parsed each run, the generation cache is off, and `run` says so.
 /// </summary>
 public static class UserCache
 {
     public static string Folder() => Folder(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    /// <summary>The user cache, or null and why there is none (no home folder and no variable naming one).</summary>
+    public static string? TryFolder(out string? whyNone) =>
+        TryFolder(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), out whyNone);
 
     /// <summary>
     /// Tags the whole user cache as a cache (CACHEDIR.TAG), once a part of it has been written: a COLLAPSECHECK_CACHE in
@@ -21,8 +26,12 @@ public static class UserCache
     public static void TagRoot() => new Lineage.GenerationCache(Folder()).TagIfPresent();
 
     /// <param name="home">The user's home folder as .NET gives it: "" when it does not exist (HOME=/nonexistent).</param>
-    internal static string Folder(Func<string, string?> variable, string home)
+    internal static string Folder(Func<string, string?> variable, string home) =>
+        TryFolder(variable, home, out var whyNone) ?? throw Errors.OutputNotWritable("~/.cache/collapsecheck", whyNone!);
+
+    private static string? TryFolder(Func<string, string?> variable, string home, out string? whyNone)
     {
+        whyNone = null;
         if (variable("COLLAPSECHECK_CACHE") is { Length: > 0 } explicitCache)
         {
             return Path.GetFullPath(explicitCache);
@@ -34,9 +43,12 @@ public static class UserCache
             return Path.Combine(xdg, "collapsecheck");
         }
 
-        return Path.IsPathRooted(home) && Directory.Exists(home)
-            ? Path.Combine(home, ".cache", "collapsecheck")
-            : throw Errors.OutputNotWritable("~/.cache/collapsecheck",
-                $"there is no home folder (HOME is '{variable("HOME")}'); set COLLAPSECHECK_CACHE (or an absolute XDG_CACHE_HOME) to a folder of yours for the user cache");
+        if (Path.IsPathRooted(home) && Directory.Exists(home))
+        {
+            return Path.Combine(home, ".cache", "collapsecheck");
+        }
+
+        whyNone = $"there is no home folder (HOME is '{variable("HOME")}'); set COLLAPSECHECK_CACHE (or an absolute XDG_CACHE_HOME) to a folder of yours for the user cache";
+        return null;
     }
 }

@@ -29,7 +29,7 @@ internal static class DotnetDocsCache
         var path = PathFor(folder, files);
         try
         {
-            return File.Exists(path) && Parse(File.ReadAllBytes(path)) is var (pack, documents) ? new DotnetDocsCorpus.Loaded(documents, files, pack) : null;
+            return path is not null && File.Exists(path) && Parse(File.ReadAllBytes(path)) is var (pack, documents) ? new DotnetDocsCorpus.Loaded(documents, files, pack) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -39,7 +39,12 @@ internal static class DotnetDocsCache
 
     public static DotnetDocsCorpus.Loaded Write(string folder, DotnetDocsCorpus.Loaded loaded)
     {
-        var path = PathFor(folder, loaded.Files);
+        // No user cache (no home folder): the docs are parsed again each run, as the native patch is copied again.
+        if (PathFor(folder, loaded.Files) is not { } path)
+        {
+            return loaded;
+        }
+
         var temp = $"{path}.{Environment.ProcessId}.tmp";
         try
         {
@@ -142,8 +147,14 @@ internal static class DotnetDocsCache
         }
     }
 
-    internal static string PathFor(string folder, IEnumerable<string> files)
+    /// <returns>Null where there is no user cache.</returns>
+    internal static string? PathFor(string folder, IEnumerable<string> files)
     {
+        if (UserCache.TryFolder(out _) is not { } cache)
+        {
+            return null;
+        }
+
         // The format is in the key too, so a file of the older format is never read, only replaced.
         var key = new StringBuilder($"{Format}\n{typeof(DotnetDocsCache).Assembly.ManifestModule.ModuleVersionId}\n{folder}\n");
         foreach (var file in files)
@@ -154,6 +165,6 @@ internal static class DotnetDocsCache
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..16];
         var folderHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(folder)))[..8];
-        return Path.Combine(UserCache.Folder(), "corpus", $"dotnet-docs-{folderHash}-{hash}.tsv");
+        return Path.Combine(cache, "corpus", $"dotnet-docs-{folderHash}-{hash}.tsv");
     }
 }

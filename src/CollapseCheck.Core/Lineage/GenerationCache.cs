@@ -60,6 +60,9 @@ public sealed class GenerationCache(string folder)
     private static readonly string[] s_offWords = ["off", "false", "no", "none", "0"];
     private static readonly string[] s_onWords = ["on", "true", "yes", "1"];
 
+    /// <summary>Whether a --cache setting asks for the user cache's folder (unset, or an on word).</summary>
+    public static bool NamesUserCache(string? setting) => setting is null || s_onWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// The folder a --cache setting names, absolute; null when it switches the cache off. Null or an on word: the
     /// user cache. A path to an existing file is an error.

@@ -13,7 +13,8 @@ public sealed record NativeSetup(
     string? LibTorchSharpLoaded,
     string? LibStdCxx,
     NativeLoadDecision? Decision,
-    bool PatchWrittenNow)
+    bool PatchWrittenNow,
+    string? NotCachedBecause = null)
 {
     public bool Patched => Decision?.Action == NativeLoadAction.PatchedCopy;
 }
@@ -81,9 +82,18 @@ public static class TorchNative
                 Load(original);
                 return new NativeSetup(folder, source, original, original, libStdCxx, decision, false);
             case NativeLoadAction.PatchedCopy:
-                var (copy, written) = EnsurePatchedCopy(image, info, decision);
-                Load(copy);
-                return new NativeSetup(folder, source, original, copy, libStdCxx, decision, written);
+                var patched = NativeCompatibility.Patch(image, info, decision.Missing);
+                var (copy, written, notCached) = CachedPatchedCopy(image, patched);
+                if (notCached is not null)
+                {
+                    LoadPrivateCopy(copy = PrivateCopyPath(), patched, notCached);
+                }
+                else
+                {
+                    Load(copy);
+                }
+
+                return new NativeSetup(folder, source, original, copy, libStdCxx, decision, written || notCached is not null, notCached);
             default:
                 throw Errors.NativeIncompatible(decision.Explanation);
         }
@@ -139,31 +149,68 @@ public static class TorchNative
         }
     }
 
-    private static (string Path, bool Written) EnsurePatchedCopy(byte[] image, ElfVersionInfo info, NativeLoadDecision decision)
+    /// <returns>The copy in the user cache, whether it was written now, or why it could not be (then the path is unused).</returns>
+    private static (string Path, bool Written, string? NotCached) CachedPatchedCopy(byte[] image, byte[] patched)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(image))[..16];
-        var folder = Path.Combine(UserCache.Folder(), "native", key);
-        var target = Path.Combine(folder, NativeLocations.LibTorchSharpFile);
-        var patched = NativeCompatibility.Patch(image, info, decision.Missing);
-        if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))
+        if (UserCache.TryFolder(out var whyNone) is not { } cache)
         {
-            return (target, false);
+            return ("", false, whyNone);
         }
 
+        var folder = Path.Combine(cache, "native", key);
+        var target = Path.Combine(folder, NativeLocations.LibTorchSharpFile);
+        if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))
+        {
+            return (target, false, null);
+        }
+
+        var temp = Path.Combine(folder, $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             Directory.CreateDirectory(folder);
-            var temp = Path.Combine(folder, $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             File.WriteAllBytes(temp, patched);
             File.Move(temp, target, overwrite: true);
             UserCache.TagRoot();
+            return (target, true, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Errors.OutputNotWritable(folder, $"{e.Message} (set COLLAPSECHECK_CACHE to a writable folder for the patched libLibTorchSharp.so)");
+            DeadWriters.TryDelete(temp);
+            return ("", false, $"the user cache '{folder}' cannot be written ({e.Message.TrimEnd('.')}); set COLLAPSECHECK_CACHE to a writable folder to keep the copy");
         }
+    }
 
-        return (target, true);
+    /// <summary>
+    /// A folder only this user can enter, with a random name (so nobody can plant a library there first), for a copy
+    /// loaded once and removed at once: the mapping outlives the file, and nothing is left behind.
+    /// </summary>
+    private static string PrivateCopyPath() =>
+        Path.Combine(Directory.CreateTempSubdirectory("collapsecheck-native-").FullName, NativeLocations.LibTorchSharpFile);
+
+    private static void LoadPrivateCopy(string path, byte[] patched, string notCached)
+    {
+        try
+        {
+            File.WriteAllBytes(path, patched);
+            Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.OutputNotWritable(Path.GetDirectoryName(path)!, $"{e.Message} (the patched libLibTorchSharp.so goes there because {notCached})");
+        }
+        finally
+        {
+            DeadWriters.TryDelete(path);
+            try
+            {
+                Directory.Delete(Path.GetDirectoryName(path)!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // An empty private folder left in the temp folder is untidy, not wrong.
+            }
+        }
     }
 
     private static void Load(string path)

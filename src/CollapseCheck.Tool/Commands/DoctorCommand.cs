@@ -30,7 +30,7 @@ internal static class DoctorCommand
                 o.WriteLine($"libstdc++:    {setup.LibStdCxx ?? "(not found)"}");
                 o.WriteLine($"TorchSharp:   {setup.LibTorchSharpOriginal ?? "(TorchSharp's own search)"}");
                 o.WriteLine(setup.Patched
-                    ? $"native patch: applied — {setup.Decision!.Explanation}; loaded {setup.LibTorchSharpLoaded}{(setup.PatchWrittenNow ? " (written now)" : " (cached)")}"
+                    ? $"native patch: applied — {setup.Decision!.Explanation}; loaded {setup.LibTorchSharpLoaded}{(setup.NotCachedBecause is { } notCached ? $" (a private copy for this process, removed once loaded: {notCached})" : setup.PatchWrittenNow ? " (written now)" : " (cached)")}"
                     : $"native patch: not needed — {setup.Decision?.Explanation ?? "not a Linux system"}");
                 InitializeDeviceType(TorchSharp.DeviceType.CPU);
                 ComputeDevice.UseCpuThreads();

@@ -29,7 +29,15 @@ internal static class RunCommand
 
         command.SetAction(parsed =>
         {
-            var cacheFolder = GenerationCache.FolderFor(parsed.GetValue(cache));
+            var setting = parsed.GetValue(cache);
+            if (GenerationCache.NamesUserCache(setting) && Common.UserCache.TryFolder(out var whyNone) is null)
+            {
+                // No home folder (a container's HOME=/nonexistent): the run goes on uncached, and says so.
+                output.Warn("CC0032", null, $"the generation cache is off for this run: {whyNone}");
+                setting = "off";
+            }
+
+            var cacheFolder = GenerationCache.FolderFor(setting);
             var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder)
             {
                 AlsoWritten = output.DiagnosticsFile,
@@ -56,7 +64,9 @@ internal static class RunCommand
 
             if (Native.TorchNative.Current is { PatchWrittenNow: true } native)
             {
-                output.Error.WriteLine($"collapsecheck: {native.Decision!.Explanation}; the copy is cached at {native.LibTorchSharpLoaded}");
+                output.Error.WriteLine(native.NotCachedBecause is { } why
+                    ? $"collapsecheck: {native.Decision!.Explanation}; the copy was made for this run only, in a private temporary folder, since {why}"
+                    : $"collapsecheck: {native.Decision!.Explanation}; the copy is cached at {native.LibTorchSharpLoaded}");
             }
 
             if (outcome.CacheNotWritten is { } warning)

@@ -350,7 +350,7 @@ public sealed class CorpusLoaderTests : CorpusFolder
         var folder = DotnetDocsCorpus.Locate();
         var parsed = DotnetDocsCorpus.Read(folder);
         DotnetDocsCache.Write(folder, parsed);
-        var path = DotnetDocsCache.PathFor(folder, parsed.Files);
+        var path = DotnetDocsCache.PathFor(folder, parsed.Files)!;
         var bytes = File.ReadAllBytes(path);
         var middle = Array.IndexOf(bytes, (byte)'\n', bytes.Length / 2) + 1;
         var nextLine = Array.IndexOf(bytes, (byte)'\n', middle) + 1;
