@@ -322,6 +322,16 @@ public class LineageEndToEndTests : IDisposable
         {
             Assert.Contains($"loaded {temp}/collapsecheck-native-", native);
             Assert.Contains("(a private copy for this process, removed once loaded: the user cache '/proc/collapsecheck-cache/native/", native);
+
+            // With no usable temporary folder either: CC0030 naming it, not an internal error.
+            using var nowhere = _tool.StartProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = "/proc/collapsecheck-cache", ["TMPDIR"] = "/proc/collapsecheck-tmp" }, "doctor");
+            var nowhereOut = nowhere.StandardOutput.ReadToEndAsync();
+            var nowhereError = nowhere.StandardError.ReadToEnd();
+            Assert.True(nowhere.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
+            Assert.Equal(2, nowhere.ExitCode);
+            Assert.Contains("error CC0030: cannot write to '/proc/collapsecheck-tmp/'", nowhereOut.Result + nowhereError);
+            Assert.Contains("set TMPDIR to a writable folder", nowhereOut.Result + nowhereError);
+            Assert.DoesNotContain("CC0099", nowhereOut.Result + nowhereError);
         }
 
         Assert.Empty(Directory.GetFileSystemEntries(temp));

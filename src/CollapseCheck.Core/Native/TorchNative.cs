@@ -86,7 +86,7 @@ public static class TorchNative
                 var (copy, written, notCached) = CachedPatchedCopy(image, patched);
                 if (notCached is not null)
                 {
-                    LoadPrivateCopy(copy = PrivateCopyPath(), patched, notCached);
+                    copy = LoadPrivateCopy(patched, notCached);
                 }
                 else
                 {
@@ -182,33 +182,50 @@ public static class TorchNative
     }
 
     /// <summary>
-    /// A folder only this user can enter, with a random name (so nobody can plant a library there first), for a copy
-    /// loaded once and removed at once: the mapping outlives the file, and nothing is left behind.
+    /// Loads the copy from a folder only this user can enter, with a random name (so nobody can plant a library there
+    /// first), made in the temporary folder for this load and removed at once: the mapping outlives the file.
     /// </summary>
-    private static string PrivateCopyPath() =>
-        Path.Combine(Directory.CreateTempSubdirectory("collapsecheck-native-").FullName, NativeLocations.LibTorchSharpFile);
-
-    private static void LoadPrivateCopy(string path, byte[] patched, string notCached)
+    /// <returns>Where the copy was loaded from (gone now).</returns>
+    private static string LoadPrivateCopy(byte[] patched, string notCached)
     {
+        string folder;
+        try
+        {
+            folder = Directory.CreateTempSubdirectory("collapsecheck-native-").FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.OutputNotWritable(Path.GetTempPath(),
+                $"{e.Message.TrimEnd('.')} (the patched libLibTorchSharp.so goes into a private folder there because {notCached}; or set TMPDIR to a writable folder)");
+        }
+
+        var path = Path.Combine(folder, NativeLocations.LibTorchSharpFile);
         try
         {
             File.WriteAllBytes(path, patched);
             Load(path);
+            return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Errors.OutputNotWritable(Path.GetDirectoryName(path)!, $"{e.Message} (the patched libLibTorchSharp.so goes there because {notCached})");
+            throw Errors.OutputNotWritable(folder, $"{e.Message.TrimEnd('.')} (the patched libLibTorchSharp.so goes there because {notCached})");
+        }
+        catch (CollapseCheckException e) when (e.Code == "CC0021")
+        {
+            // A temporary folder mounted noexec (hardened containers) refuses to map the copy.
+            throw Errors.NativeIncompatible($"{e.Message}; the copy is in the temporary folder because {notCached}, and a temporary folder mounted noexec cannot load it: "
+                + "set COLLAPSECHECK_CACHE, or TMPDIR, to a folder on a mount that allows running code");
         }
         finally
         {
             DeadWriters.TryDelete(path);
             try
             {
-                Directory.Delete(Path.GetDirectoryName(path)!);
+                Directory.Delete(folder);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // An empty private folder left in the temp folder is untidy, not wrong.
+                // An empty private folder left in the temporary folder is untidy, not wrong.
             }
         }
     }
