@@ -53,34 +53,38 @@ public sealed class GenerationCache(string folder)
 
     public string Folder { get; } = folder;
 
-    public static string DefaultFolder => Path.Combine(UserCache.Folder(), "generations");
+    private const string UserCacheSubfolder = "generations";
+
+    public static string DefaultFolder => Path.Combine(UserCache.Folder(), UserCacheSubfolder);
 
     // Words that switch the cache rather than name a folder. MSBuild users write CollapseCheckCache=false or true; a
     // folder by one of these names is still reachable as ./off.
     private static readonly string[] s_offWords = ["off", "false", "no", "none", "0"];
     private static readonly string[] s_onWords = ["on", "true", "yes", "1"];
 
-    /// <summary>Whether a --cache setting asks for the user cache's folder (unset, or an on word).</summary>
-    public static bool NamesUserCache(string? setting) => setting is null || s_onWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase);
-
     /// <summary>
     /// The folder a --cache setting names, absolute; null when it switches the cache off. Null or an on word: the
-    /// user cache. A path to an existing file is an error.
+    /// user cache, or null and <paramref name="offBecause"/> where there is none (no home folder). A path to an existing
+    /// file is an error.
     /// </summary>
-    public static string? FolderFor(string? setting)
+    public static string? FolderFor(string? setting, out string? offBecause)
     {
+        offBecause = null;
         const string Expected = "--cache needs a folder, or 'off' (also 'false', 'no', 'none', '0')";
         return setting switch
         {
-            null => DefaultFolder,
+            null => UserCacheFolder(out offBecause),
             // Trimmed: "off " from a script's variable made a cache folder named "off ".
             _ when s_offWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase) => null,
-            _ when s_onWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase) => DefaultFolder,
+            _ when s_onWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase) => UserCacheFolder(out offBecause),
             _ when string.IsNullOrWhiteSpace(setting) => throw Errors.BadArgument(Expected),
             _ when File.Exists(setting) => throw Errors.BadArgument($"{Expected}, but '{setting}' is a file"),
             _ => Path.GetFullPath(setting),
         };
     }
+
+    private static string? UserCacheFolder(out string? whyNone) =>
+        UserCache.TryFolder(out whyNone) is { } cache ? Path.Combine(cache, UserCacheSubfolder) : null;
 
     /// <summary>
     /// The keys of one seed's lineage. Generation 0 trains on the real pool whatever the mode, so its key leaves out

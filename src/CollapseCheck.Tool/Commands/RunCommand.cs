@@ -29,15 +29,12 @@ internal static class RunCommand
 
         command.SetAction(parsed =>
         {
-            var setting = parsed.GetValue(cache);
-            if (GenerationCache.NamesUserCache(setting) && Common.UserCache.TryFolder(out var whyNone) is null)
+            var cacheFolder = GenerationCache.FolderFor(parsed.GetValue(cache), out var offBecause);
+            if (offBecause is not null)
             {
                 // No home folder (a container's HOME=/nonexistent): the run goes on uncached, and says so.
-                output.Warn("CC0032", null, $"the generation cache is off for this run: {whyNone}");
-                setting = "off";
+                output.Warn("CC0032", null, $"the generation cache is off for this run: {offBecause}");
             }
-
-            var cacheFolder = GenerationCache.FolderFor(setting);
             var options = new RunOptions(CommonOptions.PolicyOf(parsed, policy, output), parsed.GetValue(outFolder), parsed.GetValue(device)!, parsed.GetValue(seed), parsed.GetValue(libTorch), parsed.GetValue(tolerance), cacheFolder)
             {
                 AlsoWritten = output.DiagnosticsFile,

@@ -15,7 +15,7 @@ public class CacheSettingTests
     [InlineData("off ")] // a script's variable with a trailing space made a cache folder named "off "
     [InlineData(" no\t")]
     public void Off_words_switch_the_cache_off_instead_of_naming_a_folder(string setting) =>
-        Assert.Null(GenerationCache.FolderFor(setting));
+        Assert.Null(GenerationCache.FolderFor(setting, out _));
 
     [Theory]
     [InlineData(null)]
@@ -23,13 +23,13 @@ public class CacheSettingTests
     [InlineData("On")]
     [InlineData("yes")]
     public void No_setting_and_on_words_mean_the_user_cache(string? setting) =>
-        Assert.Equal(GenerationCache.DefaultFolder, GenerationCache.FolderFor(setting));
+        Assert.Equal(GenerationCache.DefaultFolder, GenerationCache.FolderFor(setting, out _));
 
     [Fact]
     public void Anything_else_is_a_folder_made_absolute()
     {
-        Assert.Equal(Path.GetFullPath("nope"), GenerationCache.FolderFor("nope"));
-        Assert.Equal(Path.GetFullPath("off"), GenerationCache.FolderFor("./off"));
+        Assert.Equal(Path.GetFullPath("nope"), GenerationCache.FolderFor("nope", out _));
+        Assert.Equal(Path.GetFullPath("off"), GenerationCache.FolderFor("./off", out _));
     }
 
     [Theory]
@@ -37,7 +37,7 @@ public class CacheSettingTests
     [InlineData("  ")]
     public void A_blank_setting_is_a_bad_argument(string setting)
     {
-        var error = Assert.Throws<CollapseCheckException>(() => GenerationCache.FolderFor(setting));
+        var error = Assert.Throws<CollapseCheckException>(() => GenerationCache.FolderFor(setting, out _));
         Assert.Contains("--cache needs a folder, or 'off'", error.Message);
     }
 }
