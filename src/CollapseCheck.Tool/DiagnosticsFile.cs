@@ -23,12 +23,13 @@ internal static partial class DiagnosticsFile
     /// </summary>
     public static bool MayOverwrite(string path)
     {
-        if (IsStream(path))
+        var hops = Hops(path);
+        if (IsStream(hops))
         {
             return true;
         }
 
-        var file = FileBehind(path);
+        var file = hops[^1];
         if (!File.Exists(file) || new FileInfo(file).Length is var length && length == 0)
         {
             return true;
@@ -49,9 +50,10 @@ internal static partial class DiagnosticsFile
     /// <summary>CC0030 now for a file whose folder cannot take it; a pipe or device is opened only when written.</summary>
     public static void ThrowIfNotWritable(string path)
     {
-        if (!IsStream(path))
+        var hops = Hops(path);
+        if (!IsStream(hops))
         {
-            AtomicFile.ThrowIfNotWritable(Path.GetDirectoryName(FileBehind(path))!);
+            AtomicFile.ThrowIfNotWritable(Path.GetDirectoryName(hops[^1])!);
         }
     }
 
@@ -60,7 +62,8 @@ internal static partial class DiagnosticsFile
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
             .Concat(notices.Select(n => new Entry(n.Code, n.Severity, n.File is { } f ? Path.GetFullPath(f) : null, n.Line, n.Column, n.Message))).ToList();
         var json = JsonSerializer.Serialize(new Document(1, exitCode, entries), ReportJson.Options);
-        if (IsStream(path))
+        var hops = Hops(path);
+        if (IsStream(hops))
         {
             // Renaming a file over /dev/stdout would replace the link for every process (as root), or the log file a
             // `2> log` made of /dev/stderr: written where it is, after what is there.
@@ -82,7 +85,7 @@ internal static partial class DiagnosticsFile
         }
 
         // Through a link, the file it names is replaced, and the link stays.
-        var full = FileBehind(path);
+        var full = hops[^1];
         AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), json)]);
     }
 
@@ -97,8 +100,8 @@ internal static partial class DiagnosticsFile
     /// a terminal), named as given or by a link on the way to the file: written in place, never replaced. Decided by the
     /// names, since .NET does not tell a FIFO or device from a file: a file kept in /dev/shm is a file.
     /// </summary>
-    private static bool IsStream(string path) =>
-        !OperatingSystem.IsWindows() && Hops(path).Any(hop => StreamName().IsMatch(hop) || Path.GetFileName(hop).Contains(":[", StringComparison.Ordinal));
+    private static bool IsStream(IReadOnlyList<string> hops) =>
+        !OperatingSystem.IsWindows() && hops.Any(hop => StreamName().IsMatch(hop) || Path.GetFileName(hop).Contains(":[", StringComparison.Ordinal));
 
     /// <summary>The path, then each link's target in turn: at most 40, as Linux follows.</summary>
     private static List<string> Hops(string path)
