@@ -290,11 +290,8 @@ public class LineageEndToEndTests : IDisposable
             ["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages ? packages : Path.Combine(home, ".nuget", "packages"),
         };
 
-        using var tool = _tool.StartProcess(_tool.Folder, environment, "run", policy, "--device", "cpu");
-        var stdout = tool.StandardOutput.ReadToEndAsync();
-        var stderr = tool.StandardError.ReadToEnd();
-        Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish");
-        Assert.True(tool.ExitCode == 0, stdout.Result + stderr);
+        var (exit, stdout, stderr) = _tool.RunProcess(_tool.Folder, environment, TimeSpan.FromMinutes(3), "run", policy, "--device", "cpu");
+        Assert.True(exit == 0, stdout + stderr);
         Assert.Contains("warning CC0032: the generation cache is off for this run: there is no home folder (HOME is '/nonexistent')", stderr);
         Assert.True(File.Exists(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")));
         if (stderr.Contains("a copy with that need marked weak", StringComparison.Ordinal))
@@ -311,11 +308,8 @@ public class LineageEndToEndTests : IDisposable
     public void A_user_cache_that_cannot_be_written_gets_a_private_native_copy_that_is_gone_once_loaded()
     {
         var temp = Directory.CreateDirectory(_tool.PathOf("tmp")).FullName;
-        using var tool = _tool.StartProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = "/proc/collapsecheck-cache", ["TMPDIR"] = temp }, "doctor");
-        var stderr = tool.StandardError.ReadToEndAsync();
-        var stdout = tool.StandardOutput.ReadToEnd();
-        Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
-        Assert.True(tool.ExitCode == 0, stdout + stderr.Result);
+        var (exit, stdout, stderr) = _tool.RunProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = "/proc/collapsecheck-cache", ["TMPDIR"] = temp }, TimeSpan.FromMinutes(2), "doctor");
+        Assert.True(exit == 0, stdout + stderr);
         Assert.Contains("tensor check: ok", stdout);
         var native = stdout.Split('\n').Single(l => l.StartsWith("native patch:", StringComparison.Ordinal));
         if (native.StartsWith("native patch: applied", StringComparison.Ordinal))
@@ -324,14 +318,11 @@ public class LineageEndToEndTests : IDisposable
             Assert.Contains("(a private copy for this process, removed once loaded: the user cache '/proc/collapsecheck-cache/native/", native);
 
             // With no usable temporary folder either: CC0030 naming it, not an internal error.
-            using var nowhere = _tool.StartProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = "/proc/collapsecheck-cache", ["TMPDIR"] = "/proc/collapsecheck-tmp" }, "doctor");
-            var nowhereOut = nowhere.StandardOutput.ReadToEndAsync();
-            var nowhereError = nowhere.StandardError.ReadToEnd();
-            Assert.True(nowhere.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
-            Assert.Equal(2, nowhere.ExitCode);
-            Assert.Contains("error CC0030: cannot write to '/proc/collapsecheck-tmp/'", nowhereOut.Result + nowhereError);
-            Assert.Contains("set TMPDIR to a writable folder", nowhereOut.Result + nowhereError);
-            Assert.DoesNotContain("CC0099", nowhereOut.Result + nowhereError);
+            var nowhere = _tool.RunProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = "/proc/collapsecheck-cache", ["TMPDIR"] = "/proc/collapsecheck-tmp" }, TimeSpan.FromMinutes(2), "doctor");
+            Assert.Equal(2, nowhere.Exit);
+            Assert.Contains("error CC0030: cannot write to '/proc/collapsecheck-tmp/'", nowhere.Out + nowhere.Error);
+            Assert.Contains("set TMPDIR to a writable folder", nowhere.Out + nowhere.Error);
+            Assert.DoesNotContain("CC0099", nowhere.Out + nowhere.Error);
         }
 
         Assert.Empty(Directory.GetFileSystemEntries(temp));
@@ -347,12 +338,9 @@ public class LineageEndToEndTests : IDisposable
 
         string Doctor(Dictionary<string, string> environment)
         {
-            using var tool = _tool.StartProcess(null, environment, "doctor");
-            var stdout = tool.StandardOutput.ReadToEndAsync();
-            var stderr = tool.StandardError.ReadToEndAsync();
-            Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
-            Assert.True(tool.ExitCode == 0, stdout.Result + stderr.Result);
-            return stdout.Result;
+            var (exit, stdout, stderr) = _tool.RunProcess(null, environment, TimeSpan.FromMinutes(2), "doctor");
+            Assert.True(exit == 0, stdout + stderr);
+            return stdout;
         }
     }
 }

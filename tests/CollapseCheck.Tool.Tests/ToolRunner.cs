@@ -86,6 +86,34 @@ public sealed class ToolRunner : IDisposable
     }
 
     /// <summary>
+    /// The built tool as a process of its own, run to its end: for what only a real process shows (its own environment,
+    /// the executable's start-up). Killed, failing the test, if it runs past <paramref name="within"/>.
+    /// </summary>
+    public (int Exit, string Out, string Error) RunProcess(string? workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan within, params string[] args)
+    {
+        using var tool = StartProcess(workingDirectory, environment, args);
+        try
+        {
+            // Each stream on a thread of its own, so neither fills its pipe while the other is read (see SignalAfter).
+            var stdout = ReadToEndOnItsOwnThread(tool.StandardOutput);
+            var stderr = ReadToEndOnItsOwnThread(tool.StandardError);
+            Xunit.Assert.True(tool.WaitForExit(within), $"collapsecheck {string.Join(' ', args)} did not finish within {within.TotalSeconds} s");
+            Xunit.Assert.True(Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10)), "stdout or stderr stayed open after the tool exited");
+            return (tool.ExitCode, stdout.Result, stderr.Result);
+        }
+        finally
+        {
+            if (!tool.HasExited)
+            {
+                tool.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static Task<string> ReadToEndOnItsOwnThread(TextReader reader) =>
+        Task.Factory.StartNew(reader.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>
     /// Starts the tool, reads its stderr up to the first line holding <paramref name="marker"/>, waits
     /// <paramref name="settle"/>, sends <paramref name="signal"/> (kill's -INT, -TERM) and waits for the tool to end;
     /// killed if it does not within <paramref name="exitWithin"/>, which then fails the test.
@@ -113,7 +141,7 @@ public sealed class ToolRunner : IDisposable
             // Read while waiting, bounded: a tool that ignored the signal would keep stderr open for ever. On a thread of its
             // own: in a full CI run on 2 cores ReadToEndAsync gave no end for 10 s after the tool had exited, most likely
             // its continuations waiting for pool threads that other tests' blocking waits held.
-            var rest = Task.Factory.StartNew(tool.StandardError.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var rest = ReadToEndOnItsOwnThread(tool.StandardError);
             Xunit.Assert.True(tool.WaitForExit(exitWithin), $"the tool did not stop within {exitWithin.TotalSeconds} s of kill {signal}");
             Xunit.Assert.True(rest.Wait(TimeSpan.FromSeconds(10)), "stderr stayed open after the tool exited");
             return (line!, tool.ExitCode, rest.Result);
