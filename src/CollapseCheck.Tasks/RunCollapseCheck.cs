@@ -284,12 +284,15 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, ToolLocator.DefaultGlobalToolsFolder());
+        var globalTools = ToolLocator.DefaultGlobalToolsFolder();
+        _tool = ToolLocator.Find(ExplicitToolPath, ProjectDirectory, dotnet, globalTools);
         if (_tool is null)
         {
             Log.LogError(null, "CC0050", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
-                "the collapsecheck tool was not found (looked at CollapseCheckToolPath, a local tool manifest from {0} upward, and the global tools folder {1}); install it with 'dotnet tool install --global CollapseCheck.Tool' or as a local tool with 'dotnet new tool-manifest' and 'dotnet tool install CollapseCheck.Tool'",
-                ProjectDirectory, ToolLocator.DefaultGlobalToolsFolder());
+                "the collapsecheck tool was not found (looked at CollapseCheckToolPath, a local tool manifest from {0} upward, and {1}); install it with 'dotnet tool install --global CollapseCheck.Tool' or as a local tool with 'dotnet new tool-manifest' and 'dotnet tool install CollapseCheck.Tool'",
+                ProjectDirectory, globalTools is null
+                    ? "no global tools folder, since neither DOTNET_CLI_HOME nor the home folder is set to a full path"
+                    : $"the global tools folder {globalTools}");
             return false;
         }
 

@@ -12,7 +12,8 @@ public static class ToolLocator
 {
     public const string Command = "collapsecheck";
 
-    public static ResolvedTool? Find(string? explicitPath, string projectDirectory, string dotnet, string globalToolsFolder)
+    /// <param name="globalToolsFolder">Null when there is none to look in (no home folder and no DOTNET_CLI_HOME).</param>
+    public static ResolvedTool? Find(string? explicitPath, string projectDirectory, string dotnet, string? globalToolsFolder)
     {
         if (!string.IsNullOrEmpty(explicitPath))
         {
@@ -26,13 +27,25 @@ public static class ToolLocator
             return new ResolvedTool(dotnet, ["tool", "run", Command, "--"], $"local tool ({manifest})", manifest);
         }
 
+        if (globalToolsFolder is null)
+        {
+            return null;
+        }
+
         var global = Path.Combine(globalToolsFolder, OperatingSystem.IsWindows() ? Command + ".exe" : Command);
         return File.Exists(global) ? new ResolvedTool(global, [], $"global tool ({global})") : null;
     }
 
-    /// <summary>Where `dotnet tool install --global` puts tools: under DOTNET_CLI_HOME when set (containers, CI), else the home folder.</summary>
-    public static string DefaultGlobalToolsFolder() => GlobalToolsFolder(Environment.GetEnvironmentVariable("DOTNET_CLI_HOME"));
+    /// <summary>
+    /// Where `dotnet tool install --global` puts tools: under DOTNET_CLI_HOME when set (containers, CI), else the home
+    /// folder. Null when neither names a full path: a build agent without a home folder has no global tools, and a
+    /// relative folder would be looked for wherever the build happened to start.
+    /// </summary>
+    public static string? DefaultGlobalToolsFolder() =>
+        GlobalToolsFolder(Environment.GetEnvironmentVariable("DOTNET_CLI_HOME"), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
-    public static string GlobalToolsFolder(string? cliHome) =>
-        Path.Combine(string.IsNullOrEmpty(cliHome) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) : cliHome!, ".dotnet", "tools");
+    public static string? GlobalToolsFolder(string? cliHome, string? userProfile) =>
+        (string.IsNullOrEmpty(cliHome) ? userProfile : cliHome) is { } home && Path.IsPathFullyQualified(home)
+            ? Path.Combine(home, ".dotnet", "tools")
+            : null;
 }

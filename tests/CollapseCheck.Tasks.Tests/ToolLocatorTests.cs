@@ -37,8 +37,23 @@ public sealed class ToolLocatorTests : IDisposable
     [Fact]
     public void The_global_tools_folder_is_under_DOTNET_CLI_HOME_when_it_is_set_as_dotnet_tool_install_puts_it()
     {
-        Assert.Equal(Path.Combine("/ci/home", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("/ci/home"));
-        Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"), ToolLocator.GlobalToolsFolder(null));
-        Assert.Equal(ToolLocator.GlobalToolsFolder(""), ToolLocator.GlobalToolsFolder(null));
+        Assert.Equal(Path.Combine("/ci/home", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("/ci/home", "/home/me"));
+        Assert.Equal(Path.Combine("/home/me", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder(null, "/home/me"));
+        Assert.Equal(Path.Combine("/home/me", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("", "/home/me"));
+    }
+
+    [Theory]
+    [InlineData(null, "")]
+    [InlineData("", null)]
+    [InlineData("ci-home", "")]
+    [InlineData(null, "relative/home")]
+    public void Without_a_full_home_path_there_is_no_global_tools_folder_to_look_in(string? cliHome, string? userProfile)
+    {
+        Assert.Null(ToolLocator.GlobalToolsFolder(cliHome, userProfile));
+
+        // The project's own .dotnet/tools, where a relative folder would have pointed from a build started there.
+        var relative = Directory.CreateDirectory(Path.Combine(_root, ".dotnet", "tools")).FullName;
+        File.WriteAllText(Path.Combine(relative, "collapsecheck"), "");
+        Assert.Null(ToolLocator.Find(null, _root, "dotnet", ToolLocator.GlobalToolsFolder(cliHome, userProfile)));
     }
 }
