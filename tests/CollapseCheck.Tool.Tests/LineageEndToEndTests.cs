@@ -294,9 +294,16 @@ public class LineageEndToEndTests : IDisposable
         Assert.True(exit == 0, stdout + stderr);
         Assert.Contains("warning CC0032: the generation cache is off for this run: there is no home folder (HOME is '/nonexistent')", stderr);
         Assert.True(File.Exists(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")));
+        using var manifest = JsonDocument.Parse(File.ReadAllBytes(_tool.PathOf("collapsecheck-out/collapsecheck-run.json")));
+        var native = manifest.RootElement.GetProperty("native");
+        Assert.True(File.Exists(native.GetProperty("libTorchSharpSource").GetString()), native.ToString());
         if (stderr.Contains("a copy with that need marked weak", StringComparison.Ordinal))
         {
             Assert.Contains("the copy was made for this run only, in a private temporary folder, since there is no home folder", stderr);
+
+            // The manifest names no file that is gone, and says why there is none.
+            Assert.Equal(JsonValueKind.Null, native.GetProperty("libTorchSharp").ValueKind);
+            Assert.StartsWith("there is no home folder", native.GetProperty("privateCopyBecause").GetString());
         }
 
         // The private copy and its folder are gone.

@@ -39,14 +39,27 @@ public sealed record RunManifest(
         Environment.ProcessorCount,
         threads,
         results[0].Device,
-        native is null ? null : new NativeManifest(native.LibTorchFolder, native.LibTorchSource, native.LibTorchSharpLoaded, native.Patched, native.Decision?.Explanation),
+        native is null ? null : NativeManifest.Of(native),
         results[0].Corpus.Source.Files,
         results[0].Corpus.Source.SearchedFolders.Where(f => !string.Equals(Path.TrimEndingDirectorySeparator(f), Path.TrimEndingDirectorySeparator(outputFolder), StringComparison.Ordinal)
             && !string.Equals(f, Corpus.CanonicalPath.Of(outputFolder), StringComparison.Ordinal)).ToList(),
         results.SelectMany(r => r.Timings.Select((t, g) => new GenerationTiming(r.Seed, g, t.TrainSeconds, t.EvaluateSeconds, t.SampleSeconds, t.Cached))).ToList());
 }
 
-public sealed record NativeManifest(string LibTorchFolder, string LibTorchSource, string? LibTorchSharp, bool Patched, string? Decision);
+/// <param name="LibTorchSharp">The file loaded, where it is still there to look at: null for a private copy, gone once loaded.</param>
+/// <param name="LibTorchSharpSource">The file TorchSharp shipped, which a patched copy was made from.</param>
+/// <param name="PrivateCopyBecause">Why the patched copy was made for this run only, not cached: null when it was not.</param>
+public sealed record NativeManifest(string LibTorchFolder, string LibTorchSource, string? LibTorchSharp, string? LibTorchSharpSource, bool Patched, string? PrivateCopyBecause, string? Decision)
+{
+    public static NativeManifest Of(NativeSetup native) => new(
+        native.LibTorchFolder,
+        native.LibTorchSource,
+        native.NotCachedBecause is null ? native.LibTorchSharpLoaded : null,
+        native.LibTorchSharpOriginal,
+        native.Patched,
+        native.NotCachedBecause,
+        native.Decision?.Explanation);
+}
 
 /// <param name="Cached">Loaded from the generation cache; the seconds are those of the run that computed it.</param>
 public sealed record GenerationTiming(int Seed, int Generation, double TrainSeconds, double EvaluateSeconds, double SampleSeconds, bool Cached);
