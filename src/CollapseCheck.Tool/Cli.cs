@@ -88,7 +88,7 @@ public static class Cli
         {
             try
             {
-                DiagnosticsFile.Write(path, output.Reported, output.Notices, exit);
+                DiagnosticsFile.Write(path, output.Reported, output.Notices, exit, output.Waiting);
             }
             catch (CollapseCheckException e)
             {

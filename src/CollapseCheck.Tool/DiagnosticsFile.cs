@@ -57,7 +57,8 @@ internal static partial class DiagnosticsFile
         }
     }
 
-    public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<Notice> notices, int exitCode)
+    /// <param name="waiting">Told when another collapsecheck holds the file's folder for more than a second.</param>
+    public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<Notice> notices, int exitCode, Action<string>? waiting = null)
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
             .Concat(notices.Select(n => new Entry(n.Code, n.Severity, n.File is { } f ? Path.GetFullPath(f) : null, n.Line, n.Column, n.Message))).ToList();
@@ -86,7 +87,7 @@ internal static partial class DiagnosticsFile
 
         // Through a link, the file it names is replaced, and the link stays.
         var full = hops[^1];
-        AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), json)]);
+        AtomicFile.WriteAll(Path.GetDirectoryName(full)!, [(Path.GetFileName(full), json)], waiting: waiting);
     }
 
     /// <summary>

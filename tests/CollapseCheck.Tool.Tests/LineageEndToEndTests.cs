@@ -215,6 +215,27 @@ public class LineageEndToEndTests : IDisposable
         Assert.False(Directory.Exists(_tool.PathOf("-")));
     }
 
+    /// <summary>
+    /// init into a folder another collapsecheck is writing in (a verify there that hangs): it says it waits, and Ctrl+C
+    /// ends the wait with no policy written. It used to wait its 60 s in silence.
+    /// </summary>
+    [CtrlCFact]
+    public void Ctrl_C_while_init_waits_for_another_writer_stops_the_wait_and_writes_no_policy()
+    {
+        var target = _tool.PathOf("collapsecheck.json");
+        using (new FileStream(_tool.PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose))
+        {
+            var (said, exit, rest) = _tool.SignalAfter(["init", target], "waiting up to 60 s", "-INT", TimeSpan.Zero, exitWithin: TimeSpan.FromSeconds(20));
+            Assert.Equal($"collapsecheck: another collapsecheck is writing to '{_tool.Folder}'; waiting up to 60 s for it to finish (Ctrl+C stops waiting)", said);
+            Assert.Equal(130, exit);
+            Assert.Contains("collapsecheck: cancelled while another writer held the folder; the policy was not written.", rest);
+        }
+
+        Assert.False(File.Exists(target));
+        Assert.Equal(0, _tool.Run("init", target).Exit);
+        Assert.True(File.Exists(target));
+    }
+
     [Fact]
     public void The_console_says_when_the_real_text_was_measured_smaller_than_the_samples_as_the_markdown_does()
     {

@@ -42,7 +42,13 @@ internal static class InitCommand
             // advice still names the link, beside which that project's reports and snapshots go.
             var written = File.Exists(target) && new FileInfo(target).LinkTarget is not null
                 && new FileInfo(target).ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } linked ? linked.FullName : target;
-            AtomicFile.WriteAll(Path.GetDirectoryName(written)!, [(Path.GetFileName(written), PolicyLoader.StarterPolicyText)]);
+            // Another collapsecheck writing in that folder holds it for up to a minute (a verify's reports): said, and
+            // Ctrl+C ends the wait with nothing written, as it does for run, verify and accept.
+            SignalCancellation.Run(output.Error, cancellation =>
+            {
+                AtomicFile.WriteAll(Path.GetDirectoryName(written)!, [(Path.GetFileName(written), PolicyLoader.StarterPolicyText)], cancellation, output.Waiting);
+                return true;
+            }, _ => "collapsecheck: cancelled while another writer held the folder; the policy was not written.");
             output.Out.WriteLine(written == target ? $"Wrote {target}" : $"Wrote {written} (through the link {target})");
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, target);
             // A path starting with - would read as an option.
