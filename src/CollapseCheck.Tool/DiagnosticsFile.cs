@@ -101,8 +101,13 @@ internal static partial class DiagnosticsFile
     /// a terminal), named as given or by a link on the way to the file: written in place, never replaced. Decided by the
     /// names, since .NET does not tell a FIFO or device from a file: a file kept in /dev/shm is a file.
     /// </summary>
+    /// <summary>
+    /// By name (/dev/stdout, /proc/self/fd/1, a "pipe:[…]" link), and on Linux by type too: a named pipe made with
+    /// mkfifo, which a rename used to replace with a plain file, leaving its reader waiting.
+    /// </summary>
     private static bool IsStream(IReadOnlyList<string> hops) =>
-        !OperatingSystem.IsWindows() && hops.Any(hop => StreamName().IsMatch(hop) || Path.GetFileName(hop).Contains(":[", StringComparison.Ordinal));
+        !OperatingSystem.IsWindows() && (hops.Any(hop => StreamName().IsMatch(hop) || Path.GetFileName(hop).Contains(":[", StringComparison.Ordinal))
+            || Common.FileKind.IsStream(hops[^1]));
 
     /// <summary>The path, then each link's target in turn: at most 40, as Linux follows.</summary>
     private static List<string> Hops(string path)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CollapseCheck.Common;
 
 namespace CollapseCheck.Tool.Tests;
 
@@ -125,6 +126,21 @@ public class BadArgumentTests : IDisposable
         Assert.Contains("error CC0001:", stderr);
         Assert.Equal(2, JsonDocument.Parse(await stdout).RootElement.GetProperty("exitCode").GetInt32());
         Assert.NotNull(new FileInfo("/dev/stdout").LinkTarget);
+    }
+
+    [LinuxFact]
+    public void Diagnostics_to_a_named_pipe_go_down_the_pipe_and_leave_it_a_pipe()
+    {
+        // A CI step reading the diagnostics as they come (mkfifo): the atomic write renamed a plain file over the pipe,
+        // and its reader waited for ever.
+        var fifo = NamedPipe.Make(_tool.PathOf("diagnostics.fifo"));
+
+        var read = Task.Factory.StartNew(() => File.ReadAllText(fifo), TaskCreationOptions.LongRunning);
+        Assert.Equal(2, _tool.Run("run", "nothere.json", "--diagnostics", fifo).Exit);
+
+        Assert.True(read.Wait(TimeSpan.FromMinutes(1)), "nothing came down the pipe");
+        Assert.Equal(2, JsonDocument.Parse(read.Result).RootElement.GetProperty("exitCode").GetInt32());
+        Assert.Equal(FileKindOf.Pipe, FileKind.Of(fifo));
     }
 
     [LinuxFact]

@@ -1,39 +1,15 @@
-using System.Runtime.InteropServices;
+using CollapseCheck.Common;
 
 namespace CollapseCheck.Corpus;
 
 /// <summary>
 /// Whether a path (links followed) is a plain file. A glob such as data/* also matches named pipes, sockets and
-/// devices, and reading a pipe waits for a writer forever; .NET reports them all as ordinary files (FileAttributes
-/// Normal), so on Linux the file type comes from statx, whose layout is the same on every architecture.
+/// devices, and reading a pipe waits for a writer forever.
 /// </summary>
-internal static partial class RegularFile
+internal static class RegularFile
 {
-    private const int AtCurrentDirectory = -100;
-    private const uint StatxType = 0x1;
-    private const int ModeOffset = 28;
-    private const int TypeMask = 0xF000;
-    private const int Regular = 0x8000;
-
-    public static bool Is(string path)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return true;
-        }
-
-        Span<byte> buffer = stackalloc byte[256];
-        try
-        {
-            // Anything statx cannot answer is left to the read, which reports it with the system's reason.
-            return Statx(AtCurrentDirectory, path, 0, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0
-                || (BitConverter.ToUInt16(buffer[ModeOffset..]) & TypeMask) == Regular;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return true;
-        }
-    }
+    /// <summary>True where the type cannot be told: anything out of reach is left to the read, which reports it with the system's reason.</summary>
+    public static bool Is(string path) => FileKind.Of(path) is FileKindOf.Regular or FileKindOf.Unknown;
 
     /// <summary>
     /// For a path File.Exists denies: why it is out of reach when it may well be there (a folder on the way that may not
@@ -55,7 +31,4 @@ internal static partial class RegularFile
             return e.Message;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte result);
 }

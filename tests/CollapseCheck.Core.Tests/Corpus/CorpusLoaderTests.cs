@@ -535,11 +535,7 @@ public sealed class CorpusLoaderTests : CorpusFolder
     public async Task A_named_pipe_a_glob_matches_is_an_error_not_an_endless_read()
     {
         Write("data/a.txt", Paragraphs("a", 10));
-        var pipe = Path.Combine(Folder, "data", "pipe.txt");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        var pipe = NamedPipe.Make(Path.Combine(Folder, "data", "pipe.txt"));
 
         var load = Task.Run(() => Load(Policy(["data/*.txt"])));
         try

@@ -381,11 +381,7 @@ public class PolicyLoaderTests
         var folder = Directory.CreateTempSubdirectory("collapsecheck-fifo-").FullName;
         try
         {
-            var fifo = Path.Combine(folder, "policy.json");
-            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
-            {
-                mkfifo.WaitForExit();
-            }
+            var fifo = NamedPipe.Make(Path.Combine(folder, "policy.json"));
 
             var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load(fifo));
             Assert.Equal("CC0001", e.Code);
