@@ -279,6 +279,34 @@ public class LineageEndToEndTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(report));
     }
 
+    /// <summary>Two policies given one -o (two projects, one CollapseCheckOutput) replace each other's reports: said, at each turn.</summary>
+    [Fact]
+    public void A_run_that_replaces_another_policys_reports_in_a_shared_output_folder_warns()
+    {
+        var first = _tool.Write("a/collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var second = _tool.Write("b/collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var shared = _tool.PathOf("shared-out");
+        var warning = $"warning CC0034: '{shared}' held the reports of {first}, which this run replaced; give each policy its own output folder";
+
+        var (exit, _, stderr) = _tool.Run("run", first, "-o", shared, "--device", "cpu");
+        Assert.True(exit is 0 or 1, stderr);
+        Assert.DoesNotContain("CC0034", stderr);
+
+        (exit, _, stderr) = _tool.Run("run", second, "-o", shared, "--device", "cpu");
+        Assert.True(exit is 0 or 1, stderr);
+        Assert.Contains(warning, stderr);
+
+        // Its own reports again, or a policy since moved away: nothing to say.
+        (exit, _, stderr) = _tool.Run("run", second, "-o", shared, "--device", "cpu");
+        Assert.True(exit is 0 or 1, stderr);
+        Assert.DoesNotContain("CC0034", stderr);
+        Assert.InRange(_tool.Run("run", first, "-o", shared, "--device", "cpu").Exit, 0, 1);
+        File.Move(first, _tool.PathOf("a/moved.json"));
+        (exit, _, stderr) = _tool.Run("run", second, "-o", shared, "--device", "cpu");
+        Assert.True(exit is 0 or 1, stderr);
+        Assert.DoesNotContain("CC0034", stderr);
+    }
+
     [Fact]
     public void Doctor_reports_the_native_setup()
     {

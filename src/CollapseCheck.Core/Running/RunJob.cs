@@ -23,8 +23,9 @@ public sealed record RunOptions(string? PolicyPath, string? OutputFolder, string
 
 /// <param name="CacheNotWritten">Why finished generations could not be cached (a read-only --cache folder), or null.</param>
 /// <param name="ToleranceOverridden">gate.tolerance came from --tolerance (CollapseCheckTolerance), not the file.</param>
+/// <param name="ReplacedReportsOf">Another policy file whose reports the output folder held before this run replaced them, or null.</param>
 public sealed record RunOutcome(LineagePolicyFile Policy, LineageReport Report, RunManifest Manifest, string OutputFolder, IReadOnlyList<string> Files,
-    string? CacheNotWritten = null, bool ToleranceOverridden = false)
+    string? CacheNotWritten = null, bool ToleranceOverridden = false, string? ReplacedReportsOf = null)
 {
     public GateVerdict Verdict => Report.Gate;
 
@@ -121,6 +122,37 @@ public static partial class RunJob
     }
 
     /// <summary>The policy.source of the report in <paramref name="folder"/>, if there is a readable one.</summary>
+    /// <summary>
+    /// The policy file whose reports <paramref name="folder"/> holds, when it is another one that still exists: two
+    /// projects or two commands given one -o, which replace each other's reports, so each verify may read the other's
+    /// (CC2005). Null when the folder holds this policy's reports, none, or those of a file since moved or piped in.
+    /// </summary>
+    private static string? OtherPolicyReportedIn(string folder, string? policyPath)
+    {
+        try
+        {
+            var manifest = Path.Combine(folder, ManifestFile);
+            if (!File.Exists(manifest))
+            {
+                return null;
+            }
+
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(manifest));
+            if (!json.RootElement.TryGetProperty("policyPath", out var recorded) || recorded.ValueKind != System.Text.Json.JsonValueKind.String
+                || recorded.GetString() is not { } other || IsPiped(other) || !File.Exists(other))
+            {
+                return null;
+            }
+
+            return policyPath is not null && Corpus.CanonicalPath.Of(other) == Corpus.CanonicalPath.Of(Path.GetFullPath(policyPath)) ? null : other;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            // An unreadable or torn manifest says nothing about whose reports these are; the run replaces it either way.
+            return null;
+        }
+    }
+
     private static string? PolicyOfReportIn(string folder)
     {
         try
@@ -247,6 +279,7 @@ public static partial class RunJob
         }
 
         ThrowIfNamesShared(options.PolicyPath);
+        var replacesReportsOf = OtherPolicyReportedIn(folder, options.PolicyPath);
 
         // Tagged before the corpus is read, so a glob over a checkout that holds the cache leaves it out (OwnOutputs).
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
@@ -313,7 +346,7 @@ public static partial class RunJob
         }
 
         return new RunOutcome(policy, report, manifest, folder, files.Select(f => Path.Combine(folder, f.Name)).ToList(),
-            NotCached(cache), ToleranceOverridden: options.Tolerance is not null);
+            NotCached(cache), ToleranceOverridden: options.Tolerance is not null, ReplacedReportsOf: replacesReportsOf);
     }
 
     private static string? NotCached(GenerationCache? cache) => cache?.WriteFailure is { } why

@@ -66,6 +66,13 @@ internal static class RunCommand
                     : $"collapsecheck: {native.Decision!.Explanation}; the copy is cached at {native.LibTorchSharpLoaded}");
             }
 
+            if (outcome.ReplacedReportsOf is { } other)
+            {
+                // Not refused: a run may mean to take the folder over. Two gates sharing it each verify the other's report.
+                output.Warn("CC0034", null,
+                    $"'{outcome.OutputFolder}' held the reports of {other}, which this run replaced; give each policy its own output folder (-o DIR, or CollapseCheckOutput in a project), or the verify of one reads the other's report (CC2005)");
+            }
+
             if (outcome.CacheNotWritten is { } warning)
             {
                 // A warning, not a line at normal verbosity: a build with a mistyped cache folder retrained every time unseen.
