@@ -301,6 +301,16 @@ public class LineageEndToEndTests : IDisposable
         Assert.True(exit is 0 or 1, stderr);
         Assert.DoesNotContain("CC0034", stderr);
         Assert.InRange(_tool.Run("run", first, "-o", shared, "--device", "cpu").Exit, 0, 1);
+
+        // One policy linked into two projects is two policies: each project's reports belong beside its own link.
+        Directory.CreateDirectory(_tool.PathOf("c"));
+        var linked = _tool.PathOf("c/collapsecheck.json");
+        File.CreateSymbolicLink(linked, first);
+        (exit, _, stderr) = _tool.Run("run", linked, "-o", shared, "--device", "cpu");
+        Assert.True(exit is 0 or 1, stderr);
+        Assert.Contains(warning, stderr);
+
+        Assert.InRange(_tool.Run("run", first, "-o", shared, "--device", "cpu").Exit, 0, 1);
         File.Move(first, _tool.PathOf("a/moved.json"));
         (exit, _, stderr) = _tool.Run("run", second, "-o", shared, "--device", "cpu");
         Assert.True(exit is 0 or 1, stderr);

@@ -59,7 +59,8 @@ public static class AtomicFile
     /// folder, the set lands whatever is asked.
     /// </param>
     /// <param name="waiting">Told once, when the wait for another writer passes a second, so a command does not sit silent.</param>
-    public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files, CancellationToken cancellation = default, Action<string>? waiting = null)
+    /// <param name="locked">Called once this process holds the folder, before a file of the set is written: what it reads there no other writer changes.</param>
+    public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files, CancellationToken cancellation = default, Action<string>? waiting = null, Action? locked = null)
     {
         var staged = new List<(string Temp, string Target, string Backup)>();
         var committed = new List<(string Target, string? Backup)>();
@@ -68,6 +69,7 @@ public static class AtomicFile
         {
             Directory.CreateDirectory(folder);
             writing = LockFolder(folder, cancellation, waiting);
+            locked?.Invoke();
             // This set replaces every file a killed writer left half-replaced; its staged copies and backups go.
             DeleteAll(Interrupted(folder, files.Select(f => f.Name)));
             foreach (var (name, content) in files)

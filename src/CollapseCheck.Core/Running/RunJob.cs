@@ -121,11 +121,11 @@ public static partial class RunJob
         }
     }
 
-    /// <summary>The policy.source of the report in <paramref name="folder"/>, if there is a readable one.</summary>
     /// <summary>
     /// The policy file whose reports <paramref name="folder"/> holds, when it is another one that still exists: two
     /// projects or two commands given one -o, which replace each other's reports, so each verify may read the other's
     /// (CC2005). Null when the folder holds this policy's reports, none, or those of a file since moved or piped in.
+    /// Read while this run holds the folder's lock, so a build that ran beside it, and wrote first, is the one named.
     /// </summary>
     private static string? OtherPolicyReportedIn(string folder, string? policyPath)
     {
@@ -144,7 +144,13 @@ public static partial class RunJob
                 return null;
             }
 
-            return policyPath is not null && Corpus.CanonicalPath.Of(other) == Corpus.CanonicalPath.Of(Path.GetFullPath(policyPath)) ? null : other;
+            // The same file by another spelling of its folder is this policy; one shared policy linked into two projects
+            // is two, since each project's reports belong beside its own link.
+            static string Spelled(string path) => Path.Combine(Corpus.CanonicalPath.Of(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileName(path));
+            return policyPath is not null
+                && string.Equals(Spelled(other), Spelled(policyPath), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)
+                ? null
+                : other;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
@@ -153,6 +159,7 @@ public static partial class RunJob
         }
     }
 
+    /// <summary>The policy.source of the report in <paramref name="folder"/>, if there is a readable one.</summary>
     private static string? PolicyOfReportIn(string folder)
     {
         try
@@ -279,7 +286,6 @@ public static partial class RunJob
         }
 
         ThrowIfNamesShared(options.PolicyPath);
-        var replacesReportsOf = OtherPolicyReportedIn(folder, options.PolicyPath);
 
         // Tagged before the corpus is read, so a glob over a checkout that holds the cache leaves it out (OwnOutputs).
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
@@ -328,6 +334,7 @@ public static partial class RunJob
         var verdict = CollapseGate.Evaluate(policy, theory, results);
         var report = ReportBuilder.Build(policy, results[0], theory, verdict);
         var manifest = RunManifest.Create(started, clock.Elapsed.TotalSeconds, options.PolicyPath, results, TorchNative.Current, TorchSharp.torch.get_num_threads(), folder);
+        string? replacesReportsOf = null;
         (string Name, string Content)[] files =
         [
             (ReportFile, ReportJson.Serialize(report)),
@@ -337,7 +344,8 @@ public static partial class RunJob
         ];
         try
         {
-            AtomicFile.WriteAll(folder, files, cancellation, progress is null ? null : progress.Preparing);
+            AtomicFile.WriteAll(folder, files, cancellation, progress is null ? null : progress.Preparing,
+                locked: () => replacesReportsOf = OtherPolicyReportedIn(folder, options.PolicyPath));
         }
         // Stopped waiting for another run writing this folder: the lineage is done, and cached for the rerun.
         catch (OperationCanceledException e) when (cache is not null)

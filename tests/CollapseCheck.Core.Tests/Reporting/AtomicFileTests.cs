@@ -24,6 +24,31 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void What_is_read_once_the_folder_is_locked_is_read_under_the_lock_and_before_the_new_set()
+    {
+        File.WriteAllText(PathOf("run.json"), "earlier");
+        string? seen = null;
+        var held = false;
+
+        AtomicFile.WriteAll(_folder, [("run.json", "new")], locked: () =>
+        {
+            seen = File.ReadAllText(PathOf("run.json"));
+            try
+            {
+                using var _ = new FileStream(PathOf(".collapsecheck-writing.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                held = true;
+            }
+        });
+
+        Assert.Equal("earlier", seen);
+        Assert.True(held, "the callback ran without the folder's lock");
+        Assert.Equal("new", File.ReadAllText(PathOf("run.json")));
+    }
+
+    [Fact]
     public async Task A_write_waits_while_another_writer_holds_the_folder_and_then_lands_whole()
     {
         // What another run writing the same output folder holds while it stages and renames its set.
