@@ -57,7 +57,7 @@ internal static partial class DiagnosticsFile
         }
     }
 
-    /// <param name="waiting">Told when another collapsecheck holds the file's folder for more than a second.</param>
+    /// <param name="waiting">Told when another collapsecheck holds the file's folder, or a named pipe has no reader, for more than a second.</param>
     public static void Write(string path, IReadOnlyList<CollapseCheckException> errors, IReadOnlyList<Notice> notices, int exitCode, Action<string>? waiting = null)
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
@@ -70,7 +70,7 @@ internal static partial class DiagnosticsFile
             // `2> log` made of /dev/stderr: written where it is, after what is there.
             try
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                using var stream = OpenStream(path, waiting);
                 if (stream.CanSeek)
                 {
                     stream.Seek(0, SeekOrigin.End);
@@ -91,19 +91,33 @@ internal static partial class DiagnosticsFile
     }
 
     /// <summary>
+    /// Opening a named pipe to write waits for a reader: one that never comes (a CI step that died) would hang the
+    /// command without a word, so after a second it says what it waits for. The wait stays: the caller made the pipe
+    /// to read this from, and Ctrl+C ends it.
+    /// </summary>
+    private static FileStream OpenStream(string path, Action<string>? waiting)
+    {
+        var open = Task.Factory.StartNew(() => new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite), TaskCreationOptions.LongRunning);
+        // Not open.Wait: that wraps a refused open in an AggregateException, which the caller's IOException catch misses.
+        if (!((IAsyncResult)open).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
+        {
+            waiting?.Invoke($"--diagnostics '{path}' is a named pipe that nothing reads yet; waiting for a reader (Ctrl+C stops waiting)");
+        }
+
+        return open.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
     /// The file <paramref name="path"/> names once its links are followed (a link to a file not there yet names that
     /// file); the path itself when its links loop or cannot be read, which is then replaced as any file would be.
     /// </summary>
     public static string FileBehind(string path) => Hops(path).Last();
 
     /// <summary>
-    /// A process's standard streams, a descriptor or a device (/dev/stdout, a shell's &gt;(…) as /dev/fd/63, /dev/null,
-    /// a terminal), named as given or by a link on the way to the file: written in place, never replaced. Decided by the
-    /// names, since .NET does not tell a FIFO or device from a file: a file kept in /dev/shm is a file.
-    /// </summary>
-    /// <summary>
-    /// By name (/dev/stdout, /proc/self/fd/1, a "pipe:[…]" link), and on Linux by type too: a named pipe made with
-    /// mkfifo, which a rename used to replace with a plain file, leaving its reader waiting.
+    /// A process's standard streams, a descriptor, a device or a named pipe (/dev/stdout, a shell's &gt;(…) as
+    /// /dev/fd/63, /dev/null, a terminal, a mkfifo pipe), named as given or by a link on the way to the file: written in
+    /// place, never replaced. By name, and on Linux by the file's type too (statx: .NET calls them all files), so a
+    /// pipe made with mkfifo is one; a file kept in /dev/shm is a file. On macOS a named pipe elsewhere is replaced.
     /// </summary>
     private static bool IsStream(IReadOnlyList<string> hops) =>
         !OperatingSystem.IsWindows() && (hops.Any(hop => StreamName().IsMatch(hop) || Path.GetFileName(hop).Contains(":[", StringComparison.Ordinal))
