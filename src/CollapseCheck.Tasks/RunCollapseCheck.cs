@@ -291,7 +291,7 @@ public sealed class RunCollapseCheck : ToolTask
             Log.LogError(null, "CC0050", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
                 "the collapsecheck tool was not found (looked at CollapseCheckToolPath, a local tool manifest from {0} upward, and {1}); install it with 'dotnet tool install --global CollapseCheck.Tool' or as a local tool with 'dotnet new tool-manifest' and 'dotnet tool install CollapseCheck.Tool'",
                 ProjectDirectory, globalTools is null
-                    ? "no global tools folder, since neither DOTNET_CLI_HOME nor the home folder is set to a full path"
+                    ? $"no global tools folder, since {ToolLocator.WhyNoGlobalToolsFolder()}"
                     : $"the global tools folder {globalTools}");
             return false;
         }

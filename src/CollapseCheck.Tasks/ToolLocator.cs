@@ -12,7 +12,7 @@ public static class ToolLocator
 {
     public const string Command = "collapsecheck";
 
-    /// <param name="globalToolsFolder">Null when there is none to look in (no home folder and no DOTNET_CLI_HOME).</param>
+    /// <param name="globalToolsFolder">Null when there is none to look in (<see cref="WhyNoGlobalToolsFolder()"/>).</param>
     public static ResolvedTool? Find(string? explicitPath, string projectDirectory, string dotnet, string? globalToolsFolder)
     {
         if (!string.IsNullOrEmpty(explicitPath))
@@ -48,4 +48,15 @@ public static class ToolLocator
         (string.IsNullOrEmpty(cliHome) ? userProfile : cliHome) is { } home && Path.IsPathFullyQualified(home)
             ? Path.Combine(home, ".dotnet", "tools")
             : null;
+
+    /// <summary>Why <see cref="DefaultGlobalToolsFolder"/> is null, in this process's environment.</summary>
+    public static string WhyNoGlobalToolsFolder() => WhyNoGlobalToolsFolder(
+        Environment.GetEnvironmentVariable("DOTNET_CLI_HOME"), OperatingSystem.IsWindows() ? "USERPROFILE" : "HOME",
+        Environment.GetEnvironmentVariable(OperatingSystem.IsWindows() ? "USERPROFILE" : "HOME"));
+
+    /// <param name="homeVariable">HOME, or USERPROFILE on Windows: .NET gives no home folder when it names none that exists.</param>
+    public static string WhyNoGlobalToolsFolder(string? cliHome, string homeVariable, string? home) =>
+        !string.IsNullOrEmpty(cliHome) ? $"DOTNET_CLI_HOME '{cliHome}' is not a full path"
+        : string.IsNullOrEmpty(home) ? $"DOTNET_CLI_HOME and {homeVariable} are not set"
+        : $"DOTNET_CLI_HOME is not set and there is no home folder ({homeVariable} is '{home}')";
 }

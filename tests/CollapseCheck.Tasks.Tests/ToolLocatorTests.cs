@@ -37,23 +37,31 @@ public sealed class ToolLocatorTests : IDisposable
     [Fact]
     public void The_global_tools_folder_is_under_DOTNET_CLI_HOME_when_it_is_set_as_dotnet_tool_install_puts_it()
     {
-        Assert.Equal(Path.Combine("/ci/home", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("/ci/home", "/home/me"));
-        Assert.Equal(Path.Combine("/home/me", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder(null, "/home/me"));
-        Assert.Equal(Path.Combine("/home/me", ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("", "/home/me"));
+        // Full paths on every OS: "/ci/home" has no drive on Windows.
+        var ci = Path.GetFullPath(Path.Combine(_root, "ci-home"));
+        var me = Path.GetFullPath(Path.Combine(_root, "me"));
+        Assert.Equal(Path.Combine(ci, ".dotnet", "tools"), ToolLocator.GlobalToolsFolder(ci, me));
+        Assert.Equal(Path.Combine(me, ".dotnet", "tools"), ToolLocator.GlobalToolsFolder(null, me));
+        Assert.Equal(Path.Combine(me, ".dotnet", "tools"), ToolLocator.GlobalToolsFolder("", me));
     }
 
     [Theory]
-    [InlineData(null, "")]
-    [InlineData("", null)]
-    [InlineData("ci-home", "")]
-    [InlineData(null, "relative/home")]
-    public void Without_a_full_home_path_there_is_no_global_tools_folder_to_look_in(string? cliHome, string? userProfile)
+    [InlineData(null, "", "DOTNET_CLI_HOME and HOME are not set")]
+    [InlineData("", null, "DOTNET_CLI_HOME and HOME are not set")]
+    [InlineData("ci-home", "", "DOTNET_CLI_HOME 'ci-home' is not a full path")]
+    [InlineData(null, "relative/home", "DOTNET_CLI_HOME is not set and there is no home folder (HOME is 'relative/home')")]
+    public void Without_a_full_home_path_there_is_no_global_tools_folder_to_look_in_and_CC0050_says_why(string? cliHome, string? home, string why)
     {
-        Assert.Null(ToolLocator.GlobalToolsFolder(cliHome, userProfile));
+        // A relative folder was looked for wherever the build started.
+        Assert.Null(ToolLocator.GlobalToolsFolder(cliHome, home));
+        Assert.Equal(why, ToolLocator.WhyNoGlobalToolsFolder(cliHome, "HOME", home));
+    }
 
-        // The project's own .dotnet/tools, where a relative folder would have pointed from a build started there.
-        var relative = Directory.CreateDirectory(Path.Combine(_root, ".dotnet", "tools")).FullName;
-        File.WriteAllText(Path.Combine(relative, "collapsecheck"), "");
-        Assert.Null(ToolLocator.Find(null, _root, "dotnet", ToolLocator.GlobalToolsFolder(cliHome, userProfile)));
+    [Fact]
+    public void HOME_naming_a_folder_that_is_not_there_is_no_home_folder_as_NET_sees_it()
+    {
+        // .NET gives "" as the home folder then (what the MSBuild task passes in): the reason names what HOME held.
+        Assert.Equal("DOTNET_CLI_HOME is not set and there is no home folder (HOME is '/nonexistent')", ToolLocator.WhyNoGlobalToolsFolder(null, "HOME", "/nonexistent"));
+        Assert.Null(ToolLocator.GlobalToolsFolder(null, ""));
     }
 }
