@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using CollapseCheck.Gate;
+using CollapseCheck.Lineage;
+using CollapseCheck.Metrics;
+using CollapseCheck.Training;
 
 namespace CollapseCheck.Core.Tests.Gate;
 
@@ -62,6 +65,29 @@ public class GateFailureLineTests
         Assert.Equal("", CollapseGate.OneSeedHint(failed, [failed, otherMetric], seeds: 1));
         Assert.Equal("", CollapseGate.OneSeedHint(failed, [failed, recovered], seeds: 2));
     }
+
+    [Fact]
+    public void One_seeds_perplexity_failure_whose_training_loss_rose_as_much_says_it_looks_like_an_unlucky_training_run()
+    {
+        // The default policy at --seed 5, generation 5 (this project's EPYC, 2026-12-02), and replace at temperature 0.7.
+        var first = Generation(0, trainingLoss: 2.4669, heldOutNats: 2.4449);
+        var unlucky = Generation(5, trainingLoss: 2.7884, heldOutNats: 2.7241);
+        var degraded = Generation(1, trainingLoss: 1.685, heldOutNats: 3.149);
+        var failed = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 5, [1.3222], predicted: 1.0017, tolerance: 0.25);
+
+        Assert.Equal("; its training loss rose as much (2.7884 against generation 0's 2.4669 nats/token, held-out 2.7241 against 2.4449): the model fit its own training text as much worse, as training noise does (an unlucky run, or a lucky generation 0), where degrading text lowers the training loss; one seed cannot tell the two apart: gate.seeds 2 or more measures that noise",
+            CollapseGate.FitHint(failed, first, unlucky));
+        Assert.Equal("", CollapseGate.FitHint(failed, first, degraded));
+        // Training loss up by less than 0.8 of the held-out rise: not said.
+        Assert.Equal("", CollapseGate.FitHint(failed, first, Generation(5, trainingLoss: 2.4669 + 0.79 * 0.2792, heldOutNats: 2.7241)));
+        // Only perplexity: a model that fit badly writes text of other entropy for its own reasons.
+        var entropy = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 5, [0.5], predicted: 1, tolerance: 0.25);
+        Assert.Equal("", CollapseGate.FitHint(entropy, first, unlucky));
+    }
+
+    private static GenerationResult Generation(int generation, double trainingLoss, double heldOutNats) =>
+        new(generation, [new("real", 1000)], new TrainingResult(trainingLoss, [trainingLoss], 1000), new EvaluationResult(heldOutNats * 10_000, 10_000, 10_000),
+            new TextMetrics(1000, 1000, 10, 4.8, 4.8, 0.94, 0.005, 0.1, 0.4, 0.85, 0.01));
 
     [Fact]
     public void One_seed_names_no_margin_and_two_seeds_name_theirs_even_when_it_is_zero()
