@@ -154,10 +154,14 @@ public sealed record Numerics(string Machine, string Fingerprint)
     /// <summary>
     /// Which libtorch, by what it is rather than how it was found: the NuGet package and version (also when --libtorch
     /// names the package's native folder), or the PyTorch version beside a torch/lib folder (torch/version.py), else a
-    /// hash of its libraries' names and sizes. Not the folder's name: a copy of the same files in another folder would
-    /// write other report bytes.
+    /// hash of its libraries' names and sizes, unless they are the package's own. Not the folder's name: a copy of the
+    /// same files in another folder would write other report bytes.
     /// </summary>
-    private static string LibTorchName(NativeSetup? libTorch)
+    private static string LibTorchName(NativeSetup? libTorch) => LibTorchName(libTorch,
+        NativeLocations.PackagedLibTorchFolders().FirstOrDefault(d => File.Exists(Path.Combine(d, NativeLocations.LibTorchFile))));
+
+    /// <param name="packaged">The package's own native folder where it is on this machine: a copy of it elsewhere is named as the package.</param>
+    internal static string LibTorchName(NativeSetup? libTorch, string? packaged)
     {
         if (libTorch is null)
         {
@@ -188,6 +192,12 @@ public sealed record Numerics(string Machine, string Fingerprint)
         }
 
         var build = LibTorchBuild(libTorch.LibTorchFolder, withTimes: false);
+        if (packaged is not null && build.Length > 0 && LibTorchBuild(packaged, withTimes: false) == build)
+        {
+            // The same libraries by name and size, which the fingerprint already counts as the same build.
+            return $"{NativeLocations.LibTorchPackage} {NativeLocations.LibTorchPackageVersion}";
+        }
+
         return $"libtorch build {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(build)))[..8]}";
     }
 

@@ -45,4 +45,32 @@ public class NumericsTests
     [InlineData("/feed/other/1.0.0/runtimes/linux-x64/native", null)]
     public void A_libtorch_package_folder_is_named_by_its_package_and_version(string folder, string? expected) =>
         Assert.Equal(expected, Numerics.PackageOf(folder));
+
+    [Fact]
+    public void A_copy_of_the_packages_libraries_elsewhere_is_named_as_the_package_and_other_libraries_by_their_hash()
+    {
+        var root = Directory.CreateTempSubdirectory("collapsecheck-libtorch-name-").FullName;
+        try
+        {
+            string Folder(string name, int torchBytes)
+            {
+                var folder = Directory.CreateDirectory(Path.Combine(root, name)).FullName;
+                File.WriteAllBytes(Path.Combine(folder, NativeLocations.LibTorchFile), new byte[torchBytes]);
+                File.WriteAllBytes(Path.Combine(folder, "libc10.so"), new byte[7]);
+                return folder;
+            }
+
+            var packaged = Folder("package", 100);
+            NativeSetup At(string folder) => new(folder, $"--libtorch {folder}", null, null, null, null, false);
+            var package = $"{NativeLocations.LibTorchPackage} {NativeLocations.LibTorchPackageVersion}";
+
+            Assert.Equal(package, Numerics.LibTorchName(At(Folder("copy", 100)), packaged));
+            Assert.StartsWith("libtorch build ", Numerics.LibTorchName(At(Folder("other", 101)), packaged));
+            Assert.StartsWith("libtorch build ", Numerics.LibTorchName(At(Folder("alone", 100)), packaged: null));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
