@@ -67,7 +67,7 @@ public class GateFailureLineTests
     }
 
     [Fact]
-    public void One_seeds_perplexity_failure_whose_training_loss_rose_as_much_says_it_looks_like_an_unlucky_training_run()
+    public void One_seeds_perplexity_failure_whose_training_loss_rose_with_it_says_the_model_fit_its_training_text_no_better()
     {
         // The default policy at --seed 5, generation 5 (this project's EPYC, 2026-12-02), and replace at temperature 0.7.
         var first = Generation(0, trainingLoss: 2.4669, heldOutNats: 2.4449);
@@ -75,14 +75,39 @@ public class GateFailureLineTests
         var degraded = Generation(1, trainingLoss: 1.685, heldOutNats: 3.149);
         var failed = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 5, [1.3222], predicted: 1.0017, tolerance: 0.25);
 
-        Assert.Equal("; its training loss rose as much (2.7884 against generation 0's 2.4669 nats/token, held-out 2.7241 against 2.4449): the model fit its own training text as much worse, as training noise does (an unlucky run, or a lucky generation 0), where degrading text lowers the training loss; one seed cannot tell the two apart: gate.seeds 2 or more measures that noise",
-            CollapseGate.FitHint(failed, first, unlucky));
-        Assert.Equal("", CollapseGate.FitHint(failed, first, degraded));
+        Assert.Equal("; its training loss rose with it (2.7884 against generation 0's 2.4669 nats/token, held-out 2.7241 against 2.4449), so the model fit its own training text no better than the real text, unlike a collapsing lineage, whose training loss falls; one seed cannot tell an unlucky training run from slow degradation: gate.seeds 2 or more measures that noise",
+            CollapseGate.FitHint(failed, first, unlucky, applies: true));
+        Assert.Equal("", CollapseGate.FitHint(failed, first, degraded, applies: true));
+        // Sampled hotter than the model, or warm-started: both losses can rise as the text degrades.
+        Assert.Equal("", CollapseGate.FitHint(failed, first, unlucky, applies: false));
         // Training loss up by less than 0.8 of the held-out rise: not said.
-        Assert.Equal("", CollapseGate.FitHint(failed, first, Generation(5, trainingLoss: 2.4669 + 0.79 * 0.2792, heldOutNats: 2.7241)));
+        Assert.Equal("", CollapseGate.FitHint(failed, first, Generation(5, trainingLoss: 2.4669 + 0.79 * 0.2792, heldOutNats: 2.7241), applies: true));
         // Only perplexity: a model that fit badly writes text of other entropy for its own reasons.
         var entropy = CollapseGate.Floor(CollapseGate.EntropyCode, "generated entropy ×gen0", 5, [0.5], predicted: 1, tolerance: 0.25);
-        Assert.Equal("", CollapseGate.FitHint(entropy, first, unlucky));
+        Assert.Equal("", CollapseGate.FitHint(entropy, first, unlucky, applies: true));
+    }
+
+    [Fact]
+    public void A_failures_hint_reads_its_own_generation_prefers_a_recovery_and_is_for_one_seed_only()
+    {
+        GenerationResult[] lineage =
+        [
+            Generation(0, trainingLoss: 2.4669, heldOutNats: 2.4449),
+            Generation(1, trainingLoss: 2.7884, heldOutNats: 2.7241),
+            Generation(2, trainingLoss: 1.685, heldOutNats: 3.149),
+            Generation(3, trainingLoss: 2.4669, heldOutNats: 2.4449),
+        ];
+        GateCheck Perplexity(int g, double ratio) => CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", g, [ratio], predicted: 1, tolerance: 0.25);
+        var first = Perplexity(1, 1.3222);
+        var second = Perplexity(2, 2.0);
+        GateCheck[] checks = [first, second, Perplexity(3, 1.0)];
+
+        // Generation 1 fit everything worse (generation 2, read by an off-by-one, fit its own text better and says nothing).
+        Assert.StartsWith("; its training loss rose with it (2.7884 against", CollapseGate.FailureHint(first, checks, [lineage], fitHintApplies: true));
+        // Generation 3 recovered, which is said instead.
+        Assert.StartsWith("; generation 3 is back within its threshold", CollapseGate.FailureHint(second, checks, [lineage], fitHintApplies: true));
+        Assert.Equal("", CollapseGate.FailureHint(first, [first, Perplexity(2, 2.0)], [lineage, lineage], fitHintApplies: true));
+        Assert.Equal("", CollapseGate.FailureHint(first, [first, Perplexity(2, 2.0)], [lineage], fitHintApplies: false));
     }
 
     private static GenerationResult Generation(int generation, double trainingLoss, double heldOutNats) =>
