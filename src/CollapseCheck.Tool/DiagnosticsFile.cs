@@ -101,7 +101,9 @@ internal static partial class DiagnosticsFile
         // Not open.Wait: that wraps a refused open in an AggregateException, which the caller's IOException catch misses.
         if (!((IAsyncResult)open).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
         {
-            waiting?.Invoke($"--diagnostics '{path}' is a named pipe that nothing reads yet; waiting for a reader (Ctrl+C stops waiting)");
+            waiting?.Invoke(Common.FileKind.Of(path) == Common.FileKindOf.Pipe
+                ? $"--diagnostics '{path}' is a pipe that nothing reads yet; waiting for a reader (Ctrl+C stops waiting)"
+                : $"--diagnostics '{path}' has not opened for writing after a second; waiting for it (Ctrl+C stops waiting)");
         }
 
         return open.GetAwaiter().GetResult();

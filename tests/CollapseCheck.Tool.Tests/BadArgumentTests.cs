@@ -129,29 +129,42 @@ public class BadArgumentTests : IDisposable
     }
 
     [LinuxFact]
-    public void Diagnostics_to_a_named_pipe_wait_for_its_reader_and_go_down_the_pipe()
+    public async Task Diagnostics_to_a_named_pipe_wait_for_its_reader_and_go_down_the_pipe()
     {
         // A CI step reading the diagnostics as they come (mkfifo): the atomic write renamed a plain file over the pipe,
         // and its reader waited for ever. A pipe nobody reads yet is waited for, and said so.
         var fifo = NamedPipe.Make(_tool.PathOf("diagnostics.fifo"));
         using var tool = _tool.StartProcess(_tool.Folder, "run", "nothere.json", "--diagnostics", fifo);
         var stdout = tool.StandardOutput.ReadToEndAsync();
-        var said = new System.Text.StringBuilder();
-        string? line;
-        while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains("waiting for a reader", StringComparison.Ordinal))
+        try
         {
-            said.AppendLine(line);
-        }
+            var said = new System.Text.StringBuilder();
+            string? line;
+            // Bounded: a tool that never says it waits still waits for the pipe, and would hold this read open.
+            while ((line = await tool.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1))) is not null
+                && !line.Contains("waiting for a reader", StringComparison.Ordinal))
+            {
+                said.AppendLine(line);
+            }
 
-        Assert.True(line is not null, $"the tool ended without waiting for the pipe's reader:\n{said}");
-        Assert.Equal($"collapsecheck: --diagnostics '{fifo}' is a named pipe that nothing reads yet; waiting for a reader (Ctrl+C stops waiting)", line);
-        var json = File.ReadAllText(fifo);
-        Assert.True(tool.WaitForExit(TimeSpan.FromMinutes(1)), "the tool did not end once the pipe was read");
-        Assert.Equal(2, tool.ExitCode);
-        Assert.Contains("error CC0001:", said.ToString());
-        Assert.Equal(2, JsonDocument.Parse(json).RootElement.GetProperty("exitCode").GetInt32());
-        Assert.Equal(FileKindOf.Pipe, FileKind.Of(fifo));
-        _ = stdout.Result;
+            Assert.True(line is not null, $"the tool ended without waiting for the pipe's reader:\n{said}");
+            Assert.Equal($"collapsecheck: --diagnostics '{fifo}' is a pipe that nothing reads yet; waiting for a reader (Ctrl+C stops waiting)", line);
+            var json = await File.ReadAllTextAsync(fifo).WaitAsync(TimeSpan.FromMinutes(1));
+            await tool.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Equal(2, tool.ExitCode);
+            Assert.Contains("error CC0001:", said.ToString());
+            Assert.Equal(2, JsonDocument.Parse(json).RootElement.GetProperty("exitCode").GetInt32());
+            Assert.Equal(FileKindOf.Pipe, FileKind.Of(fifo));
+            await stdout;
+        }
+        finally
+        {
+            // A failed assertion leaves the tool blocked opening the pipe: no orphan outlives the test.
+            if (!tool.HasExited)
+            {
+                tool.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [LinuxFact]
