@@ -57,6 +57,7 @@ public static class ToolLocator
     /// <param name="homeVariable">HOME, or USERPROFILE on Windows: .NET gives no home folder when it names none that exists.</param>
     public static string WhyNoGlobalToolsFolder(string? cliHome, string homeVariable, string? home) =>
         !string.IsNullOrEmpty(cliHome) ? $"DOTNET_CLI_HOME '{cliHome}' is not a full path"
-        : string.IsNullOrEmpty(home) ? $"DOTNET_CLI_HOME and {homeVariable} are not set"
-        : $"DOTNET_CLI_HOME is not set and there is no home folder ({homeVariable} is '{home}')";
+        : string.IsNullOrEmpty(home) ? $"DOTNET_CLI_HOME and {homeVariable} are not set, and the account's home folder does not exist"
+        : !Path.IsPathFullyQualified(home) ? $"DOTNET_CLI_HOME is not set and {homeVariable} '{home}' is not a full path"
+        : $"DOTNET_CLI_HOME is not set and {homeVariable} '{home}' names no folder that exists";
 }

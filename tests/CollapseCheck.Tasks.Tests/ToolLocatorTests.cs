@@ -46,10 +46,10 @@ public sealed class ToolLocatorTests : IDisposable
     }
 
     [Theory]
-    [InlineData(null, "", "DOTNET_CLI_HOME and HOME are not set")]
-    [InlineData("", null, "DOTNET_CLI_HOME and HOME are not set")]
+    [InlineData(null, "", "DOTNET_CLI_HOME and HOME are not set, and the account's home folder does not exist")]
+    [InlineData("", null, "DOTNET_CLI_HOME and HOME are not set, and the account's home folder does not exist")]
     [InlineData("ci-home", "", "DOTNET_CLI_HOME 'ci-home' is not a full path")]
-    [InlineData(null, "relative/home", "DOTNET_CLI_HOME is not set and there is no home folder (HOME is 'relative/home')")]
+    [InlineData(null, "relative/home", "DOTNET_CLI_HOME is not set and HOME 'relative/home' is not a full path")]
     public void Without_a_full_home_path_there_is_no_global_tools_folder_to_look_in_and_CC0050_says_why(string? cliHome, string? home, string why)
     {
         // A relative folder was looked for wherever the build started.
@@ -61,7 +61,8 @@ public sealed class ToolLocatorTests : IDisposable
     public void HOME_naming_a_folder_that_is_not_there_is_no_home_folder_as_NET_sees_it()
     {
         // .NET gives "" as the home folder then (what the MSBuild task passes in): the reason names what HOME held.
-        Assert.Equal("DOTNET_CLI_HOME is not set and there is no home folder (HOME is '/nonexistent')", ToolLocator.WhyNoGlobalToolsFolder(null, "HOME", "/nonexistent"));
+        var nowhere = Path.GetFullPath(Path.Combine(_root, "nonexistent"));
+        Assert.Equal($"DOTNET_CLI_HOME is not set and HOME '{nowhere}' names no folder that exists", ToolLocator.WhyNoGlobalToolsFolder(null, "HOME", nowhere));
         Assert.Null(ToolLocator.GlobalToolsFolder(null, ""));
     }
 }

@@ -59,7 +59,10 @@ public static class AtomicFile
     /// folder, the set lands whatever is asked.
     /// </param>
     /// <param name="waiting">Told once, when the wait for another writer passes a second, so a command does not sit silent.</param>
-    /// <param name="locked">Called once this process holds the folder, before a file of the set is written: what it reads there no other writer changes.</param>
+    /// <param name="locked">
+    /// Called once this process holds the folder, before a file of the set is written: what it reads there no other
+    /// writer changes. It must not throw an I/O error, which would read as the folder not being writable (CC0030).
+    /// </param>
     public static void WriteAll(string folder, IReadOnlyList<(string Name, string Content)> files, CancellationToken cancellation = default, Action<string>? waiting = null, Action? locked = null)
     {
         var staged = new List<(string Temp, string Target, string Backup)>();
