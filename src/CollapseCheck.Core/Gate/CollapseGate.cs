@@ -41,7 +41,8 @@ public static class CollapseGate
         var seeds = lineages.Select(l => l.Seed).ToList();
         string Line(GateCheck c) => FailureLine(c, seeds, gate.Tolerance);
         var fitHintApplies = policy.Lineage.Sampling.Temperature <= 1 && !policy.Training.WarmStart;
-        string Hint(GateCheck c) => FailureHint(c, checks, lineages.Select(l => l.Generations).ToList(), fitHintApplies);
+        var bySeed = lineages.Select(l => l.Generations).ToList();
+        string Hint(GateCheck c) => FailureHint(c, checks, bySeed, fitHintApplies);
         var failures = checks.Where(c => !c.Passed)
             .Select(c => new GateFailure(c.Code, "gate.tolerance", Line(c) + Hint(c)))
             .ToList();

@@ -55,8 +55,6 @@ public sealed class GenerationCache(string folder)
 
     private const string UserCacheSubfolder = "generations";
 
-    public static string DefaultFolder => Path.Combine(UserCache.Folder(), UserCacheSubfolder);
-
     // Words that switch the cache rather than name a folder. MSBuild users write CollapseCheckCache=false or true; a
     // folder by one of these names is still reachable as ./off.
     private static readonly string[] s_offWords = ["off", "false", "no", "none", "0"];

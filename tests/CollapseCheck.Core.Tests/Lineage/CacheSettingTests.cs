@@ -23,7 +23,7 @@ public class CacheSettingTests
     [InlineData("On")]
     [InlineData("yes")]
     public void No_setting_and_on_words_mean_the_user_cache(string? setting) =>
-        Assert.Equal(GenerationCache.DefaultFolder, GenerationCache.FolderFor(setting, out _));
+        Assert.Equal(Path.Combine(Common.UserCache.Folder(), "generations"), GenerationCache.FolderFor(setting, out _));
 
     [Fact]
     public void Anything_else_is_a_folder_made_absolute()
