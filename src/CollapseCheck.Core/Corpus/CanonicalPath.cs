@@ -7,6 +7,9 @@ namespace CollapseCheck.Corpus;
 /// </summary>
 internal static class CanonicalPath
 {
+    /// <summary>How two canonical paths compare: by case on Linux; Windows' and macOS's usual file systems ignore it.</summary>
+    public static StringComparison Comparison => OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+
     // More links than this along one path is a loop the file system itself would refuse (ELOOP).
     private const int MaxLinks = 40;
 

@@ -26,7 +26,7 @@ public sealed partial class OwnOutputs(string? policyFile, string? alsoWritten =
     /// <param name="canonical">The file's path with links resolved.</param>
     public bool Holds(string path, string root, string canonical)
     {
-        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var comparison = CanonicalPath.Comparison;
         if (string.Equals(canonical, _policy, comparison) || string.Equals(canonical, _alsoWritten, comparison))
         {
             return true;

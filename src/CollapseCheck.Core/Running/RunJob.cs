@@ -115,7 +115,7 @@ public static partial class RunJob
         }
 
         if (siblings.Where(f => Path.GetFileNameWithoutExtension(f) == stem && Path.GetExtension(f).ToLowerInvariant() is ".json" or ".jsonc")
-            .FirstOrDefault(f => !string.Equals(CanonicalPath.Of(f), itself, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) is { } other)
+            .FirstOrDefault(f => !string.Equals(CanonicalPath.Of(f), itself, CanonicalPath.Comparison)) is { } other)
         {
             throw Errors.BadArgument($"{Path.GetFileName(other)} beside {Path.GetFileName(policyPath)} shares its report and snapshot names ({OwnName(policyPath, "collapsecheck-report")}.*), so each would replace the other's; rename one of the two");
         }
@@ -146,9 +146,8 @@ public static partial class RunJob
 
             // The same file by another spelling of its folder is this policy; one shared policy linked into two projects
             // is two, since each project's reports belong beside its own link.
-            static string Spelled(string path) => Path.Combine(Corpus.CanonicalPath.Of(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileName(path));
-            return policyPath is not null
-                && string.Equals(Spelled(other), Spelled(policyPath), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)
+            static string Spelled(string path) => Path.Combine(CanonicalPath.Of(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileName(path));
+            return policyPath is not null && string.Equals(Spelled(other), Spelled(policyPath), CanonicalPath.Comparison)
                 ? null
                 : other;
         }
