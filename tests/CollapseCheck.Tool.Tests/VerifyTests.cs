@@ -137,10 +137,35 @@ public class VerifyTests : IDisposable
         _tool.Write("collapsecheck-out/collapsecheck-report.json", text);
         var (exit, _, error) = _tool.Run("verify", policy);
         Assert.Equal(2, exit);
-        Assert.Contains($"collapsecheck-report.json({line},{column}): error CC0031: not a valid report or snapshot", error);
+        Assert.Contains($"collapsecheck-report.json({line},{column}): error CC0031: not a valid report", error);
         // The command that makes it again names the policy: a bare 'collapsecheck run' runs the embedded default.
         Assert.Contains($"run {Errors.Command("run", policy)} again", error);
         Assert.DoesNotContain("CC0099", error);
+    }
+
+    /// <summary>
+    /// A torn received report: run does not write received files, so its advice would loop; verify writes them again,
+    /// and following the advice as given is the way out.
+    /// </summary>
+    [Fact]
+    public void A_received_report_that_is_not_json_sends_accept_to_verify_which_mends_it()
+    {
+        var policy = WithMinimalReportAndSnapshot();
+        _tool.Write("collapsecheck-report.verified.json", "{ \"policy\": {} }");
+        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+        var received = _tool.PathOf("collapsecheck-report.received.json");
+        File.WriteAllText(received, File.ReadAllText(received)[..20]);
+
+        var (exit, _, error) = _tool.Run("accept", policy);
+        Assert.Equal(2, exit);
+        Assert.Contains("collapsecheck-report.received.json(", error);
+        Assert.Contains($"error CC0031: not a valid report: ", error);
+        Assert.Contains($"run {Errors.Command("verify", policy)} again", error);
+        Assert.DoesNotContain(Errors.Command("run", policy), error);
+
+        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal(File.ReadAllText(_tool.PathOf("collapsecheck-out/collapsecheck-report.json")), File.ReadAllText(_tool.PathOf("collapsecheck-report.verified.json")));
     }
 
     /// <summary>A merge conflict in the committed snapshot: accept must still be the way out, so the received files are written.</summary>

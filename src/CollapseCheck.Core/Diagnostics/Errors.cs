@@ -165,10 +165,20 @@ public static class Errors
     public static CollapseCheckException OutputNotWritable(string path, string detail) =>
         new("CC0030", $"cannot write to '{path}': {detail}");
 
-    /// <summary>A report that is not JSON (truncated, edited); a snapshot that is not is <see cref="SnapshotUnreadable"/>.</summary>
+    /// <summary>
+    /// A run's report that is not JSON (truncated, edited); a snapshot that is not is <see cref="SnapshotUnreadable"/>.
+    /// The output folder is not committed, so the way back is the run that writes it.
+    /// </summary>
     /// <param name="policy">The policy the report is of, for the command that makes it again (null: the embedded default's).</param>
     public static CollapseCheckException ReportUnreadable(SourceLocation at, string detail, string? policy = null) =>
-        new("CC0031", $"not a valid report or snapshot: {detail}; run {Command("run", policy)} again, or restore the snapshot from version control", at);
+        new("CC0031", $"not a valid report: {detail}; run {Command("run", policy)} again, which writes it anew", at);
+
+    /// <summary>
+    /// accept's received report that is not JSON: verify wrote it from the run's report, so verify writes it again
+    /// (run alone does not touch it).
+    /// </summary>
+    public static CollapseCheckException ReceivedUnreadable(SourceLocation at, string detail, string? policy) =>
+        new("CC0031", $"not a valid report: {detail}; run {Command("verify", policy)} again, which writes the received files anew from the run's report", at);
 
     /// <summary>The code of <see cref="BadArgument"/>: the CLI adds its usage hint to these.</summary>
     public const string BadArgumentCode = "CC0040";

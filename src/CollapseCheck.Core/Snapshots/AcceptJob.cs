@@ -34,7 +34,7 @@ public static class AcceptJob
         // (CollapseCheckTolerance) verifies with it too, so they are only named, for the caller to say. A bare `accept`
         // takes the received files named collapsecheck-report.*, which ./collapsecheck.json shares with the embedded
         // default: the report's own policy.source says which of them it was made from.
-        var receivedJson = SnapshotJson.ReadJson(files.ReceivedJson, (at, detail) => Errors.ReportUnreadable(at, detail, policyPath));
+        var receivedJson = SnapshotJson.ReadJson(files.ReceivedJson, (at, detail) => Errors.ReceivedUnreadable(at, detail, policyPath));
         var madeWith = policyPath ?? SourceBeside(files.ReceivedJson, receivedJson);
         var overrides = VerifyJob.ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)])
             .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
