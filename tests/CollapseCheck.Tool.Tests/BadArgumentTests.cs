@@ -291,7 +291,8 @@ public class BadArgumentTests : IDisposable
 
     /// <summary>Found after parsing, by the command itself, yet pointed to the same help as a parse error.</summary>
     [Theory]
-    [InlineData("run", "--tolerance", "-0.00001", "--tolerance must be 0 or more, but is -0.00001\n")]
+    [InlineData("run", "--tolerance", "-0.00001", "--tolerance must be from 0 to 1, a fraction (0.25: 25 % beyond the prediction), but is -0.00001\n")]
+    [InlineData("run", "--tolerance", "25", "--tolerance must be from 0 to 1, a fraction (0.25: 25 % beyond the prediction), but is 25\n")]
     [InlineData("bench", "--seconds", "0", "--seconds must be above 0")]
     [InlineData("bench", "--model", "huge", "--model must be all or one of")]
     public void An_option_value_out_of_range_points_to_the_command_help(string command, string option, string value, string message)

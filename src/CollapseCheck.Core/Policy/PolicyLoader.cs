@@ -263,15 +263,24 @@ public static class PolicyLoader
         return lineage;
     }
 
+    /// <summary>
+    /// gate.tolerance's ceiling: 1 already lets a ratio reach twice the prediction and floors fall to half of it. Above
+    /// that, 25 meant as 25 % made the ceilings ×26 and the floors 0.04: a gate nothing fails.
+    /// </summary>
+    public const double MaxGateTolerance = 1;
+
+    public const string ToleranceRange = "from 0 to 1, a fraction (0.25: 25 % beyond the prediction)";
+
     private static GatePolicy ReadGate(PolicyObject g)
     {
         var b = g.Child("budget");
         var budget = new BudgetPolicy(
-            b.DoubleOrNull("perplexityIncrease", x => x >= 0, "0 or more"),
+            // Fractions, capped at 1: a percentage typed as such (10 for 10 %) made a gate no lineage could fail.
+            b.DoubleOrNull("perplexityIncrease", x => x is >= 0 and <= 1, "from 0 to 1, a fraction (0.1: 10 % above generation 0's)"),
             b.DoubleOrNull("entropyRatio", x => x is >= 0 and <= 1, "from 0 to 1"));
         b.RejectUnknown();
         var gate = new GatePolicy(
-            g.Double("tolerance", 0.25, x => x >= 0, "0 or more"),
+            g.Double("tolerance", 0.25, x => x is >= 0 and <= MaxGateTolerance, ToleranceRange),
             g.Int("seeds", 1, 1, 16),
             budget,
             g.Bool("failOnPredictedCollapse", true));

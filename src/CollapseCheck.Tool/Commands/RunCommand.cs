@@ -12,7 +12,7 @@ internal static class RunCommand
     {
         var policy = CommonOptions.Policy();
         var outFolder = CommonOptions.Out();
-        var tolerance = CommonOptions.Number("--tolerance", "Overrides gate.tolerance (0 or more).");
+        var tolerance = CommonOptions.Number("--tolerance", "Overrides gate.tolerance (a fraction from 0 to 1: 0.25 is 25 %).");
         var verify = new Option<bool>("--verify") { Description = "Then compare the report with the verified snapshot, as 'collapsecheck verify' does." };
         var device = CommonOptions.Device();
         var seed = CommonOptions.WholeNumber("--seed", "Overrides training.seed.");
@@ -44,9 +44,9 @@ internal static class RunCommand
                 throw Diagnostics.Errors.BadArgument($"--seed must be 0 or more, but is {options.Seed}");
             }
 
-            if (options.Tolerance is < 0 or double.NaN)
+            if (options.Tolerance is < 0 or > Policy.PolicyLoader.MaxGateTolerance or double.NaN)
             {
-                throw Diagnostics.Errors.BadArgument($"--tolerance must be 0 or more, but is {Numbers.Plain(options.Tolerance.Value)}");
+                throw Diagnostics.Errors.BadArgument($"--tolerance must be {Policy.PolicyLoader.ToleranceRange}, but is {Numbers.Plain(options.Tolerance.Value)}");
             }
 
             if (parsed.GetValue(verify))

@@ -150,6 +150,8 @@ public class PolicyLoaderTests
     [InlineData("{ \"lineage\": { \"sampling\": { \"topP\": 0 } } }", "CC0005", "0 }", "greater than 0")]
     [InlineData("{ \"corpus\": { \"include\": [] } }", "CC0005", "[]", "at least one pattern")]
     [InlineData("{ \"corpus\": \"\" }", "CC0004", "\"\"", "'corpus' must be a non-empty string or an array of them, but is empty")]
+    [InlineData("{ \"gate\": { \"tolerance\": 25 } }", "CC0005", "25 }", "'gate.tolerance' must be from 0 to 1, a fraction (0.25: 25 % beyond the prediction), but is 25")]
+    [InlineData("{ \"gate\": { \"budget\": { \"perplexityIncrease\": 10 } } }", "CC0005", "10 }", "must be from 0 to 1, a fraction (0.1: 10 % above generation 0's), but is 10")]
     [InlineData("{ \"gate\": { \"tolerance\": 1e400 } }", "CC0005", "1e400", "(and within a double's range, about ±1.8e308), but is 1e400")]
     [InlineData("{ \"gate\": { \"tolerance\": 1e-400 } }", "CC0005", "1e-400", "this reads as 0), but is 1e-400")]
     [InlineData("{ \"corpus\": { \"include\": [\"a/*.txt\"], \"exclude\": [\"/data/*\"] } }", "CC0005", "\"/data/*\"", "relative to the policy file's folder")]
