@@ -141,6 +141,23 @@ public class PredictTests : IDisposable
         Assert.EndsWith("1 file(s) matching data/**/*", JsonDocument.Parse(secondOut).RootElement.GetProperty("corpus").GetProperty("description").GetString());
     }
 
+    /// <summary>A *.json export trained the model on its braces and keys without a word in the run's output.</summary>
+    [Fact]
+    public void Json_files_read_as_text_are_named_and_ndjson_is_read_as_records()
+    {
+        var records = string.Join("\n", Enumerable.Range(0, 40).Select(i => $"{{\"text\": \"Record {i} of the team's own notes.\"}}"));
+        _tool.Write("data/records.ndjson", records);
+        _tool.Write("data/export.json", records);
+        var policy = _tool.Write("collapsecheck.json", """{ "corpus": { "include": ["data/*.ndjson", "data/*.json"] } }""");
+
+        var (exit, _, error) = _tool.Run("predict", policy);
+        Assert.Equal(0, exit);
+        Assert.Contains("read 1 *.json file(s) as plain text, braces and keys included, e.g. 'data/export.json'; for one JSON record per line name them *.jsonl", error);
+        Assert.DoesNotContain("records.ndjson'", error);
+        // 40 records, and the .json file's 40 lines as one paragraph.
+        Assert.Contains("tokenizing 41 documents", error);
+    }
+
     [Theory]
     [InlineData(80_000)]
     [InlineData(30)]

@@ -9,7 +9,7 @@ namespace CollapseCheck.Corpus;
 
 /// <summary>
 /// The policy's corpus section → documents in a deterministic order → byte budget → held-out split.
-/// Text files become one document per paragraph (blank-line separated); *.jsonl one per line.
+/// Text files become one document per paragraph (blank-line separated); *.jsonl and *.ndjson one per line.
 /// </summary>
 public static partial class CorpusLoader
 {
@@ -278,12 +278,19 @@ public static partial class CorpusLoader
         }
 
         var text = TextFile.Read(file, Errors.CorpusNotText, reason => Errors.CorpusFileUnreadable(at, file, reason), Errors.CorpusNulByte);
-        return file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? JsonLines.Read(text, file, relative, textField) : Paragraphs(text, relative);
+        return IsJsonLines(file) ? JsonLines.Read(text, file, relative, textField) : Paragraphs(text, relative);
     }
+
+    /// <summary>One JSON record per line: *.jsonl, and *.ndjson, the same format under its other name.</summary>
+    public static bool IsJsonLines(string file) =>
+        file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Files read as plain text although their name says JSON: records, braces and keys become training text.</summary>
+    public static bool IsJsonReadAsText(string file) => file.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Records saved as *.json read as one paragraph of text: the likely cause of too few documents.</summary>
     private static string JsonAsText(IReadOnlyList<string> files) =>
-        files.FirstOrDefault(f => f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) is { } json
+        files.FirstOrDefault(IsJsonReadAsText) is { } json
             ? $"; '{Path.GetFileName(json)}' is read as plain text, so for one JSON record per line name it *.jsonl"
             : "";
 }

@@ -242,6 +242,13 @@ public static partial class RunJob
             progress?.Preparing($"left out {loaded.BuildOutputsLeftOut.Count} file(s) in build output folders that the corpus patterns matched (bin/ and obj/ beside a project file, artifacts/ beside a Directory.Build.props), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.BuildOutputsLeftOut[0])}'");
         }
 
+        // Read as text on purpose (a .json file is one document, not records), but said: the model then learns braces
+        // and keys, and nothing else in the run shows it.
+        if (loaded.Files.Where(CorpusLoader.IsJsonReadAsText).ToList() is [var json, ..] jsonFiles)
+        {
+            progress?.Preparing($"read {jsonFiles.Count} *.json file(s) as plain text, braces and keys included, e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), json)}'; for one JSON record per line name them *.jsonl");
+        }
+
         progress?.Preparing($"tokenizing {loaded.Train.Count + loaded.HeldOut.Count} documents");
         return PreparedCorpus.Prepare(policy, loaded, cancellation, progress is null ? null : (done, total) => progress.PreparingAdvanced(done, total, "document passes"));
     }

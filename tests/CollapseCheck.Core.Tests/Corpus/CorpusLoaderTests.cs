@@ -134,6 +134,22 @@ public sealed class CorpusLoaderTests : CorpusFolder
         Assert.Equal(10, corpus.Train.Count + corpus.HeldOut.Count);
     }
 
+    /// <summary>NDJSON is JSONL by another name; read as text, its records were one paragraph of braces and keys.</summary>
+    [Fact]
+    public void Ndjson_is_json_lines_and_json_stays_text()
+    {
+        Write("d.NDJSON", string.Join("\n", Enumerable.Range(0, 10).Select(i => $"{{\"text\": \"record {i}\"}}")));
+        Write("e.json", string.Join("\n", Enumerable.Range(0, 10).Select(i => $"{{\"text\": \"record {i}\"}}")));
+        var records = Load(Policy(["*.NDJSON"]));
+        Assert.Equal(10, records.Train.Count + records.HeldOut.Count);
+        Assert.Equal("record 0", records.Train[0].Text);
+
+        Assert.True(CorpusLoader.IsJsonReadAsText("e.json"));
+        Assert.False(CorpusLoader.IsJsonReadAsText("d.NDJSON"));
+        var e = Assert.Throws<CollapseCheckException>(() => Load(Policy(["e.json"])));
+        Assert.Contains("'e.json' is read as plain text, so for one JSON record per line name it *.jsonl", e.Message);
+    }
+
     [Theory]
     [InlineData("{\"text\": \"ok\"}\n[1, 2]", 2, 1, "found an array")]
     [InlineData("{\"text\": \"ok\"}\n{\"body\": \"x\"}", 2, 1, "has none (fields: body)")]
