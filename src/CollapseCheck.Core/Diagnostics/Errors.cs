@@ -8,12 +8,25 @@ namespace CollapseCheck.Diagnostics;
 /// </summary>
 public static class Errors
 {
-    public static CollapseCheckException PolicyNotFound(string path) =>
+    public static CollapseCheckException PolicyNotFound(string path)
+    {
+        // 'ok.json/' where ok.json is a file: the separator alone makes it missing, and init of that name cannot be made.
+        var withoutSeparator = Path.TrimEndingDirectorySeparator(path);
+        if (withoutSeparator != path && File.Exists(withoutSeparator))
+        {
+            return new("CC0001", $"policy file '{path}' ends in a folder separator, but '{withoutSeparator}' is a file; name it without the separator");
+        }
+
         // A relative path names the folder it was looked for in: advice printed by a build (whose tool ran in the project's
         // folder) and pasted elsewhere failed here with no hint why.
         // The init command writes the file named, so the same command then finds it; init makes a folder of a name
-        // without an extension, so such a name gets the .json it needs, and the advice says to run that name.
-        new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {(path == "collapsecheck.json" ? Command("init", null) : Path.HasExtension(path) ? Command("init", path) : $"{Command("init", path + ".json")} and run that name")} or omit the argument to use the embedded default");
+        // ending in a separator or without an extension, so such a name's advice says which name to run.
+        var create = path == "collapsecheck.json" ? Command("init", null)
+            : withoutSeparator != path ? $"{Command("init", path)} and run {Command("run", Path.Combine(withoutSeparator, "collapsecheck.json"))}"
+            : Path.HasExtension(path) ? Command("init", path)
+            : $"{Command("init", path + ".json")} and run that name";
+        return new("CC0001", $"policy file '{path}' was not found{(Path.IsPathRooted(path) ? "" : $" in '{Directory.GetCurrentDirectory()}'")}; create one with {create} or omit the argument to use the embedded default");
+    }
 
     public static CollapseCheckException PolicyIsAFolder(string path) =>
         new("CC0001", $"'{path}' is a folder, not a policy file; name the policy file in it (e.g. collapsecheck.json)");

@@ -405,6 +405,26 @@ public class PolicyLoaderTests
         Assert.Contains("collapsecheck init'", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("collapsecheck.json")).Message);
         // init makes a folder of a name without an extension: the advice names a file, and says to run it.
         Assert.Contains("collapsecheck init /nonexistent/gate.json' and run that name", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/gate")).Message);
+        // A name ending in a separator is a folder to init, not a hidden '.json' in it.
+        Assert.Contains("collapsecheck init /nonexistent/gate/' and run 'collapsecheck run /nonexistent/gate/collapsecheck.json'", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/gate/")).Message);
+    }
+
+    /// <summary>'ok.json/' said "not found" of a file that exists, and its init advice could not be carried out.</summary>
+    [Fact]
+    public void A_file_named_with_a_trailing_separator_is_told_to_drop_it()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cc-trailing-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, "{}");
+        try
+        {
+            var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load(file + "/"));
+            Assert.Equal("CC0001", e.Code);
+            Assert.Equal($"policy file '{file}/' ends in a folder separator, but '{file}' is a file; name it without the separator", e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
