@@ -77,9 +77,20 @@ public sealed class GenerationCache(string folder)
             _ when s_onWords.Contains(setting.Trim(), StringComparer.OrdinalIgnoreCase) => UserCacheFolder(out offBecause),
             _ when string.IsNullOrWhiteSpace(setting) => throw Errors.BadArgument(Expected),
             _ when File.Exists(setting) => throw Errors.BadArgument($"{Expected}, but '{setting}' is a file"),
+            _ when SlipOfASwitchWord(setting) is { Length: > 0 } suggestion =>
+                throw Errors.BadArgument($"--cache '{setting}' names no folder yet and looks like a slip of a switch word: {suggestion}for a new folder of that name, write ./{setting}"),
             _ => Path.GetFullPath(setting),
         };
     }
+
+    /// <summary>
+    /// "did you mean 'off'? " for a bare word near a switch word that names no folder: 'of' made a cache folder named
+    /// 'of' and kept the cache on without a word. Single digits are left out: any one-letter folder is one slip from them.
+    /// </summary>
+    private static string SlipOfASwitchWord(string setting) =>
+        setting.IndexOfAny(['/', '\\', '.']) < 0 && !Directory.Exists(setting)
+            ? Suggestion.For(setting.Trim(), s_offWords.Concat(s_onWords).Where(w => w.Length > 1))
+            : "";
 
     private static string? UserCacheFolder(out string? whyNone) =>
         UserCache.TryFolder(out whyNone) is { } cache ? Path.Combine(cache, UserCacheSubfolder) : null;

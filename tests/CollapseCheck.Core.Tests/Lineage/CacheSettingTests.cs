@@ -28,8 +28,40 @@ public class CacheSettingTests
     [Fact]
     public void Anything_else_is_a_folder_made_absolute()
     {
-        Assert.Equal(Path.GetFullPath("nope"), GenerationCache.FolderFor("nope", out _));
+        Assert.Equal(Path.GetFullPath("generations"), GenerationCache.FolderFor("generations", out _));
         Assert.Equal(Path.GetFullPath("off"), GenerationCache.FolderFor("./off", out _));
+        Assert.Equal(Path.GetFullPath("of"), GenerationCache.FolderFor("./of", out _));
+        Assert.Equal(Path.GetFullPath("x"), GenerationCache.FolderFor("x", out _));
+    }
+
+    /// <summary>'--cache of' made a folder named 'of' and kept the cache on, without a word.</summary>
+    [Theory]
+    [InlineData("of", "off")]
+    [InlineData("flase", "false")]
+    [InlineData("nope", "none")]
+    [InlineData("tru", "true")]
+    public void A_slip_of_a_switch_word_that_names_no_folder_is_a_bad_argument(string setting, string meant)
+    {
+        var error = Assert.Throws<CollapseCheckException>(() => GenerationCache.FolderFor(setting, out _));
+        Assert.Equal(Errors.BadArgumentCode, error.Code);
+        Assert.Equal($"--cache '{setting}' names no folder yet and looks like a slip of a switch word: did you mean '{meant}'? for a new folder of that name, write ./{setting}", error.Message);
+    }
+
+    [Fact]
+    public void An_existing_folder_near_a_switch_word_is_still_that_folder()
+    {
+        // In the working folder (the test's bin folder), without changing it: other tests run beside this one.
+        const string Name = "yez";
+        Assert.Throws<CollapseCheckException>(() => GenerationCache.FolderFor(Name, out _));
+        Directory.CreateDirectory(Name);
+        try
+        {
+            Assert.Equal(Path.GetFullPath(Name), GenerationCache.FolderFor(Name, out _));
+        }
+        finally
+        {
+            Directory.Delete(Name);
+        }
     }
 
     [Theory]
