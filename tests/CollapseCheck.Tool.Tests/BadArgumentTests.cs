@@ -289,6 +289,20 @@ public class BadArgumentTests : IDisposable
         Assert.Contains($"Run 'collapsecheck {command} --help' for usage.", error);
     }
 
+    /// <summary>verify and accept refuse '-' (their snapshots live beside a file): their help offered it all the same.</summary>
+    [Theory]
+    [InlineData("run", true)]
+    [InlineData("predict", true)]
+    [InlineData("verify", false)]
+    [InlineData("accept", false)]
+    public void The_help_offers_standard_input_only_where_the_command_takes_it(string command, bool offered)
+    {
+        var (exit, stdout, _) = _tool.Run(command, "--help");
+        Assert.Equal(0, exit);
+        Assert.Equal(offered, stdout.Contains("or - to read it from standard input", StringComparison.Ordinal));
+        Assert.Contains("Policy file (collapsecheck.json)", stdout);
+    }
+
     /// <summary>Found after parsing, by the command itself, yet pointed to the same help as a parse error.</summary>
     [Theory]
     [InlineData("run", "--tolerance", "-0.00001", "--tolerance must be from 0 to 1, a fraction (0.25: 25 % beyond the prediction), but is -0.00001\n")]

@@ -7,7 +7,7 @@ internal static class AcceptCommand
 {
     public static Command Create(ToolOutput output)
     {
-        var policy = CommonOptions.Policy();
+        var policy = CommonOptions.Policy(fromStandardInput: false);
         var command = new Command("accept", "Make the received report (*.received.json/.md) the verified snapshot.") { policy };
         command.SetAction(parsed =>
         {

@@ -11,11 +11,17 @@ namespace CollapseCheck.Tool.Commands;
 /// </summary>
 internal static class CommonOptions
 {
-    public static Argument<string?> Policy()
+    /// <param name="fromStandardInput">
+    /// Whether '-' reads the policy from standard input; verify and accept refuse it (snapshots live beside a file), so
+    /// their help must not offer it.
+    /// </param>
+    public static Argument<string?> Policy(bool fromStandardInput = true)
     {
         var argument = new Argument<string?>("policy")
         {
-            Description = "Policy file (collapsecheck.json), or - to read it from standard input. Omit to use the embedded default on builtin:dotnet-docs.",
+            Description = fromStandardInput
+                ? "Policy file (collapsecheck.json), or - to read it from standard input. Omit to use the embedded default on builtin:dotnet-docs."
+                : "Policy file (collapsecheck.json), beside which its snapshots live. Omit for the embedded default's snapshots, collapsecheck-report.verified.* in this folder.",
             Arity = ArgumentArity.ZeroOrOne,
         };
         argument.Validators.Add(r =>

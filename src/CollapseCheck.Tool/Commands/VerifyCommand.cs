@@ -10,7 +10,7 @@ internal static class VerifyCommand
 {
     public static Command Create(ToolOutput output)
     {
-        var policy = CommonOptions.Policy();
+        var policy = CommonOptions.Policy(fromStandardInput: false);
         var outFolder = CommonOptions.Out();
         var command = new Command("verify", "Compare the report with the verified snapshot beside the policy; on a mismatch write *.received.* and show the diff. A snapshot from another machine is compared without its measured values, or loosely with verify.otherMachineTolerance.")
         {
