@@ -106,24 +106,49 @@ public static class Cli
         string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>
-    /// Without a command System.CommandLine says both "Required command was not provided" and "Unrecognized command or
-    /// argument"; one line that names the commands helps more.
+    /// In the tool's words, one line each: without a command System.CommandLine says both "Required command was not
+    /// provided" and "Unrecognized command or argument"; one line that names the commands (and the one nearest a slip)
+    /// helps more.
     /// </summary>
     private static IEnumerable<string> ErrorsOf(ParseResult parsed, RootCommand root)
     {
+        // A misspelt option ('--seeds 3') is the cause of the stray argument ('3') reported beside it: name it first.
+        var optionErrors = parsed.Errors.Where(e => e.SymbolResult is not CommandResult).Select(e => InToolWords(e, parsed)).ToList();
         if (parsed.CommandResult.Command != root)
         {
-            // A misspelt option ('--seeds 3') is the cause of the stray argument ('3') reported beside it: name it first.
-            return parsed.Errors.OrderBy(e => e.SymbolResult is CommandResult ? 1 : 0).Select(e => OneLine(e.Message));
+            return [.. optionErrors, .. parsed.Errors.Where(e => e.SymbolResult is CommandResult).Select(e => InToolWords(e, parsed))];
         }
 
-        var commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
-        return [parsed.UnmatchedTokens.FirstOrDefault() switch
+        var commands = root.Subcommands.Select(c => c.Name).ToList();
+        var list = string.Join(", ", commands);
+        return [.. optionErrors, parsed.UnmatchedTokens.FirstOrDefault() switch
         {
-            null => $"no command given; the commands are {commands}",
-            ['-', _, ..] and var option => $"unknown option '{option}'; give a command first: {commands}",
-            var token => $"'{token}' is not a command; the commands are {commands}",
+            null => $"no command given; the commands are {list}",
+            ['-', _, ..] and var option => $"unknown option '{option}'; give a command first: {list}",
+            "help" => $"'help' is not a command; for help, add --help to a command (or give it alone); the commands are {list}",
+            var token => $"'{token}' is not a command; {Suggestion.For(token, commands)}the commands are {list}",
         }];
+    }
+
+    /// <summary>System.CommandLine's own messages ("Required argument missing for option: '--seed'.") in the tool's words.</summary>
+    private static string InToolWords(ParseError error, ParseResult parsed)
+    {
+        switch (error.SymbolResult)
+        {
+            case OptionResult { Tokens.Count: 0 } option when option.Option.Arity.MinimumNumberOfValues > 0:
+                return $"{option.Option.Name} needs a value";
+            case OptionResult option when option.Tokens.Count > option.Option.Arity.MaximumNumberOfValues:
+                return $"{option.Option.Name} takes one value, but {option.Tokens.Count} were given: {string.Join(" ", option.Tokens.Select(t => t.Value))}";
+            case CommandResult command when parsed.UnmatchedTokens.FirstOrDefault(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)) is { } token:
+                return token switch
+                {
+                    ['-', _, ..] => CommonOptions.UnknownOption(command, token),
+                    "help" => $"'help' is not a command or an argument of {parsed.CommandResult.Command.Name}; its help is --help",
+                    _ => $"unexpected argument '{token}'",
+                };
+            default:
+                return OneLine(error.Message);
+        }
     }
 
     /// <summary>The command's own help lists the options it takes; the root's lists only the commands.</summary>

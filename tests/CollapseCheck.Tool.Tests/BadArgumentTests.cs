@@ -284,9 +284,34 @@ public class BadArgumentTests : IDisposable
     public void A_misspelt_option_is_named_first_not_read_as_the_policy_path(string command, string option)
     {
         var (_, error) = Rejected(command, option, "3");
-        Assert.StartsWith($"error CC0040: unknown option '{option}' (if it is the policy path, write it as ./{option})\n", error);
+        Assert.StartsWith($"error CC0040: unknown option '{option}'", error);
+        Assert.Contains($" (if it is the policy path, write it as ./{option})\n", error);
+        Assert.Contains("error CC0040: unexpected argument '3'\n", error);
         Assert.DoesNotContain("CC0001", error);
         Assert.Contains($"Run 'collapsecheck {command} --help' for usage.", error);
+    }
+
+    /// <summary>
+    /// Slips of a command or option name get the one meant, and System.CommandLine's own wording ("Required argument
+    /// missing for option: '--seed'.", "Unrecognized command or argument") is the tool's.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { "predcit" }, "'predcit' is not a command; did you mean 'predict'? the commands are " + Commands)]
+    [InlineData(new[] { "RUN" }, "'RUN' is not a command; did you mean 'run'? the commands are " + Commands)]
+    [InlineData(new[] { "help" }, "'help' is not a command; for help, add --help to a command (or give it alone); the commands are " + Commands)]
+    [InlineData(new[] { "help", "run" }, "'help' is not a command or an argument of run; its help is --help")]
+    [InlineData(new[] { "predict", "--jsn" }, "unknown option '--jsn'; did you mean '--json'? (if it is the policy path, write it as ./--jsn)")]
+    [InlineData(new[] { "run", "--sed", "3" }, "unknown option '--sed'; did you mean '--seed'? (if it is the policy path, write it as ./--sed)", "unexpected argument '3'")]
+    [InlineData(new[] { "init", "--forc" }, "unknown option '--forc'; did you mean '--force'? (if it is the policy path, write it as ./--forc)")]
+    [InlineData(new[] { "doctor", "--json" }, "unknown option '--json'")]
+    [InlineData(new[] { "doctor", "--diagnostic", "d.json" }, "unknown option '--diagnostic'; did you mean '--diagnostics'?", "unexpected argument 'd.json'")]
+    [InlineData(new[] { "run", "--cache", "off", "--seed" }, "--seed needs a value")]
+    [InlineData(new[] { "run", "-o", "a", "-o", "b" }, "--out takes one value, but 2 were given: a b")]
+    [InlineData(new[] { "--diagnostics" }, "--diagnostics needs a value", "no command given; the commands are " + Commands)]
+    public void Slips_get_the_name_meant_and_every_error_is_in_the_tools_words(string[] args, params string[] messages)
+    {
+        var (_, error) = Rejected(args);
+        Assert.Equal(messages.Select(m => $"error CC0040: {m}"), error.Split('\n').Where(l => l.StartsWith("error", StringComparison.Ordinal)));
     }
 
     /// <summary>verify and accept refuse '-' (their snapshots live beside a file): their help offered it all the same.</summary>

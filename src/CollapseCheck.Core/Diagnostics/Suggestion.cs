@@ -1,7 +1,7 @@
 namespace CollapseCheck.Diagnostics;
 
 /// <summary>"did you mean 'steps'?" for a name written another way: another case, or a slip of a few characters.</summary>
-internal static class Suggestion
+public static class Suggestion
 {
     /// <returns>"did you mean 'X'? " for the one nearest candidate close enough to be the intent, else "".</returns>
     public static string For(string written, IEnumerable<string> candidates)

@@ -177,8 +177,26 @@ internal static class CommonOptions
             return false;
         }
 
-        result.AddError($"unknown option '{path}' (if it is {what}, write it as ./{path})");
+        result.AddError($"{UnknownOption(result, path!)} (if it is {what}, write it as ./{path})");
         return true;
+    }
+
+    /// <summary>"unknown option '--jsn'; did you mean '--json'?" when the command (or a parent's recursive option) has one near it.</summary>
+    public static string UnknownOption(SymbolResult at, string written)
+    {
+        var names = new List<string>();
+        var own = true;
+        for (SymbolResult? s = at; s is not null; s = s.Parent)
+        {
+            if (s is CommandResult command)
+            {
+                names.AddRange(command.Command.Options.Where(o => own || o.Recursive).SelectMany(o => o.Aliases.Prepend(o.Name)));
+                own = false;
+            }
+        }
+
+        var hint = Diagnostics.Suggestion.For(written, names);
+        return $"unknown option '{written}'{(hint.Length == 0 ? "" : "; " + hint.TrimEnd())}";
     }
 
     /// <summary>
