@@ -118,23 +118,43 @@ public class VerifyAcrossMachinesTests : IDisposable
         Assert.Contains("2 field(s) differ (measured numbers may differ by a relative 0.00001, other fields not at all)", sameError);
         Assert.DoesNotContain("Numerics differ", sameOut);
 
-        // A snapshot made before reports recorded numerics is another machine's to a report that records them...
-        Snapshot(r => r.AsObject().Remove("numerics"));
-        var (earlier, earlierOut, earlierError) = _tool.Run("verify", policy);
-        Assert.True(earlier == 0, earlierOut + earlierError);
-        Assert.Contains("the snapshot's are not recorded (an earlier version made it)", earlierOut);
-
-        // ...and compared exactly with one that does not either, as both versions compared them.
-        var report = _tool.PathOf("collapsecheck-out/collapsecheck-report.json");
-        var received = JsonNode.Parse(File.ReadAllText(report))!.AsObject();
-        received.Remove("numerics");
-        File.WriteAllText(report, received.ToJsonString());
+        // Every schema-2 report records its numerics: a snapshot of that schema without them, or with them mangled, was
+        // edited (a hand merge), and would compare no measured value and pass a drift; it fails, at the field, and accept mends it.
+        var numericsMessage = "error CC2001: the report differs from the verified snapshot: its numerics (numerics.machine and numerics.fingerprint, "
+            + "strings that decide how measured values compare) are missing or not in shape, though every schema-2 report records them";
         Snapshot(r =>
         {
             Drifted(r);
             r.AsObject().Remove("numerics");
         });
-        Assert.Equal(1, _tool.Run("verify", policy).Exit);
+        var (dropped, droppedOut, droppedError) = _tool.Run("verify", policy);
+        Assert.True(dropped == 1, droppedOut + droppedError);
+        Assert.Contains(numericsMessage, droppedError);
+        Assert.Contains("the snapshot's are not recorded (an earlier version made it, or the field was edited)", droppedOut);
+        Snapshot(r => r["numerics"]!["fingerprint"] = 7);
+        var (mangled, _, mangledError) = _tool.Run("verify", policy);
+        Assert.Equal(1, mangled);
+        var mangledAt = File.ReadAllText(verified).IndexOf("\"numerics\"", StringComparison.Ordinal) + 1;
+        Assert.Contains($"collapsecheck-report.verified.json(1,{mangledAt}): {numericsMessage}", mangledError);
+        Assert.Equal(0, _tool.Run("accept", policy).Exit);
+        Assert.Equal(0, _tool.Run("verify", policy).Exit);
+
+        // Reports that both lack them (before schema 2) are compared exactly, as both versions compared them.
+        var report = _tool.PathOf("collapsecheck-out/collapsecheck-report.json");
+        var received = JsonNode.Parse(File.ReadAllText(report))!.AsObject();
+        received.Remove("numerics");
+        received["schemaVersion"] = 1;
+        File.WriteAllText(report, received.ToJsonString());
+        Snapshot(r =>
+        {
+            Drifted(r);
+            r.AsObject().Remove("numerics");
+            r["schemaVersion"] = 1;
+        });
+        var (bothEarlier, _, bothEarlierError) = _tool.Run("verify", policy);
+        Assert.Equal(1, bothEarlier);
+        Assert.Contains("2 field(s) differ (measured numbers may differ by a relative 0.00001, other fields not at all)", bothEarlierError);
+        Assert.DoesNotContain("numerics", bothEarlierError);
 
         // CUDA: never bit for bit, nothing to accept for it.
         received["device"] = "cuda";
@@ -148,6 +168,7 @@ public class VerifyAcrossMachinesTests : IDisposable
 
         // A CPU run against a CUDA snapshot: this run's numbers repeat, so they are offered as the snapshot.
         received["device"] = "cpu";
+        received["schemaVersion"] = ReportBuilder.SchemaVersion;
         File.WriteAllText(report, received.ToJsonString());
         Snapshot(r => r["device"] = "cuda");
         var (fromCuda, fromCudaOut, fromCudaError) = _tool.Run("verify", policy);

@@ -58,7 +58,7 @@ public sealed record Numerics(string Machine, string Fingerprint)
     {
         if (snapshot is null || received is null)
         {
-            return $"the snapshot's {(snapshot is null ? "are not recorded (an earlier version made it)" : $"are {snapshot.Machine} ({snapshot.Fingerprint})")}; "
+            return $"the snapshot's {(snapshot is null ? "are not recorded (an earlier version made it, or the field was edited)" : $"are {snapshot.Machine} ({snapshot.Fingerprint})")}; "
                 + $"this run's {(received is null ? "are not recorded" : $"are {received.Machine} ({received.Fingerprint})")}";
         }
 

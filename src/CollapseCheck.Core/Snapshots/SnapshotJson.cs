@@ -115,6 +115,10 @@ internal static class SnapshotJson
         JsonNode.Parse(json) is not JsonObject report || report["gate"] is not JsonObject gate
         || gate["passed"] is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue<bool>(out var passed) || passed;
 
+    /// <summary>The report's schemaVersion; null when absent or not a whole number.</summary>
+    public static int? SchemaOf(string json) =>
+        JsonNode.Parse(json) is JsonObject report && report["schemaVersion"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<int>(out var schema) ? schema : null;
+
     /// <summary>
     /// Where the report was made: its device, and its numerics (null when it has none, an earlier version's snapshot, or
     /// they are not in shape).

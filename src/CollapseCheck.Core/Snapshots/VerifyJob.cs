@@ -173,6 +173,15 @@ public static class VerifyJob
             failures.Add(Errors.SnapshotMismatch(new SourceLocation(files.VerifiedMarkdown, firstLine, 1), "the Markdown report differs from its snapshot", files.ReceivedMarkdown, policyPath));
         }
 
+        // Every schema-2 report records its numerics; a snapshot of that schema without them (a hand merge dropped the
+        // field, or mangled it) would compare no measured value and still pass, so it fails, and accept mends it.
+        if (verifiedNumerics is null && SnapshotJson.SchemaOf(verifiedJson) >= ReportBuilder.SchemaVersion)
+        {
+            failures.Add(Errors.SnapshotMismatch(SnapshotJson.LocationOf("numerics", verifiedJson, files.VerifiedJson),
+                $"its numerics (numerics.machine and numerics.fingerprint, strings that decide how measured values compare) are missing or not in shape, though every schema-{ReportBuilder.SchemaVersion} report records them, so the snapshot was edited and its measured values were not compared",
+                files.ReceivedMarkdown, policyPath));
+        }
+
         // Also on a match against another machine's snapshot when this report repeats (CPU): then the received files
         // are this machine's numbers, for `accept` where the snapshot should come from (a CI runner's, in its artifacts).
         CollapseCheckException? notWritten = null;
