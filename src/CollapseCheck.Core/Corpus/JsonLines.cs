@@ -91,7 +91,9 @@ internal static class JsonLines
         catch (JsonException e)
         {
             // System.Text.Json stops at 64 levels of nesting: valid JSON, but not read.
-            var why = e.Message.Contains("maximum configured depth", StringComparison.Ordinal) ? "this line nests arrays or objects more than 64 levels deep" : "this line is not valid JSON";
+            var why = e.Message.Contains("maximum configured depth", StringComparison.Ordinal)
+                ? "this line nests arrays or objects more than 64 levels deep"
+                : $"this line is not valid JSON ({Policy.PositionedJson.WithoutPosition(e.Message)})";
             throw Errors.CorpusBadRecord(at with { Column = ColumnOfByte(line, e.BytePositionInLine ?? 0) },
                 $"expected a JSON object with a string field '{field}' on each line, but {why}");
         }
