@@ -141,25 +141,6 @@ public static partial class CorpusLoader
         return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, BuildOutputsLeftOut = builtLeftOut, SearchedFolders = searched };
     }
 
-    /// <summary>What is wrong with <paramref name="file"/> as a link, if it is one that leads nowhere (File.Exists says yes to any link).</summary>
-    private static string? BrokenLink(string file)
-    {
-        var link = new FileInfo(file);
-        if (link.LinkTarget is not { } target)
-        {
-            return null;
-        }
-
-        try
-        {
-            return link.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } ? null : $"it is a symbolic link to '{target}', which does not exist";
-        }
-        catch (IOException e)
-        {
-            return $"it is a symbolic link to '{target}' that cannot be followed ({e.Message.TrimEnd('.')})";
-        }
-    }
-
     /// <summary>
     /// Paragraphs are separated by blank lines, and a line of only whitespace is blank too: editors leave them, and
     /// a file read as one document per paragraph must not run two together because of an invisible space. Line ends
@@ -267,7 +248,7 @@ public static partial class CorpusLoader
 
     private static IEnumerable<Document> Read(string file, string relative, string textField, SourceLocation? at)
     {
-        if (BrokenLink(file) is { } broken)
+        if (RegularFile.BrokenLink(file) is { } broken)
         {
             throw Errors.CorpusFileUnreadable(at, file, $"{broken}; fix or remove the link, or leave it out with corpus.exclude");
         }

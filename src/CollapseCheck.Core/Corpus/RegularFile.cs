@@ -31,4 +31,23 @@ internal static class RegularFile
             return e.Message;
         }
     }
+
+    /// <summary>What is wrong with <paramref name="file"/> as a link, if it is one that leads nowhere (File.Exists says yes to any link).</summary>
+    public static string? BrokenLink(string file)
+    {
+        var link = new FileInfo(file);
+        if (link.LinkTarget is not { } target)
+        {
+            return null;
+        }
+
+        try
+        {
+            return link.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } ? null : $"it is a symbolic link to '{target}', which does not exist";
+        }
+        catch (IOException e)
+        {
+            return $"it is a symbolic link to '{target}' that cannot be followed ({e.Message.TrimEnd('.')})";
+        }
+    }
 }

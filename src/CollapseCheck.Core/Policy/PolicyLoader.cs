@@ -37,6 +37,15 @@ public static class PolicyLoader
             throw Errors.PolicyIsAFolder(path);
         }
 
+        // File.Exists says yes to a link that leads nowhere, whose read then failed with the system's "Could not find file".
+        // Not under /dev or /proc, whose links (/dev/stdin → /proc/self/fd/0 → pipe:[…]) name no path but still read.
+        var full = Path.GetFullPath(path);
+        var special = full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal);
+        if (!special && RegularFile.BrokenLink(path) is { } broken)
+        {
+            throw Errors.PolicyUnreadable(path, $"{broken}; fix the link or name the policy file itself");
+        }
+
         if (!File.Exists(path))
         {
             throw RegularFile.WhyUnreachable(path) is { } why ? Errors.PolicyUnreadable(path, why) : Errors.PolicyNotFound(path);
@@ -44,8 +53,7 @@ public static class PolicyLoader
 
         // Reading a named pipe waits for a writer, past any Ctrl+C. One the shell made (/dev/stdin, <(jq …) as
         // /dev/fd/63) has its writer already.
-        var full = Path.GetFullPath(path);
-        if (!RegularFile.Is(path) && !full.StartsWith("/dev/", StringComparison.Ordinal) && !full.StartsWith("/proc/", StringComparison.Ordinal))
+        if (!RegularFile.Is(path) && !special)
         {
             throw Errors.PolicyUnreadable(path, "it is not a plain file but a pipe, socket or device; to pipe a policy in, name /dev/stdin");
         }

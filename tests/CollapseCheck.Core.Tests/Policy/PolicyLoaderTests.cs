@@ -409,6 +409,29 @@ public class PolicyLoaderTests
         Assert.Contains("collapsecheck init /nonexistent/gate/' and run 'collapsecheck run /nonexistent/gate/collapsecheck.json'", Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load("/nonexistent/gate/")).Message);
     }
 
+    /// <summary>A link that leads nowhere read as the system's "Could not find file"; a link that leads to a policy is one.</summary>
+    [Fact]
+    public void A_policy_link_that_leads_nowhere_says_so_and_one_that_leads_somewhere_loads()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"cc-link-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var dangling = Path.Combine(folder, "collapsecheck.json");
+            File.CreateSymbolicLink(dangling, "moved.json");
+            var e = Assert.Throws<CollapseCheckException>(() => PolicyLoader.Load(dangling));
+            Assert.Equal("CC0001", e.Code);
+            Assert.Contains("it is a symbolic link to 'moved.json', which does not exist; fix the link or name the policy file itself", e.Message);
+
+            File.WriteAllText(Path.Combine(folder, "moved.json"), "{}");
+            Assert.Equal(dangling, PolicyLoader.Load(dangling).SourcePath);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>'ok.json/' said "not found" of a file that exists, and its init advice could not be carried out.</summary>
     [Fact]
     public void A_file_named_with_a_trailing_separator_is_told_to_drop_it()
