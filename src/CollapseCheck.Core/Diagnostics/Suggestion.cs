@@ -14,7 +14,17 @@ public static class Suggestion
                 .OrderBy(c => c.Distance)
                 .Select(c => c.Name)
                 .FirstOrDefault();
-        return nearest is null ? "" : $"did you mean '{nearest}'? ";
+        return nearest is null ? "" : $"did you mean '{nearest}'? {LookAlike(written, nearest)}";
+    }
+
+    /// <summary>
+    /// A name that reads the same as the one meant (a Cyrillic 'а' for the Latin 'a', pasted from a document): the
+    /// suggestion alone shows two identical names, so the character that differs is named.
+    /// </summary>
+    private static string LookAlike(string written, string meant)
+    {
+        var at = written.AsSpan().IndexOfAnyExceptInRange((char)0, (char)127);
+        return at < 0 || !meant.All(char.IsAscii) ? "" : $"('{written}' holds U+{(int)written[at]:X4} at character {at + 1}, not an ASCII letter) ";
     }
 
     /// <summary>Edits (insert, delete, replace, swap two neighbours) from <paramref name="a"/> to <paramref name="b"/>.</summary>

@@ -106,6 +106,7 @@ public class PolicyLoaderTests
     [Theory]
     [InlineData("{ \"training\": { \"stpes\": 5 } }", "unknown field 'stpes' in 'training'; did you mean 'steps'? expected one of:")]
     [InlineData("{ \"training\": { \"Steps\": 5 } }", "did you mean 'steps'?")]
+    [InlineData("{ \"tr\u0430ining\": {} }", "did you mean 'training'? ('tr\u0430ining' holds U+0430 at character 3, not an ASCII letter)")]
     [InlineData("{ \"lineage\": { \"mode\": \"acumulate\" } }", "'lineage.mode' is 'acumulate'; did you mean 'accumulate'? expected one of:")]
     [InlineData("{ \"tokenizer\": \"Byte\" }", "did you mean 'byte'?")]
     [InlineData("{ \"gate\": { \"budget\": { \"entropyratio\": 0.5 } } }", "did you mean 'entropyRatio'?")]
