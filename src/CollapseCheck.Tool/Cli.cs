@@ -39,7 +39,12 @@ public static class Cli
         {
             if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path))
             {
-                if (!DiagnosticsFile.MayOverwrite(path))
+                if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(path)) is var bytes and > Reporting.AtomicFile.MaxNameBytes)
+                {
+                    // Its staged copy's name would pass the system's limit, and the error then blamed the folder.
+                    r.AddError($"--diagnostics '{path}' has a file name of {bytes} bytes; at most {Reporting.AtomicFile.MaxNameBytes} fit, as it is written beside a staged copy whose name adds the process id");
+                }
+                else if (!DiagnosticsFile.MayOverwrite(path))
                 {
                     r.AddError($"--diagnostics '{path}' is an existing file that no earlier --diagnostics wrote (the policy or a report?), which would be overwritten; name a new file");
                 }

@@ -314,6 +314,17 @@ public class BadArgumentTests : IDisposable
         Assert.Equal(messages.Select(m => $"error CC0040: {m}"), error.Split('\n').Where(l => l.StartsWith("error", StringComparison.Ordinal)));
     }
 
+    /// <summary>A name too long for its staged copy failed after the work, and the error blamed the folder.</summary>
+    [Fact]
+    public void A_diagnostics_name_too_long_for_its_staged_copy_is_refused_before_the_work()
+    {
+        var name = new string('d', 238) + ".json";
+        var (_, error) = Rejected("doctor", "--diagnostics", _tool.PathOf(name));
+        Assert.Contains($"error CC0040: --diagnostics '{_tool.PathOf(name)}' has a file name of 243 bytes; at most 242 fit, as it is written beside a staged copy whose name adds the process id\n", error);
+        Assert.Equal(0, _tool.Run("doctor", "--diagnostics", _tool.PathOf(name[1..])).Exit);
+        Assert.True(File.Exists(_tool.PathOf(name[1..])));
+    }
+
     /// <summary>verify and accept refuse '-' (their snapshots live beside a file): their help offered it all the same.</summary>
     [Theory]
     [InlineData("run", true)]

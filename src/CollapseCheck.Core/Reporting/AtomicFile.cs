@@ -122,6 +122,12 @@ public static class AtomicFile
     private static string Staged(string name, string kind) => $".{name}.{Environment.ProcessId}.{kind}";
 
     /// <summary>
+    /// The longest name, in UTF-8 bytes, whose staged copy fits a file name of 255 bytes (Linux's and macOS's limit):
+    /// a dot, the process id (up to 7 digits) and .tmp around it.
+    /// </summary>
+    public const int MaxNameBytes = 255 - 1 - 8 - 4;
+
+    /// <summary>
     /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of <paramref name="names"/> that a writer no longer
     /// running left: killed (SIGKILL, a power cut) while it replaced the files one by one, it may have left a set in which
     /// some files are its own and some an earlier run's. Empty when no writer was interrupted there. Only the set's own
