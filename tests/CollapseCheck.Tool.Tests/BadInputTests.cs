@@ -27,6 +27,18 @@ public class BadInputTests : IDisposable
             "CC0023", 4, 29, "do not fit in the CPU's memory (one training step holds at least");
 
     /// <summary>
+    /// A dozen paragraphs held out one, 9 tokens, and the run trained and failed the gate on their perplexity: a split
+    /// below evaluation.heldOutTokens' own floor of 100 is refused before training, at corpus.heldOutFraction.
+    /// </summary>
+    [Fact]
+    public void A_held_out_split_too_small_to_measure_is_refused_before_training()
+    {
+        _tool.Write("notes.txt", string.Join("\n\n", Enumerable.Range(0, 12).Select(i => $"Note {i} on the build.")));
+        AssertRejected("{\n  \"corpus\": { \"include\": [\"notes.txt\"],\n    \"heldOutFraction\": 0.1 }\n}",
+            "CC0014", 3, 5, "the held-out split has 21 tokens to score, fewer than 100 (evaluation.heldOutTokens' floor), whose perplexity would be noise; add text or raise corpus.heldOutFraction");
+    }
+
+    /// <summary>
     /// A model too big whatever the batch: 48 layers of width 4096 are 9.7 billion parameters, 155 GB of weights,
     /// gradients and AdamW state, which the activations alone (one token a step) did not count, and the kernel killed
     /// the run. Refused at model.width.

@@ -72,7 +72,7 @@ public static class PolicyLoader
         var training = ReadTraining(trainingObject);
         var lineage = ReadLineage(root.Child("lineage"), model);
         var evaluationObject = root.Child("evaluation");
-        var evaluation = new EvaluationPolicy((int?)evaluationObject.LimitOrNull("heldOutTokens", 100, int.MaxValue, whenAbsent: 20_000));
+        var evaluation = new EvaluationPolicy((int?)evaluationObject.LimitOrNull("heldOutTokens", MinHeldOutTokens, int.MaxValue, whenAbsent: 20_000));
         evaluationObject.RejectUnknown();
         var gate = ReadGate(root.Child("gate"));
         root.Require(training.Seed + (long)gate.Seeds - 1 <= int.MaxValue, ["training.seed", "gate.seeds"],
@@ -270,6 +270,9 @@ public static class PolicyLoader
             () => Errors.Inconsistent(l.LocationOf(field), $"{what}: {smallest} tokens, fewer than one window of 'model.context' + 1 ({model.Context + 1}); raise 'lineage.{field}' or lower 'model.context'"));
         return lineage;
     }
+
+    /// <summary>The fewest held-out tokens whose perplexity means anything: the cap's floor, and the split's.</summary>
+    public const int MinHeldOutTokens = 100;
 
     /// <summary>
     /// gate.tolerance's ceiling: 1 already lets a ratio reach twice the prediction and floors fall to half of it. Above

@@ -300,7 +300,14 @@ public static partial class RunJob
         // Loading, tokenizing and the theory's Monte Carlo take seconds on big corpora: each stops partway on Ctrl+C.
         var corpus = PrepareCorpus(policy, options.PolicyPath, progress, cancellation, options.AlsoWritten);
         // Every held-out token but the first is scored. A cap above that is no error (the split is what it is), but it
-        // should not pass unseen.
+        // should not pass unseen; a split below the cap's own floor is: a dozen paragraphs held out 9 tokens, whose
+        // perplexity failed the gate on noise.
+        if (corpus.HeldOut.Length - 1 < PolicyLoader.MinHeldOutTokens)
+        {
+            throw Errors.CorpusTooSmall(policy.LocationOf("corpus.heldOutFraction"),
+                $"the held-out split has {Math.Max(0, corpus.HeldOut.Length - 1)} tokens to score, fewer than {PolicyLoader.MinHeldOutTokens} (evaluation.heldOutTokens' floor), whose perplexity would be noise; add text or raise corpus.heldOutFraction");
+        }
+
         if (policy.Evaluation.HeldOutTokens is { } asked && corpus.HeldOut.Length - 1 < asked)
         {
             progress?.Preparing($"evaluation.heldOutTokens asks for {asked} tokens; the held-out split has {corpus.HeldOut.Length - 1} to score, so all of them are scored");
