@@ -158,6 +158,21 @@ public class PredictTests : IDisposable
         Assert.Contains("tokenizing 41 documents", error);
     }
 
+    /// <summary>A misspelt exclude let in the file it meant to keep out, without a word.</summary>
+    [Fact]
+    public void An_exclude_that_names_nothing_is_said_and_a_wildcard_one_is_not()
+    {
+        _tool.Write("data/a.txt", string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"Paragraph {i} of the team's own notes on how the model reads text.")));
+        _tool.Write("data/good.txt", "Kept out.");
+        var policy = _tool.Write("collapsecheck.json", """{ "corpus": { "include": ["data/*.txt"], "exclude": ["data/goood.txt", "data/*.bak", "data/a.txt-not"] } }""");
+
+        var (exit, _, error) = _tool.Run("predict", policy);
+        Assert.Equal(0, exit);
+        Assert.Contains($"corpus.exclude 'data/goood.txt' names no file or folder in '{_tool.Folder}', so it leaves nothing out (a slip of a name?)", error);
+        Assert.Contains("corpus.exclude 'data/a.txt-not' names no file", error);
+        Assert.DoesNotContain("'data/*.bak'", error);
+    }
+
     [Theory]
     [InlineData(80_000)]
     [InlineData(30)]

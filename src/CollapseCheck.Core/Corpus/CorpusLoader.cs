@@ -138,7 +138,16 @@ public static partial class CorpusLoader
             });
         }
 
-        return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with { LeftOut = leftOut, BuildOutputsLeftOut = builtLeftOut, SearchedFolders = searched };
+        return Split(budgeted, policy.HeldOutFraction, string.Join("; ", descriptions), files, at, documents.Count) with
+        {
+            LeftOut = leftOut,
+            BuildOutputsLeftOut = builtLeftOut,
+            SearchedFolders = searched,
+            // A wildcard may match nothing yet on purpose (**/*.bak); a plain name that names nothing is likely a slip,
+            // which lets in the file it meant to keep out.
+            // '*' is the only wildcard; '?', '[' and '{' are characters of a name.
+            ExcludesNamingNothing = [.. policy.Exclude.Where(e => !e.Contains('*', StringComparison.Ordinal) && !Path.Exists(Path.Combine(baseDirectory, e)))],
+        };
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ public sealed record LoadedCorpus(
     /// <summary>Files in a build's output folders that the include patterns matched and that were not read (see <see cref="BuildOutputs"/>).</summary>
     public IReadOnlyList<string> BuildOutputsLeftOut { get; init; } = [];
 
+    /// <summary>corpus.exclude entries without wildcards that name no file or folder, so they leave nothing out.</summary>
+    public IReadOnlyList<string> ExcludesNamingNothing { get; init; } = [];
+
     /// <summary>Folders where a file added or removed changes what the globs match (see <see cref="CorpusFiles.Match"/>); for the run manifest.</summary>
     public IReadOnlyList<string> SearchedFolders { get; init; } = [];
 

@@ -242,6 +242,11 @@ public static partial class RunJob
             progress?.Preparing($"left out {loaded.BuildOutputsLeftOut.Count} file(s) in build output folders that the corpus patterns matched (bin/ and obj/ beside a project file, artifacts/ beside a Directory.Build.props), e.g. '{Path.GetRelativePath(PolicyFolder(policyPath), loaded.BuildOutputsLeftOut[0])}'");
         }
 
+        foreach (var exclude in loaded.ExcludesNamingNothing)
+        {
+            progress?.Preparing($"corpus.exclude '{exclude}' names no file or folder in '{PolicyFolder(policyPath)}', so it leaves nothing out (a slip of a name?)");
+        }
+
         // Read as text on purpose (a .json file is one document, not records), but said: the model then learns braces
         // and keys, and nothing else in the run shows it.
         if (loaded.Files.Where(CorpusLoader.IsJsonReadAsText).ToList() is [var json, ..] jsonFiles)
