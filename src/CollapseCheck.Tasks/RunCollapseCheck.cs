@@ -168,6 +168,9 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         var policyFolder = GateState.Listing(Path.GetDirectoryName(Path.GetFullPath(PolicyFile, ProjectDirectory))!);
+        // Said at the default verbosity: a build otherwise sat on its last line for as long as the lineage trained.
+        Log.LogMessage(MessageImportance.High, "CollapseCheck: running the gate on '{0}' (training its lineage; an input or setting changed since it last passed)",
+            Path.GetRelativePath(ProjectDirectory, Path.GetFullPath(PolicyFile, ProjectDirectory)));
         var started = DateTime.UtcNow;
         // False also when the tool never started (ValidateParameters said why): ExitCode is then 0 but means nothing.
         var ran = base.Execute();
@@ -339,16 +342,18 @@ public sealed class RunCollapseCheck : ToolTask
         // Whole, as the task made it: the tool's own resolution of a relative one starts from its current folder, whose
         // links .NET resolves, so its messages would name another spelling of the folder than the task matches them to.
         builder.AppendSwitchIfNotNull("--out ", _output.Length > 0 ? _output : OutputFolder);
-        builder.AppendSwitchIfNotNull("--device ", Device);
+        // Trimmed, and the device in lower case: a value written across lines in a project file, or 'CPU', is the
+        // same setting (the cache's words are matched without case by the tool).
+        builder.AppendSwitchIfNotNull("--device ", Device.Trim().ToLowerInvariant());
         builder.AppendSwitchIfNotNull("--diagnostics ", DiagnosticsFile);
         if (!string.IsNullOrWhiteSpace(Tolerance))
         {
-            builder.AppendSwitchIfNotNull("--tolerance ", Tolerance);
+            builder.AppendSwitchIfNotNull("--tolerance ", Tolerance.Trim());
         }
 
         if (!string.IsNullOrWhiteSpace(Cache))
         {
-            builder.AppendSwitchIfNotNull("--cache ", Cache);
+            builder.AppendSwitchIfNotNull("--cache ", Cache.Trim());
         }
 
         if (Verify)

@@ -53,6 +53,12 @@ internal static class ToolDiagnostics
                 file = projectFile.Length > 0 ? projectFile : file;
             }
 
+            if (noticesOnly)
+            {
+                // A replay looked like a fresh run's finding in a build that ran nothing.
+                message = $"{message} (from the gate's last run, which is up to date)";
+            }
+
             if (notice)
             {
                 // MSBuildWarningsAsMessages=CC2007 quiets it; -warnaserror makes it an error.

@@ -55,6 +55,7 @@ public class BuildGateTests(PackagedBuild packages)
         var first = PackagedBuild.Dotnet(folder, "build", "-v", "n");
         first.AssertSuccess();
         Assert.Contains(GateRan, first.Output);
+        Assert.Contains("CollapseCheck: running the gate on 'collapsecheck.json' (training its lineage; an input or setting changed since it last passed)", first.Output);
         Assert.True(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")));
         // 25 steps of a 1-layer model do not beat token frequencies: a warning at training.steps, in a passing build.
         var training = PassingPolicy.Split('\n')[3];
@@ -64,12 +65,23 @@ public class BuildGateTests(PackagedBuild packages)
         second.AssertSuccess();
         Assert.Contains("Skipping target \"CollapseCheck\" because all output files are up-to-date", second.Output);
         Assert.DoesNotContain("CollapseCheck: using", second.Output);
+        // Said at the default verbosity, with the notices it replays marked as the last run's.
+        var quiet = PackagedBuild.Dotnet(folder, "build");
+        quiet.AssertSuccess();
+        Assert.Matches(@"CollapseCheck: the gate is up to date, not run: it passed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC on these inputs and settings", quiet.Output);
+        Assert.Contains("(from the gate's last run, which is up to date)", quiet.Output);
+        Assert.DoesNotContain("CollapseCheck: running", quiet.Output);
+
+        // Another spelling of the same policy is the same setting: no rerun.
+        var respelled = PackagedBuild.Dotnet(folder, "build", "-v", "n", "-p:CollapseCheckPolicy=./collapsecheck.json");
+        respelled.AssertSuccess();
+        Assert.DoesNotContain("CollapseCheck: using", respelled.Output);
 
         // Pointing at another policy reruns even when that file is older than the last run.
         var other = Path.Combine(folder, "other.json");
         File.WriteAllText(other, PassingPolicy);
         File.SetLastWriteTimeUtc(other, DateTime.UtcNow.AddDays(-1));
-        var switched = PackagedBuild.Dotnet(folder, "build", "-v", "n", $"-p:CollapseCheckPolicy={other}");
+        var switched = PackagedBuild.Dotnet(folder, "build", "-v", "n", $"-p:CollapseCheckPolicy={other}", "-p:CollapseCheckDevice=CPU");
         switched.AssertSuccess();
         Assert.Contains(GateRan, switched.Output);
 
@@ -79,6 +91,25 @@ public class BuildGateTests(PackagedBuild packages)
         designTime.AssertSuccess();
         Assert.DoesNotContain("CollapseCheck: using", designTime.Output);
         Assert.DoesNotContain("Skipping target \"CollapseCheck\"", designTime.Output);
+    }
+
+    /// <summary>CollapseCheckEnabled=ture passed every build with the gate silently off; CollapseCheckVerify=1 was MSB4030 in the package's targets.</summary>
+    [Fact]
+    public void A_switch_that_is_neither_true_nor_false_fails_the_build_at_the_project()
+    {
+        var (build, folder) = FailingBuild("badswitch", _ => "CollapseCheckEnabled=ture", installTool: false);
+        var project = Path.Combine(folder, "Consumer.csproj");
+        Assert.Contains($"{project} : error CC0040: CollapseCheckEnabled must be true or false, but is 'ture'; the gate did not run", build.Output);
+
+        var verify = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckVerify=1");
+        Assert.NotEqual(0, verify.ExitCode);
+        Assert.Contains($"{project} : error CC0040: CollapseCheckVerify must be true or false, but is '1'", verify.Output);
+        Assert.DoesNotContain("MSB4030", verify.Output);
+        Assert.DoesNotContain("CC0050", verify.Output);
+
+        // MSBuild reads on and off as true and false, as its own conditions do.
+        var off = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckEnabled=off");
+        off.AssertSuccess();
     }
 
     [Fact]
