@@ -281,8 +281,10 @@ public sealed class RunCollapseCheck : ToolTask
             // is pasted in the folder the build ran from (a solution's), not the project's.
             var init = Path.GetExtension(policy).Length == 0 ? policy + ".json" : policy;
             Log.LogError(null, "CC0001", null, NullIfEmpty(ProjectFile) ?? PolicyFile, 0, 0, 0, 0,
-                "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one){2}, or point CollapseCheckPolicy at your policy file",
-                policy, ShellWord.Of(init), Path.GetExtension(policy).Length == 0 ? $" and set CollapseCheckPolicy to {Path.GetRelativePath(ProjectDirectory, init)}" : "");
+                "the policy file '{0}' (CollapseCheckPolicy) was not found; write one with 'dotnet collapsecheck init {1}' (with the local tool; 'collapsecheck init' with the global one){2}, or point CollapseCheckPolicy at your policy file{3}",
+                policy, ShellWord.Of(init), Path.GetExtension(policy).Length == 0 ? $" and set CollapseCheckPolicy to {Path.GetRelativePath(ProjectDirectory, init)}" : "",
+                // 'dotnet build app/app.csproj -p:CollapseCheckPolicy=app/gate.json' from the solution's folder named app/app/gate.json.
+                Path.IsPathRooted(PolicyFile) ? "" : $" (a relative CollapseCheckPolicy is taken from the project's folder, {ProjectDirectory}, not the one the build ran from)");
             return false;
         }
 

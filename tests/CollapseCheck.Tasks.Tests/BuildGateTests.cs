@@ -490,6 +490,7 @@ public class BuildGateTests(PackagedBuild packages)
         var word = policy.Contains(' ') ? $"\"{policy}\"" : policy;
         Assert.Equal(2, build.Count($"error CC0001: the policy file '{Regex.Escape(policy)}' \\(CollapseCheckPolicy\\) was not found; write one with 'dotnet collapsecheck init {Regex.Escape(word)}'"));
         Assert.DoesNotContain("omit the argument", build.Output);
+        Assert.Contains($"(a relative CollapseCheckPolicy is taken from the project's folder, {folder}, not the one the build ran from)", build.Output);
         AssertOnlyItsOwnError(build);
     }
 
