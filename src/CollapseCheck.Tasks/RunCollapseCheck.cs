@@ -167,10 +167,10 @@ public sealed class RunCollapseCheck : ToolTask
             // As above.
         }
 
-        var policyFolder = GateState.Listing(Path.GetDirectoryName(Path.GetFullPath(PolicyFile, ProjectDirectory))!);
+        var policyFolder = GateState.Listing(Path.GetDirectoryName(PolicyPath)!);
         // Said at the default verbosity: a build otherwise sat on its last line for as long as the lineage trained.
         Log.LogMessage(MessageImportance.High, "CollapseCheck: running the gate on '{0}' (training its lineage; an input or setting changed since it last passed)",
-            Path.GetRelativePath(ProjectDirectory, Path.GetFullPath(PolicyFile, ProjectDirectory)));
+            Path.GetRelativePath(ProjectDirectory, PolicyPath));
         var started = DateTime.UtcNow;
         // False also when the tool never started (ValidateParameters said why): ExitCode is then 0 but means nothing.
         var ran = base.Execute();
@@ -244,6 +244,9 @@ public sealed class RunCollapseCheck : ToolTask
     }
 
     /// <summary>What the run was asked to do: a failure replayed to another build must have been asked the same.</summary>
+    /// <summary>The policy, whole: a relative CollapseCheckPolicy is the project's folder's.</summary>
+    private string PolicyPath => Path.GetFullPath(PolicyFile, ProjectDirectory);
+
     private string[] Settings => [PolicyFile, OutputFolder, Device, Tolerance, Cache, Verify.ToString(), ExplicitToolPath];
 
     /// <summary>CC0030 at the project: the gate keeps its lock and state in the intermediate output folder.</summary>
@@ -273,7 +276,7 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         // The tool's own CC0001 advises a command line (omit the argument); a build has a property and a local tool instead.
-        var policy = Path.GetFullPath(PolicyFile, ProjectDirectory);
+        var policy = PolicyPath;
         if (!File.Exists(policy) && !Directory.Exists(policy))
         {
             // At the project, which sets CollapseCheckPolicy (the file it names does not exist). init makes a folder of a
@@ -340,7 +343,7 @@ public sealed class RunCollapseCheck : ToolTask
         builder.AppendSwitch("run");
         // Whole and normalized: the tool quotes it in advice ('collapsecheck accept …') that a developer pastes in the
         // folder the build ran from, not the project's, where a relative path or a/../b named nothing.
-        builder.AppendFileNameIfNotNull(Path.GetFullPath(PolicyFile, ProjectDirectory));
+        builder.AppendFileNameIfNotNull(PolicyPath);
         // Whole, as the task made it: the tool's own resolution of a relative one starts from its current folder, whose
         // links .NET resolves, so its messages would name another spelling of the folder than the task matches them to.
         builder.AppendSwitchIfNotNull("--out ", _output.Length > 0 ? _output : OutputFolder);
