@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.Build.Utilities;
 
@@ -27,6 +28,14 @@ internal static class ToolDiagnostics
     {
         var notices = 0;
         using var json = JsonDocument.Parse(File.ReadAllText(diagnosticsFile));
+        if (VersionMismatch(json.RootElement) is { } mismatch)
+        {
+            // Before the findings: it says how far to trust what follows.
+            log.LogWarning(null, "CC0054", null, projectFile.Length > 0 ? projectFile : policyFile, 0, 0, 0, 0,
+                noticesOnly ? $"{mismatch} (from the gate's last run, which is up to date)" : mismatch);
+            notices++;
+        }
+
         foreach (var d in json.RootElement.GetProperty("diagnostics").EnumerateArray())
         {
             // "notice" and "warning" both passed; anything but "error" is taken as passed, so a newer tool's kind still logs.
@@ -71,6 +80,27 @@ internal static class ToolDiagnostics
         }
 
         return notices;
+    }
+
+    /// <summary>This package's version, without its commit, as the tool writes its own.</summary>
+    internal static string PackageVersion { get; } =
+        (typeof(ToolDiagnostics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+
+    /// <summary>
+    /// Why the tool that wrote these findings is not this package's version, or null. The package reads the findings,
+    /// chooses the inputs that rerun the gate and names the tool's options as its properties as its own version's
+    /// tool writes and takes them; another version may differ in any of these without an error to show it.
+    /// </summary>
+    internal static string? VersionMismatch(JsonElement root)
+    {
+        var update = $"'dotnet tool update CollapseCheck.Tool --version {PackageVersion}' (with --global for the global tool)";
+        if (!root.TryGetProperty("toolVersion", out var written) || written.ValueKind != JsonValueKind.String)
+        {
+            return $"the collapsecheck tool does not say its version, so it is older than this package (CollapseCheck {PackageVersion}); use one version of both: {update}";
+        }
+
+        var tool = written.GetString()!;
+        return tool == PackageVersion ? null : $"the collapsecheck tool is version {tool}, but this package (CollapseCheck) is {PackageVersion}; use one version of both: {update}, or the PackageReference's Version set to {tool}";
     }
 
     /// <summary>Whether a CC0030 message ("cannot write to 'PATH': …") is about <paramref name="folder"/>, with or without its trailing separator.</summary>

@@ -14,7 +14,8 @@ internal static partial class DiagnosticsFile
 {
     public sealed record Entry(string Code, string Severity, string? File, int Line, int Column, string Message);
 
-    public sealed record Document(int SchemaVersion, int ExitCode, IReadOnlyList<Entry> Diagnostics);
+    /// <param name="ToolVersion">The tool's version (without its commit): the MSBuild package warns when it is not its own.</param>
+    public sealed record Document(int SchemaVersion, string ToolVersion, int ExitCode, IReadOnlyList<Entry> Diagnostics);
 
     /// <summary>
     /// Whether <paramref name="path"/> may be written: nothing there, nothing to lose (an empty file, mktemp's; a pipe,
@@ -62,7 +63,7 @@ internal static partial class DiagnosticsFile
     {
         var entries = errors.Select(e => new Entry(e.Code, "error", e.Location?.File is { } f ? Path.GetFullPath(f) : null, e.Location?.Line ?? 0, e.Location?.Column ?? 0, e.Message))
             .Concat(notices.Select(n => new Entry(n.Code, n.Severity, n.File is { } f ? Path.GetFullPath(f) : null, n.Line, n.Column, n.Message))).ToList();
-        var json = JsonSerializer.Serialize(new Document(1, exitCode, entries), ReportJson.Options);
+        var json = JsonSerializer.Serialize(new Document(1, ToolInfo.Version, exitCode, entries), ReportJson.Options);
         var hops = Hops(path);
         if (IsStream(hops))
         {

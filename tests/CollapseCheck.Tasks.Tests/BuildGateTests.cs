@@ -60,6 +60,8 @@ public class BuildGateTests(PackagedBuild packages)
         // 25 steps of a 1-layer model do not beat token frequencies: a warning at training.steps, in a passing build.
         var training = PassingPolicy.Split('\n')[3];
         Assert.Contains($"{Path.Combine(folder, "collapsecheck.json")}(4,{training.IndexOf("\"steps\"", StringComparison.Ordinal) + 1}): warning CC1030: generation 0's", first.Output);
+        // The tool and the package are one version, so nothing says otherwise.
+        Assert.DoesNotContain("CC0054", first.Output);
 
         var second = PackagedBuild.Dotnet(folder, "build", "-v", "n");
         second.AssertSuccess();
@@ -449,6 +451,42 @@ public class BuildGateTests(PackagedBuild packages)
 
             return path;
         }
+    }
+
+    [UnixFact]
+    public void A_tool_of_another_version_is_warned_about_in_the_build_that_runs_it_and_in_those_that_skip_the_gate()
+    {
+        // A tool that passes as a real one does (its findings and its report), but says it is another version.
+        var folder = Consumer("otherversion", PassingPolicy, installTool: false);
+        var tool = Path.Combine(folder, "other-version-tool.sh");
+        File.WriteAllText(tool, """
+            #!/bin/sh
+            while [ $# -gt 0 ]; do
+              case "$1" in
+                --diagnostics) printf '{"schemaVersion":1,"toolVersion":"9.9.9","exitCode":0,"diagnostics":[]}' > "$2" ;;
+                --out) mkdir -p "$2" && printf '{}' > "$2/collapsecheck-report.json" ;;
+              esac
+              shift
+            done
+            exit 0
+            """.Replace("\r", ""));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var expected = $"{Path.Combine(folder, "Consumer.csproj")} : warning CC0054: the collapsecheck tool is version 9.9.9, but this package (CollapseCheck) is ";
+        var first = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}");
+        first.AssertSuccess();
+        Assert.Contains(expected, first.Output);
+        Assert.Contains("use one version of both: 'dotnet tool update CollapseCheck.Tool --version ", first.Output);
+
+        // Not rerun, and still said: the versions differ until someone changes one.
+        var second = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}");
+        second.AssertSuccess();
+        Assert.Contains("CollapseCheck: the gate is up to date, not run", second.Output);
+        Assert.Contains(expected, second.Output);
+        Assert.Contains("(from the gate's last run, which is up to date)", second.Output);
     }
 
     [Fact]

@@ -58,6 +58,8 @@ public class LineageEndToEndTests : IDisposable
             .Where(d => d.GetProperty("code").GetString() == "CC1030" && d.GetProperty("severity").GetString() == "warning" && d.GetProperty("line").GetInt32() == stepsAt.Line)
             .ToList();
         Assert.Equal(undertrained ? 1 : 0, notices.Count);
+        // What the MSBuild package compares with its own version (CC0054).
+        Assert.Equal(CollapseCheck.Reporting.ToolInfo.Version, found.RootElement.GetProperty("toolVersion").GetString());
         Assert.Equal(undertrained, File.ReadAllText(Path.Combine(_tool.PathOf("out"), "collapsecheck-report.md")).Contains("**Warning:** generation 0's", StringComparison.Ordinal));
     }
 
