@@ -43,6 +43,9 @@ public sealed class RunCollapseCheck : ToolTask
     /// <summary>--cache: a folder for finished generations, or 'off'; empty: the tool's default (the user cache).</summary>
     public string Cache { get; set; } = "";
 
+    /// <summary>--libtorch: a folder with libtorch.so (a CUDA build for the GPU); empty: the packaged CPU build.</summary>
+    public string LibTorch { get; set; } = "";
+
     public bool Verify { get; set; }
 
     public string ExplicitToolPath { get; set; } = "";
@@ -243,11 +246,11 @@ public sealed class RunCollapseCheck : ToolTask
         }
     }
 
-    /// <summary>What the run was asked to do: a failure replayed to another build must have been asked the same.</summary>
     /// <summary>The policy, whole: a relative CollapseCheckPolicy is the project's folder's.</summary>
     private string PolicyPath => Path.GetFullPath(PolicyFile, ProjectDirectory);
 
-    private string[] Settings => [PolicyFile, OutputFolder, Device, Tolerance, Cache, Verify.ToString(), ExplicitToolPath];
+    /// <summary>What the run was asked to do: a failure replayed to another build must have been asked the same.</summary>
+    private string[] Settings => [PolicyFile, OutputFolder, Device, Tolerance, Cache, LibTorch, Verify.ToString(), ExplicitToolPath];
 
     /// <summary>CC0030 at the project: the gate keeps its lock and state in the intermediate output folder.</summary>
     private bool StateNotWritable(string path, Exception e)
@@ -359,6 +362,12 @@ public sealed class RunCollapseCheck : ToolTask
         if (!string.IsNullOrWhiteSpace(Cache))
         {
             builder.AppendSwitchIfNotNull("--cache ", Cache.Trim());
+        }
+
+        if (!string.IsNullOrWhiteSpace(LibTorch))
+        {
+            // Relative to the project, as the other paths: the tool runs in the project's folder.
+            builder.AppendSwitchIfNotNull("--libtorch ", LibTorch.Trim());
         }
 
         if (Verify)

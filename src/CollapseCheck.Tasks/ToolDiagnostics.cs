@@ -17,6 +17,7 @@ internal static class ToolDiagnostics
         ("--device", "CollapseCheckDevice"),
         ("--out", "CollapseCheckOutput"),
         ("--cache", "CollapseCheckCache"),
+        ("--libtorch", "CollapseCheckLibTorch"),
     ];
 
     /// <param name="policyFile">Where a finding without a file of its own points.</param>
@@ -54,12 +55,24 @@ internal static class ToolDiagnostics
                 file = projectFile.Length > 0 ? projectFile : file;
             }
 
+            // Advice further on names options too ("use --device cpu, or --libtorch DIR"): in a build, the properties.
+            foreach (var (named, setBy) in s_properties)
+            {
+                message = message.Replace($" {named} ", $" {setBy}=", StringComparison.Ordinal);
+            }
+
             var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
             if (code == "CC0030" && About(message, outputFolder))
             {
                 // The output folder is the property's too, though the tool's message names the folder, not --out.
                 message = $"CollapseCheckOutput: {message} (the tool's --out)";
                 file = projectFile.Length > 0 ? projectFile : file;
+            }
+
+            if (code == "CC0032")
+            {
+                // The folder named is the user cache's unless the project set one: say which setting moves or stops it.
+                message = $"{message} (CollapseCheckCache sets another folder, or off)";
             }
 
             if (noticesOnly)

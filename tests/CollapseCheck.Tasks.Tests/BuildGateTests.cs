@@ -463,7 +463,7 @@ public class BuildGateTests(PackagedBuild packages)
             #!/bin/sh
             while [ $# -gt 0 ]; do
               case "$1" in
-                --diagnostics) printf '{"schemaVersion":1,"toolVersion":"9.9.9","exitCode":0,"diagnostics":[]}' > "$2" ;;
+                --diagnostics) printf '{"schemaVersion":1,"toolVersion":"9.9.9","exitCode":0,"diagnostics":[{"code":"CC0032","severity":"notice","file":null,"line":0,"column":0,"message":"the generation cache could not be written"}]}' > "$2" ;;
                 --out) mkdir -p "$2" && printf '{}' > "$2/collapsecheck-report.json" ;;
               esac
               shift
@@ -480,6 +480,8 @@ public class BuildGateTests(PackagedBuild packages)
         first.AssertSuccess();
         Assert.Contains(expected, first.Output);
         Assert.Contains("use one version of both: 'dotnet tool update CollapseCheck.Tool --version ", first.Output);
+        // A notice of a cache it could not write names the property that moves the cache.
+        Assert.Contains("warning CC0032: the generation cache could not be written (CollapseCheckCache sets another folder, or off)", first.Output);
 
         // Not rerun, and still said: the versions differ until someone changes one.
         var second = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}");
@@ -495,6 +497,25 @@ public class BuildGateTests(PackagedBuild packages)
         var (build, folder) = FailingBuild("badtolerance", _ => "CollapseCheckTolerance=abc");
         // At the project, where the property is set, not at the policy.
         Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
+    }
+
+    [Fact]
+    public void The_libtorch_and_CUDA_advice_of_a_build_names_the_properties_to_set()
+    {
+        var folder = Consumer("libtorch", PassingPolicy);
+        var project = Path.Combine(folder, "Consumer.csproj");
+        var missing = PackagedBuild.Dotnet(folder, "build", "-p:CollapseCheckLibTorch=no-such-torch/lib");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains($"{project} : error CC0020: CollapseCheckLibTorch points at '{Path.Combine(folder, "no-such-torch", "lib")}', which does not exist", missing.Output);
+        Assert.Contains("(the tool's --libtorch)", missing.Output);
+
+        // The packaged libtorch is the CPU build whatever the machine has, so this holds on a GPU machine too (with
+        // COLLAPSECHECK_LIBTORCH cleared, which would otherwise choose another libtorch).
+        var cuda = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["COLLAPSECHECK_LIBTORCH"] = "" }, "dotnet", "build", "-p:CollapseCheckDevice=cuda");
+        Assert.NotEqual(0, cuda.ExitCode);
+        Assert.Contains($"{project} : error CC0022: CollapseCheckDevice cuda was requested but CUDA is not available: the libtorch in use (package libtorch-cpu-linux-x64 ", cuda.Output);
+        Assert.Contains("is a CPU-only build, with no libtorch_cuda.so in", cuda.Output);
+        Assert.Contains("Use CollapseCheckDevice=cpu, or CollapseCheckLibTorch=DIR (or COLLAPSECHECK_LIBTORCH=DIR) with a CUDA build of libtorch", cuda.Output);
     }
 
     [Fact]

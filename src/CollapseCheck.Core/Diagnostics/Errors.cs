@@ -169,7 +169,7 @@ public static class Errors
         new("CC0021", detail);
 
     public static CollapseCheckException CudaUnavailable(string detail) =>
-        new("CC0022", $"--device cuda was requested but CUDA is not available: {detail}. Use --device cpu, or --libtorch DIR with a CUDA build of libtorch (a PyTorch install's torch/lib)");
+        new("CC0022", $"--device cuda was requested but CUDA is not available: {detail}. Use --device cpu, or --libtorch DIR (or COLLAPSECHECK_LIBTORCH=DIR) with a CUDA build of libtorch, such as a PyTorch install's torch/lib");
 
     /// <summary>libtorch could not allocate what the policy's model and batch need, on the CPU or the GPU.</summary>
     public static CollapseCheckException OutOfMemory(SourceLocation? at, string device, string detail) =>

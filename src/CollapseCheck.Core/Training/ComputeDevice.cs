@@ -57,6 +57,15 @@ public static class ComputeDevice
         }
     }
 
+    /// <summary>
+    /// Why CUDA cannot work when the libtorch in use has no CUDA library at all (the packaged CPU build), or null:
+    /// TorchSharp's own words ("did not initialise on the current machine") sent users looking for a driver problem.
+    /// </summary>
+    private static string? CpuOnlyLibTorch() =>
+        TorchNative.Current is { } native && OperatingSystem.IsLinux() && !File.Exists(Path.Combine(native.LibTorchFolder, "libtorch_cuda.so"))
+            ? $"the libtorch in use ({native.LibTorchSource}) is a CPU-only build, with no libtorch_cuda.so in {native.LibTorchFolder}"
+            : null;
+
     public static bool TryCuda(out string why)
     {
         try
@@ -69,7 +78,7 @@ public static class ComputeDevice
             // TorchSharp's first line ends by announcing a native trace on the lines after it.
             var line = e.Message.Split('\n')[0];
             var trace = line.IndexOf(" Trace from", StringComparison.Ordinal);
-            why = (trace > 0 ? line[..trace] : line).TrimEnd('.', ':', ' ');
+            why = CpuOnlyLibTorch() ?? (trace > 0 ? line[..trace] : line).TrimEnd('.', ':', ' ');
         }
 
         return why.Length == 0;
