@@ -158,8 +158,8 @@ public static class CollapseGate
         var threshold = predicted * (1 + tolerance) + margin;
         var measured = perSeed.Average();
         var passed = measured <= threshold;
-        var basis = Basis(predicted, tolerance, ceiling: true, margin, perSeed.Length);
         var (m, t) = GateNumbers.Apart(measured, threshold);
+        var basis = Basis(predicted, tolerance, ceiling: true, margin, perSeed.Length, GateNumbers.Decimals(t));
         return new GateCheck(code, metric, g, "lower", measured, perSeed, predicted, threshold, margin, passed,
             passed
                 ? $"{m} is within the ceiling {t} ({basis})"
@@ -175,9 +175,9 @@ public static class CollapseGate
         var threshold = Math.Max(0, unclamped);
         var measured = perSeed.Average();
         var passed = measured >= threshold;
-        var basis = Basis(predicted, tolerance, ceiling: false, margin, perSeed.Length)
-            + (unclamped < 0 ? ", below 0: with seeds this far apart the check cannot fail" : "");
         var (m, t) = GateNumbers.Apart(measured, threshold);
+        var basis = Basis(predicted, tolerance, ceiling: false, margin, perSeed.Length, GateNumbers.Decimals(t))
+            + (unclamped < 0 ? ", below 0: with seeds this far apart the check cannot fail" : "");
         return new GateCheck(code, metric, g, "higher", measured, perSeed, predicted, threshold, margin, passed,
             passed
                 ? $"{m} is above the floor {t} ({basis})"
@@ -208,20 +208,24 @@ public static class CollapseGate
         var ceiling = c.Better == "lower";
         var derivation = c.Predicted is not { } p
             ? ""
-            : $" ({Scaled(p, tolerance, ceiling)}{(c.Margin >= 0.00005 ? " " + MarginTerm(c.Margin, ceiling) : "")})";
+            : $" ({Scaled(p, tolerance, ceiling, GateNumbers.Decimals(threshold))}{(c.Margin >= 0.00005 ? " " + MarginTerm(c.Margin, ceiling) : "")})";
         return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {threshold}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
     }
 
-    /// <summary>"predicted 0.7833 / 1.05": the prediction and the tolerance a threshold is made of, before the margin.</summary>
-    private static string Scaled(double predicted, double tolerance, bool ceiling) =>
-        string.Create(s_inv, $"predicted {predicted:F4} {(ceiling ? "×" : "/")} {1 + tolerance:0.00######}");
+    /// <summary>
+    /// "predicted 0.7833 / 1.05": the prediction and the tolerance a threshold is made of, before the margin; the
+    /// prediction to as many decimals as the threshold, which is printed with more where the value is that close to it
+    /// (at four, 1.0017 × 1.04918 came to more than the 1.05091 it stood for).
+    /// </summary>
+    private static string Scaled(double predicted, double tolerance, bool ceiling, int decimals) =>
+        string.Create(s_inv, $"predicted {predicted.ToString("F" + decimals, s_inv)} {(ceiling ? "×" : "/")} {1 + tolerance:0.00######}");
 
     /// <summary>
     /// "predicted 0.7833 / 1.05 − margin 0.0717": what a check's threshold is made of. One seed has no spread, so no
     /// margin to name; "+ margin 0.0000" there read as if one had been measured.
     /// </summary>
-    private static string Basis(double predicted, double tolerance, bool ceiling, double margin, int seeds) =>
-        Scaled(predicted, tolerance, ceiling) + (seeds < 2 ? "" : " " + MarginTerm(margin, ceiling));
+    private static string Basis(double predicted, double tolerance, bool ceiling, double margin, int seeds, int decimals) =>
+        Scaled(predicted, tolerance, ceiling, decimals) + (seeds < 2 ? "" : " " + MarginTerm(margin, ceiling));
 
     /// <summary>"+ margin 0.0717" for a ceiling, "− margin 0.0717" for a floor.</summary>
     private static string MarginTerm(double margin, bool ceiling) => string.Create(s_inv, $"{(ceiling ? "+" : "−")} margin {margin:F4}");

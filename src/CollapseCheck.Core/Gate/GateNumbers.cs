@@ -22,4 +22,8 @@ public static class GateNumbers
 
         return (Reporting.Numbers.Plain(measured), Reporting.Numbers.Plain(threshold));
     }
+
+    /// <summary>How many decimals <see cref="Apart"/> printed a number with (at least four): its parts are printed alike.</summary>
+    public static int Decimals(string printed) =>
+        printed.IndexOf('.') is var dot and >= 0 && printed.IndexOfAny(['e', 'E']) < 0 ? Math.Max(4, printed.Length - dot - 1) : 4;
 }

@@ -63,7 +63,7 @@ public static class MarkdownReport
         foreach (var row in gate.Checks.Where(c => c.Predicted is not null).GroupBy(c => c.Generation))
         {
             var cells = row.Select(c => (Check: c, Printed: GateNumbers.Apart(c.Measured, c.Threshold)))
-                .Select(x => F($"{(x.Check.Passed ? "" : "**")}{x.Printed.Measured}{(x.Check.Passed ? "" : "**")} ({x.Check.Predicted:F4} → {x.Printed.Threshold})"));
+                .Select(x => F($"{(x.Check.Passed ? "" : "**")}{x.Printed.Measured}{(x.Check.Passed ? "" : "**")} ({x.Check.Predicted?.ToString("F" + GateNumbers.Decimals(x.Printed.Threshold), CultureInfo.InvariantCulture)} → {x.Printed.Threshold})"));
             var failed = row.Where(c => !c.Passed).ToList();
             var verdict = failed.Count == 0 ? "pass" : "**fail**: " + string.Join("; ", failed.Select(c => $"{c.Code} {c.Metric} {c.Reason}"));
             md.Append($"| {row.Key} | {string.Join(" | ", cells)} | {verdict} |\n");

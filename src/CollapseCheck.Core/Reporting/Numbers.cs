@@ -9,8 +9,25 @@ namespace CollapseCheck.Reporting;
 /// </summary>
 public static class Numbers
 {
+    public const int SignificantDigits = 6;
+
     public static double Round(double value) =>
         double.IsFinite(value) ? double.Parse(value.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
+
+    /// <summary>
+    /// Six significant digits, or as many more as it takes for two values that differ to read differently (at most 17,
+    /// which tell any two doubles apart).
+    /// </summary>
+    public static int DigitsApart(double a, double b)
+    {
+        var digits = SignificantDigits;
+        while (digits < 17 && a != b && double.IsFinite(a) && double.IsFinite(b) && Plain(a, digits) == Plain(b, digits))
+        {
+            digits++;
+        }
+
+        return digits;
+    }
 
     /// <summary>A measured value in the report's JSON: six significant digits, laid out by <see cref="Plain(double)"/>.</summary>
     public static string Format(double value) => Plain(Round(value));

@@ -15,7 +15,7 @@ public static class ReportJson
         DictionaryKeyPolicy = null,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Converters = { new SignificantDigitsConverter(), new ExactPolicyConverter() },
+        Converters = { new SignificantDigitsConverter(), new ExactPolicyConverter(), new CheckConverter() },
     };
 
     /// <summary>The same setup with every double exact: the policy's own numbers, which nothing measured.</summary>
@@ -67,8 +67,40 @@ public static class ReportJson
         }
     }
 
+    /// <summary>
+    /// A gate check whose value and threshold read the same at six digits written with as many more as tell them apart:
+    /// "measured": 1.05092, "threshold": 1.05092, "passed": false looked like a pass to anyone reading the JSON.
+    /// </summary>
+    private sealed class CheckConverter : JsonConverter<Gate.GateCheck>
+    {
+        private static readonly Dictionary<int, JsonSerializerOptions> s_byDigits = [];
+
+        public override Gate.GateCheck? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            JsonSerializer.Deserialize<Gate.GateCheck>(ref reader, WithDigits(Numbers.SignificantDigits));
+
+        public override void Write(Utf8JsonWriter writer, Gate.GateCheck value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, WithDigits(Numbers.DigitsApart(value.Measured, value.Threshold)));
+
+        /// <summary>Options without this converter (it would call itself), whose doubles carry <paramref name="digits"/>.</summary>
+        private static JsonSerializerOptions WithDigits(int digits)
+        {
+            lock (s_byDigits)
+            {
+                if (!s_byDigits.TryGetValue(digits, out var options))
+                {
+                    options = new JsonSerializerOptions(Options);
+                    options.Converters.Clear();
+                    options.Converters.Add(new SignificantDigitsConverter(digits));
+                    s_byDigits[digits] = options;
+                }
+
+                return options;
+            }
+        }
+    }
+
     /// <summary>Every double as <see cref="Numbers"/> formats it: six significant digits, NaN and infinities as strings.</summary>
-    private sealed class SignificantDigitsConverter : JsonConverter<double>
+    private sealed class SignificantDigitsConverter(int digits = Numbers.SignificantDigits) : JsonConverter<double>
     {
         public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             reader.TokenType == JsonTokenType.String
@@ -79,7 +111,7 @@ public static class ReportJson
         {
             if (double.IsFinite(value))
             {
-                writer.WriteRawValue(Numbers.Format(value), skipInputValidation: true);
+                writer.WriteRawValue(Numbers.Plain(value, digits), skipInputValidation: true);
             }
             else
             {

@@ -36,6 +36,24 @@ public class GateFailureLineTests
     }
 
     [Fact]
+    public void A_value_this_close_to_its_threshold_prints_the_prediction_to_as_many_decimals_so_the_product_agrees()
+    {
+        // From a review: "is 1.05092, threshold 1.05091 (predicted 1.0017 × 1.04918)", where 1.0017 × 1.04918 = 1.05096.
+        var check = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 5, [1.0509210], predicted: 1.0016500, tolerance: 0.049188);
+        var line = CollapseGate.FailureLine(check, [1], 0.049188);
+
+        var parts = Regex.Match(line, @"is (?<m>[0-9.]+), threshold (?<t>[0-9.]+) \(predicted (?<p>[0-9.]+) × 1\.049188\)");
+        Assert.True(parts.Success, line);
+        Assert.False(check.Passed);
+        Assert.Equal(parts.Groups["t"].Length, parts.Groups["p"].Length);
+        double Read(string name) => double.Parse(parts.Groups[name].Value, CultureInfo.InvariantCulture);
+        var decimals = parts.Groups["t"].Length - 2;
+        Assert.Equal(Read("t"), Math.Round(Read("p") * 1.049188, decimals), decimals);
+        Assert.True(Read("m") > Read("t"), line);
+        Assert.Contains($"(predicted {parts.Groups["p"].Value} × 1.049188)", check.Reason);
+    }
+
+    [Fact]
     public void A_budget_line_gives_the_policys_limit_and_no_prediction()
     {
         var budget = CollapseGate.Budget(CollapseGate.EntropyBudgetCode, "generated entropy ×gen0 (budget)", 2, "higher", [0.3161, 0.2290], 0.99);

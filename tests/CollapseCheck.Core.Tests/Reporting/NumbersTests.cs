@@ -40,6 +40,31 @@ public partial class NumbersTests
     public void Measured_values_keep_six_significant_digits_without_an_exponent() =>
         Assert.Equal("0.0000123457", Numbers.Format(0.0000123456789));
 
+    /// <summary>From a review: "measured": 1.05092, "threshold": 1.05092, "passed": false read as a pass in the JSON.</summary>
+    [Fact]
+    public void A_check_whose_value_and_threshold_agree_to_six_digits_is_written_with_the_digits_that_tell_them_apart()
+    {
+        var close = CollapseCheck.Gate.CollapseGate.Ceiling("CC1001", "held-out perplexity ×gen0", 5, [1.0509210], predicted: 1.00165, tolerance: 0.049188);
+        var apart = CollapseCheck.Gate.CollapseGate.Ceiling("CC1001", "held-out perplexity ×gen0", 5, [1.2], predicted: 1.00165, tolerance: 0.049188);
+        using var json = JsonDocument.Parse(ReportJson.Serialize(new[] { close, apart }));
+
+        var (measured, threshold) = (json.RootElement[0].GetProperty("measured").GetRawText(), json.RootElement[0].GetProperty("threshold").GetRawText());
+        Assert.False(json.RootElement[0].GetProperty("passed").GetBoolean());
+        Assert.NotEqual(measured, threshold);
+        Assert.True(double.Parse(measured, CultureInfo.InvariantCulture) > double.Parse(threshold, CultureInfo.InvariantCulture), $"{measured} against {threshold}");
+        // Only where needed: a check well apart keeps six digits, so snapshots do not churn.
+        Assert.Equal("1.2", json.RootElement[1].GetProperty("measured").GetRawText());
+        Assert.Equal("1.05092", json.RootElement[1].GetProperty("threshold").GetRawText());
+    }
+
+    [Theory]
+    [InlineData(1.0509210, 1.0509190, 7)]
+    [InlineData(1.2, 1.05091, 6)]
+    [InlineData(1.05, 1.05, 6)]
+    [InlineData(0.1 + 0.2, 0.3, 17)]
+    public void Digits_apart_are_six_or_as_many_as_two_values_need(double a, double b, int digits) =>
+        Assert.Equal(digits, Numbers.DigitsApart(a, b));
+
     /// <summary>verify.tolerance defaults to 0.00001, which .NET writes "1E-05"; the echo keeps every digit of a policy's number.</summary>
     [Fact]
     public void A_report_with_small_numbers_has_no_exponent_and_reads_back_the_same_values()
