@@ -41,8 +41,9 @@ public static partial class CorpusLoader
                 }
 
                 var docs = DotnetDocsCorpus.Load();
-                // Beside other sources, with no cap of the policy's, the docs take their default share on their own.
-                var alone = policy.MaxBytes is null ? Budget(docs.Documents, PolicyLoader.DotnetDocsDefaultMaxBytes) : docs.Documents;
+                // Beside other sources, with corpus.maxBytes left out, the docs take their default share on their own;
+                // "maxBytes": null reads them whole.
+                var alone = policy.DocsMaxBytes is { } own ? Budget(docs.Documents, own) : docs.Documents;
                 (docsFirst ? documents : docsAfter).AddRange(alone);
                 files.AddRange(docs.Files);
                 var described = $"{PolicyNames.DotnetDocs} ({docs.Pack}){Cut(docs.Documents, alone, "its first", _ => true)}";

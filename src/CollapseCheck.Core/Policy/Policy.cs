@@ -56,12 +56,18 @@ public enum LineageMode { Replace, Mix, Accumulate, AccumulateSubsample }
 /// <param name="TextField">The JSON string field holding the text in *.jsonl files.</param>
 /// <param name="HeldOutFraction">Share of documents kept out of every generation's training, for evaluation.</param>
 /// <param name="MaxBytes">Cap on the UTF-8 bytes of text taken from the sources (null: all of it).</param>
+/// <param name="DocsMaxBytes">
+/// The docs' own cap beside other sources, when corpus.maxBytes was left out (null: none). Written in the report's
+/// policy only when set: "maxBytes": null alone could not say whether the docs were read whole.
+/// </param>
 public sealed record CorpusPolicy(
     IReadOnlyList<string> Include,
     IReadOnlyList<string> Exclude,
     string TextField,
     double HeldOutFraction,
-    long? MaxBytes);
+    long? MaxBytes,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    long? DocsMaxBytes = null);
 
 public sealed record ModelPolicy(int Layers, int Width, int Heads, int Context);
 

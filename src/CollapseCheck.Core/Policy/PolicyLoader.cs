@@ -103,6 +103,10 @@ public static class PolicyLoader
     private static long? DefaultMaxBytes(IReadOnlyList<string> include) =>
         include.All(i => i == PolicyNames.DotnetDocs) ? DotnetDocsDefaultMaxBytes : null;
 
+    /// <summary>The docs' own share beside your files when corpus.maxBytes is left out; "maxBytes": null reads them whole.</summary>
+    private static long? DocsOwnMaxBytes(IReadOnlyList<string> include) =>
+        include.Contains(PolicyNames.DotnetDocs) && DefaultMaxBytes(include) is null ? DotnetDocsDefaultMaxBytes : null;
+
     private static CorpusPolicy ReadCorpus(PolicyObject root, Dictionary<string, SourceLocation> locations)
     {
         var value = root.Find("corpus");
@@ -112,7 +116,7 @@ public static class PolicyLoader
             locations["corpus.include"] = value.Location;
             var single = root.Strings("corpus", allowEmpty: false) ?? [PolicyNames.DotnetDocs];
             RequireKnownBuiltins(root, single, locations);
-            return new CorpusPolicy(single, [], "text", 0.1, DefaultMaxBytes(single));
+            return new CorpusPolicy(single, [], "text", 0.1, DefaultMaxBytes(single), DocsOwnMaxBytes(single));
         }
 
         var c = root.Child("corpus");
@@ -122,7 +126,8 @@ public static class PolicyLoader
             c.Strings("exclude", allowEmpty: true) ?? [],
             c.String("textField") ?? "text",
             c.Double("heldOutFraction", 0.1, x => x > 0 && x < 0.5, "greater than 0 and less than 0.5"),
-            c.LimitOrNull("maxBytes", 1000, long.MaxValue, whenAbsent: DefaultMaxBytes(include)));
+            c.LimitOrNull("maxBytes", 1000, long.MaxValue, whenAbsent: DefaultMaxBytes(include)),
+            c.Find("maxBytes") is null ? DocsOwnMaxBytes(include) : null);
         c.RejectUnknown();
         RequireKnownBuiltins(c, include, locations);
         for (var i = 0; i < corpus.Exclude.Count; i++)

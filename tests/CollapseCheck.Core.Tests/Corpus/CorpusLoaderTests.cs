@@ -103,6 +103,32 @@ public sealed class CorpusLoaderTests : CorpusFolder
     }
 
     /// <summary>
+    /// "maxBytes": null is no cap, as README and the starter policy say, for the docs too: it read the same 400,000 bytes
+    /// as leaving the field out, so following the documented way to train on the whole docs trained on a tenth (from a review).
+    /// </summary>
+    [Fact]
+    public void A_null_cap_reads_the_docs_whole_alone_and_beside_your_files()
+    {
+        Write("mine.txt", Paragraphs("mine", 50));
+        var whole = DotnetDocsCorpus.Load().Documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
+        Assert.True(whole > 2 * PolicyLoader.DotnetDocsDefaultMaxBytes, $"the docs hold {whole} bytes");
+
+        foreach (var include in new[] { """["builtin:dotnet-docs"]""", """["builtin:dotnet-docs", "mine.txt"]""" })
+        {
+            var policy = PolicyLoader.Parse($$"""{ "corpus": { "include": {{include}}, "maxBytes": null } }""", Path.Combine(Folder, "p.json")).Corpus;
+            var corpus = CorpusLoader.Load(policy, Folder);
+            var docsBytes = corpus.Train.Concat(corpus.HeldOut).Where(d => !d.Text.StartsWith("mine paragraph", StringComparison.Ordinal)).Sum(d => (long)Encoding.UTF8.GetByteCount(d.Text));
+            Assert.Equal(whole, docsBytes);
+            Assert.DoesNotContain("its first", corpus.Description);
+            // The report's policy tells the two apart: the docs' own share is written only where it applied.
+            Assert.DoesNotContain("docsMaxBytes", CollapseCheck.Reporting.ReportJson.Serialize(policy));
+        }
+
+        var defaulted = PolicyLoader.Parse("""{ "corpus": { "include": ["builtin:dotnet-docs", "mine.txt"] } }""", Path.Combine(Folder, "p.json")).Corpus;
+        Assert.Contains($"\"docsMaxBytes\": {PolicyLoader.DotnetDocsDefaultMaxBytes}", CollapseCheck.Reporting.ReportJson.Serialize(defaulted));
+    }
+
+    /// <summary>
     /// A cap takes text in the order the sources are listed: docs listed after the files come after them. Read first
     /// whatever the order, a reviewer's files got no byte of a 1 MB cap and the line named only a docs file as left out.
     /// </summary>
