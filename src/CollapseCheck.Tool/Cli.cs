@@ -30,7 +30,7 @@ public static class Cli
         var output = new ToolOutput(stdout ?? Console.Out, stderr ?? Console.Error) { Environment = environment ?? System.Environment.GetEnvironmentVariable };
         var diagnostics = new Option<string?>("--diagnostics")
         {
-            Description = "Also write every error as JSON to this file (code, file, line, column, message), for build integrations.",
+            Description = "Also write every error and warning as JSON to this file (the tool's version, the exit code, and each finding's code, severity, file, line, column and message), for build integrations.",
             Recursive = true,
         };
         diagnostics.Validators.Add(r => CommonOptions.RejectUnusablePath(r, r.GetValueOrDefault<string?>(), "--diagnostics", folder: false));
