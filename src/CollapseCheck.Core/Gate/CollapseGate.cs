@@ -74,7 +74,7 @@ public static class CollapseGate
         if (longRun.Behaviour == LongRunBehaviour.Collapses && gate.FailOnPredictedCollapse)
         {
             failures.Add(new GateFailure(PredictedCollapseCode, "lineage.mode",
-                $"the theory's long run fails this policy: {theory.LongRunHeadline}; the report's long run says why (set gate.failOnPredictedCollapse to false to accept it)"));
+                $"the theory's long run fails this policy: {theory.LongRunHeadline}; the report's long run says why; {KeepsRealData(policy.Lineage.Mode)}, or set gate.failOnPredictedCollapse to false to accept it"));
         }
 
         var summary = failures.Count == 0
@@ -192,6 +192,17 @@ public static class CollapseGate
         return new GateCheck(code, metric, g, better, measured, perSeed, null, limit, 0, passed,
             $"{m} against the policy's budget {(better == "lower" ? "of at most" : "of at least")} {l}");
     }
+
+    /// <summary>
+    /// What keeps real data in every generation, which bounds the estimation noise that collapse compounds: the one
+    /// piece of advice CC1020 gave was to switch the check off.
+    /// </summary>
+    private static string KeepsRealData(LineageMode mode) => mode switch
+    {
+        LineageMode.Mix => "keep more real text in each generation (a higher lineage.realFraction, lineage.freshRealTokensPerGeneration, or mode accumulate)",
+        LineageMode.Replace => "keep real text in each generation (mode accumulate or mix, or lineage.freshRealTokensPerGeneration)",
+        _ => "keep more real text in each generation (lineage.freshRealTokensPerGeneration, or mode accumulate)",
+    };
 
     /// <summary>
     /// The message of an MSBuild/GitHub error line, which is all a CI log shows: "metric at generation g is X,

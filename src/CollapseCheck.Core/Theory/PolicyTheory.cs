@@ -47,7 +47,7 @@ public sealed record PolicyTheory(TheoryPrediction Ledger, SurrogateResult? Surr
     /// the surrogate's entropy was still falling at generation 5, and replace-biased's "halves every 13863 generations"
     /// stood beside a surrogate at 0.84 of its diversity by generation 5.
     /// </summary>
-    public string LongRunSentence => Ledger.LongRun.Sentence + Validity.LongRunCaveat;
+    public string LongRunSentence => Validity.LongRunOf(Ledger.LongRun.Sentence);
 
     /// <summary>The long run in a clause, for the verdict line and CC1020: a CI log shows those, the report the whole sentence.</summary>
     public string LongRunHeadline => Validity.SamplerBiased ? Qualified(Ledger.LongRun.Headline, " for an unbiased, uncut sampler") : Ledger.LongRun.Headline;

@@ -30,7 +30,7 @@ public class LedgerValidityTests
         Assert.True(validity.SamplerBiased);
         Assert.Empty(validity.Biases);
         Assert.Contains("the sampler's cut at 32 tokens leaves out 30 %", validity.Explanation);
-        Assert.Contains("cut at 32 tokens", validity.LongRunCaveat);
+        Assert.StartsWith("For the unbiased, uncut sampler the ledger models, not this policy's cut at 32 tokens: replace collapses.", validity.LongRunOf("replace collapses."));
         // The report's prediction source says it too: the policy's sampling settings beside it show no bias.
         Assert.StartsWith("; the sampler's cut at 32 tokens leaves out 30 %", validity.SourceNote);
     }
@@ -41,7 +41,7 @@ public class LedgerValidityTests
         var whole = Of(Lineage(LineageMode.Replace, 100), context: 64);
         Assert.Equal(0, whole.CutShare);
         Assert.False(whole.SamplerBiased);
-        Assert.Equal("", whole.LongRunCaveat);
+        Assert.Equal("replace collapses.", whole.LongRunOf("replace collapses."));
 
         var shortened = Of(Lineage(LineageMode.Replace, 100, new SamplingPolicy(1.0, 0, 1.0, 63)), context: 64);
         Assert.Equal(["maxLength 63 below the context 64"], shortened.Biases);
