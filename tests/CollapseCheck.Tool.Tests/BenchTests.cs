@@ -36,6 +36,16 @@ public class BenchTests : IDisposable
         Assert.Equal("58-62", result.GetProperty("decodeLatePositions").GetString());
     }
 
+    [Fact]
+    public void Bench_text_gives_units_and_directions_and_what_the_uncached_figure_covers()
+    {
+        var (exit, stdout, stderr) = _tool.Run("bench", "--device", "cpu", "--model", "default", "--seconds", "0.1", "--no-lineage");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("tokens/s, higher is better; ms, lower is better", stdout);
+        // Cut short by the budget, the figure without the cache leaves out the long prefixes that cost it most.
+        Assert.Matches(@"sampling +[0-9,]+ tokens/s with KV cache, [0-9,]+ without \((over a whole context of 64|over its first \d+ positions of 64 only, the cheap ones: over a whole context it is slower)\)", stdout);
+    }
+
     [Theory]
     [InlineData("--model", "huge")]
     [InlineData("--peak-tflops", "0")]
