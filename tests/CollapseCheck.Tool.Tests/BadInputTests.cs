@@ -172,6 +172,26 @@ public class BadInputTests : IDisposable
         Assert.Contains("tpu", error);
     }
 
+    /// <summary>
+    /// Snapshots are named after the policy file: past the 242 bytes a staged copy leaves, verify said to review a
+    /// received file it then failed to write, blaming the folder (CC0030 with .NAME.PID.tmp).
+    /// </summary>
+    [Theory]
+    [InlineData("verify")]
+    [InlineData("accept")]
+    [InlineData("run", "--verify")]
+    public void A_policy_name_too_long_for_its_snapshots_is_refused_first_with_the_longest_name_that_fits(string command, string? option = null)
+    {
+        var policy = _tool.Write(new string('p', 215) + ".json", "{}");
+        var (exit, stdout, stderr) = _tool.Run([command, policy, .. option is null ? Array.Empty<string>() : [option]]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error CC0030: cannot write to '{Path.Combine(_tool.Folder, new string('p', 215))}.collapsecheck-report.received.json': its name is 250 bytes, and at most 242 fit", stderr);
+        Assert.Contains("so give it a name of at most 212 bytes", stderr);
+        Assert.DoesNotContain("CC2002", stderr + stdout);
+        Assert.DoesNotContain("Gate:", stdout);
+    }
+
     [UnixTheory]
     [InlineData("run", "/dev/stdin")]
     [InlineData("predict", "/dev/stdin")]

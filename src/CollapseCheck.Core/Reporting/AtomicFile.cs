@@ -68,6 +68,13 @@ public static class AtomicFile
         var staged = new List<(string Temp, string Target, string Backup)>();
         var committed = new List<(string Target, string? Backup)>();
         FileStream? writing = null;
+        // Before anything is written: the staged copy's name, not the file's, is the one the file system refuses, and its
+        // "path too long" read as the whole folder being unwritable.
+        if (files.FirstOrDefault(f => NameBytes(f.Name) > MaxNameBytes) is { Name: { } tooLong })
+        {
+            throw Errors.OutputNotWritable(Path.Combine(folder, tooLong), TooLong(tooLong));
+        }
+
         try
         {
             Directory.CreateDirectory(folder);
@@ -126,6 +133,12 @@ public static class AtomicFile
     /// a dot, the process id (up to 7 digits) and .tmp around it.
     /// </summary>
     public const int MaxNameBytes = 255 - 1 - 8 - 4;
+
+    public static int NameBytes(string name) => System.Text.Encoding.UTF8.GetByteCount(name);
+
+    /// <summary>Why a file named <paramref name="name"/> cannot be written atomically.</summary>
+    public static string TooLong(string name) =>
+        $"its name is {NameBytes(name)} bytes, and at most {MaxNameBytes} fit, since a staged copy named .NAME.PID.tmp is written first and a file name holds 255";
 
     /// <summary>
     /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of <paramref name="names"/> that a writer no longer

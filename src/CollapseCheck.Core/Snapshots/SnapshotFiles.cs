@@ -19,6 +19,15 @@ public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown,
         var folder = Running.RunJob.PolicyFolder(policyPath);
         var name = Running.RunJob.OwnName(policyPath, "collapsecheck-report");
         string At(string kind, string extension) => Path.Combine(folder, $"{name}.{kind}.{extension}");
+        // Said before a run trains or verify compares: after them, verify asked to review a received file it could not write.
+        var longest = Path.GetFileName(At("received", "json"));
+        if (Reporting.AtomicFile.NameBytes(longest) > Reporting.AtomicFile.MaxNameBytes)
+        {
+            var policy = Path.GetFileName(policyPath!);
+            throw Errors.OutputNotWritable(Path.Combine(folder, longest),
+                $"{Reporting.AtomicFile.TooLong(longest)}; the snapshots are named after the policy file '{policy}', so give it a name of at most {Reporting.AtomicFile.NameBytes(policy) - (Reporting.AtomicFile.NameBytes(longest) - Reporting.AtomicFile.MaxNameBytes)} bytes");
+        }
+
         return new SnapshotFiles(At("verified", "json"), At("verified", "md"), At("received", "json"), At("received", "md"));
     }
 }

@@ -23,6 +23,22 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal(["report.json", "run.json"], Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).Order());
     }
 
+    /// <summary>The staged copy's name is what the file system refuses; "cannot write to the folder" blamed the folder.</summary>
+    [Fact]
+    public void A_name_too_long_for_its_staged_copy_is_refused_by_name_before_anything_is_written()
+    {
+        var tooLong = new string('r', AtomicFile.MaxNameBytes + 1);
+        var fits = new string('f', AtomicFile.MaxNameBytes);
+
+        var e = Assert.Throws<CollapseCheckException>(() => AtomicFile.WriteAll(_folder, [("first.json", "a"), (tooLong, "b")]));
+
+        Assert.Equal("CC0030", e.Code);
+        Assert.StartsWith($"cannot write to '{PathOf(tooLong)}': its name is {AtomicFile.MaxNameBytes + 1} bytes, and at most {AtomicFile.MaxNameBytes} fit", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_folder));
+        AtomicFile.WriteAll(_folder, [(fits, "c")]);
+        Assert.Equal("c", File.ReadAllText(PathOf(fits)));
+    }
+
     [Fact]
     public void What_is_read_once_the_folder_is_locked_is_read_under_the_lock_and_before_the_new_set()
     {
