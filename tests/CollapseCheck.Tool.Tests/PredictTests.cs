@@ -366,6 +366,9 @@ public class PredictTests : IDisposable
         var (exit, stdout, _) = _tool.Run("predict", policy);
         Assert.Equal(0, exit);
         Assert.Contains("ppl ×gen0", stdout);
+        // Not the run report's KL column, which is of the generated text: a like name for another quantity (from a review).
+        Assert.Contains("  model KL bits ↓  ", stdout);
+        Assert.Contains("model KL: the count model's expected KL(truth ‖ its bigram estimate); run's KL column is another quantity", stdout);
         Assert.Contains("Long run (converges-to-floor): accumulate converges to a floor", stdout.TrimEnd().Split('\n')[^1]);
         Assert.StartsWith("The gate checks against the ledger (", stdout.Split('\n')[1]);
     }

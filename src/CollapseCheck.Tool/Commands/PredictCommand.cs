@@ -40,14 +40,16 @@ internal static class PredictCommand
         o.WriteLine($"The gate checks against {r.GateBasis}.");
         o.WriteLine($"Corpus: {r.Corpus.Description}, {r.Corpus.Tokenizer} tokenizer, {r.Corpus.BigramContexts} bigram contexts; {r.Exactness}.");
         o.WriteLine();
-        o.WriteLine("gen  c (one context)   diversity 1−c ↑  bigram diversity ↑  entropy loss bits ↓  KL bits ↓  ppl ×gen0 ↓  entropy ×gen0 ↑  diversity ×gen0 ↑");
+        o.WriteLine("gen  c (one context)   diversity 1−c ↑  bigram diversity ↑  entropy loss bits ↓  model KL bits ↓  ppl ×gen0 ↓  entropy ×gen0 ↑  diversity ×gen0 ↑");
         var first = r.Generations[0].UnigramDiversityRatio;
         foreach (var g in r.Generations)
         {
             o.WriteLine(string.Create(c,
-                $"{g.Generation,3}  {g.C,15:0.0000e0}  {g.UnigramDiversityRatio,15:F8}  {g.BigramDiversityRatio,18:F6}  {g.EntropyLossBits,19:0.000e0}  {g.KlBits,9:F5}  {g.PerplexityRatio,11:F5}  {g.EntropyRatio,15:F6}  {g.UnigramDiversityRatio / first,17:F8}"));
+                $"{g.Generation,3}  {g.C,15:0.0000e0}  {g.UnigramDiversityRatio,15:F8}  {g.BigramDiversityRatio,18:F6}  {g.EntropyLossBits,19:0.000e0}  {g.KlBits,15:F5}  {g.PerplexityRatio,11:F5}  {g.EntropyRatio,15:F6}  {g.UnigramDiversityRatio / first,17:F8}"));
         }
 
+        // run's report has a KL column too, of the generated text's token frequencies: another quantity under a like name.
+        o.WriteLine("model KL: the count model's expected KL(truth ‖ its bigram estimate); run's KL column is another quantity, of its generated text's token frequencies.");
         if (r.Surrogate is null)
         {
             o.WriteLine("The gate checks against this table: ppl, entropy and diversity ×gen0 (diversity 1−c over generation 0's).");
