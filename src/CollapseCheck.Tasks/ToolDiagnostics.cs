@@ -55,10 +55,14 @@ internal static class ToolDiagnostics
                 file = projectFile.Length > 0 ? projectFile : file;
             }
 
-            // Advice further on names options too ("use --device cpu, or --libtorch DIR"): in a build, the properties.
-            foreach (var (named, setBy) in s_properties)
+            // The advice of libtorch's and CUDA's errors names options ("use --device cpu, or --libtorch DIR"): in a build,
+            // the properties. Only theirs: elsewhere the words may be a path's or mean the option itself (verify's --out).
+            if (d.GetProperty("code").GetString() is "CC0020" or "CC0022")
             {
-                message = message.Replace($" {named} ", $" {setBy}=", StringComparison.Ordinal);
+                foreach (var (named, setBy) in s_properties)
+                {
+                    message = message.Replace($" {named} ", $" {setBy}=", StringComparison.Ordinal);
+                }
             }
 
             var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
@@ -106,7 +110,8 @@ internal static class ToolDiagnostics
     /// </summary>
     internal static string? VersionMismatch(JsonElement root)
     {
-        var update = $"'dotnet tool update CollapseCheck.Tool --version {PackageVersion}' (with --global for the global tool)";
+        // --allow-downgrade: a tool newer than the package is otherwise refused by the SDK, and it does no harm upward.
+        var update = $"'dotnet tool update CollapseCheck.Tool --version {PackageVersion} --allow-downgrade' (with --global for the global tool; a CollapseCheckToolPath must name a {PackageVersion} build)";
         if (!root.TryGetProperty("toolVersion", out var written) || written.ValueKind != JsonValueKind.String)
         {
             return $"the collapsecheck tool does not say its version, so it is older than this package (CollapseCheck {PackageVersion}); use one version of both: {update}";

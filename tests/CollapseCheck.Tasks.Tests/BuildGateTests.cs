@@ -93,6 +93,13 @@ public class BuildGateTests(PackagedBuild packages)
         designTime.AssertSuccess();
         Assert.DoesNotContain("CollapseCheck: using", designTime.Output);
         Assert.DoesNotContain("Skipping target \"CollapseCheck\"", designTime.Output);
+
+        // COLLAPSECHECK_LIBTORCH chooses the libtorch as CollapseCheckLibTorch does: with the last pass's settings otherwise
+        // (the other policy), a changed one reruns the gate (here into the tool's error about it), where it counted as up to date.
+        var otherTorch = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["COLLAPSECHECK_LIBTORCH"] = Path.Combine(folder, "no-torch") },
+            "dotnet", "build", $"-p:CollapseCheckPolicy={other}", "-p:CollapseCheckDevice=CPU");
+        Assert.NotEqual(0, otherTorch.ExitCode);
+        Assert.Contains("error CC0020: COLLAPSECHECK_LIBTORCH points at", otherTorch.Output);
     }
 
     /// <summary>CollapseCheckEnabled=ture passed every build with the gate silently off; CollapseCheckVerify=1 was MSB4030 in the package's targets.</summary>
@@ -480,6 +487,8 @@ public class BuildGateTests(PackagedBuild packages)
         first.AssertSuccess();
         Assert.Contains(expected, first.Output);
         Assert.Contains("use one version of both: 'dotnet tool update CollapseCheck.Tool --version ", first.Output);
+        // A tool newer than the package is a downgrade, which the SDK refuses without this.
+        Assert.Contains(" --allow-downgrade'", first.Output);
         // A notice of a cache it could not write names the property that moves the cache.
         Assert.Contains("warning CC0032: the generation cache could not be written (CollapseCheckCache sets another folder, or off)", first.Output);
 
@@ -499,7 +508,8 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : error CC0040: CollapseCheckTolerance must be a finite number, but is 'abc' (the tool's --tolerance)", build.Output);
     }
 
-    [Fact]
+    /// <summary>Linux: the packaged libtorch named here is libtorch-cpu-linux-x64, and its CUDA library libtorch_cuda.so.</summary>
+    [LinuxFact]
     public void The_libtorch_and_CUDA_advice_of_a_build_names_the_properties_to_set()
     {
         var folder = Consumer("libtorch", PassingPolicy);
