@@ -74,7 +74,7 @@ public static class CollapseGate
         if (longRun.Behaviour == LongRunBehaviour.Collapses && gate.FailOnPredictedCollapse)
         {
             failures.Add(new GateFailure(PredictedCollapseCode, "lineage.mode",
-                $"the theory's long run fails this policy: {theory.LongRunHeadline}; the report's long run says why; {KeepsRealData(policy.Lineage.Mode)}, or set gate.failOnPredictedCollapse to false to accept it"));
+                $"the theory's long run fails this policy: {theory.LongRunHeadline}; the report's long run says why; {KeepsRealData(policy.Lineage)}, or set gate.failOnPredictedCollapse to false to accept it"));
         }
 
         var summary = failures.Count == 0
@@ -197,18 +197,24 @@ public static class CollapseGate
     /// What keeps real data in every generation, which bounds the estimation noise that collapse compounds: the one
     /// piece of advice CC1020 gave was to switch the check off.
     /// </summary>
-    private static string KeepsRealData(LineageMode mode) => mode switch
+    internal static string KeepsRealData(LineagePolicy lineage)
     {
-        LineageMode.Mix => "keep more real text in each generation (a higher lineage.realFraction, lineage.freshRealTokensPerGeneration, or mode accumulate)",
-        LineageMode.Replace => "keep real text in each generation (mode accumulate or mix, or lineage.freshRealTokensPerGeneration)",
-        _ => "keep more real text in each generation (lineage.freshRealTokensPerGeneration, or mode accumulate)",
-    };
+        var fresh = lineage.FreshRealTokensPerGeneration > 0 ? "a higher lineage.freshRealTokensPerGeneration" : "lineage.freshRealTokensPerGeneration";
+        return lineage.Mode switch
+        {
+            LineageMode.Mix => $"keep more real text in each generation (a higher lineage.realFraction, {fresh}, or mode accumulate)",
+            LineageMode.Replace => $"keep real text in each generation (mode accumulate or mix, or {fresh})",
+            LineageMode.AccumulateSubsample => $"keep more real text in each generation ({fresh}, or mode accumulate)",
+            _ => $"keep more real text in each generation ({fresh})",
+        };
+    }
 
     /// <summary>
     /// The message of an MSBuild/GitHub error line, which is all a CI log shows: "metric at generation g is X,
     /// threshold Y (predicted Z × 1.25 + margin M)". With several seeds X is their mean, and each seed's value and
     /// the margin their spread adds are named, so the threshold can be checked from the line alone (to the rounding of
-    /// its four-decimal parts). The value and the threshold themselves are printed apart (<see cref="GateNumbers.Apart"/>).
+    /// its parts, printed to the threshold's decimals: four, or more where the value is that close to it). The value and
+    /// the threshold themselves are printed apart (<see cref="GateNumbers.Apart"/>).
     /// </summary>
     internal static string FailureLine(GateCheck c, IReadOnlyList<int> seeds, double tolerance)
     {
@@ -217,9 +223,11 @@ public static class CollapseGate
             ? mean
             : string.Create(s_inv, $"{mean}, the mean of seeds {string.Join(", ", seeds)} ({string.Join(", ", c.PerSeed.Select(v => v.ToString("F4", s_inv)))})");
         var ceiling = c.Better == "lower";
+        var decimals = GateNumbers.Decimals(threshold);
+        // A margin that rounds to nothing at these decimals is left out ("+ margin 0.0000" read as one measured).
         var derivation = c.Predicted is not { } p
             ? ""
-            : $" ({Scaled(p, tolerance, ceiling, GateNumbers.Decimals(threshold))}{(c.Margin >= 0.00005 ? " " + MarginTerm(c.Margin, ceiling) : "")})";
+            : $" ({Scaled(p, tolerance, ceiling, decimals)}{(c.Margin >= 0.5 * Math.Pow(10, -decimals) ? " " + MarginTerm(c.Margin, ceiling, decimals) : "")})";
         return string.Create(s_inv, $"{c.Metric} at generation {c.Generation} is {measured}, threshold {threshold}{derivation}; {(c.Better == "lower" ? "lower" : "higher")} is better");
     }
 
@@ -236,8 +244,9 @@ public static class CollapseGate
     /// margin to name; "+ margin 0.0000" there read as if one had been measured.
     /// </summary>
     private static string Basis(double predicted, double tolerance, bool ceiling, double margin, int seeds, int decimals) =>
-        Scaled(predicted, tolerance, ceiling, decimals) + (seeds < 2 ? "" : " " + MarginTerm(margin, ceiling));
+        Scaled(predicted, tolerance, ceiling, decimals) + (seeds < 2 ? "" : " " + MarginTerm(margin, ceiling, decimals));
 
     /// <summary>"+ margin 0.0717" for a ceiling, "− margin 0.0717" for a floor.</summary>
-    private static string MarginTerm(double margin, bool ceiling) => string.Create(s_inv, $"{(ceiling ? "+" : "−")} margin {margin:F4}");
+    private static string MarginTerm(double margin, bool ceiling, int decimals) =>
+        string.Create(s_inv, $"{(ceiling ? "+" : "−")} margin {margin.ToString("F" + decimals, s_inv)}");
 }

@@ -4,6 +4,7 @@ using CollapseCheck.Gate;
 using CollapseCheck.Lineage;
 using CollapseCheck.Metrics;
 using CollapseCheck.Training;
+using CollapseCheck.Policy;
 
 namespace CollapseCheck.Core.Tests.Gate;
 
@@ -51,6 +52,31 @@ public class GateFailureLineTests
         Assert.Equal(Read("t"), Math.Round(Read("p") * 1.049188, decimals), decimals);
         Assert.True(Read("m") > Read("t"), line);
         Assert.Contains($"(predicted {parts.Groups["p"].Value} × 1.049188)", check.Reason);
+
+        // With two seeds the margin is printed to the same decimals, so the parts still add up to the threshold. The
+        // second pair has the first's spread (so its margin and threshold) and a mean 1e-7 above that threshold.
+        var seeds = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 5, [1.0521, 1.0497], predicted: 1.0016500, tolerance: 0.049188);
+        seeds = CollapseGate.Ceiling(CollapseGate.PerplexityCode, "held-out perplexity ×gen0", 5, [seeds.Threshold + 0.0012 + 1e-7, seeds.Threshold - 0.0012 + 1e-7], predicted: 1.0016500, tolerance: 0.049188);
+        var twoSeeds = CollapseGate.FailureLine(seeds, [1, 2], 0.049188);
+        var two = Regex.Match(twoSeeds, @"threshold (?<t>[0-9.]+) \(predicted (?<p>[0-9.]+) × 1\.049188 \+ margin (?<m>[0-9.]+)\)");
+        Assert.True(two.Success, twoSeeds);
+        Assert.False(seeds.Passed);
+        var places = two.Groups["t"].Length - 2;
+        Assert.True(places > 4, twoSeeds);
+        Assert.Equal(places, two.Groups["m"].Length - 2);
+        double Two(string name) => double.Parse(two.Groups[name].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(Two("t"), Two("p") * 1.049188 + Two("m"), places - 1);
+    }
+
+    [Fact]
+    public void CC1020_advises_what_keeps_real_text_in_each_generation_for_the_policys_mode()
+    {
+        var replace = new LineagePolicy(5, LineageMode.Replace, 4000, 0.5, 0, null, new SamplingPolicy(1, 0, 1, null), new FilterPolicy(false));
+        Assert.Equal("keep real text in each generation (mode accumulate or mix, or lineage.freshRealTokensPerGeneration)", CollapseGate.KeepsRealData(replace));
+        // One that has fresh text already and still collapses (context by context) needs more of it.
+        Assert.Contains("or a higher lineage.freshRealTokensPerGeneration)", CollapseGate.KeepsRealData(replace with { FreshRealTokensPerGeneration = 10 }));
+        Assert.StartsWith("keep more real text in each generation (a higher lineage.realFraction", CollapseGate.KeepsRealData(replace with { Mode = LineageMode.Mix }));
+        Assert.DoesNotContain("mode accumulate", CollapseGate.KeepsRealData(replace with { Mode = LineageMode.Accumulate }));
     }
 
     [Fact]
