@@ -39,10 +39,11 @@ public static class Cli
         {
             if (r.GetValueOrDefault<string?>() is { } path && !string.IsNullOrWhiteSpace(path))
             {
-                if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(path)) is var bytes and > Reporting.AtomicFile.MaxNameBytes)
+                var length = Reporting.AtomicFile.NameLength(Path.GetFileName(path));
+                if (length > Reporting.AtomicFile.MaxNameLength)
                 {
                     // Its staged copy's name would pass the system's limit, and the error then blamed the folder.
-                    r.AddError($"--diagnostics '{path}' has a file name of {bytes} bytes; at most {Reporting.AtomicFile.MaxNameBytes} fit, as it is written beside a staged copy whose name adds the process id");
+                    r.AddError($"--diagnostics '{path}' has a file name of {length} {Reporting.AtomicFile.NameUnits}; at most {Reporting.AtomicFile.MaxNameLength} fit, as it is written beside a staged copy whose name adds the process id");
                 }
                 else if (!DiagnosticsFile.MayOverwrite(path))
                 {

@@ -70,9 +70,9 @@ public static class AtomicFile
         FileStream? writing = null;
         // Before anything is written: the staged copy's name, not the file's, is the one the file system refuses, and its
         // "path too long" read as the whole folder being unwritable.
-        if (files.FirstOrDefault(f => NameBytes(f.Name) > MaxNameBytes) is { Name: { } tooLong })
+        foreach (var (name, _) in files)
         {
-            throw Errors.OutputNotWritable(Path.Combine(folder, tooLong), TooLong(tooLong));
+            ThrowIfTooLong(folder, name);
         }
 
         try
@@ -129,16 +129,30 @@ public static class AtomicFile
     private static string Staged(string name, string kind) => $".{name}.{Environment.ProcessId}.{kind}";
 
     /// <summary>
-    /// The longest name, in UTF-8 bytes, whose staged copy fits a file name of 255 bytes (Linux's and macOS's limit):
-    /// a dot, the process id (up to 7 digits) and .tmp around it.
+    /// The longest name whose staged copy (a dot, the process id and .tmp around it) fits a file name: 255 bytes of UTF-8
+    /// on Linux and macOS, whose process ids have at most 7 digits; 255 UTF-16 units on Windows, whose ids have up to 10.
     /// </summary>
-    public const int MaxNameBytes = 255 - 1 - 8 - 4;
+    public static int MaxNameLength { get; } = OperatingSystem.IsWindows() ? 255 - 1 - 11 - 4 : 255 - 1 - 8 - 4;
 
-    public static int NameBytes(string name) => System.Text.Encoding.UTF8.GetByteCount(name);
+    /// <summary>A file name's length as the file system counts it (see <see cref="MaxNameLength"/>).</summary>
+    public static int NameLength(string name) => OperatingSystem.IsWindows() ? name.Length : System.Text.Encoding.UTF8.GetByteCount(name);
 
-    /// <summary>Why a file named <paramref name="name"/> cannot be written atomically.</summary>
-    public static string TooLong(string name) =>
-        $"its name is {NameBytes(name)} bytes, and at most {MaxNameBytes} fit, since a staged copy named .NAME.PID.tmp is written first and a file name holds 255";
+    public static string NameUnits => OperatingSystem.IsWindows() ? "UTF-16 characters" : "bytes";
+
+    /// <summary>
+    /// CC0030 naming the file when <paramref name="name"/> is too long for its staged copy, whose name is the one the file
+    /// system refuses: its "path too long" read as the whole folder being unwritable.
+    /// </summary>
+    /// <param name="advice">What to rename, when the name comes from elsewhere (a policy's): "; give it …".</param>
+    public static void ThrowIfTooLong(string folder, string name, Func<int, string>? advice = null)
+    {
+        var over = NameLength(name) - MaxNameLength;
+        if (over > 0)
+        {
+            throw Errors.OutputNotWritable(Path.Combine(folder, name),
+                $"its name is {NameLength(name)} {NameUnits}, and at most {MaxNameLength} fit, since a staged copy named .NAME.PID.tmp is written first and a file name holds 255{advice?.Invoke(over)}");
+        }
+    }
 
     /// <summary>
     /// The staged copies and backups (.NAME.PID.tmp, .NAME.PID.old) of <paramref name="names"/> that a writer no longer

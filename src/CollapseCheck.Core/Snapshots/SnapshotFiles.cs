@@ -19,13 +19,13 @@ public sealed record SnapshotFiles(string VerifiedJson, string VerifiedMarkdown,
         var folder = Running.RunJob.PolicyFolder(policyPath);
         var name = Running.RunJob.OwnName(policyPath, "collapsecheck-report");
         string At(string kind, string extension) => Path.Combine(folder, $"{name}.{kind}.{extension}");
-        // Said before a run trains or verify compares: after them, verify asked to review a received file it could not write.
-        var longest = Path.GetFileName(At("received", "json"));
-        if (Reporting.AtomicFile.NameBytes(longest) > Reporting.AtomicFile.MaxNameBytes)
+        // Said before a run trains or verify compares: after them, verify asked to review a received file it could not
+        // write. Only of a policy that is there: a missing one is told so where it is read.
+        if (File.Exists(policyPath))
         {
-            var policy = Path.GetFileName(policyPath!);
-            throw Errors.OutputNotWritable(Path.Combine(folder, longest),
-                $"{Reporting.AtomicFile.TooLong(longest)}; the snapshots are named after the policy file '{policy}', so give it a name of at most {Reporting.AtomicFile.NameBytes(policy) - (Reporting.AtomicFile.NameBytes(longest) - Reporting.AtomicFile.MaxNameBytes)} bytes");
+            var policy = Path.GetFileName(policyPath);
+            Reporting.AtomicFile.ThrowIfTooLong(folder, Path.GetFileName(At("received", "json")), over =>
+                $"; the snapshots are named after the policy file '{policy}', so give it a name of at most {Reporting.AtomicFile.NameLength(policy) - over} {Reporting.AtomicFile.NameUnits}");
         }
 
         return new SnapshotFiles(At("verified", "json"), At("verified", "md"), At("received", "json"), At("received", "md"));

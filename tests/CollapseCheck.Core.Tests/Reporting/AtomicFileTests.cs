@@ -27,13 +27,13 @@ public sealed class AtomicFileTests : IDisposable
     [Fact]
     public void A_name_too_long_for_its_staged_copy_is_refused_by_name_before_anything_is_written()
     {
-        var tooLong = new string('r', AtomicFile.MaxNameBytes + 1);
-        var fits = new string('f', AtomicFile.MaxNameBytes);
+        var tooLong = new string('r', AtomicFile.MaxNameLength + 1);
+        var fits = new string('f', AtomicFile.MaxNameLength);
 
         var e = Assert.Throws<CollapseCheckException>(() => AtomicFile.WriteAll(_folder, [("first.json", "a"), (tooLong, "b")]));
 
         Assert.Equal("CC0030", e.Code);
-        Assert.StartsWith($"cannot write to '{PathOf(tooLong)}': its name is {AtomicFile.MaxNameBytes + 1} bytes, and at most {AtomicFile.MaxNameBytes} fit", e.Message);
+        Assert.StartsWith($"cannot write to '{PathOf(tooLong)}': its name is {AtomicFile.MaxNameLength + 1} bytes, and at most {AtomicFile.MaxNameLength} fit", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_folder));
         AtomicFile.WriteAll(_folder, [(fits, "c")]);
         Assert.Equal("c", File.ReadAllText(PathOf(fits)));
