@@ -58,7 +58,8 @@ public static class ModelBenchmark
     ];
 
     /// <param name="computeType">Null: fp32; bfloat16: mixed precision, as `training.precision: bf16`.</param>
-    public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3, ScalarType? computeType = null)
+    /// <param name="phase">Told each phase as it starts: on a small CPU one can take minutes whatever the budget.</param>
+    public static BenchResult Run(BenchCase bench, Device device, double secondsPerPhase = 3, ScalarType? computeType = null, Action<string>? phase = null)
     {
         using var model = new Gpt(bench.Model, seed: 1) { ComputeType = computeType };
         model.to(device);
@@ -66,11 +67,16 @@ public static class ModelBenchmark
         var rng = new SplitMix64(7);
         var stream = new TokenStream(Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 4 * c.Context).Select(_ => (int)rng.NextInt64(c.VocabularySize - 1)).ToArray()), c.VocabularySize - 1);
 
+        phase?.Invoke("training");
         var train = TimeTraining(model, stream, bench.Batch, device, secondsPerPhase);
         var flopsPerToken = 6.0 * model.ParameterCount + 12.0 * c.Layers * c.Width * c.Context;
+        phase?.Invoke("evaluation");
         var evaluate = TimeEvaluation(model, stream, bench.Batch, device, secondsPerPhase);
+        phase?.Invoke("sampling with the KV cache");
         var cached = TimeSampling(model, bench.Batch, device, secondsPerPhase);
+        phase?.Invoke("decoding steps by position (at least 3 passes over the context)");
         var (early, late) = TimeDecodingSteps(model, bench.Batch, device, secondsPerPhase);
+        phase?.Invoke("sampling without the KV cache");
         var (uncached, positions) = TimeUncachedSampling(model, bench.Batch, device, secondsPerPhase);
         return new BenchResult(bench.Name, model.ParameterCount, bench.Batch, c.Context, device.type.ToString().ToLowerInvariant(),
             train, train * flopsPerToken, evaluate, cached, uncached, positions, early, late, Process.GetCurrentProcess().PeakWorkingSet64);

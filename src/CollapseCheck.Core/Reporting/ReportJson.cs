@@ -68,7 +68,8 @@ public static class ReportJson
     }
 
     /// <summary>
-    /// A gate check whose value and threshold read the same at six digits written with as many more as tell them apart:
+    /// A gate check whose value and threshold read the same at six digits written with as many more as tell them apart,
+    /// every number of the check alike (its seeds, prediction and margin too, so its parts still add up):
     /// "measured": 1.05092, "threshold": 1.05092, "passed": false looked like a pass to anyone reading the JSON.
     /// </summary>
     private sealed class CheckConverter : JsonConverter<Gate.GateCheck>

@@ -52,7 +52,7 @@ internal static class BenchCommand
             var results = selected.Select(c =>
             {
                 output.Error.WriteLine($"collapsecheck: benchmarking the {c.Name}…");
-                return ModelBenchmark.Run(c, torchDevice, secondsPerPhase, computeType);
+                return ModelBenchmark.Run(c, torchDevice, secondsPerPhase, computeType, phase => output.Error.WriteLine($"collapsecheck:   {phase}…"));
             }).ToList();
             LineageBenchResult? lineage = null;
             string? lineageSkipped = parsed.GetValue(noLineage) ? "--no-lineage" : null;
