@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.Build.Utilities;
 
@@ -100,8 +99,7 @@ internal static class ToolDiagnostics
     }
 
     /// <summary>This package's version, without its commit, as the tool writes its own.</summary>
-    internal static string PackageVersion { get; } =
-        (typeof(ToolDiagnostics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+    internal static string PackageVersion { get; } = ReleaseVersion.Of(typeof(ToolDiagnostics).Assembly);
 
     /// <summary>
     /// Why the tool that wrote these findings is not this package's version, or null. The package reads the findings,
