@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace CollapseCheck.Reporting;
 
 public static class ToolInfo
