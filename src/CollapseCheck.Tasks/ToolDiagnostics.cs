@@ -27,12 +27,14 @@ internal static class ToolDiagnostics
     public static int Log(TaskLoggingHelper log, string diagnosticsFile, string policyFile, string projectFile, string outputFolder = "", bool noticesOnly = false)
     {
         var notices = 0;
+        var project = projectFile.Length > 0 ? projectFile : null;
+        // A replay looked like a fresh run's finding in a build that ran nothing.
+        string Replayed(string message) => noticesOnly ? $"{message} (from the gate's last run, which is up to date)" : message;
         using var json = JsonDocument.Parse(File.ReadAllText(diagnosticsFile));
         if (VersionMismatch(json.RootElement) is { } mismatch)
         {
             // Before the findings: it says how far to trust what follows.
-            log.LogWarning(null, "CC0054", null, projectFile.Length > 0 ? projectFile : policyFile, 0, 0, 0, 0,
-                noticesOnly ? $"{mismatch} (from the gate's last run, which is up to date)" : mismatch);
+            log.LogWarning(null, "CC0054", null, project ?? policyFile, 0, 0, 0, 0, Replayed(mismatch));
             notices++;
         }
 
@@ -45,18 +47,19 @@ internal static class ToolDiagnostics
                 continue;
             }
 
+            var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
             var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString() : policyFile;
             var message = d.GetProperty("message").GetString() ?? "";
             if (s_properties.FirstOrDefault(p => message.StartsWith(p.Option + " ", StringComparison.Ordinal)) is { Property: { } property, Option: var option })
             {
                 // A bad value came from a property: name the property, which is what the user can edit, in the project.
                 message = $"{property}{message[option.Length..]} (the tool's {option})";
-                file = projectFile.Length > 0 ? projectFile : file;
+                file = project ?? file;
             }
 
             // The advice of libtorch's and CUDA's errors names options ("use --device cpu, or --libtorch DIR"): in a build,
             // the properties. Only theirs: elsewhere the words may be a path's or mean the option itself (verify's --out).
-            if (d.GetProperty("code").GetString() is "CC0020" or "CC0022")
+            if (code is "CC0020" or "CC0022")
             {
                 foreach (var (named, setBy) in s_properties)
                 {
@@ -64,12 +67,11 @@ internal static class ToolDiagnostics
                 }
             }
 
-            var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
             if (code == "CC0030" && About(message, outputFolder))
             {
                 // The output folder is the property's too, though the tool's message names the folder, not --out.
                 message = $"CollapseCheckOutput: {message} (the tool's --out)";
-                file = projectFile.Length > 0 ? projectFile : file;
+                file = project ?? file;
             }
 
             if (code == "CC0032")
@@ -78,12 +80,7 @@ internal static class ToolDiagnostics
                 message = $"{message} (CollapseCheckCache sets another folder, or off)";
             }
 
-            if (noticesOnly)
-            {
-                // A replay looked like a fresh run's finding in a build that ran nothing.
-                message = $"{message} (from the gate's last run, which is up to date)";
-            }
-
+            message = Replayed(message);
             if (notice)
             {
                 // MSBuildWarningsAsMessages=CC2007 quiets it; -warnaserror makes it an error.
