@@ -78,10 +78,14 @@ internal sealed class GateState(string projectDirectory, string stampFile, strin
         // The same slack as for the manifest: some file systems keep whole seconds, or two.
         File.Exists(file) && File.GetLastWriteTimeUtc(file) >= started.AddSeconds(-2);
 
-    /// <summary>Before a run: the last run's diagnostics and kept notices must not be taken for this one's.</summary>
+    /// <summary>
+    /// Before a run: the last run's diagnostics and kept notices must not be taken for this one's, nor its stamp. A
+    /// failing run writes a new report, which with the last pass's stamp made the gate look current: the build after
+    /// a failure said the gate had passed.
+    /// </summary>
     public void ForgetLastRun()
     {
-        foreach (var stale in new[] { diagnosticsFile, noticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)).Append(FailureFile))
+        foreach (var stale in new[] { diagnosticsFile, noticesFile }.Where(f => f.Length > 0).Select(f => Path.GetFullPath(f, projectDirectory)).Append(FailureFile).Append(Stamp))
         {
             if (File.Exists(stale))
             {

@@ -500,6 +500,50 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.Contains("(from the gate's last run, which is up to date)", second.Output);
     }
 
+    [UnixFact]
+    public void A_gate_that_failed_after_a_pass_fails_every_build_until_it_passes_again()
+    {
+        // A tool that passes, or fails when something the gate does not track says so (here a variable; in life another
+        // CPU, or a tool rebuilt under the same version). The failure used to leave the last pass's stamp, which the
+        // failing run's new report made current again: the next build said the gate had passed.
+        var folder = Consumer("failedafterpass", PassingPolicy, installTool: false);
+        var tool = Path.Combine(folder, "sometimes-failing-tool.sh");
+        File.WriteAllText(tool, """
+            #!/bin/sh
+            code=0; findings=''
+            if [ -n "$GATE_FAILS" ]; then
+              code=1; findings='{"code":"CC1002","severity":"error","file":null,"line":0,"column":0,"message":"perplexity rose past its threshold"}'
+            fi
+            while [ $# -gt 0 ]; do
+              case "$1" in
+                --diagnostics) printf '{"schemaVersion":1,"exitCode":%s,"diagnostics":[%s]}' "$code" "$findings" > "$2" ;;
+                --out) mkdir -p "$2" && printf '{}' > "$2/collapsecheck-report.json" ;;
+              esac
+              shift
+            done
+            exit $code
+            """.Replace("\r", ""));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var fails = new Dictionary<string, string> { ["GATE_FAILS"] = "1" };
+
+        PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}").AssertSuccess();
+        File.Delete(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json"));
+        var failed = PackagedBuild.RunWith(folder, fails, "dotnet", "build", $"-p:CollapseCheckToolPath={tool}");
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("error CC1002: perplexity rose past its threshold", failed.Output);
+
+        var again = PackagedBuild.RunWith(folder, fails, "dotnet", "build", $"-p:CollapseCheckToolPath={tool}");
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.DoesNotContain("the gate is up to date", again.Output);
+        Assert.Contains("error CC1002: perplexity rose past its threshold", again.Output);
+
+        PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}").AssertSuccess();
+    }
+
     [Fact]
     public void A_bad_property_value_is_named_as_the_property()
     {
