@@ -155,8 +155,9 @@ public sealed class RunCollapseCheck : ToolTask
         state.ForgetLastRun();
 
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
-        // own GitHub Actions annotations would mark each finding twice.
-        EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false"];
+        // own GitHub Actions annotations would mark each finding twice. The tool stops when this process ends: a build
+        // killed with SIGTERM never calls Cancel, and left it training.
+        EnvironmentVariables = [.. EnvironmentVariables ?? [], "GITHUB_ACTIONS=false", $"{BuildOwner.Variable}={Environment.ProcessId}"];
         // Made now, not by the tool: a folder made in a corpus folder the gate watches (the project's, for *.md) would
         // change it during the run, and the gate would look stale after every first run.
         var made = false;

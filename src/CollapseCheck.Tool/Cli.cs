@@ -203,13 +203,13 @@ public static class Cli
         catch (SignalledException e)
         {
             output.Error.WriteLine(e.Message);
-            output.KeepForDiagnostics(Errors.Stopped(e.ExitCode, e.Message));
+            output.KeepForDiagnostics(Errors.Stopped(e.Cause, e.ExitCode, e.Message));
             return e.ExitCode;
         }
         catch (OperationCanceledException)
         {
             output.Error.WriteLine(CancelledMessage);
-            output.KeepForDiagnostics(Errors.Stopped(CancelledExitCode, CancelledMessage));
+            output.KeepForDiagnostics(Errors.Stopped("Ctrl+C (SIGINT)", CancelledExitCode, CancelledMessage));
             return CancelledExitCode;
         }
         catch (Exception e)

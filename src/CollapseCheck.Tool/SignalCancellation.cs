@@ -4,7 +4,8 @@ namespace CollapseCheck.Tool;
 
 /// <summary>
 /// While alive, the first Ctrl+C (or SIGTERM) cancels <see cref="Token"/> instead of ending the process, so a command
-/// stops at its next step, writes nothing and says so; a second one ends the process at once.
+/// stops at its next step, writes nothing and says so; a second one ends the process at once. The end of the build
+/// that started the tool (<see cref="BuildOwner"/>) cancels it as SIGTERM does.
 /// System.CommandLine only listens once an action hands back a Task, so a synchronous run used to die mid-phase
 /// without a word.
 /// </summary>
@@ -16,13 +17,18 @@ internal sealed class SignalCancellation : IDisposable
     private readonly TextWriter _error;
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
+    private readonly OwnerWatch? _owner;
     private int _exitCode;
+    private string _cause = "";
 
     public SignalCancellation(TextWriter error)
     {
         _error = error;
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        _owner = OwnerWatch.Start(Environment.GetEnvironmentVariable(BuildOwner.Variable), owner => Stop(143,
+            $"the end of the build that started it (process {owner})",
+            $"collapsecheck: the build that started this run (process {owner}) has ended: stopping at the next step."));
     }
 
     public CancellationToken Token => _source.Token;
@@ -43,7 +49,7 @@ internal sealed class SignalCancellation : IDisposable
         }
         catch (OperationCanceledException e) when (signals.Token.IsCancellationRequested)
         {
-            throw new SignalledException(cancelled(e), signals.ExitCode, e);
+            throw new SignalledException(cancelled(e), signals.ExitCode, signals.Cause, e);
         }
 
         if (signals.Token.IsCancellationRequested)
@@ -57,6 +63,9 @@ internal sealed class SignalCancellation : IDisposable
     /// <summary>What shells report for the signal that stopped the run: 128 + its number (130 Ctrl+C, 143 SIGTERM).</summary>
     public int ExitCode => _exitCode;
 
+    /// <summary>What stopped the run, for --diagnostics: "SIGTERM", "Ctrl+C (SIGINT)" or the build's end.</summary>
+    public string Cause => _cause;
+
     private void Cancel(PosixSignalContext signal)
     {
         if (_source.IsCancellationRequested)
@@ -65,22 +74,45 @@ internal sealed class SignalCancellation : IDisposable
         }
 
         signal.Cancel = true;
-        _exitCode = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
-        _error.WriteLine(signal.Signal == PosixSignal.SIGTERM
-            ? "collapsecheck: SIGTERM: stopping at the next step; a second signal ends the process at once."
-            : "collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.");
-        _source.Cancel();
+        if (signal.Signal == PosixSignal.SIGTERM)
+        {
+            Stop(143, "SIGTERM", "collapsecheck: SIGTERM: stopping at the next step; a second signal ends the process at once.");
+        }
+        else
+        {
+            Stop(130, "Ctrl+C (SIGINT)", "collapsecheck: stopping at the next step; Ctrl+C again ends the process at once.");
+        }
+    }
+
+    private void Stop(int exitCode, string cause, string line)
+    {
+        lock (_source)
+        {
+            if (_source.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _exitCode = exitCode;
+            _cause = cause;
+            _error.WriteLine(line);
+            _source.Cancel();
+        }
     }
 
     public void Dispose()
     {
         _interrupt.Dispose();
         _terminate.Dispose();
+        _owner?.Dispose();
     }
 }
 
 /// <summary>A command stopped by a signal: <see cref="Cli"/> prints the message and exits with <see cref="ExitCode"/>.</summary>
-internal sealed class SignalledException(string message, int exitCode, Exception inner) : OperationCanceledException(message, inner)
+internal sealed class SignalledException(string message, int exitCode, string cause, Exception inner) : OperationCanceledException(message, inner)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>What stopped it, in the words of --diagnostics' CC0060: "SIGTERM", "Ctrl+C (SIGINT)", or the build's end.</summary>
+    public string Cause { get; } = cause;
 }

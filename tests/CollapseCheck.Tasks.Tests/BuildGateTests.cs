@@ -544,6 +544,83 @@ public class BuildGateTests(PackagedBuild packages)
         PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}").AssertSuccess();
     }
 
+    [LinuxFact]
+    public void A_build_killed_with_SIGTERM_does_not_leave_the_tool_training()
+    {
+        // MSBuild cancels its tasks on Ctrl+C, not on SIGTERM (an IDE's stop button, a job runner's timeout).
+        var folder = Consumer("killed", PassingPolicy.Replace("\"steps\": 25", "\"steps\": 1000000"));
+        using var build = PackagedBuild.Start(folder, new Dictionary<string, string>(), "dotnet", "build", "-v:n");
+        var output = new System.Collections.Concurrent.BlockingCollection<string>();
+        var readers = new[] { build.StandardOutput, build.StandardError }.Select(reader => Task.Factory.StartNew(() =>
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                output.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        try
+        {
+            var seen = new List<string>();
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            while (!seen.Any(l => l.Contains("generation 0: train", StringComparison.Ordinal)) && output.TryTake(out var line, until - DateTime.UtcNow > TimeSpan.Zero ? until - DateTime.UtcNow : TimeSpan.Zero))
+            {
+                seen.Add(line);
+            }
+
+            Assert.True(seen.Any(l => l.Contains("generation 0: train", StringComparison.Ordinal)), $"no training within 3 minutes:\n{string.Join('\n', seen)}\n{string.Join(' ', ToolProcessesIn(folder).Select(p => CommandLineOf(p.Id)))}");
+            Assert.NotEmpty(ToolProcessesIn(folder));
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", build.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                kill.WaitForExit();
+            }
+
+            Assert.True(build.WaitForExit(TimeSpan.FromSeconds(30)), "the build did not end on SIGTERM");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (ToolProcessesIn(folder).Count > 0 && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(200);
+            }
+
+            Assert.Empty(ToolProcessesIn(folder));
+            var diagnostics = File.ReadAllText(Path.Combine(folder, "obj", "collapsecheck", "collapsecheck-diagnostics.json"));
+            Assert.Contains($"stopped by the end of the build that started it (process {build.Id}), exit code 143", diagnostics);
+            Assert.False(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")));
+        }
+        finally
+        {
+            foreach (var left in ToolProcessesIn(folder))
+            {
+                left.Kill();
+                left.Dispose();
+            }
+
+            if (!build.HasExited)
+            {
+                build.Kill(entireProcessTree: true);
+            }
+        }
+
+        // The tool, and the `dotnet tool run` that started it: every process whose command line names the consumer.
+        static List<System.Diagnostics.Process> ToolProcessesIn(string folder) =>
+            [.. System.Diagnostics.Process.GetProcesses().Where(p => CommandLineOf(p.Id).Contains(folder, StringComparison.Ordinal))];
+
+        static string CommandLineOf(int id)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{id}/cmdline").Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                return "";
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return "";
+            }
+        }
+    }
+
     [Fact]
     public void A_bad_property_value_is_named_as_the_property()
     {

@@ -67,6 +67,16 @@ public sealed class PackagedBuild : IDisposable
 
     public static ProcessResult RunWith(string workingDirectory, IReadOnlyDictionary<string, string> environment, string executable, params string[] args)
     {
+        using var process = Start(workingDirectory, environment, executable, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, stdout.Result + stderr.Result, $"{executable} {string.Join(' ', args)}");
+    }
+
+    /// <summary>Starts <paramref name="executable"/> as <see cref="RunWith"/> runs it, stdout and stderr redirected, for a test that acts while it runs.</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string executable, params string[] args)
+    {
         var start = new ProcessStartInfo(executable, args)
         {
             WorkingDirectory = workingDirectory,
@@ -90,11 +100,7 @@ public sealed class PackagedBuild : IDisposable
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout.Result + stderr.Result, $"{executable} {string.Join(' ', args)}");
+        return Process.Start(start)!;
     }
 
     public void Dispose()

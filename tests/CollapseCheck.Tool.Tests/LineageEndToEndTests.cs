@@ -148,6 +148,52 @@ public class LineageEndToEndTests : IDisposable
         Assert.Equal("stopped by SIGTERM, exit code 143: cancelled; no report was written.", entry.GetProperty("message").GetString());
     }
 
+    [UnixFact]
+    public void A_run_stops_when_the_build_that_started_it_is_gone()
+    {
+        // The MSBuild task names its process in COLLAPSECHECK_OWNER_PID; here a stand-in, killed mid-training as a
+        // SIGTERMed build dies (without cancelling its tasks). The tool used to train on, orphaned.
+        using var owner = System.Diagnostics.Process.Start("sleep", "600");
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs().Replace("\"steps\": 25", "\"steps\": 1000000"));
+        var diagnostics = _tool.PathOf("diagnostics.json");
+        using var tool = _tool.StartProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_OWNER_PID"] = owner.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off", "--diagnostics", diagnostics);
+        try
+        {
+            string? line;
+            while ((line = tool.StandardError.ReadLine()) is not null && !line.Contains("generation 0: train", StringComparison.Ordinal))
+            {
+            }
+
+            Assert.NotNull(line);
+            Thread.Sleep(TimeSpan.FromSeconds(1.5));
+            Assert.False(tool.HasExited, "the tool stopped while its owner still ran");
+            owner.Kill();
+            owner.WaitForExit();
+
+            var rest = ToolRunner.ReadToEndOnItsOwnThread(tool.StandardError);
+            Assert.True(tool.WaitForExit(TimeSpan.FromSeconds(30)), "the tool trained on after its owner had gone");
+            Assert.Equal(143, tool.ExitCode);
+            Assert.Contains($"collapsecheck: the build that started this run (process {owner.Id}) has ended: stopping at the next step.", rest.Result);
+            Assert.False(Directory.Exists(_tool.PathOf("out")));
+            using var json = JsonDocument.Parse(File.ReadAllText(diagnostics));
+            var entry = Assert.Single(json.RootElement.GetProperty("diagnostics").EnumerateArray());
+            Assert.Equal($"stopped by the end of the build that started it (process {owner.Id}), exit code 143: cancelled; no report was written.", entry.GetProperty("message").GetString());
+        }
+        finally
+        {
+            if (!tool.HasExited)
+            {
+                tool.Kill(entireProcessTree: true);
+            }
+
+            if (!owner.HasExited)
+            {
+                owner.Kill();
+            }
+        }
+    }
+
     /// <summary>Starts a run long enough that the signal lands inside generation 0's training, where it used to kill the process, and sends it.</summary>
     private (int Exit, string Stderr) StopMidTraining(string signal, params string[] extra)
     {

@@ -110,7 +110,7 @@ public sealed class ToolRunner : IDisposable
         }
     }
 
-    private static Task<string> ReadToEndOnItsOwnThread(TextReader reader) =>
+    public static Task<string> ReadToEndOnItsOwnThread(TextReader reader) =>
         Task.Factory.StartNew(reader.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>

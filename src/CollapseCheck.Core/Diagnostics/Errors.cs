@@ -258,10 +258,11 @@ public static class Errors
 
     /// <summary>
     /// A command a signal stopped, for --diagnostics only (the console has its own line): a build reading the file then
-    /// names the signal rather than guessing why the tool ended without an error.
+    /// names the signal (<paramref name="cause"/>: "SIGTERM", "Ctrl+C (SIGINT)", or the end of the build that started
+    /// the tool) rather than guessing why the tool ended without an error.
     /// </summary>
-    public static CollapseCheckException Stopped(int exitCode, string message) =>
-        new("CC0060", $"stopped by {(exitCode == 143 ? "SIGTERM" : "Ctrl+C (SIGINT)")}, exit code {exitCode}: {(message.StartsWith("collapsecheck: ", StringComparison.Ordinal) ? message["collapsecheck: ".Length..] : message)}");
+    public static CollapseCheckException Stopped(string cause, int exitCode, string message) =>
+        new("CC0060", $"stopped by {cause}, exit code {exitCode}: {(message.StartsWith("collapsecheck: ", StringComparison.Ordinal) ? message["collapsecheck: ".Length..] : message)}");
 
     /// <summary>accept would replace a folder with a file: refused before anything moves, so the snapshot stays a pair.</summary>
     public static CollapseCheckException SnapshotPathIsAFolder(string path) =>
