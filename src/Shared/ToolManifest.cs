@@ -11,16 +11,30 @@ internal static class ToolManifest
 {
     public const string PackageId = "collapsecheck.tool";
 
-    /// <summary>The nearest .config/dotnet-tools.json or dotnet-tools.json in <paramref name="directory"/> or above that lists the tool.</summary>
+    /// <summary>
+    /// The nearest .config/dotnet-tools.json or dotnet-tools.json in <paramref name="directory"/> or above that lists the
+    /// tool, up to the first manifest marked `"isRoot": true`, where `dotnet tool run` stops looking too.
+    /// </summary>
     public static string? Find(string directory)
     {
         for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
         {
             foreach (var candidate in new[] { Path.Combine(dir.FullName, ".config", "dotnet-tools.json"), Path.Combine(dir.FullName, "dotnet-tools.json") })
             {
-                if (File.Exists(candidate) && ListsTool(candidate))
+                if (!File.Exists(candidate))
+                {
+                    continue;
+                }
+
+                var (listsTool, isRoot) = Read(candidate);
+                if (listsTool)
                 {
                     return candidate;
+                }
+
+                if (isRoot)
+                {
+                    return null;
                 }
             }
         }
@@ -28,17 +42,24 @@ internal static class ToolManifest
         return null;
     }
 
-    private static bool ListsTool(string manifest)
+    private static (bool ListsTool, bool IsRoot) Read(string manifest)
     {
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllText(manifest));
-            return json.RootElement.TryGetProperty("tools", out var tools)
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (false, false);
+            }
+
+            var lists = root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Object
                 && tools.EnumerateObject().Any(t => string.Equals(t.Name, PackageId, StringComparison.OrdinalIgnoreCase));
+            return (lists, root.TryGetProperty("isRoot", out var isRoot) && isRoot.ValueKind == JsonValueKind.True);
         }
         catch (JsonException)
         {
-            return false;
+            return (false, false);
         }
     }
 }

@@ -25,6 +25,22 @@ public sealed class ToolLocatorTests : IDisposable
     }
 
     [Fact]
+    public void A_manifest_marked_isRoot_ends_the_search_as_dotnet_tool_run_ends_it()
+    {
+        // The repository's manifest lists the tool; a project's own manifest, marked isRoot and without it, hides it from
+        // `dotnet tool run`, which the build used to call anyway ("Cannot find a tool in the manifest file").
+        var project = Directory.CreateDirectory(Path.Combine(_root, "repo", "src", "app")).FullName;
+        File.WriteAllText(Path.Combine(_root, "repo", "dotnet-tools.json"), """{ "version": 1, "tools": { "collapsecheck.tool": { "version": "1.0.0", "commands": ["collapsecheck"] } } }""");
+        Directory.CreateDirectory(Path.Combine(project, ".config"));
+        File.WriteAllText(Path.Combine(project, ".config", "dotnet-tools.json"), """{ "version": 1, "isRoot": true, "tools": {} }""");
+        Assert.Null(ToolLocator.Find(null, project, "dotnet", Path.Combine(_root, "no-tools")));
+
+        // Not marked, it is passed over.
+        File.WriteAllText(Path.Combine(project, ".config", "dotnet-tools.json"), """{ "version": 1, "isRoot": false, "tools": {} }""");
+        Assert.Contains(Path.Combine("repo", "dotnet-tools.json"), ToolLocator.Find(null, project, "dotnet", Path.Combine(_root, "no-tools"))!.How);
+    }
+
+    [Fact]
     public void A_manifest_without_the_tool_falls_through_to_the_global_tool_or_nothing()
     {
         File.WriteAllText(Path.Combine(_root, "dotnet-tools.json"), """{ "version": 1, "tools": { "other": {} } }""");
