@@ -472,6 +472,31 @@ public class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void Accept_refuses_a_report_whose_tolerance_or_seed_the_policy_file_changed_after_it_was_made()
+    {
+        // The way to accept a failing report used to be loosening the file's tolerance: accept took the old report as
+        // one made with --tolerance. A file written after the received report is not the one its run read.
+        var text = TinyPolicies.OnDotnetDocs(generations: 1);
+        var policy = _tool.Write("collapsecheck.json", text.Replace("\"evaluation\"", "\"gate\": { \"tolerance\": 0.5 },\n  \"evaluation\""));
+        Assert.Equal(1, _tool.Run("run", policy, "--device", "cpu", "--verify").Exit); // no snapshot yet
+        var received = File.GetLastWriteTimeUtc(_tool.PathOf("collapsecheck-report.received.json"));
+        _tool.Write("collapsecheck.json", text.Replace("\"evaluation\"", "\"gate\": { \"tolerance\": 0.7 },\n  \"evaluation\""));
+        File.SetLastWriteTimeUtc(policy, received.AddSeconds(5));
+
+        var (exit, _, error) = _tool.Run("accept", policy);
+        Assert.Equal(1, exit);
+        Assert.Contains("error CC2005:", error);
+        Assert.Contains("gate.tolerance is 0.5 there and 0.7 here", error);
+        Assert.False(File.Exists(_tool.PathOf("collapsecheck-report.verified.json")));
+
+        // As old as the report, the file did not change after the run: the difference came from an option.
+        File.SetLastWriteTimeUtc(policy, received.AddSeconds(-5));
+        var (accepted, acceptedOut, _) = _tool.Run("accept", policy);
+        Assert.Equal(0, accepted);
+        Assert.Contains("Note: it was made with --tolerance 0.5", acceptedOut);
+    }
+
+    [Fact]
     public void A_reformatted_json_snapshot_still_needs_its_markdown()
     {
         // An editor or formatter that re-indented the JSON made the pair's texts differ, and a deleted Markdown snapshot passed.

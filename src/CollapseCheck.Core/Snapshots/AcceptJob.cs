@@ -36,8 +36,19 @@ public static class AcceptJob
         // default: the report's own policy.source says which of them it was made from.
         var receivedJson = SnapshotJson.ReadJson(files.ReceivedJson, (at, detail) => Errors.ReceivedUnreadable(at, detail, policyPath));
         var madeWith = policyPath ?? SourceBeside(files.ReceivedJson, receivedJson);
-        var overrides = VerifyJob.ThrowIfStale(RunJob.LoadPolicy(madeWith), madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)])
-            .Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
+        var policy = RunJob.LoadPolicy(madeWith);
+        var optionFields = VerifyJob.ThrowIfStale(policy, madeWith, files.ReceivedJson, receivedJson, [.. Overrides.Select(o => o.Field)]);
+
+        // Nothing records whether the run was given the option, but a file edited after the received report was
+        // written is not the file it ran: a tolerance loosened to accept a failing report, say, which used to be
+        // accepted as if --tolerance had made it. Refused as any other edit.
+        if (optionFields.Count > 0 && madeWith is not null
+            && File.GetLastWriteTimeUtc(madeWith) > File.GetLastWriteTimeUtc(files.ReceivedJson))
+        {
+            VerifyJob.ThrowIfStale(policy, madeWith, files.ReceivedJson, receivedJson);
+        }
+
+        var overrides = optionFields.Select(d => $"{Overrides.First(o => o.Field == d.Path).Option} {d.Verified}").ToList();
 
         // Checked before either move: a JSON snapshot accepted beside the old Markdown one is a pair no run wrote.
         if (new[] { files.VerifiedJson, files.VerifiedMarkdown }.FirstOrDefault(Directory.Exists) is { } folder)
