@@ -417,6 +417,22 @@ public class LineageEndToEndTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(temp));
     }
 
+    /// <summary>COLLAPSECHECK_CACHE naming a file: said before training, as no home folder is; it used to be found after it, as "could not find a part of the path".</summary>
+    [LinuxFact]
+    public void A_cache_variable_naming_a_file_warns_before_training_and_runs_without_the_user_cache()
+    {
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var file = _tool.Write("not-a-folder", "");
+        var temp = Directory.CreateDirectory(_tool.PathOf("tmp")).FullName;
+        var (exit, stdout, stderr) = _tool.RunProcess(_tool.Folder, new Dictionary<string, string> { ["COLLAPSECHECK_CACHE"] = file, ["TMPDIR"] = temp },
+            TimeSpan.FromMinutes(3), "run", policy, "--device", "cpu");
+        Assert.True(exit == 0, stdout + stderr);
+        var warning = $"warning CC0032: the generation cache is off for this run: COLLAPSECHECK_CACHE is '{file}', a file, not a folder";
+        Assert.Contains(warning, stderr);
+        Assert.True(stderr.IndexOf(warning, StringComparison.Ordinal) < stderr.IndexOf("generation 0: train", StringComparison.Ordinal), stderr);
+        Assert.Equal("", File.ReadAllText(file));
+    }
+
     /// <summary>A user cache that cannot be written (read-only; here under /proc, which refuses even root): doctor still loads the library.</summary>
     [LinuxFact]
     public void A_user_cache_that_cannot_be_written_gets_a_private_native_copy_that_is_gone_once_loaded()

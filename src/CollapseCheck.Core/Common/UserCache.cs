@@ -34,6 +34,14 @@ public static class UserCache
         whyNone = null;
         if (variable("COLLAPSECHECK_CACHE") is { Length: > 0 } explicitCache)
         {
+            // A file (or /dev/null, to switch caching off) cannot hold one: said up front, as for no home folder, where
+            // it used to be found at the first write, after training, as "could not find a part of the path".
+            if (File.Exists(explicitCache))
+            {
+                whyNone = $"COLLAPSECHECK_CACHE is '{explicitCache}', a file, not a folder; set it to a folder of yours for the user cache";
+                return null;
+            }
+
             return Path.GetFullPath(explicitCache);
         }
 

@@ -34,6 +34,21 @@ public class UserCacheTests
 
         Assert.Equal(Path.Combine("/xdg", "collapsecheck"), Folder(xdg: "/xdg", home: ""));
     }
+
+    [Fact]
+    public void A_cache_variable_naming_a_file_is_no_cache_and_says_so()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var e = Assert.Throws<CollapseCheck.Diagnostics.CollapseCheckException>(() => Folder(cache: file));
+            Assert.Contains($"COLLAPSECHECK_CACHE is '{file}', a file, not a folder", e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
 
 /// <summary>Where NuGet's packages are looked for and libtorch restored: never a folder relative to wherever the tool runs.</summary>
