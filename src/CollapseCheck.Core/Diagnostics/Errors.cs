@@ -264,6 +264,10 @@ public static class Errors
     public static CollapseCheckException Stopped(string cause, int exitCode, string message) =>
         new("CC0060", $"stopped by {cause}, exit code {exitCode}: {(message.StartsWith("collapsecheck: ", StringComparison.Ordinal) ? message["collapsecheck: ".Length..] : message)}");
 
+    /// <summary>run would rename a report onto a folder: refused before training.</summary>
+    public static CollapseCheckException ReportPathIsAFolder(string path) =>
+        new("CC0030", $"'{path}' is a folder where run writes a report file; remove or rename it, or pass -o DIR for another output folder");
+
     /// <summary>accept would replace a folder with a file: refused before anything moves, so the snapshot stays a pair.</summary>
     public static CollapseCheckException SnapshotPathIsAFolder(string path) =>
         new("CC0030", $"'{path}' is a folder where accept writes a snapshot file; remove or rename it, then accept again");

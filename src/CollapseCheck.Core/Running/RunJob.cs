@@ -284,11 +284,16 @@ public static partial class RunJob
 
         policy = WithSeed(policy, options.Seed);
 
-        // Before the corpus: a wrong --libtorch, a missing GPU or a read-only output folder is found in a second, not
-        // after minutes of reading and training.
-        var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
+        // Before the corpus: a read-only output folder, a wrong --libtorch or a missing GPU is found in a second, not
+        // after minutes of reading and training; and the checks that need no libtorch before the one that may restore
+        // it (600 MB on a fresh machine, which a typo in -o used to cost).
         var folder = Path.GetFullPath(options.OutputFolder ?? DefaultOutputFolder(options.PolicyPath));
         AtomicFile.ThrowIfNotWritable(folder);
+        if (new[] { ReportFile, MarkdownFile, ChartFile, ManifestFile }.Select(name => Path.Combine(folder, name)).FirstOrDefault(Directory.Exists) is { } inTheWay)
+        {
+            // It passes the writability probe, and the rename into its place failed only after training.
+            throw Errors.ReportPathIsAFolder(inTheWay);
+        }
         if (options.PolicyPath is null && options.OutputFolder is null && PolicyOfReportIn(folder) is { } other && other != ReportBuilder.EmbeddedSource)
         {
             // The embedded default and ./collapsecheck.json share collapsecheck-out: a bare `run` beside a policy (a slip,
@@ -297,6 +302,7 @@ public static partial class RunJob
         }
 
         ThrowIfNamesShared(options.PolicyPath);
+        var device = ComputeDevice.Resolve(options.Device, options.LibTorch);
 
         // Tagged before the corpus is read, so a glob over a checkout that holds the cache leaves it out (OwnOutputs).
         var cache = options.CacheFolder is null || device.type != TorchSharp.DeviceType.CPU ? null : new GenerationCache(options.CacheFolder);
