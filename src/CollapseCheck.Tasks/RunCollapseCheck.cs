@@ -251,7 +251,11 @@ public sealed class RunCollapseCheck : ToolTask
     private string PolicyPath => Path.GetFullPath(PolicyFile, ProjectDirectory);
 
     /// <summary>What the run was asked to do: a failure replayed to another build must have been asked the same.</summary>
-    private string[] Settings => [PolicyFile, OutputFolder, Device, Tolerance, Cache, LibTorch, Environment.GetEnvironmentVariable("COLLAPSECHECK_LIBTORCH") ?? "", Verify.ToString(), ExplicitToolPath];
+    private string[] Settings =>
+    [
+        PolicyFile, OutputFolder, Device, Tolerance, Cache, LibTorch, Environment.GetEnvironmentVariable("COLLAPSECHECK_LIBTORCH") ?? "", Verify.ToString(), ExplicitToolPath,
+        .. NumericsVariables.Kernels.Prepend(NumericsVariables.IntraOpThreads).Select(v => $"{v}={Environment.GetEnvironmentVariable(v)}"),
+    ];
 
     /// <summary>CC0030 at the project: the gate keeps its lock and state in the intermediate output folder.</summary>
     private bool StateNotWritable(string path, Exception e)

@@ -94,9 +94,15 @@ public class BuildGateTests(PackagedBuild packages)
         Assert.DoesNotContain("CollapseCheck: using", designTime.Output);
         Assert.DoesNotContain("Skipping target \"CollapseCheck\"", designTime.Output);
 
+        // A variable that changes a report's last bits is a setting: the torch threads, here set to the default's count.
+        var threads = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["COLLAPSECHECK_INTRAOP_THREADS"] = "1" },
+            "dotnet", "build", "-v", "n", $"-p:CollapseCheckPolicy={other}", "-p:CollapseCheckDevice=CPU");
+        threads.AssertSuccess();
+        Assert.Contains(GateRan, threads.Output);
+
         // COLLAPSECHECK_LIBTORCH chooses the libtorch as CollapseCheckLibTorch does: with the last pass's settings otherwise
         // (the other policy), a changed one reruns the gate (here into the tool's error about it), where it counted as up to date.
-        var otherTorch = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["COLLAPSECHECK_LIBTORCH"] = Path.Combine(folder, "no-torch") },
+        var otherTorch = PackagedBuild.RunWith(folder, new Dictionary<string, string> { ["COLLAPSECHECK_INTRAOP_THREADS"] = "1", ["COLLAPSECHECK_LIBTORCH"] = Path.Combine(folder, "no-torch") },
             "dotnet", "build", $"-p:CollapseCheckPolicy={other}", "-p:CollapseCheckDevice=CPU");
         Assert.NotEqual(0, otherTorch.ExitCode);
         Assert.Contains("error CC0020: COLLAPSECHECK_LIBTORCH points at", otherTorch.Output);

@@ -26,6 +26,35 @@ public class BadInputTests : IDisposable
         AssertRejected("{\n  \"corpus\": { \"include\": [\"builtin:dotnet-docs\"], \"maxBytes\": 30000 },\n  \"model\": { \"layers\": 1, \"width\": 4096, \"heads\": 4, \"context\": 4096 },\n  \"training\": { \"steps\": 1, \"batch\": 4096 }\n}",
             "CC0023", 4, 29, "do not fit in the CPU's memory (one training step holds at least");
 
+    [Fact]
+    public void A_folder_where_a_report_goes_is_refused_before_training()
+    {
+        // It passed the writability probe, and the rename onto it failed only after the whole lineage had trained.
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        Directory.CreateDirectory(_tool.PathOf("out/collapsecheck-report.svg"));
+        var (exit, _, error) = _tool.Run("run", policy, "--out", _tool.PathOf("out"), "--device", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains($"error CC0030: '{_tool.PathOf("out/collapsecheck-report.svg")}' is a folder where run writes a report file", error);
+        Assert.DoesNotContain("train", error);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("1.5")]
+    [InlineData("2000")]
+    public void A_thread_count_that_is_not_one_is_refused_naming_the_variable(string threads)
+    {
+        // Read where the tool starts its threads, so in a process of its own: 'abc', 0 and 1.5 ran with 1 thread without
+        // a word, and 2,000 took a minute to start.
+        var policy = _tool.Write("collapsecheck.json", TinyPolicies.OnDotnetDocs(generations: 1));
+        var (exit, _, error) = _tool.RunProcess(null, new Dictionary<string, string> { ["COLLAPSECHECK_INTRAOP_THREADS"] = threads }, TimeSpan.FromMinutes(1),
+            "run", policy, "--out", _tool.PathOf("out"), "--device", "cpu", "--cache", "off");
+        Assert.Equal(2, exit);
+        Assert.Contains($"error CC0040: COLLAPSECHECK_INTRAOP_THREADS must be a whole number of torch threads per shard from 1 to 256, but is '{threads}'", error);
+        Assert.False(Directory.Exists(_tool.PathOf("out")));
+    }
+
     /// <summary>
     /// A dozen paragraphs held out one, 9 tokens, and the run trained and failed the gate on their perplexity: a split
     /// below evaluation.heldOutTokens' own floor of 100 is refused before training, at corpus.heldOutFraction.

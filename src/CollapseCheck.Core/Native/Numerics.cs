@@ -20,11 +20,7 @@ namespace CollapseCheck.Native;
 public sealed record Numerics(string Machine, string Fingerprint)
 {
     /// <summary>Settings that make libtorch, MKL or oneDNN pick other kernels, and so other roundings.</summary>
-    public static readonly IReadOnlyList<string> Variables =
-    [
-        "ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "MKL_DEBUG_CPU_TYPE",
-        "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_DEFAULT_FPMATH_MODE", "DNNL_DEFAULT_FPMATH_MODE",
-    ];
+    public static IReadOnlyList<string> Variables => NumericsVariables.Kernels;
 
     /// <summary>This process's numerics on <paramref name="device"/> ("cpu" or "cuda"); needs libtorch loaded.</summary>
     public static Numerics Current(string device)

@@ -18,15 +18,22 @@ public static class ComputeDevice
     public const int CpuShards = 2;
 
     /// <summary>Overrides <see cref="CpuIntraOpThreads"/>: faster on big CPUs, but reports then differ from a default run's.</summary>
-    public const string ThreadsEnvironmentVariable = "COLLAPSECHECK_INTRAOP_THREADS";
+    public const string ThreadsEnvironmentVariable = NumericsVariables.IntraOpThreads;
+
+    /// <summary>More is a slip (a core count times something): 2,000 threads took a minute just to start.</summary>
+    public const int MaxIntraOpThreads = 256;
 
     /// <summary>
     /// Torch threads per shard on CPU: 1 unless <see cref="ThreadsEnvironmentVariable"/> says otherwise. Not derived
     /// from the core count, because MKL's and ATen's kernels split their sums differently with more threads, and a
-    /// laptop and a CI runner with the same CPU must write the same report.
+    /// laptop and a CI runner with the same CPU must write the same report. Not capped at this machine's cores either:
+    /// verifying a snapshot made with 32 threads needs 32, whatever the machine. A value that is not a count is refused
+    /// (CC0040): 'abc', 0 or 1.5 used to run with 1 thread without a word.
     /// </summary>
     public static int CpuIntraOpThreads =>
-        int.TryParse(Environment.GetEnvironmentVariable(ThreadsEnvironmentVariable), out var n) && n >= 1 ? n : 1;
+        Environment.GetEnvironmentVariable(ThreadsEnvironmentVariable) is not { Length: > 0 } value ? 1
+        : int.TryParse(value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxIntraOpThreads ? n
+        : throw Errors.BadArgument($"{ThreadsEnvironmentVariable} must be a whole number of torch threads per shard from 1 to {MaxIntraOpThreads}, but is '{value}'; unset it for the default, 1");
 
     public static Device Resolve(string requested, string? libTorchFolder = null)
     {
