@@ -60,6 +60,22 @@ internal sealed class SignalCancellation : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// For a command that writes nothing (bench): Ctrl+C and SIGTERM still end it at once, as by default, but it says
+    /// so first, instead of ending with 130 or 143 and no word.
+    /// </summary>
+    public static IDisposable Announced(TextWriter error, string command)
+    {
+        void Say(PosixSignalContext signal) => error.WriteLine(
+            $"collapsecheck: {command} stopped by {(signal.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl+C")}; it writes nothing, so nothing was left half-written.");
+        return new Registrations(PosixSignalRegistration.Create(PosixSignal.SIGINT, Say), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Say));
+    }
+
+    private sealed class Registrations(params PosixSignalRegistration[] registrations) : IDisposable
+    {
+        public void Dispose() => Array.ForEach(registrations, r => r.Dispose());
+    }
+
     /// <summary>What shells report for the signal that stopped the run: 128 + its number (130 Ctrl+C, 143 SIGTERM).</summary>
     public int ExitCode => _exitCode;
 

@@ -9,6 +9,16 @@ public class BenchTests : IDisposable
 
     public void Dispose() => _tool.Dispose();
 
+    [UnixFact]
+    public void Bench_stopped_by_SIGTERM_says_so_and_exits_143()
+    {
+        // It writes nothing, so it ends at once, as by default; it used to end without a word.
+        var (_, exit, rest) = _tool.SignalAfter(["bench", "--device", "cpu", "--model", "default", "--seconds", "600", "--no-lineage"],
+            "collapsecheck:   training", "-TERM", TimeSpan.FromMilliseconds(300), exitWithin: TimeSpan.FromSeconds(30));
+        Assert.Equal(143, exit);
+        Assert.Contains("collapsecheck: bench stopped by SIGTERM; it writes nothing, so nothing was left half-written.", rest);
+    }
+
     [Fact]
     public void Bench_prints_positive_speeds_and_model_flops_as_json()
     {

@@ -45,6 +45,7 @@ internal static class BenchCommand
         };
         command.SetAction(parsed =>
         {
+            using var signals = SignalCancellation.Announced(output.Error, "bench");
             var selected = Selected(parsed.GetValue(models)!);
             var secondsPerPhase = parsed.GetValue(seconds) ?? 3.0;
             var computeType = Modeling.Gpt.ComputeTypeFor(parsed.GetValue(precision));
