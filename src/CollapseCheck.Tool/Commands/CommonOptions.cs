@@ -181,22 +181,35 @@ internal static class CommonOptions
         return true;
     }
 
-    /// <summary>"unknown option '--jsn'; did you mean '--json'?" when the command (or a parent's recursive option) has one near it.</summary>
+    /// <summary>
+    /// "unknown option '--jsn'; did you mean '--json'?" when the command (or a parent's recursive option) has one near
+    /// it; "accept has no -o; run, verify take it" when another command has it. A one-letter option is never "near"
+    /// another: `accept -o x` was asked whether it meant -h.
+    /// </summary>
     public static string UnknownOption(SymbolResult at, string written)
     {
         var names = new List<string>();
         var own = true;
+        CommandResult? ownCommand = null;
+        CommandResult? root = null;
         for (SymbolResult? s = at; s is not null; s = s.Parent)
         {
             if (s is CommandResult command)
             {
+                ownCommand ??= command;
+                root = command;
                 names.AddRange(command.Command.Options.Where(o => own || o.Recursive).SelectMany(o => o.Aliases.Prepend(o.Name)));
                 own = false;
             }
         }
 
-        var hint = Diagnostics.Suggestion.For(written, names);
-        return $"unknown option '{written}'{(hint.Length == 0 ? "" : "; " + hint.TrimEnd())}";
+        var others = root is null || ownCommand == root ? [] : root.Command.Subcommands
+            .Where(c => c != ownCommand!.Command && c.Options.Any(o => o.Name == written || o.Aliases.Contains(written)))
+            .Select(c => c.Name).ToList();
+        var hint = others.Count > 0 ? $"{ownCommand!.Command.Name} has no {written}; {string.Join(", ", others)} {(others.Count == 1 ? "takes" : "take")} it"
+            : written.Length <= 2 ? ""
+            : Diagnostics.Suggestion.For(written, names).TrimEnd();
+        return $"unknown option '{written}'{(hint.Length == 0 ? "" : "; " + hint)}";
     }
 
     /// <summary>
