@@ -21,6 +21,9 @@ public sealed class RunCollapseCheck : ToolTask
     // The output folder, whole: the tool names it so in CC0030, which is then the property's.
     private string _output = "";
 
+    // Why the gate runs, for the line that says it does.
+    private string _why = "";
+
     [Required]
     public string PolicyFile { get; set; } = "";
 
@@ -152,6 +155,7 @@ public sealed class RunCollapseCheck : ToolTask
             return false;
         }
 
+        _why = File.Exists(state.Stamp) ? "an input or setting changed since it last passed" : "no pass is recorded for this project yet, or since a clean or a failure";
         state.ForgetLastRun();
 
         // The task logs every finding itself (and setup-dotnet's problem matcher annotates those lines), so the tool's
@@ -172,9 +176,6 @@ public sealed class RunCollapseCheck : ToolTask
         }
 
         var policyFolder = GateState.Listing(Path.GetDirectoryName(PolicyPath)!);
-        // Said at the default verbosity: a build otherwise sat on its last line for as long as the lineage trained.
-        Log.LogMessage(MessageImportance.High, "CollapseCheck: running the gate on '{0}' (training its lineage; an input or setting changed since it last passed)",
-            Path.GetRelativePath(ProjectDirectory, PolicyPath));
         var started = DateTime.UtcNow;
         // False also when the tool never started (ValidateParameters said why): ExitCode is then 0 but means nothing.
         var ran = base.Execute();
@@ -312,6 +313,10 @@ public sealed class RunCollapseCheck : ToolTask
             return false;
         }
 
+        // Said at the default verbosity: a build otherwise sat on its last line for as long as the lineage trained. Only
+        // once the tool is found: it used to come before CC0001, CC0050 or CC0052, as if a gate had run.
+        Log.LogMessage(MessageImportance.High, "CollapseCheck: running the gate on '{0}' (training its lineage; {1})",
+            Path.GetRelativePath(ProjectDirectory, policy), _why);
         Log.LogMessage(MessageImportance.Normal, "CollapseCheck: using the {0}", _tool.How);
         return true;
     }

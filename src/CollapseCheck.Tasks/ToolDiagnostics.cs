@@ -48,7 +48,9 @@ internal static class ToolDiagnostics
             }
 
             var (code, line, column) = (d.GetProperty("code").GetString(), d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32());
-            var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString() : policyFile;
+            // A policy that is no file (CollapseCheckPolicy=. names a folder) is no place to point at: the project sets it.
+            var file = d.GetProperty("file").ValueKind == JsonValueKind.String ? d.GetProperty("file").GetString()
+                : File.Exists(policyFile) ? policyFile : project ?? policyFile;
             var message = d.GetProperty("message").GetString() ?? "";
             if (s_properties.FirstOrDefault(p => message.StartsWith(p.Option + " ", StringComparison.Ordinal)) is { Property: { } property, Option: var option })
             {
@@ -76,8 +78,10 @@ internal static class ToolDiagnostics
 
             if (code == "CC0032")
             {
-                // The folder named is the user cache's unless the project set one: say which setting moves or stops it.
+                // The folder named is the user cache's unless the project set one: say which setting moves or stops it, at
+                // the project, where that setting is (the policy does not choose the cache).
                 message = $"{message} (CollapseCheckCache sets another folder, or off)";
+                file = project ?? file;
             }
 
             message = Replayed(message);

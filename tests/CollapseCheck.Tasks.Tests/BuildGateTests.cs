@@ -55,7 +55,7 @@ public class BuildGateTests(PackagedBuild packages)
         var first = PackagedBuild.Dotnet(folder, "build", "-v", "n");
         first.AssertSuccess();
         Assert.Contains(GateRan, first.Output);
-        Assert.Contains("CollapseCheck: running the gate on 'collapsecheck.json' (training its lineage; an input or setting changed since it last passed)", first.Output);
+        Assert.Contains("CollapseCheck: running the gate on 'collapsecheck.json' (training its lineage; no pass is recorded for this project yet, or since a clean or a failure)", first.Output);
         Assert.True(File.Exists(Path.Combine(folder, "collapsecheck-out", "collapsecheck-report.json")));
         // 25 steps of a 1-layer model do not beat token frequencies: a warning at training.steps, in a passing build.
         var training = PassingPolicy.Split('\n')[3];
@@ -86,6 +86,7 @@ public class BuildGateTests(PackagedBuild packages)
         var switched = PackagedBuild.Dotnet(folder, "build", "-v", "n", $"-p:CollapseCheckPolicy={other}", "-p:CollapseCheckDevice=CPU");
         switched.AssertSuccess();
         Assert.Contains(GateRan, switched.Output);
+        Assert.Contains("CollapseCheck: running the gate on 'other.json' (training its lineage; an input or setting changed since it last passed)", switched.Output);
 
         // A changed policy is an input: the next design-time build still leaves the lineage alone.
         File.SetLastWriteTimeUtc(Path.Combine(folder, "collapsecheck.json"), DateTime.UtcNow);
@@ -496,7 +497,7 @@ public class BuildGateTests(PackagedBuild packages)
         // A tool newer than the package is a downgrade, which the SDK refuses without this.
         Assert.Contains(" --allow-downgrade'", first.Output);
         // A notice of a cache it could not write names the property that moves the cache.
-        Assert.Contains("warning CC0032: the generation cache could not be written (CollapseCheckCache sets another folder, or off)", first.Output);
+        Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : warning CC0032: the generation cache could not be written (CollapseCheckCache sets another folder, or off)", first.Output);
 
         // Not rerun, and still said: the versions differ until someone changes one.
         var second = PackagedBuild.Dotnet(folder, "build", $"-p:CollapseCheckToolPath={tool}");
@@ -678,6 +679,15 @@ public class BuildGateTests(PackagedBuild packages)
     }
 
     [Fact]
+    public void A_policy_property_naming_a_folder_points_at_the_project()
+    {
+        // The tool's CC0001 has no file of its own, and the build pointed at the property's raw value: ". : error CC0001".
+        var (build, folder) = FailingBuild("policyfolder", _ => "CollapseCheckPolicy=.");
+        Assert.Contains($"{Path.Combine(folder, "Consumer.csproj")} : error CC0001: '{folder}", build.Output);
+        Assert.DoesNotContain(". : error", build.Output);
+    }
+
+    [Fact]
     public void A_missing_policy_file_says_how_to_write_one_in_a_build()
     {
         var (build, folder) = FailingBuild("nopolicy", _ => "CollapseCheckPolicy=policies/gate.json", installTool: false);
@@ -690,9 +700,10 @@ public class BuildGateTests(PackagedBuild packages)
         AssertOnlyItsOwnError(build);
     }
 
-    /// <summary>A setup error is the build's only one: the tool never ran, so nothing else may be said of it (a crash, MSB4018).</summary>
+    /// <summary>A setup error is the build's only one: the tool never ran, so nothing else may be said of it (a crash, MSB4018, a gate running).</summary>
     private static void AssertOnlyItsOwnError(ProcessResult build)
     {
+        Assert.DoesNotContain("running the gate", build.Output);
         Assert.DoesNotContain("MSB4018", build.Output);
         Assert.DoesNotContain("MSB6004", build.Output);
         Assert.DoesNotContain("CC0051", build.Output);
