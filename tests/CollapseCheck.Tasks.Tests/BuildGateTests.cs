@@ -67,6 +67,18 @@ public class BuildGateTests(PackagedBuild packages)
         second.AssertSuccess();
         Assert.Contains("Skipping target \"CollapseCheck\" because all output files are up-to-date", second.Output);
         Assert.DoesNotContain("CollapseCheck: using", second.Output);
+        // Visual Studio's fast up-to-date check learns the gate's inputs and its stamp from a design-time build: without
+        // them it skipped MSBuild, and the gate, after an edit to the policy or the corpus.
+        var upToDateCheck = PackagedBuild.Dotnet(folder, "msbuild", "-t:_CollapseCheckUpToDateCheckItems", "-getItem:UpToDateCheckInput", "-getItem:UpToDateCheckOutput", "-p:DesignTimeBuild=true");
+        upToDateCheck.AssertSuccess();
+        var corpusFile = File.ReadLines(Path.Combine(folder, "obj", "collapsecheck", "collapsecheck.corpus")).First();
+        foreach (var expected in new[] { Path.Combine(folder, "collapsecheck.json"), corpusFile, Path.Combine(folder, "obj", "collapsecheck", "collapsecheck.stamp") })
+        {
+            Assert.Contains(System.Text.Json.JsonEncodedText.Encode(expected).ToString(), upToDateCheck.Output);
+        }
+
+        Assert.Contains("\"Set\": \"CollapseCheck\"", upToDateCheck.Output);
+
         // Said at the default verbosity, with the notices it replays marked as the last run's.
         var quiet = PackagedBuild.Dotnet(folder, "build");
         quiet.AssertSuccess();
